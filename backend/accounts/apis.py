@@ -1,0 +1,52 @@
+"""Staff sign-in: JWT access and refresh tokens, throttled."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from backend.core.roles import user_roles
+from backend.core.schema import errors
+
+
+class TokenObtainApi(TokenObtainPairView):
+    """`{"username", "password"}` -> `{"access", "refresh"}`."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(operation_id="auth_token", responses={200: None, **errors(400, 401, 429)})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRefreshApi(TokenRefreshView):
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class MeApi(GenericAPIView):
+    """Who am I: the signed-in user's name, roles and branch."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        username = serializers.CharField()
+        full_name = serializers.CharField(source="get_full_name")
+        roles = serializers.ListField(child=serializers.CharField())
+        is_superuser = serializers.BooleanField()
+        branch = serializers.IntegerField(source="branch_id", allow_null=True)
+        language = serializers.CharField()
+
+    serializer_class = OutputSerializer
+
+    @extend_schema(operation_id="auth_me", responses={200: OutputSerializer, **errors(401)})
+    def get(self, request):
+        user = request.user
+        user.roles = sorted(user_roles(user))
+        return Response(self.OutputSerializer(user).data)

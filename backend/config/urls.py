@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from backend.core.views import health
+
+api_v1 = [
+    path("", include("backend.accounts.urls")),
+    path("", include("backend.branches.urls")),
+    path("", include("backend.readers.urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", health, name="health"),
+    path("api/v1/", include(api_v1)),
+    path("api/mobile/v1/", include("mobile_api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+handler404 = "backend.core.views.not_found"
+handler500 = "backend.core.views.server_failure"

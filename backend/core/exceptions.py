@@ -1,0 +1,161 @@
+"""One error shape for every 4xx answer: {"code", "message", "fields"}.
+
+Codes are stable and meant for clients to branch on; messages are translated.
+"""
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
+from django.http import Http404
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(Exception):
+    """A business rule said no. Raised by services; the API turns it into 4xx."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(
+        self,
+        code: str,
+        message: Any,
+        *,
+        fields: dict[str, Any] | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(force_str(message))
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class ConflictError(ApplicationError):
+    """The current state does not allow the action (HTTP 409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+DRF_CODES = {
+    exceptions.NotAuthenticated: "auth.not_authenticated",
+    exceptions.AuthenticationFailed: "auth.failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "parse_error",
+}
+
+FIELD_ERRORS_MESSAGE = gettext_lazy("Please correct the fields marked below.")
+
+
+def _plain(detail: Any) -> Any:
+    """Turn DRF's ErrorDetail trees into plain JSON (strings, lists, dicts)."""
+    if isinstance(detail, dict):
+        return {str(key): _plain(value) for key, value in detail.items()}
+    if isinstance(detail, (list, tuple)):
+        return [_plain(item) for item in detail]
+    return force_str(detail)
+
+
+def _first_message(fields: Any, path: str = "") -> tuple[str, str] | None:
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            sub = f"{path}.{key}" if path else str(key)
+            found = _first_message(value, sub)
+            if found:
+                return found
+    elif isinstance(fields, list):
+        for index, value in enumerate(fields):
+            sub = path if not isinstance(value, (dict, list)) else f"{path}[{index}]"
+            found = _first_message(value, sub)
+            if found:
+                return found
+    elif fields:
+        return path, str(fields)
+    return None
+
+
+def _first_code(detail: Any) -> str | None:
+    if isinstance(detail, dict):
+        for value in detail.values():
+            code = _first_code(value)
+            if code:
+                return code
+    elif isinstance(detail, list):
+        for value in detail:
+            code = _first_code(value)
+            if code:
+                return code
+    else:
+        return getattr(detail, "code", None)
+    return None
+
+
+def validation_payload(detail: Any) -> dict[str, Any]:
+    """The error body for field errors: names the first bad field in the message."""
+    if isinstance(detail, list):
+        detail = {"non_field_errors": detail}
+    fields = _plain(detail)
+    first = _first_message(fields)
+    message = force_str(FIELD_ERRORS_MESSAGE)
+    if first:
+        path, text = first
+        message = text if path in ("", "non_field_errors") else f"{path}: {text}"
+    code = "validation_error"
+    # A service-level code travels inside ValidationError(code="reader.consent_required").
+    inner = _first_code(detail)
+    if inner and "." in inner:
+        code = inner
+    return {"code": code, "message": message, "fields": fields}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response(
+            {"code": exc.code, "message": force_str(exc.message), "fields": _plain(exc.fields)},
+            status=exc.status_code,
+        )
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = exc.message_dict
+        else:
+            detail = {"non_field_errors": exc.messages}
+        return Response(validation_payload(detail), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away: say so cleanly; the transaction was rolled back.
+        return Response(
+            {
+                "code": "service.unavailable",
+                "message": _("The service is briefly unavailable. Please try again."),
+                "fields": {},
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = validation_payload(exc.detail)
+        return response
+    code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), None)
+    if code is None:
+        code = getattr(exc, "default_code", "error")
+    detail = getattr(exc, "detail", "")
+    message = force_str(detail) if not isinstance(detail, (dict, list)) else force_str(exc)
+    response.data = {"code": code, "message": message, "fields": {}}
+    return response

@@ -1,0 +1,29 @@
+"""Serializer fields every app uses."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from backend.core.phones import to_e164
+
+
+class PhoneField(serializers.CharField):
+    """Takes a phone in any form a caller says; gives E.164. KZ is the default region."""
+
+    default_error_messages = {
+        "invalid_phone": _("Enter a valid phone number, e.g. 8 701 123 45 67."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        if text == "" and self.allow_blank:
+            return ""
+        number = to_e164(text)
+        if number is None:
+            self.fail("invalid_phone")
+        return number
+
+    def to_representation(self, value):
+        return str(value) if value else ""

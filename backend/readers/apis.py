@@ -1,0 +1,206 @@
+"""Staff API for reader cards and family cards. Thin: validate, call a service, answer."""
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from backend.core.permissions import roles_allowed
+from backend.core.roles import STAFF_ROLES, Role
+from backend.core.schema import errors
+from backend.readers import selectors, services
+from backend.readers.models import Category, FamilyStatus, ReaderStatus
+from backend.readers.serializers import (
+    CardChangeOutputSerializer,
+    FamilyInputSerializer,
+    FamilyOutputSerializer,
+    ReaderInputSerializer,
+    ReaderOutputSerializer,
+)
+
+# Librarians keep the cards; operators and coordinators read them.
+CardPermission = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.LIBRARIAN,))
+
+READER_EXAMPLE = OpenApiExample(
+    "New reader",
+    request_only=True,
+    value={
+        "branch": 1,
+        "last_name": "Ахметова",
+        "first_name": "Әлия",
+        "patronymic": "Серікқызы",
+        "birth_date": "1948-03-12",
+        "category": "elderly",
+        "language": "kk",
+        "phones": [{"number": "8 (701) 123-45-67", "kind": "mobile", "sms_ok": True}],
+        "address": {"settlement": "Бишкуль", "street": "Абая", "house": "12", "apartment": "4",
+                    "entrance": "1", "floor": 2, "lat": 54.779, "lon": 69.101},
+        "availability": [{"weekday": 1, "start": "10:00", "end": "13:00"}],
+        "preferences": {"subjects": ["поэзия"], "formats": ["large_print"], "languages": ["kk"]},
+        "consent": {"date": "2026-11-01"},
+    },
+)
+
+
+class ReaderFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        help_text=_("Name, card number, or phone in any form (or its last 7 digits)"),
+    )
+    status = serializers.ChoiceField(choices=ReaderStatus.choices, required=False)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    branch = serializers.IntegerField(required=False)
+    settlement = serializers.CharField(required=False)
+    language = serializers.ChoiceField(choices=[("kk", "kk"), ("ru", "ru")], required=False)
+    family_card = serializers.IntegerField(required=False)
+
+
+class ReaderListApi(GenericAPIView):
+    permission_classes = [CardPermission]
+    serializer_class = ReaderOutputSerializer
+
+    @extend_schema(
+        operation_id="readers_list",
+        parameters=[ReaderFilterSerializer],
+        responses={200: ReaderOutputSerializer(many=True), **errors(400, 401, 403)},
+    )
+    def get(self, request):
+        filters = ReaderFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.reader_list(filters=filters.validated_data)
+        page = self.paginate_queryset(qs)
+        data = ReaderOutputSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="readers_create",
+        request=ReaderInputSerializer,
+        responses={201: ReaderOutputSerializer, **errors(400, 401, 403)},
+        examples=[READER_EXAMPLE],
+    )
+    def post(self, request):
+        serializer = ReaderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reader = services.reader_create(data=serializer.to_flat(), by=request.user)
+        reader = selectors.reader_queryset().get(pk=reader.pk)
+        body = ReaderOutputSerializer(reader, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ReaderDetailApi(GenericAPIView):
+    permission_classes = [CardPermission]
+    serializer_class = ReaderOutputSerializer
+
+    def get_reader(self, pk: int):
+        return get_object_or_404(selectors.reader_queryset(), pk=pk)
+
+    @extend_schema(operation_id="readers_retrieve",
+                   responses={200: ReaderOutputSerializer, **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        reader = self.get_reader(pk)
+        return Response(ReaderOutputSerializer(reader, context={"request": request}).data)
+
+    def _update(self, request, pk: int, partial: bool):
+        reader = self.get_reader(pk)
+        serializer = ReaderInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.reader_update(reader=reader, data=serializer.to_flat(), by=request.user)
+        reader = self.get_reader(pk)
+        return Response(ReaderOutputSerializer(reader, context={"request": request}).data)
+
+    @extend_schema(operation_id="readers_update", request=ReaderInputSerializer,
+                   responses={200: ReaderOutputSerializer, **errors(400, 401, 403, 404)})
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(operation_id="readers_partial_update", request=ReaderInputSerializer,
+                   responses={200: ReaderOutputSerializer, **errors(400, 401, 403, 404)})
+    def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+
+class ReaderHistoryApi(GenericAPIView):
+    """Who changed what on a card, newest first. Document values are hidden from non-librarians."""
+
+    permission_classes = [CardPermission]
+    serializer_class = CardChangeOutputSerializer
+
+    @extend_schema(operation_id="readers_history",
+                   responses={200: CardChangeOutputSerializer(many=True), **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        reader = get_object_or_404(selectors.reader_queryset(), pk=pk)
+        page = self.paginate_queryset(selectors.card_history(reader=reader))
+        data = CardChangeOutputSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+
+class FamilyFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, help_text=_("Member name or family card number"))
+    status = serializers.ChoiceField(choices=FamilyStatus.choices, required=False)
+    branch = serializers.IntegerField(required=False)
+
+
+class FamilyCardListApi(GenericAPIView):
+    permission_classes = [CardPermission]
+    serializer_class = FamilyOutputSerializer
+
+    @extend_schema(operation_id="family_cards_list", parameters=[FamilyFilterSerializer],
+                   responses={200: FamilyOutputSerializer(many=True), **errors(400, 401, 403)})
+    def get(self, request):
+        filters = FamilyFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.family_card_list(filters=filters.validated_data))
+        return self.get_paginated_response(FamilyOutputSerializer(page, many=True).data)
+
+    @extend_schema(operation_id="family_cards_create", request=FamilyInputSerializer,
+                   responses={201: FamilyOutputSerializer, **errors(400, 401, 403, 409)})
+    def post(self, request):
+        serializer = FamilyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        family = services.family_card_create(data=serializer.to_flat(), by=request.user)
+        family = selectors.family_card_queryset().get(pk=family.pk)
+        return Response(FamilyOutputSerializer(family).data, status=status.HTTP_201_CREATED)
+
+
+class FamilyCardDetailApi(GenericAPIView):
+    permission_classes = [CardPermission]
+    serializer_class = FamilyOutputSerializer
+
+    def get_family(self, pk: int):
+        return get_object_or_404(selectors.family_card_queryset(), pk=pk)
+
+    @extend_schema(operation_id="family_cards_retrieve",
+                   responses={200: FamilyOutputSerializer, **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        return Response(FamilyOutputSerializer(self.get_family(pk)).data)
+
+    def _update(self, request, pk: int, partial: bool):
+        family = self.get_family(pk)
+        serializer = FamilyInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.family_card_update(family=family, data=serializer.to_flat(), by=request.user)
+        return Response(FamilyOutputSerializer(self.get_family(pk)).data)
+
+    @extend_schema(operation_id="family_cards_update", request=FamilyInputSerializer,
+                   responses={200: FamilyOutputSerializer, **errors(400, 401, 403, 404, 409)})
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(operation_id="family_cards_partial_update", request=FamilyInputSerializer,
+                   responses={200: FamilyOutputSerializer, **errors(400, 401, 403, 404, 409)})
+    def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+
+class FamilyCardHistoryApi(GenericAPIView):
+    permission_classes = [CardPermission]
+    serializer_class = CardChangeOutputSerializer
+
+    @extend_schema(operation_id="family_cards_history",
+                   responses={200: CardChangeOutputSerializer(many=True), **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        family = get_object_or_404(selectors.family_card_queryset(), pk=pk)
+        page = self.paginate_queryset(selectors.card_history(family=family))
+        data = CardChangeOutputSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)

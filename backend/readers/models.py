@@ -1,0 +1,263 @@
+"""Reader cards and family cards: who is served at home, where, and how."""
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from backend.core.models import TimeStampedModel
+
+
+class Category(models.TextChoices):
+    ELDERLY = "elderly", _("Elderly")
+    DISABILITY_1 = "disability_1", _("Disability, group I")
+    DISABILITY_2 = "disability_2", _("Disability, group II")
+    DISABILITY_3 = "disability_3", _("Disability, group III")
+    CHILD_DISABILITY = "child_disability", _("Child with a disability")
+    HOUSEBOUND = "housebound", _("Temporarily housebound")
+    VETERAN = "veteran", _("Veteran")
+    OTHER = "other", _("Other")
+
+
+class ReaderStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    CLOSED = "closed", _("Closed")
+
+
+class Language(models.TextChoices):
+    KAZAKH = "kk", _("Kazakh")
+    RUSSIAN = "ru", _("Russian")
+
+
+class PhoneKind(models.TextChoices):
+    MOBILE = "mobile", _("Mobile")
+    HOME = "home", _("Home")
+    CAREGIVER = "caregiver", _("Caregiver")
+
+
+class DocumentType(models.TextChoices):
+    DISABILITY_CERTIFICATE = "disability_certificate", _("Disability certificate")
+    PENSION_CERTIFICATE = "pension_certificate", _("Pension certificate")
+    MEDICAL_REPORT = "medical_report", _("Medical report")
+    VETERAN_CERTIFICATE = "veteran_certificate", _("Veteran certificate")
+    OTHER = "other", _("Other document")
+
+
+class Address(models.Model):
+    """Where a volunteer comes to. Shared by reader cards and family cards."""
+
+    settlement = models.CharField(_("settlement"), max_length=120, blank=True)
+    street = models.CharField(_("street"), max_length=160, blank=True)
+    house = models.CharField(_("house"), max_length=20, blank=True)
+    apartment = models.CharField(_("apartment"), max_length=20, blank=True)
+    entrance = models.CharField(_("entrance"), max_length=10, blank=True)
+    floor = models.SmallIntegerField(
+        _("floor"), null=True, blank=True,
+        validators=[MinValueValidator(-5), MaxValueValidator(100)],
+    )
+    door_code = models.CharField(_("door code"), max_length=20, blank=True)
+    elevator = models.BooleanField(_("elevator"), null=True, blank=True)
+    landmark = models.CharField(_("landmark"), max_length=250, blank=True)
+    lat = models.FloatField(
+        _("latitude"), null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    lon = models.FloatField(
+        _("longitude"), null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+    ADDRESS_FIELDS = (
+        "settlement", "street", "house", "apartment", "entrance", "floor",
+        "door_code", "elevator", "landmark", "lat", "lon",
+    )
+
+    class Meta:
+        abstract = True
+
+    def address_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.ADDRESS_FIELDS}
+
+    @property
+    def address_line(self) -> str:
+        parts = [self.settlement, self.street, self.house]
+        line = ", ".join(p for p in parts if p)
+        if self.apartment:
+            line += f", {_('apt.')} {self.apartment}"
+        return line
+
+
+class FamilyStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class FamilyCard(Address, TimeStampedModel):
+    """One household at one address, served in one visit, with a shared loan limit."""
+
+    number = models.CharField(_("family card number"), max_length=20, unique=True, blank=True)
+    name = models.CharField(_("household name"), max_length=200)
+    branch = models.ForeignKey(
+        "branches.Branch", verbose_name=_("branch"), on_delete=models.PROTECT,
+        related_name="family_cards",
+    )
+    head = models.ForeignKey(
+        "readers.Reader", verbose_name=_("head of household"), on_delete=models.PROTECT,
+        related_name="+", null=True, blank=True,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=FamilyStatus.choices, default=FamilyStatus.OPEN
+    )
+    loan_limit = models.PositiveSmallIntegerField(
+        _("shared limit of items on loan"), default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+    )
+    access_notes = models.TextField(_("notes for volunteers"), blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("family card")
+        verbose_name_plural = _("family cards")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["branch", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}".strip()
+
+
+class Reader(Address, TimeStampedModel):
+    """A reader card (читательский формуляр)."""
+
+    card_number = models.CharField(_("card number"), max_length=20, unique=True, blank=True)
+    branch = models.ForeignKey(
+        "branches.Branch", verbose_name=_("branch"), on_delete=models.PROTECT,
+        related_name="readers",
+    )
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReaderStatus.choices, default=ReaderStatus.ACTIVE
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.RUSSIAN
+    )
+    family_card = models.ForeignKey(
+        FamilyCard, verbose_name=_("family card"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="members",
+    )
+    access_notes = models.TextField(_("notes for volunteers"), blank=True)
+    preferences = models.JSONField(_("preferences"), default=dict, blank=True)
+    availability = models.JSONField(_("when at home"), default=list, blank=True)
+
+    caregiver_name = models.CharField(_("caregiver"), max_length=200, blank=True)
+    caregiver_relation = models.CharField(_("caregiver is"), max_length=100, blank=True)
+    caregiver_phone = PhoneNumberField(_("caregiver phone"), blank=True)
+
+    # Sensitive: seen by librarians only.
+    document_type = models.CharField(
+        _("eligibility document"), max_length=30, choices=DocumentType.choices, blank=True
+    )
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
+    document_valid_until = models.DateField(_("document valid until"), null=True, blank=True)
+
+    consent_date = models.DateField(_("consent to personal data processing"), null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("consent recorded by"),
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    search_text = models.CharField(max_length=500, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("reader")
+        verbose_name_plural = _("readers")
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["branch", "status"]),
+            models.Index(fields=["category"]),
+            models.Index(fields=["settlement"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(consent_date__isnull=False),
+                name="reader_active_needs_consent",
+                violation_error_message=_("A card cannot be active without consent."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.card_number})"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+
+class ReaderPhone(models.Model):
+    reader = models.ForeignKey(
+        Reader, verbose_name=_("reader"), on_delete=models.CASCADE, related_name="phones"
+    )
+    number = PhoneNumberField(_("number"), db_index=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE
+    )
+    sms_ok = models.BooleanField(_("SMS allowed"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("phone")
+        verbose_name_plural = _("phones")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "number"], name="reader_phone_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
+class CardChange(models.Model):
+    """One change to a reader card or a family card: who, when, which fields, old and new."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        IMPORTED = "imported", _("Imported")
+        CLOSED = "closed", _("Closed")
+
+    reader = models.ForeignKey(
+        Reader, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    family_card = models.ForeignKey(
+        FamilyCard, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        verbose_name = _("card change")
+        verbose_name_plural = _("card history")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reader__isnull=False) | Q(family_card__isnull=False),
+                name="card_change_has_card",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,102 @@
+"""Reads of reader and family cards that views, the desk and reports share."""
+from django.db.models import Prefetch, Q, QuerySet
+
+from backend.core.phones import digits_of, to_e164
+from backend.core.text import search_tokens
+from backend.readers.models import CardChange, FamilyCard, Reader, ReaderPhone
+
+
+def reader_queryset() -> QuerySet[Reader]:
+    """Readers with everything a card shows, in a fixed number of queries."""
+    return Reader.objects.select_related(
+        "branch", "family_card", "consent_recorded_by"
+    ).prefetch_related(Prefetch("phones", queryset=ReaderPhone.objects.order_by("position", "id")))
+
+
+def phone_query(text: str) -> Q | None:
+    """Match a phone said in any form: full number in any notation or its last 7+ digits."""
+    digits = digits_of(text)
+    if len(digits) < 7:
+        return None
+    e164 = to_e164(text)
+    condition = Q(phones__number__endswith=digits[-7:]) if len(digits) < 10 else Q()
+    if e164:
+        condition |= Q(phones__number=e164)
+    elif len(digits) >= 10:
+        condition |= Q(phones__number__endswith=digits[-10:])
+    return condition
+
+
+def reader_search_q(query: str) -> Q:
+    """Name (any case, Kazakh and Cyrillic letters), card number or phone."""
+    query = (query or "").strip()
+    if not query:
+        return Q()
+    condition = Q()
+    by_phone = phone_query(query)
+    letters = any(ch.isalpha() for ch in query)
+    if by_phone is not None and not letters:
+        return by_phone | Q(card_number__iendswith=query)
+    for token in search_tokens(query):
+        condition &= Q(search_text__contains=token)
+    return condition
+
+
+def reader_list(*, filters: dict | None = None) -> QuerySet[Reader]:
+    filters = filters or {}
+    qs = reader_queryset()
+    if filters.get("q"):
+        qs = qs.filter(reader_search_q(filters["q"]))
+    for name in ("status", "category", "branch", "language"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("settlement"):
+        settlements = Reader.objects.values_list("settlement", flat=True).distinct()
+        wanted = {s for s in settlements if s and s.casefold() == filters["settlement"].casefold()}
+        qs = qs.filter(settlement__in=wanted or {filters["settlement"]})
+    if filters.get("family_card"):
+        qs = qs.filter(family_card=filters["family_card"])
+    return qs.distinct() if filters.get("q") else qs
+
+
+def readers_by_phone(phone: str) -> QuerySet[Reader]:
+    condition = phone_query(phone)
+    if condition is None:
+        return reader_queryset().none()
+    return reader_queryset().filter(condition).distinct()
+
+
+def delivery_address(reader: Reader) -> dict:
+    """A family member is visited at the family's address."""
+    family = reader.family_card
+    if family is not None and family.status == "open":
+        return family.address_dict()
+    return reader.address_dict()
+
+
+def family_card_queryset() -> QuerySet[FamilyCard]:
+    return FamilyCard.objects.select_related("branch", "head").prefetch_related(
+        Prefetch("members", queryset=Reader.objects.order_by("last_name", "first_name", "id"))
+    )
+
+
+def family_card_list(*, filters: dict | None = None) -> QuerySet[FamilyCard]:
+    filters = filters or {}
+    qs = family_card_queryset()
+    for name in ("status", "branch"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("q"):
+        tokens = search_tokens(filters["q"])
+        member_q = Q()
+        for token in tokens:
+            member_q &= Q(members__search_text__contains=token)
+        qs = qs.filter(member_q | Q(number__iexact=filters["q"].strip())).distinct()
+    return qs
+
+
+def card_history(*, reader: Reader | None = None, family: FamilyCard | None = None):
+    qs = CardChange.objects.select_related("actor")
+    if reader is not None:
+        return qs.filter(reader=reader)
+    return qs.filter(family_card=family)

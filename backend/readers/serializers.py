@@ -1,0 +1,338 @@
+"""Reader and family card shapes for the staff API, import and export."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from backend.branches.models import Branch
+from backend.core.roles import Role, has_role
+from backend.core.serializers import PhoneField
+from backend.readers.models import (
+    Category,
+    DocumentType,
+    FamilyCard,
+    FamilyStatus,
+    Language,
+    PhoneKind,
+    Reader,
+    ReaderStatus,
+)
+
+FORMAT_CHOICES = [
+    ("print", _("Print")),
+    ("large_print", _("Large print")),
+    ("audio", _("Audio")),
+    ("braille", _("Braille")),
+    ("periodical", _("Periodical")),
+]
+
+
+def can_see_documents(user) -> bool:
+    return has_role(user, Role.LIBRARIAN)
+
+
+class PhoneSerializer(serializers.Serializer):
+    number = PhoneField()
+    kind = serializers.ChoiceField(choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+    sms_ok = serializers.BooleanField(default=True)
+
+
+class AddressSerializer(serializers.Serializer):
+    settlement = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    street = serializers.CharField(max_length=160, allow_blank=True, required=False)
+    house = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    apartment = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    entrance = serializers.CharField(max_length=10, allow_blank=True, required=False)
+    floor = serializers.IntegerField(min_value=-5, max_value=100, allow_null=True, required=False)
+    door_code = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    elevator = serializers.BooleanField(allow_null=True, required=False)
+    landmark = serializers.CharField(max_length=250, allow_blank=True, required=False)
+    lat = serializers.FloatField(min_value=-90, max_value=90, allow_null=True, required=False)
+    lon = serializers.FloatField(min_value=-180, max_value=180, allow_null=True, required=False)
+
+    def validate(self, attrs):
+        if ("lat" in attrs) != ("lon" in attrs) or (
+            (attrs.get("lat") is None) != (attrs.get("lon") is None)
+        ):
+            raise serializers.ValidationError(
+                {"lat": [_("Give both latitude and longitude, or neither.")]},
+                code="invalid",
+            )
+        return attrs
+
+
+class PreferencesSerializer(serializers.Serializer):
+    subjects = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list
+    )
+    authors = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list
+    )
+    formats = serializers.ListField(
+        child=serializers.ChoiceField(choices=FORMAT_CHOICES), required=False, default=list
+    )
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices), required=False, default=list
+    )
+    never_send = serializers.ListField(
+        child=serializers.CharField(max_length=300), required=False, default=list,
+        help_text=_("Titles never to send (title or ISBN)."),
+    )
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(
+        min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday"
+    )
+    start = serializers.TimeField(format="%H:%M")
+    end = serializers.TimeField(format="%H:%M")
+
+    def validate(self, attrs):
+        if attrs["start"] >= attrs["end"]:
+            raise serializers.ValidationError(
+                {"end": [_("The end must be later than the start.")]}, code="invalid"
+            )
+        return attrs
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        return {
+            "weekday": value["weekday"],
+            "start": value["start"].strftime("%H:%M"),
+            "end": value["end"].strftime("%H:%M"),
+        }
+
+
+class CaregiverSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    relation = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    phone = PhoneField(allow_blank=True, required=False)
+
+
+class DocumentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=DocumentType.choices, allow_blank=True, required=False)
+    number = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    valid_until = serializers.DateField(allow_null=True, required=False)
+
+
+class ConsentSerializer(serializers.Serializer):
+    date = serializers.DateField(allow_null=True)
+    recorded_by = serializers.CharField(read_only=True)
+
+
+class ReaderInputSerializer(serializers.Serializer):
+    """What a librarian writes on a card. Nested groups become flat model fields."""
+
+    branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
+    last_name = serializers.CharField(max_length=100)
+    first_name = serializers.CharField(max_length=100)
+    patronymic = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    birth_date = serializers.DateField(allow_null=True, required=False)
+    category = serializers.ChoiceField(choices=Category.choices)
+    status = serializers.ChoiceField(choices=ReaderStatus.choices, required=False)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    phones = PhoneSerializer(many=True, required=False)
+    address = AddressSerializer(required=False)
+    access_notes = serializers.CharField(allow_blank=True, required=False)
+    preferences = PreferencesSerializer(required=False)
+    availability = AvailabilitySerializer(many=True, required=False)
+    caregiver = CaregiverSerializer(required=False)
+    document = DocumentSerializer(required=False)
+    consent = ConsentSerializer(required=False)
+
+    def validate_birth_date(self, value):
+        from django.utils import timezone
+
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("The birth date is in the future."))
+        return value
+
+    def to_flat(self) -> dict:
+        """The validated data as the service's flat field names."""
+        data = dict(self.validated_data)
+        flat: dict = {}
+        for key, value in data.items():
+            if key == "address":
+                flat.update(value)
+            elif key == "caregiver":
+                for sub, target in (("name", "caregiver_name"), ("relation", "caregiver_relation"),
+                                    ("phone", "caregiver_phone")):
+                    if sub in value:
+                        flat[target] = value[sub]
+            elif key == "document":
+                for sub, target in (("type", "document_type"), ("number", "document_number"),
+                                    ("valid_until", "document_valid_until")):
+                    if sub in value:
+                        flat[target] = value[sub]
+            elif key == "consent":
+                flat["consent_date"] = value.get("date")
+            elif key == "preferences":
+                flat["preferences"] = {k: list(v) for k, v in value.items()}
+            elif key == "availability":
+                flat["availability"] = list(value)
+            elif key == "phones":
+                flat["phones"] = [dict(p) for p in value]
+            else:
+                flat[key] = value
+        return flat
+
+
+class FamilyBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ReaderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    card_number = serializers.CharField()
+    last_name = serializers.CharField()
+    first_name = serializers.CharField()
+    patronymic = serializers.CharField()
+    full_name = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True)
+    category = serializers.CharField()
+    category_display = serializers.CharField(source="get_category_display")
+    status = serializers.CharField()
+    language = serializers.CharField()
+    branch = serializers.IntegerField(source="branch_id")
+    branch_name = serializers.CharField(source="branch.name")
+    phones = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    delivery_address = serializers.SerializerMethodField()
+    access_notes = serializers.CharField()
+    preferences = serializers.JSONField()
+    availability = serializers.JSONField()
+    caregiver = serializers.SerializerMethodField()
+    family_card = serializers.SerializerMethodField()
+    consent = serializers.SerializerMethodField()
+    document = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_phones(self, obj) -> list[dict]:
+        return [
+            {"number": str(p.number), "kind": p.kind, "sms_ok": p.sms_ok}
+            for p in obj.phones.all()
+        ]
+
+    def get_address(self, obj) -> dict:
+        return obj.address_dict()
+
+    def get_delivery_address(self, obj) -> dict:
+        from backend.readers.selectors import delivery_address
+
+        return delivery_address(obj)
+
+    def get_caregiver(self, obj) -> dict:
+        return {
+            "name": obj.caregiver_name,
+            "relation": obj.caregiver_relation,
+            "phone": str(obj.caregiver_phone) if obj.caregiver_phone else "",
+        }
+
+    def get_family_card(self, obj) -> dict | None:
+        family = obj.family_card
+        if family is None:
+            return None
+        return {"id": family.id, "number": family.number, "name": family.name,
+                "status": family.status, "is_head": family.head_id == obj.id}
+
+    def get_consent(self, obj) -> dict:
+        by = obj.consent_recorded_by
+        return {"date": obj.consent_date, "recorded_by": str(by) if by else None}
+
+    def get_document(self, obj) -> dict | None:
+        """Eligibility documents: librarians only; null for everyone else."""
+        request = self.context.get("request")
+        if request is None or not can_see_documents(request.user):
+            return None
+        return {
+            "type": obj.document_type,
+            "number": obj.document_number,
+            "valid_until": obj.document_valid_until,
+        }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not can_see_documents(request.user):
+            data.pop("document", None)
+        return data
+
+
+class FamilyInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
+    head = serializers.PrimaryKeyRelatedField(
+        queryset=Reader.objects.all(), allow_null=True, required=False
+    )
+    members = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=30
+    )
+    loan_limit = serializers.IntegerField(min_value=1, max_value=200, required=False)
+    status = serializers.ChoiceField(choices=FamilyStatus.choices, required=False)
+    address = AddressSerializer(required=False)
+    access_notes = serializers.CharField(allow_blank=True, required=False)
+
+    def to_flat(self) -> dict:
+        data = dict(self.validated_data)
+        flat = {k: v for k, v in data.items() if k != "address"}
+        flat.update(data.get("address", {}))
+        return flat
+
+
+class FamilyOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    name = serializers.CharField()
+    branch = serializers.IntegerField(source="branch_id")
+    head = serializers.IntegerField(source="head_id", allow_null=True)
+    status = serializers.CharField()
+    loan_limit = serializers.IntegerField()
+    address = serializers.SerializerMethodField()
+    access_notes = serializers.CharField()
+    members = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_address(self, obj) -> dict:
+        return obj.address_dict()
+
+    def get_members(self, obj) -> list[dict]:
+        return [
+            {"id": r.id, "card_number": r.card_number, "full_name": r.full_name,
+             "is_head": r.id == obj.head_id}
+            for r in obj.members.all()
+        ]
+
+
+SENSITIVE_HISTORY_FIELDS = {"document_type", "document_number", "document_valid_until"}
+
+
+class CardChangeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    actor = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
+
+    def get_actor(self, obj) -> dict | None:
+        if obj.actor is None:
+            return None
+        return {"id": obj.actor.id, "username": obj.actor.username, "name": str(obj.actor)}
+
+    def get_changes(self, obj) -> dict:
+        request = self.context.get("request")
+        hide = request is not None and not can_see_documents(request.user)
+        result = {}
+        for field, (old, new) in obj.changes.items():
+            if hide and field in SENSITIVE_HISTORY_FIELDS:
+                result[field] = {"old": "***" if old else old, "new": "***" if new else new}
+            else:
+                result[field] = {"old": old, "new": new}
+        return result
+
+
+__all__ = [
+    "FamilyCard", "ReaderInputSerializer", "ReaderOutputSerializer", "FamilyInputSerializer",
+    "FamilyOutputSerializer", "CardChangeOutputSerializer",
+]

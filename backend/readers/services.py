@@ -1,0 +1,300 @@
+"""Every write to reader cards and family cards. Each change is recorded in CardChange."""
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.core.exceptions import ApplicationError
+from backend.core.text import fold
+from backend.readers.models import (
+    CardChange,
+    FamilyCard,
+    FamilyStatus,
+    Reader,
+    ReaderPhone,
+    ReaderStatus,
+)
+
+READER_FIELDS = (
+    "branch", "last_name", "first_name", "patronymic", "birth_date", "category", "status",
+    "language", "access_notes", "preferences", "availability", "caregiver_name",
+    "caregiver_relation", "caregiver_phone", "document_type", "document_number",
+    "document_valid_until", "consent_date", *Reader.ADDRESS_FIELDS,
+)
+FAMILY_FIELDS = ("name", "branch", "loan_limit", "access_notes", *FamilyCard.ADDRESS_FIELDS)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of a field value for the history."""
+    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return str(value)
+
+
+def reader_snapshot(reader: Reader) -> dict[str, Any]:
+    snap = {name: _plain(getattr(reader, name)) for name in READER_FIELDS}
+    snap["family_card"] = reader.family_card_id
+    snap["phones"] = [
+        {"number": str(p.number), "kind": p.kind, "sms_ok": p.sms_ok}
+        for p in reader.phones.all()
+    ]
+    return snap
+
+
+def family_snapshot(family: FamilyCard) -> dict[str, Any]:
+    snap = {name: _plain(getattr(family, name)) for name in FAMILY_FIELDS}
+    snap["status"] = family.status
+    snap["head"] = family.head_id
+    snap["members"] = sorted(family.members.values_list("id", flat=True))
+    return snap
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields that differ."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def reader_search_text(reader: Reader) -> str:
+    return fold(
+        " ".join(
+            p for p in (reader.last_name, reader.first_name, reader.patronymic, reader.card_number)
+            if p
+        )
+    )[:500]
+
+
+def _card_number(branch_code: str, pk: int) -> str:
+    return f"{branch_code}-{pk:05d}"
+
+
+def _check_consent(reader: Reader) -> None:
+    if reader.status == ReaderStatus.ACTIVE and not reader.consent_date:
+        raise ApplicationError(
+            "reader.consent_required",
+            _("A card cannot become active without consent to personal data processing."),
+            fields={"status": [_("Record the consent date first.")]},
+        )
+
+
+def _set_phones(reader: Reader, phones: Iterable[dict[str, Any]]) -> None:
+    reader.phones.all().delete()
+    seen: set[str] = set()
+    rows = []
+    for position, phone in enumerate(phones):
+        number = str(phone["number"])
+        if number in seen:
+            continue
+        seen.add(number)
+        rows.append(
+            ReaderPhone(
+                reader=reader,
+                number=number,
+                kind=phone.get("kind") or "mobile",
+                sms_ok=phone.get("sms_ok", True),
+                position=position,
+            )
+        )
+    ReaderPhone.objects.bulk_create(rows)
+
+
+def _apply(reader: Reader, data: dict[str, Any], by) -> None:
+    for name in READER_FIELDS:
+        if name in data:
+            value = data[name]
+            if value is None and name not in (
+                "birth_date", "document_valid_until", "consent_date", "floor", "elevator",
+                "lat", "lon",
+            ):
+                value = "" if name != "preferences" and name != "availability" else None
+            setattr(reader, name, value)
+    if reader.preferences is None:
+        reader.preferences = {}
+    if reader.availability is None:
+        reader.availability = []
+    if "consent_date" in data and data["consent_date"]:
+        reader.consent_recorded_by = by
+
+
+@transaction.atomic
+def reader_create(
+    *, data: dict[str, Any], by=None, action: str = CardChange.Action.CREATED
+) -> Reader:
+    """Create a reader card and give it a card number (branch code + sequence).
+
+    Without a consent date the card starts paused: it cannot be active without consent.
+    """
+    reader = Reader(created_by=by)
+    phones = data.get("phones", [])
+    if "status" not in data or data["status"] in (None, ""):
+        data = {
+            **data,
+            "status": ReaderStatus.ACTIVE if data.get("consent_date") else ReaderStatus.PAUSED,
+        }
+    _apply(reader, data, by)
+    _check_consent(reader)
+    reader.full_clean(exclude=["card_number", "search_text"])
+    reader.save()
+    reader.card_number = _card_number(reader.branch.code, reader.pk)
+    reader.search_text = reader_search_text(reader)
+    reader.save(update_fields=["card_number", "search_text"])
+    _set_phones(reader, phones)
+    CardChange.objects.create(
+        reader=reader, actor=by, action=action, changes=diff({}, reader_snapshot(reader))
+    )
+    return reader
+
+
+@transaction.atomic
+def reader_update(*, reader: Reader, data: dict[str, Any], by=None) -> Reader:
+    """Change a reader card; only the fields given change. Phones, when given, are replaced."""
+    reader = Reader.objects.select_for_update().get(pk=reader.pk)
+    before = reader_snapshot(reader)
+    _apply(reader, data, by)
+    _check_consent(reader)
+    if reader.status == ReaderStatus.CLOSED and before["status"] != ReaderStatus.CLOSED:
+        reader.closed_at = timezone.now()
+    elif reader.status != ReaderStatus.CLOSED:
+        reader.closed_at = None
+    reader.search_text = reader_search_text(reader)
+    reader.full_clean(exclude=["search_text"])
+    reader.save()
+    if "phones" in data:
+        _set_phones(reader, data["phones"])
+    changes = diff(before, reader_snapshot(reader))
+    if changes:
+        CardChange.objects.create(
+            reader=reader, actor=by, action=CardChange.Action.UPDATED, changes=changes
+        )
+    return reader
+
+
+# Family cards ------------------------------------------------------------------------------
+
+
+def _set_members(family: FamilyCard, member_ids: list[int], by) -> None:
+    """Make exactly these readers the members. A reader is in at most one open family card."""
+    members = list(Reader.objects.select_for_update().filter(pk__in=member_ids))
+    found = {r.pk for r in members}
+    missing = [pk for pk in member_ids if pk not in found]
+    if missing:
+        raise ApplicationError(
+            "family.reader_not_found",
+            _("Reader %(id)s does not exist.") % {"id": missing[0]},
+            fields={"members": [_("Reader %(id)s does not exist.") % {"id": missing[0]}]},
+        )
+    for reader in members:
+        if reader.family_card_id and reader.family_card_id != family.pk:
+            raise ApplicationError(
+                "family.reader_in_other_family",
+                _("%(name)s is already on family card %(number)s.")
+                % {"name": reader.full_name, "number": reader.family_card.number},
+                fields={"members": [_("%(name)s is already on another family card.")
+                                    % {"name": reader.full_name}]},
+                status_code=409,
+            )
+    leaving = Reader.objects.filter(family_card=family).exclude(pk__in=member_ids)
+    for reader in leaving.select_for_update():
+        before = reader_snapshot(reader)
+        reader.family_card = None
+        reader.save(update_fields=["family_card", "updated_at"])
+        CardChange.objects.create(
+            reader=reader, actor=by, action=CardChange.Action.UPDATED,
+            changes=diff(before, reader_snapshot(reader)),
+        )
+    for reader in members:
+        if reader.family_card_id == family.pk:
+            continue
+        before = reader_snapshot(reader)
+        reader.family_card = family
+        reader.save(update_fields=["family_card", "updated_at"])
+        CardChange.objects.create(
+            reader=reader, actor=by, action=CardChange.Action.UPDATED,
+            changes=diff(before, reader_snapshot(reader)),
+        )
+
+
+def _check_head(family: FamilyCard, member_ids: list[int]) -> None:
+    if family.head_id is not None and family.head_id not in member_ids:
+        raise ApplicationError(
+            "family.head_not_member",
+            _("The head of household must be one of the members."),
+            fields={"head": [_("The head of household must be one of the members.")]},
+        )
+
+
+@transaction.atomic
+def family_card_create(*, data: dict[str, Any], by=None) -> FamilyCard:
+    member_ids = list(dict.fromkeys(data.get("members", [])))
+    family = FamilyCard()
+    for name in FAMILY_FIELDS:
+        if name in data:
+            setattr(family, name, data[name] if data[name] is not None else
+                    (None if name in ("floor", "elevator", "lat", "lon") else ""))
+    head = data.get("head")
+    family.head_id = head.pk if isinstance(head, Reader) else head
+    if family.head_id and family.head_id not in member_ids:
+        member_ids.insert(0, family.head_id)
+    _check_head(family, member_ids)
+    family.full_clean(exclude=["number", "head"])
+    family.save()
+    family.number = f"{family.branch.code}-F{family.pk:04d}"
+    family.save(update_fields=["number"])
+    _set_members(family, member_ids, by)
+    CardChange.objects.create(
+        family_card=family, actor=by, action=CardChange.Action.CREATED,
+        changes=diff({}, family_snapshot(family)),
+    )
+    return family
+
+
+@transaction.atomic
+def family_card_update(*, family: FamilyCard, data: dict[str, Any], by=None) -> FamilyCard:
+    """Change a family card. Closing it releases its members."""
+    family = FamilyCard.objects.select_for_update().get(pk=family.pk)
+    before = family_snapshot(family)
+    for name in FAMILY_FIELDS:
+        if name in data:
+            setattr(family, name, data[name] if data[name] is not None else
+                    (None if name in ("floor", "elevator", "lat", "lon") else ""))
+    if "head" in data:
+        head = data["head"]
+        family.head_id = head.pk if isinstance(head, Reader) else head
+    member_ids = (
+        list(dict.fromkeys(data["members"])) if "members" in data else before["members"]
+    )
+    status = data.get("status", family.status)
+    if status == FamilyStatus.CLOSED:
+        if family.status != FamilyStatus.CLOSED:
+            family.closed_at = timezone.now()
+        family.status = FamilyStatus.CLOSED
+        member_ids = []
+        family.head_id = None
+    elif status == FamilyStatus.OPEN and family.status == FamilyStatus.CLOSED:
+        family.status = FamilyStatus.OPEN
+        family.closed_at = None
+    if family.head_id and family.head_id not in member_ids:
+        member_ids.insert(0, family.head_id)
+    _check_head(family, member_ids)
+    family.full_clean(exclude=["head"])
+    family.save()
+    _set_members(family, member_ids, by)
+    changes = diff(before, family_snapshot(family))
+    if changes:
+        CardChange.objects.create(
+            family_card=family, actor=by,
+            action=CardChange.Action.CLOSED if status == FamilyStatus.CLOSED
+            and before["status"] != FamilyStatus.CLOSED else CardChange.Action.UPDATED,
+            changes=changes,
+        )
+    return family

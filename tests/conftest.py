@@ -1,0 +1,57 @@
+"""Shared fixtures. The database comes from DATABASE_URL (SQLite by default)."""
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import BranchFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    for item in items:
+        if "requires_postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def branch(db):
+    return BranchFactory()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str | None = None, **kwargs):
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def api(db):
+    """An API client; `api.as_role("librarian")` signs in a fresh user of that role."""
+    client = APIClient()
+
+    def as_role(role: str | None, **kwargs):
+        user = UserFactory(role=role, **kwargs)
+        client.force_authenticate(user)
+        client.user = user
+        return client
+
+    def as_user(user):
+        client.force_authenticate(user)
+        client.user = user
+        return client
+
+    client.as_role = as_role
+    client.as_user = as_user
+    return client
