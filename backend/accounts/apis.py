@@ -34,7 +34,7 @@ class MeApi(GenericAPIView):
 
     permission_classes = [IsAuthenticated]
 
-    class OutputSerializer(serializers.Serializer):
+    class MeOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         username = serializers.CharField()
         full_name = serializers.CharField(source="get_full_name")
@@ -43,10 +43,10 @@ class MeApi(GenericAPIView):
         branch = serializers.IntegerField(source="branch_id", allow_null=True)
         language = serializers.CharField()
 
-    serializer_class = OutputSerializer
+    serializer_class = MeOutputSerializer
 
-    @extend_schema(operation_id="auth_me", responses={200: OutputSerializer, **errors(401)})
+    @extend_schema(operation_id="auth_me", responses={200: MeOutputSerializer, **errors(401)})
     def get(self, request):
         user = request.user
         user.roles = sorted(user_roles(user))
-        return Response(self.OutputSerializer(user).data)
+        return Response(self.MeOutputSerializer(user).data)

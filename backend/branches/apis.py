@@ -7,7 +7,7 @@ from backend.core.schema import errors
 
 
 class BranchListApi(GenericAPIView):
-    class OutputSerializer(serializers.ModelSerializer):
+    class BranchOutputSerializer(serializers.ModelSerializer):
         class Meta:
             model = Branch
             fields = [
@@ -16,11 +16,11 @@ class BranchListApi(GenericAPIView):
                 "family_loan_limit", "history_months", "quiet_hours_start", "quiet_hours_end",
             ]
 
-    serializer_class = OutputSerializer
+    serializer_class = BranchOutputSerializer
     queryset = Branch.objects.all()
 
     @extend_schema(operation_id="branches_list",
-                   responses={200: OutputSerializer(many=True), **errors(401, 403)})
+                   responses={200: BranchOutputSerializer(many=True), **errors(401, 403)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return self.get_paginated_response(self.BranchOutputSerializer(page, many=True).data)

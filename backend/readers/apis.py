@@ -10,7 +10,14 @@ from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
 from backend.readers import selectors, services
-from backend.readers.models import Category, FamilyStatus, ReaderStatus
+from backend.readers.models import (
+    CardChange,
+    Category,
+    FamilyCard,
+    FamilyStatus,
+    Reader,
+    ReaderStatus,
+)
 from backend.readers.serializers import (
     CardChangeOutputSerializer,
     FamilyInputSerializer,
@@ -58,6 +65,7 @@ class ReaderFilterSerializer(serializers.Serializer):
 
 class ReaderListApi(GenericAPIView):
     permission_classes = [CardPermission]
+    queryset = Reader.objects.none()  # for the schema; selectors do the reads
     serializer_class = ReaderOutputSerializer
 
     @extend_schema(
@@ -90,6 +98,7 @@ class ReaderListApi(GenericAPIView):
 
 class ReaderDetailApi(GenericAPIView):
     permission_classes = [CardPermission]
+    queryset = Reader.objects.none()  # for the schema; selectors do the reads
     serializer_class = ReaderOutputSerializer
 
     def get_reader(self, pk: int):
@@ -124,6 +133,7 @@ class ReaderHistoryApi(GenericAPIView):
     """Who changed what on a card, newest first. Document values are hidden from non-librarians."""
 
     permission_classes = [CardPermission]
+    queryset = CardChange.objects.none()  # for the schema; selectors do the reads
     serializer_class = CardChangeOutputSerializer
 
     @extend_schema(operation_id="readers_history",
@@ -143,6 +153,7 @@ class FamilyFilterSerializer(serializers.Serializer):
 
 class FamilyCardListApi(GenericAPIView):
     permission_classes = [CardPermission]
+    queryset = FamilyCard.objects.none()  # for the schema; selectors do the reads
     serializer_class = FamilyOutputSerializer
 
     @extend_schema(operation_id="family_cards_list", parameters=[FamilyFilterSerializer],
@@ -165,6 +176,7 @@ class FamilyCardListApi(GenericAPIView):
 
 class FamilyCardDetailApi(GenericAPIView):
     permission_classes = [CardPermission]
+    queryset = FamilyCard.objects.none()  # for the schema; selectors do the reads
     serializer_class = FamilyOutputSerializer
 
     def get_family(self, pk: int):
@@ -195,6 +207,7 @@ class FamilyCardDetailApi(GenericAPIView):
 
 class FamilyCardHistoryApi(GenericAPIView):
     permission_classes = [CardPermission]
+    queryset = CardChange.objects.none()  # for the schema; selectors do the reads
     serializer_class = CardChangeOutputSerializer
 
     @extend_schema(operation_id="family_cards_history",
