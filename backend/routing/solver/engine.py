@@ -1,0 +1,359 @@
+"""Translation of a ``Problem`` into PyVRP and the search strategy.
+
+How each constraint is modelled in PyVRP (0.14):
+
+* **Profiles** - every vehicle uses the duration matrix of its travel profile.  PyVRP has no
+  vehicle/client compatibility constraint, so each (travel profile, set of forbidden stops)
+  pair becomes its own PyVRP profile in which every edge into or out of a forbidden stop has a
+  prohibitive duration (longer than the whole horizon): a route using it is always late, hence
+  infeasible.  A language mismatch and a pin to another vehicle make a stop forbidden.  An
+  extra unused reference profile (element-wise minimum, nothing forbidden) is put first so that
+  PyVRP's granular neighbourhoods are computed from real proximities.
+* **Pickups and deliveries** - PyVRP's simultaneous delivery/pickup load (load dimension 0): the
+  bag holds all deliveries at the start and collects pickups along the way; PyVRP checks the
+  load at every point.
+* **max_stops** - a second load dimension where every stop delivers 1 and the capacity is
+  ``max_stops`` (only added when some vehicle has a limit).
+* **Objective order** - every stop is optional with a prize larger than the cost of any set of
+  routes (required stops have a prize larger than all optional prizes together); every vehicle
+  has a fixed cost larger than any possible total travel.  So PyVRP's single integer cost
+  orders plans by (required served, served, vehicles, travel).
+* **Fewer vehicles** - after a first search, the solver repeatedly removes the smallest route and
+  searches for a plan with one vehicle less that still serves every stop served so far, then
+  polishes the best plan found.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyvrp
+from pyvrp import (
+    Client,
+    Depot,
+    IteratedLocalSearchCallbacks,
+    IteratedLocalSearchParams,
+    ProblemData,
+    SolveParams,
+    VehicleType,
+)
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+from .ints import IntModel
+from .model import Problem, Stop, Vehicle
+from .precheck import compatible
+
+Plan = list[tuple[int, list[int]]]
+"""Engine-internal plan: ``(vehicle type index, [client indices])`` per route."""
+
+
+@dataclass
+class Built:
+    """A ``Problem`` translated to PyVRP."""
+
+    data: ProblemData
+    clients: list[Stop]
+    types: list[list[Vehicle]]
+    prize: int
+    prize_required: int
+    fixed: int
+
+
+def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
+    stops = [problem.stop(sid) for sid in stop_ids]
+    vehicles = list(problem.vehicles)
+    depot_locs = sorted({v.start_location for v in vehicles} | {v.end_location for v in vehicles})
+    depot_index = {loc: i for i, loc in enumerate(depot_locs)}
+    nd = len(depot_locs)
+    src = np.array(depot_locs + [s.location for s in stops], dtype=np.int64)
+    n_loc = len(src)
+
+    def forbidden(v: Vehicle) -> frozenset[int]:
+        return frozenset(c for c, s in enumerate(stops) if not compatible(s, v))
+
+    variants: dict[tuple[str, frozenset[int]], int] = {}
+    for v in vehicles:
+        variants.setdefault((v.profile, forbidden(v)), len(variants))
+    blocking = any(blocked for _, blocked in variants) or len(variants) > 1
+    offset = 1 if blocking else 0
+
+    big = im.big
+    dur_base = {}
+    dist_base = {}
+    max_edge = 1
+    for name in {p for p, _ in variants}:
+        dur = im.durations[name][np.ix_(src, src)].copy()
+        dist = im.distances[name][np.ix_(src, src)].copy()
+        if (dist >= 0).any():
+            max_edge = max(max_edge, int(dist.max()))
+        dur_base[name] = dur
+        dist_base[name] = dist
+    big_dist = max_edge * 4 + 1
+    for name in dur_base:
+        dur_base[name][dur_base[name] < 0] = big
+        dist_base[name][dist_base[name] < 0] = big_dist
+        np.fill_diagonal(dur_base[name], 0)
+        np.fill_diagonal(dist_base[name], 0)
+
+    durations: list[np.ndarray] = []
+    distances: list[np.ndarray] = []
+    if blocking:
+        durations.append(np.minimum.reduce(list(dur_base.values())))
+        distances.append(np.minimum.reduce(list(dist_base.values())))
+    for (name, blocked), _ in sorted(variants.items(), key=lambda kv: kv[1]):
+        dur = dur_base[name].copy()
+        if blocked:
+            idx = np.array(sorted(blocked), dtype=np.int64) + nd
+            dur[idx, :] = big
+            dur[:, idx] = big
+            dur[idx, idx] = 0
+        durations.append(dur)
+        distances.append(dist_base[name])
+
+    n = len(stops)
+    nv = len(vehicles)
+    unit = im.ds if problem.objective == "distance" else im.ts
+    extra = {v.id: max(0, round(v.fixed_cost * unit)) for v in vehicles}
+    travel_ub = (n + nv) * max_edge
+    fixed = travel_ub + sum(extra.values()) + 1
+    prize = nv * fixed + sum(extra.values()) + travel_ub + 1
+    n_opt = sum(1 for s in stops if not s.required)
+    prize_required = prize * (n_opt + 1)
+
+    two_dims = any(v.max_stops is not None for v in vehicles)
+    groups: dict[tuple, list[Vehicle]] = {}
+    for v in vehicles:
+        key = (
+            depot_index[v.start_location],
+            depot_index[v.end_location],
+            im.shift(v),
+            v.capacity,
+            v.max_stops,
+            v.initial_load,
+            variants[(v.profile, forbidden(v))] + offset,
+            extra[v.id],
+        )
+        groups.setdefault(key, []).append(v)
+    vehicle_types = []
+    types = []
+    for key, vs in groups.items():
+        start, end, (early, late), cap, max_stops, init_load, prof, ext = key
+        capacity = [cap] + ([n if max_stops is None else max_stops] if two_dims else [])
+        vehicle_types.append(
+            VehicleType(
+                num_available=len(vs),
+                capacity=capacity,
+                start_depot=start,
+                end_depot=end,
+                fixed_cost=fixed + ext,
+                tw_early=early,
+                tw_late=max(late, early),
+                unit_distance_cost=1,
+                profile=prof,
+                initial_load=[init_load] + ([0] if two_dims else []),
+                name=",".join(v.id for v in vs)[:200],
+            )
+        )
+        types.append(vs)
+
+    clients = []
+    for s in stops:
+        early, late = im.window(s)
+        clients.append(
+            Client(
+                location=nd + len(clients),
+                delivery=[s.delivery] + ([1] if two_dims else []),
+                pickup=[s.pickup] + ([0] if two_dims else []),
+                service_duration=im.service(s),
+                tw_early=early,
+                tw_late=max(late, early),
+                prize=prize_required if s.required else prize,
+                required=False,
+                name=s.id,
+            )
+        )
+    locations = []
+    for loc in src:
+        pl = problem.locations[int(loc)]
+        locations.append(pyvrp.Location(pl.x or 0.0, pl.y or 0.0))
+    depots = [Depot(location=i, tw_early=0, tw_late=im.horizon) for i in range(nd)]
+    data = ProblemData(locations, clients, depots, vehicle_types, distances, durations)
+    assert n_loc == data.num_locations
+    return Built(data, stops, types, prize, prize_required, fixed)
+
+
+def to_pyvrp(data: ProblemData, plan: Plan) -> pyvrp.Solution:
+    return pyvrp.Solution(data, [pyvrp.Route(data, visits, t) for t, visits in plan if visits])
+
+
+def from_pyvrp(sol: pyvrp.Solution, type_map: list[int] | None = None) -> Plan:
+    plan = []
+    for r in sol.routes():
+        t = r.vehicle_type()
+        plan.append((type_map[t] if type_map else t, [a.idx for a in r if a.is_client()]))
+    return plan
+
+
+class _Budget:
+    def __init__(self, time_limit: float, max_iterations: int | None):
+        self.start = time.perf_counter()
+        self.time_limit = max(0.0, time_limit)
+        self.max_iterations = max_iterations
+        self.iterations = 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def left(self, fraction: float) -> bool:
+        if self.elapsed() >= fraction * self.time_limit - 1e-3:
+            return False
+        return self.max_iterations is None or self.iterations < fraction * self.max_iterations
+
+    def stop(self, fraction: float, cap: float = 1.0):
+        """Stopping criterion up to ``fraction`` of the budget, at most ``cap`` of it."""
+        secs = max(0.0, min(fraction * self.time_limit - self.elapsed(), cap * self.time_limit))
+        crit = [MaxRuntime(secs)]
+        if self.max_iterations is not None:
+            its = fraction * self.max_iterations - self.iterations
+            its = max(0, int(min(its, cap * self.max_iterations)))
+            crit.append(MaxIterations(its))
+        return MultipleCriteria(crit)
+
+
+class _OnBest(IteratedLocalSearchCallbacks):
+    def __init__(self, fn: Callable[[pyvrp.Solution], None]):
+        self.fn = fn
+
+    def on_best(self, best: pyvrp.Solution) -> None:
+        self.fn(best)
+
+
+class _Below:
+    """Stops as soon as the best cost is below a threshold."""
+
+    def __init__(self, threshold: int):
+        self.threshold = threshold
+
+    def __call__(self, best_cost: float) -> bool:
+        return best_cost < self.threshold
+
+
+def _solve(data, stop, seed, init, on_best) -> pyvrp.Result:
+    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_OnBest(on_best)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pyvrp.solve(
+            data,
+            stop,
+            seed=seed,
+            collect_stats=False,
+            display=False,
+            params=params,
+            initial_solution=init,
+        )
+
+
+PHASE1 = 0.3
+REDUCE = 0.75
+ATTEMPT = 0.25
+
+
+class Search:
+    """Best-plan bookkeeping across the search phases."""
+
+    def __init__(
+        self,
+        built: Built,
+        budget: _Budget,
+        seed: int,
+        progress: Callable[[Plan], None] | None,
+    ):
+        self.built = built
+        self.budget = budget
+        self.seed = seed
+        self.progress = progress
+        self.best: Plan = []
+        self.best_key = self.key([])
+
+    def key(self, plan: Plan) -> tuple:
+        """Hierarchical objective of a feasible plan (smaller is better)."""
+        data = self.built.data
+        served = [c for _, visits in plan for c in visits]
+        req = sum(1 for c in served if self.built.clients[c].required)
+        routes = [(t, v) for t, v in plan if v]
+        cost = to_pyvrp(data, routes).distance_cost() if routes else 0
+        fixed = sum(data.vehicle_type(t).fixed_cost for t, _ in routes)
+        return (-req, -len(served), len(routes), fixed + cost)
+
+    def offer(self, sol: pyvrp.Solution, type_map: list[int] | None = None) -> None:
+        if not sol.is_feasible():
+            return
+        plan = from_pyvrp(sol, type_map)
+        key = self.key(plan)
+        if key < self.best_key:
+            self.best, self.best_key = plan, key
+            if self.progress is not None:
+                self.progress(plan)
+
+    def run(self, initial: Plan | None) -> None:
+        data = self.built.data
+        budget = self.budget
+        if not self.built.clients or data.num_vehicles == 0:
+            return
+        init = to_pyvrp(data, initial) if initial else None
+        if init is not None:
+            self.offer(init)
+        # Phase 1: plain search on the hierarchical cost.
+        res = _solve(data, budget.stop(PHASE1), self.seed, init, self.offer)
+        budget.iterations += res.num_iterations
+        self.offer(res.best)
+        # Phase 2: one vehicle less, serving everything served so far.
+        attempt = 0
+        while budget.left(REDUCE) and len(self.best) > 1:
+            routes = sorted([r for r in self.best if r[1]], key=lambda r: (len(r[1]), r[0]))
+            if attempt >= len(routes):
+                break
+            if not self._reduce(routes, attempt):
+                attempt += 1
+            else:
+                attempt = 0
+        # Phase 3: polish the best plan.
+        if budget.left(1.0) or not self.best:
+            start = to_pyvrp(data, self.best) if self.best else pyvrp.Solution(data, [])
+            res = _solve(data, budget.stop(1.0), self.seed + 1, start, self.offer)
+            budget.iterations += res.num_iterations
+            self.offer(res.best)
+
+    def _reduce(self, routes: Plan, drop: int) -> bool:
+        """Try to serve the clients of ``routes`` with the vehicles of all but ``routes[drop]``."""
+        data = self.built.data
+        keep = [r for i, r in enumerate(routes) if i != drop]
+        counts = Counter(t for t, _ in keep)
+        type_map = sorted(counts)
+        local = {t: i for i, t in enumerate(type_map)}
+        vts = [data.vehicle_type(t).replace(num_available=counts[t]) for t in type_map]
+        served = {c for _, visits in routes for c in visits}
+        sub = data.replace(vehicle_types=vts)
+        init = to_pyvrp(sub, [(local[t], v) for t, v in keep])
+        # All stops stay optional with their prizes, so plans that leave some of the removed
+        # route's stops out are feasible and the search works in its normal regime (it swaps
+        # stops in and out like an ejection pool).  Done when nothing served before is missing.
+        missing_before = sum(c.prize for i, c in enumerate(data.clients()) if i not in served)
+        before = self.best_key
+        res = _solve(
+            sub,
+            MultipleCriteria(
+                [_Below(missing_before + self.built.prize), self.budget.stop(REDUCE, ATTEMPT)]
+            ),
+            self.seed + 7 * drop + 1,
+            init,
+            lambda s: None,
+        )
+        self.budget.iterations += res.num_iterations
+        self.offer(res.best, type_map)
+        return self.best_key < before
