@@ -38,6 +38,7 @@ from pyvrp import (
     Depot,
     IteratedLocalSearchCallbacks,
     IteratedLocalSearchParams,
+    PenaltyParams,
     ProblemData,
     SolveParams,
     VehicleType,
@@ -62,6 +63,7 @@ class Built:
     prize: int
     prize_required: int
     fixed: int
+    horizon: int
 
 
 def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
@@ -76,17 +78,32 @@ def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
     def forbidden(v: Vehicle) -> frozenset[int]:
         return frozenset(c for c, s in enumerate(stops) if not compatible(s, v))
 
-    variants: dict[tuple[str, frozenset[int]], int] = {}
+    unit = im.ds if problem.objective == "distance" else im.ts
+    reassign = max(0, round(problem.reassign_cost * unit))
+
+    def penalised(v: Vehicle) -> frozenset[int]:
+        if not reassign:
+            return frozenset()
+        return frozenset(
+            c
+            for c, s in enumerate(stops)
+            if s.preferred_vehicle is not None and s.preferred_vehicle != v.id
+        )
+
+    def variant(v: Vehicle) -> tuple[str, frozenset[int], frozenset[int]]:
+        return (v.profile, forbidden(v), penalised(v))
+
+    variants: dict[tuple[str, frozenset[int], frozenset[int]], int] = {}
     for v in vehicles:
-        variants.setdefault((v.profile, forbidden(v)), len(variants))
-    blocking = any(blocked for _, blocked in variants) or len(variants) > 1
+        variants.setdefault(variant(v), len(variants))
+    blocking = len(variants) > 1 or any(blocked for _, blocked, _ in variants)
     offset = 1 if blocking else 0
 
     big = im.big
     dur_base = {}
     dist_base = {}
     max_edge = 1
-    for name in {p for p, _ in variants}:
+    for name in {p for p, _, _ in variants}:
         dur = im.durations[name][np.ix_(src, src)].copy()
         dist = im.distances[name][np.ix_(src, src)].copy()
         if (dist >= 0).any():
@@ -105,21 +122,27 @@ def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
     if blocking:
         durations.append(np.minimum.reduce(list(dur_base.values())))
         distances.append(np.minimum.reduce(list(dist_base.values())))
-    for (name, blocked), _ in sorted(variants.items(), key=lambda kv: kv[1]):
+    for (name, blocked, costly), _ in sorted(variants.items(), key=lambda kv: kv[1]):
         dur = dur_base[name].copy()
         if blocked:
             idx = np.array(sorted(blocked), dtype=np.int64) + nd
             dur[idx, :] = big
             dur[:, idx] = big
             dur[idx, idx] = 0
+        dist = dist_base[name]
+        if costly:
+            # Reassignment cost: charged on every edge entering the stop.
+            dist = dist.copy()
+            idx = np.array(sorted(costly), dtype=np.int64) + nd
+            dist[:, idx] += reassign
+            dist[idx, idx] = 0
         durations.append(dur)
-        distances.append(dist_base[name])
+        distances.append(dist)
 
     n = len(stops)
     nv = len(vehicles)
-    unit = im.ds if problem.objective == "distance" else im.ts
     extra = {v.id: max(0, round(v.fixed_cost * unit)) for v in vehicles}
-    travel_ub = (n + nv) * max_edge
+    travel_ub = (n + nv) * max_edge + n * reassign
     fixed = travel_ub + sum(extra.values()) + 1
     prize = nv * fixed + sum(extra.values()) + travel_ub + 1
     n_opt = sum(1 for s in stops if not s.required)
@@ -135,7 +158,7 @@ def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
             v.capacity,
             v.max_stops,
             v.initial_load,
-            variants[(v.profile, forbidden(v))] + offset,
+            variants[variant(v)] + offset,
             extra[v.id],
         )
         groups.setdefault(key, []).append(v)
@@ -184,7 +207,7 @@ def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
     depots = [Depot(location=i, tw_early=0, tw_late=im.horizon) for i in range(nd)]
     data = ProblemData(locations, clients, depots, vehicle_types, distances, durations)
     assert n_loc == data.num_locations
-    return Built(data, stops, types, prize, prize_required, fixed)
+    return Built(data, stops, types, prize, prize_required, fixed, im.big)
 
 
 def to_pyvrp(data: ProblemData, plan: Plan) -> pyvrp.Solution:
@@ -243,8 +266,31 @@ class _Below:
         return best_cost < self.threshold
 
 
-def _solve(data, stop, seed, init, on_best) -> pyvrp.Result:
-    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_OnBest(on_best)))
+@dataclass
+class _Penalties(PenaltyParams):
+    """PyVRP's penalty parameters with an explicit starting value.
+
+    The maximum penalty must let one unit of lateness or overload cost more than a stop's
+    prize, otherwise, when not every stop can be served, the search prefers slightly infeasible
+    plans that serve everything to feasible plans that drop a stop, and never becomes feasible.
+    The start value stays at PyVRP's usual midpoint so the search behaves as usual otherwise.
+    """
+
+    initial: float = 50_000.0
+
+    def midpoint_penalties(self, data: ProblemData) -> tuple[list[float], float, float]:
+        value = min(max(self.initial, self.min_penalty), self.max_penalty)
+        return ([value] * data.num_load_dimensions, value, value)
+
+
+def penalty_params(built: Built, horizon: int) -> _Penalties:
+    # Keep penalty x violation far from int64 overflow (violations are bounded by ~horizon).
+    cap = 1e17 / max(horizon, 1)
+    return _Penalties(max_penalty=max(100_000.0, min(2.0 * built.prize_required, cap)))
+
+
+def _solve(data, stop, seed, init, on_best, penalty: PenaltyParams) -> pyvrp.Result:
+    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_OnBest(on_best)), penalty=penalty)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return pyvrp.solve(
@@ -277,6 +323,7 @@ class Search:
         self.budget = budget
         self.seed = seed
         self.progress = progress
+        self.penalty = penalty_params(built, built.horizon)
         self.best: Plan = []
         self.best_key = self.key([])
 
@@ -309,7 +356,7 @@ class Search:
         if init is not None:
             self.offer(init)
         # Phase 1: plain search on the hierarchical cost.
-        res = _solve(data, budget.stop(PHASE1), self.seed, init, self.offer)
+        res = _solve(data, budget.stop(PHASE1), self.seed, init, self.offer, self.penalty)
         budget.iterations += res.num_iterations
         self.offer(res.best)
         # Phase 2: one vehicle less, serving everything served so far.
@@ -325,7 +372,7 @@ class Search:
         # Phase 3: polish the best plan.
         if budget.left(1.0) or not self.best:
             start = to_pyvrp(data, self.best) if self.best else pyvrp.Solution(data, [])
-            res = _solve(data, budget.stop(1.0), self.seed + 1, start, self.offer)
+            res = _solve(data, budget.stop(1.0), self.seed + 1, start, self.offer, self.penalty)
             budget.iterations += res.num_iterations
             self.offer(res.best)
 
@@ -353,6 +400,7 @@ class Search:
             self.seed + 7 * drop + 1,
             init,
             lambda s: None,
+            self.penalty,
         )
         self.budget.iterations += res.num_iterations
         self.offer(res.best, type_map)

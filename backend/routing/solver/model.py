@@ -70,6 +70,9 @@ class Stop:
     * ``languages`` - the reader needs a volunteer speaking one of these (empty: anyone).
     * ``vehicle_id`` - the stop is pinned to this vehicle (None: any vehicle).
     * ``required`` - required stops are served before optional ones when not all can be served.
+    * ``preferred_vehicle`` - serving the stop with another vehicle costs
+      ``Problem.reassign_cost`` (soft; used by re-planning to keep stops on their vehicle, or for
+      a reader's usual volunteer).
     """
 
     id: str
@@ -82,6 +85,7 @@ class Stop:
     languages: frozenset[str] = frozenset()
     vehicle_id: str | None = None
     required: bool = True
+    preferred_vehicle: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "languages", frozenset(self.languages))
@@ -135,7 +139,9 @@ class Problem:
 
     ``objective`` is what "least travel" means after the two first objectives (most stops served,
     then fewest vehicles): ``"duration"`` (total travel time, seconds, the default for real days)
-    or ``"distance"`` (total distance, the benchmark).
+    or ``"distance"`` (total distance, the benchmark).  ``reassign_cost`` (objective units) is
+    added for every stop served by a vehicle other than its ``preferred_vehicle``; like
+    ``Vehicle.fixed_cost`` it only ranks plans that serve as many stops with as many vehicles.
     """
 
     locations: Sequence[Location]
@@ -146,6 +152,7 @@ class Problem:
     objective: str = "duration"
     time_scale: int = 1
     distance_scale: int = 1
+    reassign_cost: float = 0.0
 
     def __post_init__(self) -> None:
         n = len(self.locations)
