@@ -41,16 +41,15 @@ def api(db):
     """An API client; `api.as_role("librarian")` signs in a fresh user of that role."""
     client = APIClient()
 
-    def as_role(role: str | None, **kwargs):
-        user = UserFactory(role=role, **kwargs)
-        client.force_authenticate(user)
-        client.user = user
-        return client
-
     def as_user(user):
-        client.force_authenticate(user)
-        client.user = user
-        return client
+        # Each signed-in user gets a client of their own, so two roles can act in one test.
+        own = APIClient()
+        own.force_authenticate(user)
+        own.user = user
+        return own
+
+    def as_role(role: str | None, **kwargs):
+        return as_user(UserFactory(role=role, **kwargs))
 
     client.as_role = as_role
     client.as_user = as_user

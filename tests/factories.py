@@ -3,6 +3,7 @@ import datetime
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.branches.models import Branch
@@ -87,3 +88,50 @@ class FamilyCardFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Семья {n}")
     branch = factory.SubFactory(BranchFactory)
     settlement = "Бишкуль"
+
+
+class TitleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Title"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Книга {n}")
+    authors = factory.LazyFunction(lambda: ["Абай Құнанбайұлы"])
+    language = "ru"
+    format = "print"
+    subjects = factory.LazyFunction(lambda: ["классика"])
+    year = 2010
+
+    @factory.post_generation
+    def search(self, create, extracted, **kwargs):
+        from backend.catalog.selectors import subjects_key, title_search_text
+
+        self.search_text = title_search_text(self)
+        self.subjects_key = subjects_key(self.subjects)
+        if create:
+            self.save(update_fields=["search_text", "subjects_key"])
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Item"
+
+    title = factory.SubFactory(TitleFactory)
+    barcode = factory.Sequence(lambda n: f"BC{n:07d}")
+    branch = factory.SubFactory(BranchFactory)
+    status = "available"
+
+
+class LoanFactory(factory.django.DjangoModelFactory):
+    """A loan made directly (for history and limits); its copy is marked on loan."""
+
+    class Meta:
+        model = "circulation.Loan"
+
+    item = factory.SubFactory(ItemFactory, status="on_loan")
+    title = factory.LazyAttribute(lambda o: o.item.title)
+    reader = factory.SubFactory(ReaderFactory)
+    branch = factory.LazyAttribute(lambda o: o.reader.branch)
+    status = "active"
+    issued_at = factory.LazyFunction(timezone.now)
+    due_date = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=30))

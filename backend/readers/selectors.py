@@ -100,3 +100,38 @@ def card_history(*, reader: Reader | None = None, family: FamilyCard | None = No
     if reader is not None:
         return qs.filter(reader=reader)
     return qs.filter(family_card=family)
+
+
+def home_windows(reader: Reader) -> dict[int, list[tuple[str, str]]]:
+    """Weekday -> [(start, end)] when someone of the household is at home."""
+    people = [reader]
+    family = reader.family_card
+    if family is not None and family.status == "open":
+        people = list(family.members.all()) or [reader]
+    windows: dict[int, list[tuple[str, str]]] = {}
+    for person in people:
+        for slot in person.availability or []:
+            windows.setdefault(int(slot["weekday"]), []).append((slot["start"], slot["end"]))
+    return {day: sorted(set(slots)) for day, slots in windows.items()}
+
+
+def next_visit_dates(reader: Reader, *, start=None, days: int = 21, limit: int = 5) -> list[dict]:
+    """The next working days on which a volunteer can come: the household is at home and
+    it is not a public holiday. With no availability recorded, every working day counts."""
+    import datetime
+
+    from django.utils import timezone
+
+    from backend.core.calendar import working_days
+
+    start = start or timezone.localdate() + datetime.timedelta(days=1)
+    windows = home_windows(reader)
+    result = []
+    for day in working_days(start, days):
+        if windows and day.weekday() not in windows:
+            continue
+        slots = windows.get(day.weekday(), [])
+        result.append({"date": day, "windows": [{"start": s, "end": e} for s, e in slots]})
+        if len(result) >= limit:
+            break
+    return result

@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.branches",
     "backend.readers",
+    "backend.catalog",
+    "backend.circulation",
+    "backend.orders",
     "mobile_api",
 ]
 

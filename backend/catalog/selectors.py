@@ -1,0 +1,72 @@
+"""Catalog reads: search by title or author (any case, Kazakh too), ISBN or barcode."""
+from django.db.models import Count, Q, QuerySet
+
+from backend.catalog.models import Item, ItemStatus, Title
+from backend.core.phones import digits_of
+from backend.core.text import fold, search_tokens
+
+
+def normalize_isbn(text: str | None) -> str:
+    raw = (text or "").upper().replace("-", "").replace(" ", "")
+    return "".join(ch for ch in raw if ch.isdigit() or ch == "X")[:13]
+
+
+def title_search_text(title: Title) -> str:
+    return fold(" ".join([title.title, *(title.authors or []), title.isbn or ""]))[:1000]
+
+
+def subjects_key(subjects: list[str] | None) -> str:
+    folded = [fold(s) for s in subjects or [] if fold(s)]
+    return ("|" + "|".join(folded) + "|")[:1000] if folded else ""
+
+
+def title_queryset() -> QuerySet[Title]:
+    return Title.objects.annotate(
+        copies=Count("items", distinct=True),
+        available=Count("items", filter=Q(items__status=ItemStatus.AVAILABLE), distinct=True),
+    )
+
+
+def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
+    filters = filters or {}
+    qs = title_queryset()
+    query = (filters.get("q") or "").strip()
+    if query:
+        isbn = normalize_isbn(query)
+        if len(isbn) in (10, 13) and len(digits_of(query)) >= 9:
+            qs = qs.filter(Q(isbn=isbn) | Q(items__barcode=query.strip()))
+        elif Item.objects.filter(barcode=query).exists():
+            qs = qs.filter(items__barcode=query)
+        else:
+            for token in search_tokens(query):
+                qs = qs.filter(search_text__contains=token)
+    for name in ("language", "format"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("subject"):
+        qs = qs.filter(subjects_key__contains=f"|{fold(filters['subject'])}|")
+    if filters.get("available_at"):
+        qs = qs.filter(items__branch=filters["available_at"], items__status=ItemStatus.AVAILABLE)
+    return qs.distinct() if query or filters.get("available_at") else qs
+
+
+def item_queryset() -> QuerySet[Item]:
+    return Item.objects.select_related("title", "branch")
+
+
+def item_list(*, filters: dict | None = None) -> QuerySet[Item]:
+    filters = filters or {}
+    qs = item_queryset()
+    if filters.get("barcode"):
+        qs = qs.filter(barcode=filters["barcode"].strip())
+    for name in ("status", "branch", "title"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("q"):
+        for token in search_tokens(filters["q"]):
+            qs = qs.filter(title__search_text__contains=token)
+    return qs
+
+
+def item_by_barcode(barcode: str) -> Item | None:
+    return item_queryset().filter(barcode=(barcode or "").strip()).first()

@@ -1,0 +1,128 @@
+"""Writes to the catalog, and every change of a copy's status."""
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from backend.catalog.models import Item, ItemStatus, Title
+from backend.catalog.selectors import normalize_isbn, subjects_key, title_search_text
+from backend.core.exceptions import ApplicationError, ConflictError
+
+TITLE_FIELDS = ("title", "authors", "language", "format", "subjects", "isbn", "year",
+                "publisher", "age_rating", "annotation")
+ITEM_FIELDS = ("title", "barcode", "branch", "shelf_mark", "note")
+
+
+def _title_apply(title: Title, data: dict[str, Any]) -> None:
+    for name in TITLE_FIELDS:
+        if name in data:
+            value = data[name]
+            if value is None and name not in ("year",):
+                value = [] if name in ("authors", "subjects") else ""
+            setattr(title, name, value)
+    title.isbn = normalize_isbn(title.isbn)
+    title.authors = [a.strip() for a in title.authors or [] if a and a.strip()]
+    title.subjects = [s.strip() for s in title.subjects or [] if s and s.strip()]
+    title.search_text = title_search_text(title)
+    title.subjects_key = subjects_key(title.subjects)
+
+
+@transaction.atomic
+def title_create(*, data: dict[str, Any]) -> Title:
+    title = Title()
+    _title_apply(title, data)
+    title.full_clean(exclude=["search_text", "subjects_key"])
+    title.save()
+    return title
+
+
+@transaction.atomic
+def title_update(*, title: Title, data: dict[str, Any]) -> Title:
+    title = Title.objects.select_for_update().get(pk=title.pk)
+    _title_apply(title, data)
+    title.full_clean(exclude=["search_text", "subjects_key"])
+    title.save()
+    return title
+
+
+@transaction.atomic
+def item_create(*, data: dict[str, Any]) -> Item:
+    item = Item(**{k: v for k, v in data.items() if k in ITEM_FIELDS})
+    item.barcode = (item.barcode or "").strip()
+    if Item.objects.filter(barcode=item.barcode).exists():
+        raise ConflictError(
+            "item.barcode_taken",
+            _("A copy with barcode %(barcode)s already exists.") % {"barcode": item.barcode},
+            fields={"barcode": [_("This barcode is already used.")]},
+        )
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def item_update(*, item: Item, data: dict[str, Any]) -> Item:
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    for name in ("branch", "shelf_mark", "note"):
+        if name in data:
+            setattr(item, name, data[name] if data[name] is not None else "")
+    item.full_clean()
+    item.save()
+    return item
+
+
+# Status changes. Each is a compare-and-set in the database, so two people acting on one
+# copy at once cannot both win, on PostgreSQL and SQLite alike.
+
+def _cas(item: Item, expected: tuple[str, ...], new: str, code: str, message: str) -> Item:
+    updated = Item.objects.filter(pk=item.pk, status__in=expected).update(status=new)
+    if updated != 1:
+        current = Item.objects.filter(pk=item.pk).values_list("status", flat=True).first()
+        raise ConflictError(
+            code, message,
+            fields={"barcode": [_("The copy is %(status)s.")
+                                % {"status": ItemStatus(current).label if current else "?"}]},
+        )
+    item.status = new
+    return item
+
+
+def item_reserve(*, item: Item) -> Item:
+    return _cas(item, (ItemStatus.AVAILABLE,), ItemStatus.RESERVED, "item.not_available",
+                _("Copy %(barcode)s is not available.") % {"barcode": item.barcode})
+
+
+def item_release(*, item: Item) -> Item:
+    """A reserved copy goes back to the shelf (order cancelled, line changed)."""
+    return _cas(item, (ItemStatus.RESERVED,), ItemStatus.AVAILABLE, "item.not_reserved",
+                _("Copy %(barcode)s is not reserved.") % {"barcode": item.barcode})
+
+
+def item_lend(*, item: Item) -> Item:
+    return _cas(item, (ItemStatus.RESERVED, ItemStatus.AVAILABLE), ItemStatus.ON_LOAN,
+                "item.not_available",
+                _("Copy %(barcode)s cannot be lent now.") % {"barcode": item.barcode})
+
+
+def item_receive(*, item: Item) -> Item:
+    return _cas(item, (ItemStatus.ON_LOAN, ItemStatus.LOST, ItemStatus.IN_TRANSIT),
+                ItemStatus.AVAILABLE, "item.not_on_loan",
+                _("Copy %(barcode)s is not on loan.") % {"barcode": item.barcode})
+
+
+@transaction.atomic
+def item_write_off(*, item: Item, status: str) -> Item:
+    """Mark a copy lost or withdrawn. A copy on loan is marked lost through its loan."""
+    if status not in (ItemStatus.LOST, ItemStatus.WITHDRAWN, ItemStatus.IN_TRANSIT,
+                      ItemStatus.AVAILABLE):
+        raise ApplicationError("item.invalid_status", _("This status is set by circulation."),
+                               fields={"status": [_("Not allowed here.")]})
+    allowed = {
+        ItemStatus.LOST: (ItemStatus.AVAILABLE, ItemStatus.IN_TRANSIT),
+        ItemStatus.WITHDRAWN: (ItemStatus.AVAILABLE, ItemStatus.LOST, ItemStatus.IN_TRANSIT),
+        ItemStatus.IN_TRANSIT: (ItemStatus.AVAILABLE,),
+        ItemStatus.AVAILABLE: (ItemStatus.IN_TRANSIT, ItemStatus.LOST),
+    }[status]
+    return _cas(item, allowed, status, "item.invalid_transition",
+                _("Copy %(barcode)s cannot become %(status)s now.")
+                % {"barcode": item.barcode, "status": ItemStatus(status).label})

@@ -1,0 +1,170 @@
+"""Staff API for loans: lists, renewals on the phone, returns at the desk, reading history."""
+import datetime
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from backend.circulation import selectors, services
+from backend.circulation.models import Loan, LoanStatus
+from backend.core.permissions import roles_allowed
+from backend.core.roles import STAFF_ROLES, Role
+from backend.core.schema import errors
+from backend.readers.models import FamilyCard, Reader
+
+Loans = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.OPERATOR, Role.LIBRARIAN))
+Returns = roles_allowed(read=(Role.LIBRARIAN,), write=(Role.LIBRARIAN,))
+
+
+class LoanOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    barcode = serializers.CharField(source="item.barcode")
+    title = serializers.SerializerMethodField()
+    reader = serializers.SerializerMethodField()
+    family_card = serializers.IntegerField(source="family_card_id", allow_null=True)
+    branch = serializers.IntegerField(source="branch_id")
+    issued_at = serializers.DateTimeField()
+    due_date = serializers.DateField()
+    renewals = serializers.IntegerField()
+    returned_at = serializers.DateTimeField(allow_null=True)
+    return_channel = serializers.CharField()
+    order_line = serializers.IntegerField(source="order_line_id", allow_null=True)
+
+    def get_title(self, obj) -> dict:
+        return {"id": obj.title_id, "title": obj.title.title, "authors": obj.title.authors,
+                "format": obj.title.format, "language": obj.title.language}
+
+    def get_reader(self, obj) -> dict:
+        return {"id": obj.reader_id, "card_number": obj.reader.card_number,
+                "full_name": obj.reader.full_name}
+
+
+class LoanFilterSerializer(serializers.Serializer):
+    reader = serializers.IntegerField(required=False)
+    family_card = serializers.IntegerField(required=False)
+    status = serializers.ChoiceField(choices=LoanStatus.choices, required=False)
+    overdue = serializers.BooleanField(required=False, default=False)
+    barcode = serializers.CharField(required=False)
+
+
+class LoanListApi(GenericAPIView):
+    permission_classes = [Loans]
+    queryset = Loan.objects.none()
+    serializer_class = LoanOutputSerializer
+
+    @extend_schema(operation_id="loans_list", parameters=[LoanFilterSerializer],
+                   responses={200: LoanOutputSerializer(many=True), **errors(400, 401, 403)})
+    def get(self, request):
+        filters = LoanFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        qs = selectors.loan_queryset()
+        if data.get("reader"):
+            qs = qs.filter(reader_id=data["reader"])
+        if data.get("family_card"):
+            family = get_object_or_404(FamilyCard, pk=data["family_card"])
+            qs = qs.filter(selectors.household_q(None, family))
+        if data.get("status"):
+            qs = qs.filter(status=data["status"])
+        if data.get("barcode"):
+            qs = qs.filter(item__barcode=data["barcode"].strip())
+        if data.get("overdue"):
+            qs = qs.filter(status=LoanStatus.ACTIVE, due_date__lt=services.local_today())
+        page = self.paginate_queryset(qs.order_by("-issued_at", "-id"))
+        return self.get_paginated_response(LoanOutputSerializer(page, many=True).data)
+
+
+class LoanRenewApi(GenericAPIView):
+    """Renew on the phone: up to the branch's number of renewals, unless someone waits."""
+
+    permission_classes = [Loans]
+    queryset = Loan.objects.none()
+    serializer_class = LoanOutputSerializer
+
+    @extend_schema(operation_id="loans_renew", request=None,
+                   responses={200: LoanOutputSerializer, **errors(401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        loan = get_object_or_404(Loan, pk=pk)
+        loan = services.loan_renew(loan=loan, by=request.user)
+        return Response(LoanOutputSerializer(selectors.loan_queryset().get(pk=loan.pk)).data)
+
+
+class ReturnInputSerializer(serializers.Serializer):
+    barcodes = serializers.ListField(child=serializers.CharField(max_length=40),
+                                     allow_empty=False, max_length=200)
+
+
+class ReturnApi(GenericAPIView):
+    """Returns at the desk by barcode. All or nothing: an unknown barcode returns none."""
+
+    permission_classes = [Returns]
+    queryset = Loan.objects.none()
+    serializer_class = LoanOutputSerializer
+
+    @extend_schema(operation_id="returns_create", request=ReturnInputSerializer,
+                   responses={200: LoanOutputSerializer(many=True), **errors(400, 401, 403, 409)})
+    def post(self, request):
+        from django.db import transaction
+
+        serializer = ReturnInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            loans = [services.loan_return(barcode=b, by=request.user)
+                     for b in dict.fromkeys(serializer.validated_data["barcodes"])]
+        loans = selectors.loan_queryset().filter(pk__in=[loan.pk for loan in loans])
+        return Response(LoanOutputSerializer(loans, many=True).data)
+
+
+class ReaderReadingHistoryApi(GenericAPIView):
+    permission_classes = [Loans]
+    queryset = Loan.objects.none()
+    serializer_class = LoanOutputSerializer
+
+    @extend_schema(operation_id="readers_reading_history",
+                   responses={200: LoanOutputSerializer(many=True), **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        reader = get_object_or_404(Reader, pk=pk)
+        page = self.paginate_queryset(selectors.reading_history(reader=reader))
+        return self.get_paginated_response(LoanOutputSerializer(page, many=True).data)
+
+
+class FamilyReadingHistoryApi(ReaderReadingHistoryApi):
+    @extend_schema(operation_id="family_cards_reading_history",
+                   responses={200: LoanOutputSerializer(many=True), **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        family = get_object_or_404(FamilyCard, pk=pk)
+        page = self.paginate_queryset(selectors.reading_history(family=family))
+        return self.get_paginated_response(LoanOutputSerializer(page, many=True).data)
+
+
+class DueBackFilterSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False,
+                                 help_text="The visit date; by default the next visit date")
+
+
+class ReaderDueBackApi(GenericAPIView):
+    """What to hand back at the next visit (the household's loans due by then)."""
+
+    permission_classes = [Loans]
+    queryset = Loan.objects.none()
+    serializer_class = LoanOutputSerializer
+
+    @extend_schema(operation_id="readers_due_back", parameters=[DueBackFilterSerializer],
+                   responses={200: LoanOutputSerializer(many=True), **errors(400, 401, 403, 404)})
+    def get(self, request, pk: int):
+        from backend.readers.selectors import next_visit_dates
+
+        reader = get_object_or_404(Reader.objects.select_related("family_card"), pk=pk)
+        filters = DueBackFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        on_date = filters.validated_data.get("date")
+        if on_date is None:
+            upcoming = next_visit_dates(reader, limit=1)
+            on_date = upcoming[0]["date"] if upcoming else services.local_today() + \
+                datetime.timedelta(days=7)
+        family = reader.family_card if reader.family_card_id else None
+        loans = selectors.due_back(reader=reader, family=family, on_date=on_date)
+        return Response(LoanOutputSerializer(loans, many=True).data)

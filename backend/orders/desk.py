@@ -1,0 +1,125 @@
+"""What the operator sees on a call: everything about the caller's household on one screen.
+
+The number of queries does not grow with the reader's loans or visits.
+"""
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from backend.circulation.models import Loan, LoanStatus
+from backend.core.phones import to_e164
+from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
+from backend.readers.models import Reader, StandingPlan
+from backend.readers.selectors import next_visit_dates, readers_by_phone
+
+
+def _loan_dict(loan: Loan, today) -> dict:
+    return {
+        "id": loan.id,
+        "barcode": loan.item.barcode,
+        "title": loan.title.title,
+        "authors": loan.title.authors,
+        "issued_at": loan.issued_at,
+        "due_date": loan.due_date,
+        "overdue": loan.due_date < today,
+        "renewals": loan.renewals,
+        "reader": loan.reader_id,
+    }
+
+
+def _order_dict(order: Order) -> dict:
+    return {
+        "id": order.id,
+        "status": order.status,
+        "preferred_date": order.preferred_date,
+        "scheduled_date": order.scheduled_date,
+        "window_start": order.window_start,
+        "window_end": order.window_end,
+        "fail_reason": order.fail_reason,
+        "lines": [
+            {"id": line.id, "status": line.status,
+             "title": line.title.title if line.title_id else None,
+             "wish": line.wish_text or None}
+            for line in order.lines.all()
+        ],
+        "updated_at": order.updated_at,
+    }
+
+
+def _plan_dict(plan: StandingPlan) -> dict:
+    return {
+        "id": plan.id,
+        "rrule": plan.rrule,
+        "window_start": plan.window_start,
+        "window_end": plan.window_end,
+        "items_per_visit": plan.items_per_visit,
+        "active": plan.active,
+        "pauses": [{"starts_on": p.starts_on, "ends_on": p.ends_on, "reason": p.reason}
+                   for p in plan.pauses.all()],
+    }
+
+
+def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
+    """The reader(s) and family card behind a number said in any form."""
+    number = to_e164(phone)
+    readers = list(readers_by_phone(phone).prefetch_related("family_card__members"))
+    today = timezone.localdate()
+    reader_ids = [r.id for r in readers]
+    family_ids = {r.family_card_id for r in readers if r.family_card_id}
+    loans = list(
+        Loan.objects.filter(status=LoanStatus.ACTIVE, reader_id__in=reader_ids)
+        .select_related("item", "title").order_by("due_date", "id")
+    )
+    open_orders = list(
+        Order.objects.filter(reader_id__in=reader_ids, status__in=OPEN_STATUSES)
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("title")))
+        .order_by("preferred_date", "id")
+    )
+    visits = list(
+        Order.objects.filter(reader_id__in=reader_ids, status__in=[
+            OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.FAILED,
+        ]).prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("title")))
+        .order_by("-updated_at", "-id")[: recent_visits * max(1, len(reader_ids))]
+    ) + list(
+        Order.objects.filter(reader_id__in=reader_ids, failed_attempts__gt=0)
+        .exclude(status__in=[OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED,
+                             OrderStatus.FAILED])
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("title")))
+        .order_by("-updated_at", "-id")[:recent_visits]
+    )
+    plans = list(
+        StandingPlan.objects.filter(reader_id__in=reader_ids).prefetch_related("pauses")
+    ) + list(
+        StandingPlan.objects.filter(family_card_id__in=family_ids).prefetch_related("pauses")
+    )
+    result = []
+    for reader in readers:
+        mine = [loan for loan in loans if loan.reader_id == reader.id]
+        result.append({
+            "reader": reader,
+            "loans": [_loan_dict(loan, today) for loan in mine],
+            "due_back": [_loan_dict(loan, today) for loan in mine if loan.due_date <= today
+                         or _due_by_next_visit(loan, reader)],
+            "open_orders": [_order_dict(o) for o in open_orders if o.reader_id == reader.id],
+            "last_visits": [_order_dict(o) for o in sorted(
+                (v for v in visits if v.reader_id == reader.id),
+                key=lambda o: o.updated_at, reverse=True)[:recent_visits]],
+            "standing_plans": [_plan_dict(p) for p in plans
+                               if p.reader_id == reader.id
+                               or (p.family_card_id and p.family_card_id == reader.family_card_id)],
+            "preferences": reader.preferences,
+            "next_visit_dates": next_visit_dates(reader),
+        })
+    families = {r.family_card_id: r.family_card for r in readers if r.family_card_id}
+    return {
+        "phone": number or phone,
+        "matches": result,
+        "family_cards": list(families.values()),
+    }
+
+
+def _due_by_next_visit(loan: Loan, reader: Reader) -> bool:
+    dates = getattr(reader, "_next_visit_cache", None)
+    if dates is None:
+        dates = next_visit_dates(reader, limit=1)
+        reader._next_visit_cache = dates
+    return bool(dates) and loan.due_date <= dates[0]["date"]

@@ -1,0 +1,70 @@
+"""Reads of orders: lists, pick lists, and what the phone desk shows on a call."""
+import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from backend.orders.models import OPEN_STATUSES, LineStatus, Order, OrderLine, OrderStatus
+
+
+def order_queryset() -> QuerySet[Order]:
+    related = ("reader", "family_card", "branch", "created_by")
+    return Order.objects.select_related(*related).prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.select_related("title", "item", "reader").order_by(
+                "position", "id"
+            ),
+        )
+    )
+
+
+def order_list(*, filters: dict | None = None) -> QuerySet[Order]:
+    filters = filters or {}
+    qs = order_queryset()
+    for name in ("status", "branch", "reader", "channel", "family_card", "scheduled_date"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("open"):
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if filters.get("date"):
+        qs = qs.filter(Q(scheduled_date=filters["date"]) | Q(preferred_date=filters["date"]))
+    return qs
+
+
+def open_orders_for(*, reader=None, family=None) -> QuerySet[Order]:
+    condition = Q()
+    if reader is not None:
+        condition |= Q(reader=reader)
+    if family is not None:
+        condition |= Q(family_card=family)
+    return order_queryset().filter(condition, status__in=OPEN_STATUSES).order_by(
+        "preferred_date", "id"
+    )
+
+
+def last_visits(*, reader=None, family=None, limit: int = 10) -> QuerySet[Order]:
+    """Visits made or tried: delivered, partly delivered, or failed at least once."""
+    condition = Q()
+    if reader is not None:
+        condition |= Q(reader=reader)
+    if family is not None:
+        condition |= Q(family_card=family)
+    visited = Q(status__in=[OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED]) | Q(
+        failed_attempts__gt=0
+    )
+    return (
+        Order.objects.filter(condition).filter(visited)
+        .select_related("branch").order_by("-updated_at", "-id")[:limit]
+    )
+
+
+def pick_list(*, branch, date: datetime.date | None = None) -> QuerySet[OrderLine]:
+    """Lines waiting for a copy in orders of this branch wanted by `date` (or undated)."""
+    qs = OrderLine.objects.filter(
+        status=LineStatus.WAITING,
+        order__branch=branch,
+        order__status__in=[OrderStatus.NEW, OrderStatus.PICKING, OrderStatus.READY],
+    ).select_related("order", "order__branch", "reader", "reader__family_card", "title")
+    if date is not None:
+        qs = qs.filter(Q(order__preferred_date__lte=date) | Q(order__preferred_date__isnull=True))
+    return qs.order_by("order__preferred_date", "order_id", "position", "id")

@@ -1,0 +1,219 @@
+"""Order shapes for the staff API and the phone desk."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from backend.catalog.models import Format, Title, TitleLanguage
+from backend.orders.models import CallLog, CallOutcome, Channel, FailReason
+from backend.readers.models import Reader
+
+
+class WishSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    format = serializers.ChoiceField(choices=Format.choices, allow_blank=True, required=False,
+                                     default="")
+    language = serializers.ChoiceField(choices=TitleLanguage.choices, allow_blank=True,
+                                       required=False, default="")
+    subject = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    """One of: `title` (an exact title), `barcode` (this very copy) or `wish`."""
+
+    title = serializers.PrimaryKeyRelatedField(queryset=Title.objects.all(), required=False)
+    barcode = serializers.CharField(max_length=40, required=False)
+    wish = WishSerializer(required=False)
+    reader = serializers.PrimaryKeyRelatedField(
+        queryset=Reader.objects.all(), required=False,
+        help_text=_("A family member the line is for; the ordering reader by default."),
+    )
+
+    def validate(self, attrs):
+        given = [k for k in ("title", "barcode", "wish") if attrs.get(k)]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"title": [_("Give exactly one of title, barcode or wish.")]}, code="invalid"
+            )
+        wish = attrs.pop("wish", None)
+        if wish is not None:
+            if not any(wish.values()):
+                raise serializers.ValidationError(
+                    {"wish": [_("Describe the wish: text, format, language or subject.")]},
+                    code="invalid",
+                )
+            attrs.update({f"wish_{k}": v for k, v in wish.items()})
+        return attrs
+
+
+class OrderInputSerializer(serializers.Serializer):
+    reader = serializers.PrimaryKeyRelatedField(queryset=Reader.objects.all())
+    lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=30)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+    preferred_date = serializers.DateField(required=False, allow_null=True)
+    window_start = serializers.TimeField(required=False, allow_null=True)
+    window_end = serializers.TimeField(required=False, allow_null=True)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+    call = serializers.DictField(
+        required=False,
+        help_text=_("Log the call with the order: {phone, duration_seconds, note}."),
+    )
+
+    def validate(self, attrs):
+        start, end = attrs.get("window_start"), attrs.get("window_end")
+        if start and end and start >= end:
+            raise serializers.ValidationError(
+                {"window_end": [_("The window must end after it starts.")]}, code="invalid"
+            )
+        call = attrs.get("call")
+        if call is not None:
+            call_serializer = CallInputSerializer(
+                data={**call, "outcome": call.get("outcome", CallOutcome.ORDER_TAKEN)}
+            )
+            if not call_serializer.is_valid():
+                raise serializers.ValidationError({"call": call_serializer.errors})
+            data = dict(call_serializer.validated_data)
+            data.pop("reader", None)
+            attrs["call"] = data
+        return attrs
+
+
+class OrderUpdateSerializer(serializers.Serializer):
+    preferred_date = serializers.DateField(required=False, allow_null=True)
+    window_start = serializers.TimeField(required=False, allow_null=True)
+    window_end = serializers.TimeField(required=False, allow_null=True)
+    note = serializers.CharField(allow_blank=True, required=False)
+
+
+class TitleBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    authors = serializers.ListField(child=serializers.CharField())
+    format = serializers.CharField()
+    language = serializers.CharField()
+
+
+class OrderLineOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    reader = serializers.IntegerField(source="reader_id")
+    title = TitleBriefSerializer(allow_null=True)
+    barcode = serializers.SerializerMethodField()
+    wish = serializers.SerializerMethodField()
+
+    def get_barcode(self, obj) -> str | None:
+        return obj.item.barcode if obj.item_id else None
+
+    def get_wish(self, obj) -> dict | None:
+        if obj.kind != "wish":
+            return None
+        return {"text": obj.wish_text, "format": obj.wish_format,
+                "language": obj.wish_language, "subject": obj.wish_subject}
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    reader = serializers.SerializerMethodField()
+    family_card = serializers.SerializerMethodField()
+    branch = serializers.IntegerField(source="branch_id")
+    channel = serializers.CharField()
+    preferred_date = serializers.DateField(allow_null=True)
+    window_start = serializers.TimeField(allow_null=True, format="%H:%M")
+    window_end = serializers.TimeField(allow_null=True, format="%H:%M")
+    scheduled_date = serializers.DateField(allow_null=True)
+    note = serializers.CharField()
+    lines = OrderLineOutputSerializer(many=True, source="lines.all")
+    fail_reason = serializers.CharField()
+    fail_note = serializers.CharField()
+    failed_attempts = serializers.IntegerField()
+    standing_plan = serializers.IntegerField(source="standing_plan_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_reader(self, obj) -> dict:
+        return {"id": obj.reader_id, "card_number": obj.reader.card_number,
+                "full_name": obj.reader.full_name}
+
+    def get_family_card(self, obj) -> dict | None:
+        if obj.family_card_id is None:
+            return None
+        return {"id": obj.family_card_id, "number": obj.family_card.number,
+                "name": obj.family_card.name}
+
+
+class OrderEventOutputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    note = serializers.CharField()
+    by = serializers.CharField(allow_null=True)
+
+
+class DeliverInputSerializer(serializers.Serializer):
+    delivered = serializers.ListField(child=serializers.CharField(max_length=40), max_length=60)
+    collected = serializers.ListField(child=serializers.CharField(max_length=40), required=False,
+                                      default=list, max_length=100)
+
+
+class FailInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=FailReason.choices)
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=500)
+
+
+class AssignInputSerializer(serializers.Serializer):
+    barcode = serializers.CharField(max_length=40)
+    allow_reread = serializers.BooleanField(
+        default=False, help_text=_("Send even if the household read it within the window.")
+    )
+
+
+class SuggestionOutputSerializer(serializers.Serializer):
+    title = TitleBriefSerializer()
+    barcode = serializers.CharField(source="item.barcode")
+    branch = serializers.IntegerField(source="item.branch_id")
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class PickLineOutputSerializer(OrderLineOutputSerializer):
+    order = serializers.IntegerField(source="order_id")
+    order_status = serializers.CharField(source="order.status")
+    preferred_date = serializers.DateField(source="order.preferred_date", allow_null=True)
+    reader_name = serializers.CharField(source="reader.full_name")
+    suggestions = serializers.SerializerMethodField()
+
+    def get_suggestions(self, obj) -> list[dict]:
+        from backend.orders.suggestions import suggest_for_line
+
+        if obj.kind == "title":
+            return []
+        return SuggestionOutputSerializer(suggest_for_line(obj, limit=3), many=True).data
+
+
+class CallInputSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=40)
+    reader = serializers.PrimaryKeyRelatedField(queryset=Reader.objects.all(), required=False,
+                                                allow_null=True)
+    outcome = serializers.ChoiceField(choices=CallOutcome.choices)
+    direction = serializers.ChoiceField(choices=CallLog.Direction.choices, default="in")
+    duration_seconds = serializers.IntegerField(min_value=0, max_value=6 * 3600, default=0)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+    def validate_phone(self, value):
+        from backend.core.phones import to_e164
+
+        return to_e164(value) or value.strip()
+
+
+class CallOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    phone = serializers.CharField()
+    reader = serializers.IntegerField(source="reader_id", allow_null=True)
+    operator = serializers.CharField(allow_null=True)
+    direction = serializers.CharField()
+    outcome = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    duration_seconds = serializers.IntegerField()
+    order = serializers.IntegerField(source="order_id", allow_null=True)
+    note = serializers.CharField()

@@ -1,0 +1,446 @@
+"""Orders: taken by the operator, picked by the librarian, delivered by a volunteer.
+
+Every status change is one function here, atomic, with the order row locked. A change the
+current status does not allow raises `order.invalid_transition` (409) and changes nothing.
+"""
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.catalog import services as catalog_services
+from backend.catalog.models import Item, ItemStatus, Title
+from backend.circulation import services as circulation_services
+from backend.circulation.models import ReturnChannel
+from backend.core.exceptions import ApplicationError, ConflictError
+from backend.orders.models import (
+    CallLog,
+    Channel,
+    LineKind,
+    LineStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from backend.readers.models import Reader, ReaderStatus
+
+S = OrderStatus
+TRANSITIONS: dict[str, set[str]] = {
+    S.NEW: {S.PICKING, S.READY, S.CANCELLED},
+    S.PICKING: {S.READY, S.CANCELLED},
+    S.READY: {S.PICKING, S.SCHEDULED, S.CANCELLED},
+    S.SCHEDULED: {S.READY, S.OUT_FOR_DELIVERY, S.FAILED, S.CANCELLED},
+    S.OUT_FOR_DELIVERY: {S.DELIVERED, S.PARTIALLY_DELIVERED, S.FAILED},
+    S.FAILED: {S.READY, S.CANCELLED},
+    S.DELIVERED: set(),
+    S.PARTIALLY_DELIVERED: set(),
+    S.CANCELLED: set(),
+}
+LIVE_LINE_STATUSES = (LineStatus.WAITING, LineStatus.RESERVED)
+
+
+def _lock(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("branch", "reader").get(pk=order.pk)
+
+
+def _move(order: Order, to: str, *, by=None, note: str = "") -> Order:
+    """Check and record one transition of a locked order."""
+    if to not in TRANSITIONS[order.status]:
+        raise ConflictError(
+            "order.invalid_transition",
+            _("An order that is %(current)s cannot become %(target)s.")
+            % {"current": OrderStatus(order.status).label, "target": OrderStatus(to).label},
+            fields={"status": [order.status]},
+        )
+    OrderEvent.objects.create(order=order, by=by, from_status=order.status, to_status=to,
+                              note=note[:500])
+    order.status = to
+    return order
+
+
+# Taking an order --------------------------------------------------------------------------
+
+
+def _pending_items(reader: Reader) -> int:
+    """Items already promised to the reader in open orders but not yet lent."""
+    return OrderLine.objects.filter(
+        reader=reader, status__in=LIVE_LINE_STATUSES,
+        order__status__in=[S.NEW, S.PICKING, S.READY, S.SCHEDULED, S.OUT_FOR_DELIVERY,
+                           S.FAILED],
+    ).count()
+
+
+def _reserve_any_copy(line: OrderLine, branch) -> bool:
+    """Reserve a free copy of the line's title, the order's own branch first."""
+    candidates = Item.objects.filter(
+        title_id=line.title_id, status=ItemStatus.AVAILABLE
+    ).values_list("id", "branch_id", "barcode")
+    ordered = sorted(candidates, key=lambda c: (c[1] != branch.id, c[0]))
+    for item_id, _branch_id, barcode in ordered:
+        item = Item(pk=item_id, barcode=barcode)
+        try:
+            catalog_services.item_reserve(item=item)
+        except ConflictError:
+            continue  # taken by someone else a moment ago; try the next copy
+        line.item_id = item_id
+        line.status = LineStatus.RESERVED
+        return True
+    return False
+
+
+def _line_from_input(order: Order, data: dict[str, Any], position: int) -> OrderLine:
+    reader = data.get("reader") or order.reader
+    line = OrderLine(order=order, reader=reader, position=position)
+    barcode = (data.get("barcode") or "").strip()
+    if barcode:
+        item = Item.objects.filter(barcode=barcode).select_related("title").first()
+        if item is None:
+            raise ApplicationError(
+                "item.not_found", _("No copy with barcode %(barcode)s.") % {"barcode": barcode},
+                fields={f"lines[{position}].barcode": [_("Unknown barcode.")]},
+            )
+        line.kind = LineKind.TITLE
+        line.title_id = item.title_id
+        catalog_services.item_reserve(item=item)  # 409 item.not_available if taken
+        line.item = item
+        line.status = LineStatus.RESERVED
+        return line
+    title = data.get("title")
+    if title is not None:
+        line.kind = LineKind.TITLE
+        line.title = title if isinstance(title, Title) else Title.objects.get(pk=title)
+        _reserve_any_copy(line, order.branch)
+        return line
+    line.kind = LineKind.WISH
+    line.wish_text = data.get("wish_text", "") or ""
+    line.wish_format = data.get("wish_format", "") or ""
+    line.wish_language = data.get("wish_language", "") or ""
+    line.wish_subject = data.get("wish_subject", "") or ""
+    return line
+
+
+@transaction.atomic
+def order_create(
+    *,
+    reader: Reader,
+    lines: Iterable[dict[str, Any]],
+    channel: str = Channel.PHONE,
+    preferred_date: datetime.date | None = None,
+    window_start: datetime.time | None = None,
+    window_end: datetime.time | None = None,
+    note: str = "",
+    by=None,
+    standing_plan=None,
+    call: dict[str, Any] | None = None,
+) -> Order:
+    """Take an order. Exact titles reserve a free copy if there is one, otherwise wait;
+    an exact copy (barcode) must be free (409 otherwise); wishes wait for the librarian.
+
+    A family member's order is for the family card: one visit serves the household.
+    """
+    lines = list(lines)
+    if not lines:
+        raise ApplicationError("order.no_lines", _("An order needs at least one line."),
+                               fields={"lines": [_("Add a title or a wish.")]})
+    reader = Reader.objects.select_related("branch", "family_card").get(pk=reader.pk)
+    if reader.status != ReaderStatus.ACTIVE:
+        raise ConflictError(
+            "reader.not_active",
+            _("%(name)s's card is %(status)s; orders are taken for active cards only.")
+            % {"name": reader.full_name, "status": reader.get_status_display()},
+            fields={"reader": [_("The card is not active.")]},
+        )
+    if window_start and window_end and window_start >= window_end:
+        raise ApplicationError("order.bad_window", _("The window must end after it starts."),
+                               fields={"window_end": [_("Must be later than the start.")]})
+    if preferred_date and preferred_date < circulation_services.local_today(reader.branch):
+        raise ApplicationError("order.date_in_past", _("The preferred date has passed."),
+                               fields={"preferred_date": [_("Choose today or later.")]})
+    circulation_services.check_loan_limits(
+        reader=reader, adding=len(lines), pending=_pending_items(reader)
+    )
+    family = reader.family_card if reader.family_card and reader.family_card.status == "open" \
+        else None
+    order = Order.objects.create(
+        reader=reader, family_card=family, branch=reader.branch, channel=channel,
+        preferred_date=preferred_date, window_start=window_start, window_end=window_end,
+        note=note, created_by=by, standing_plan=standing_plan,
+    )
+    built = [_line_from_input(order, data, position) for position, data in enumerate(lines)]
+    for line in built:
+        if line.reader_id != reader.id and (family is None or line.reader.family_card_id
+                                            != family.id):
+            raise ApplicationError(
+                "order.reader_not_in_family",
+                _("A line can be for the reader or a member of their family card only."),
+                fields={"lines": [_("Reader %(id)s is not in this household.")
+                                  % {"id": line.reader_id}]},
+            )
+    OrderLine.objects.bulk_create(built)
+    OrderEvent.objects.create(order=order, by=by, from_status="", to_status=order.status,
+                              note=Channel(channel).label)
+    if call:
+        call_log(**call, reader=reader, order=order, operator=by)
+    return order
+
+
+# The librarian picks -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_start_picking(*, order: Order, by=None) -> Order:
+    order = _move(_lock(order), S.PICKING, by=by)
+    order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+def _check_line_editable(line: OrderLine) -> Order:
+    order = _lock(line.order)
+    if order.status not in (S.NEW, S.PICKING, S.READY):
+        raise ConflictError(
+            "order.not_editable",
+            _("Copies can be changed while an order is new, being picked or ready; "
+              "this one is %(status)s.") % {"status": order.get_status_display()},
+        )
+    return order
+
+
+@transaction.atomic
+def line_assign(*, line: OrderLine, barcode: str, by=None, allow_reread: bool = False) -> OrderLine:
+    """The librarian puts a copy on a line by its barcode. A title the household has had
+    within the branch's window is refused unless `allow_reread`."""
+    from backend.orders.suggestions import excluded_title_ids
+
+    order = _check_line_editable(line)
+    line = OrderLine.objects.select_for_update().select_related("reader").get(pk=line.pk)
+    if line.status != LineStatus.WAITING:
+        raise ConflictError("line.not_waiting",
+                            _("This line already has a copy or is closed."))
+    item = Item.objects.select_related("title").filter(barcode=(barcode or "").strip()).first()
+    if item is None:
+        raise ApplicationError("item.not_found",
+                               _("No copy with barcode %(barcode)s.") % {"barcode": barcode},
+                               fields={"barcode": [_("Unknown barcode.")]})
+    if line.kind == LineKind.TITLE and item.title_id != line.title_id:
+        raise ApplicationError("line.wrong_title",
+                               _("Copy %(barcode)s is of another title.") % {"barcode": barcode},
+                               fields={"barcode": [_("Another title.")]})
+    if not allow_reread and item.title_id in excluded_title_ids(line.reader, order.branch):
+        raise ConflictError(
+            "line.recently_read",
+            _("%(title)s was read in this household recently or is on the never-send list.")
+            % {"title": item.title.title},
+            fields={"barcode": [_("Recently read or never to send.")]},
+        )
+    catalog_services.item_reserve(item=item)
+    line.item = item
+    if line.kind == LineKind.WISH:
+        line.title_id = item.title_id
+    line.status = LineStatus.RESERVED
+    line.save(update_fields=["item", "title", "status"])
+    if order.status == S.NEW:
+        _move(order, S.PICKING, by=by)
+        order.save(update_fields=["status", "updated_at"])
+    return line
+
+
+@transaction.atomic
+def line_unassign(*, line: OrderLine, by=None) -> OrderLine:
+    order = _check_line_editable(line)
+    line = OrderLine.objects.select_for_update(of=("self",)).select_related("item").get(pk=line.pk)
+    if line.status != LineStatus.RESERVED:
+        raise ConflictError("line.not_reserved", _("This line has no copy to take off."))
+    catalog_services.item_release(item=line.item)
+    line.item = None
+    if line.kind == LineKind.WISH:
+        line.title = None
+    line.status = LineStatus.WAITING
+    line.save(update_fields=["item", "title", "status"])
+    if order.status == S.READY:
+        _move(order, S.PICKING, by=by, note=_("A copy was taken off a line."))
+        order.save(update_fields=["status", "updated_at"])
+    return line
+
+
+@transaction.atomic
+def line_cancel(*, line: OrderLine, by=None) -> OrderLine:
+    _check_line_editable(line)
+    line = OrderLine.objects.select_for_update(of=("self",)).select_related("item").get(pk=line.pk)
+    if line.status not in LIVE_LINE_STATUSES:
+        raise ConflictError("line.closed", _("This line is already closed."))
+    if line.status == LineStatus.RESERVED:
+        catalog_services.item_release(item=line.item)
+    line.status = LineStatus.CANCELLED
+    line.save(update_fields=["status"])
+    return line
+
+
+@transaction.atomic
+def order_mark_ready(*, order: Order, by=None) -> Order:
+    """Every live line has a copy: the order can go out."""
+    order = _lock(order)
+    lines = list(order.lines.filter(status__in=LIVE_LINE_STATUSES))
+    waiting = [line for line in lines if line.status == LineStatus.WAITING]
+    if order.status in (S.NEW, S.PICKING) and (waiting or not lines):
+        raise ConflictError(
+            "order.lines_waiting",
+            _("%(n)s line(s) still wait for a copy.") % {"n": len(waiting)}
+            if waiting else _("The order has no line with a copy."),
+            fields={"lines": [line.id for line in waiting]},
+        )
+    order = _move(order, S.READY, by=by)
+    order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+# Planning and delivery -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_schedule(*, order: Order, date: datetime.date, by=None) -> Order:
+    order = _move(_lock(order), S.SCHEDULED, by=by, note=date.isoformat())
+    order.scheduled_date = date
+    order.save(update_fields=["status", "scheduled_date", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_unschedule(*, order: Order, by=None, note: str = "") -> Order:
+    order = _move(_lock(order), S.READY, by=by, note=note)
+    order.scheduled_date = None
+    order.save(update_fields=["status", "scheduled_date", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_dispatch(*, order: Order, by=None) -> Order:
+    order = _move(_lock(order), S.OUT_FOR_DELIVERY, by=by)
+    order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_deliver(
+    *, order: Order, delivered: Iterable[str], collected: Iterable[str] = (), by=None,
+) -> dict[str, Any]:
+    """Record a delivery at the door: loans start for the copies handed over, copies taken
+    back are returned. Lines whose copy was not handed over are closed and their copies go
+    back to the shelf. Answers what happened to each barcode.
+    """
+    order = _lock(order)
+    delivered = [b.strip() for b in delivered if b and b.strip()]
+    collected = [b.strip() for b in collected if b and b.strip()]
+    if order.status == S.SCHEDULED:
+        _move(order, S.OUT_FOR_DELIVERY, by=by)
+    lines = list(order.lines.select_for_update(of=("self",)).select_related("item", "reader")
+                 .filter(status=LineStatus.RESERVED))
+    by_barcode = {line.item.barcode: line for line in lines}
+    unknown = [b for b in delivered if b not in by_barcode]
+    if unknown:
+        raise ApplicationError(
+            "order.unknown_barcode",
+            _("Copy %(barcode)s is not part of this order.") % {"barcode": unknown[0]},
+            fields={"delivered": unknown},
+        )
+    if not delivered:
+        raise ApplicationError(
+            "order.nothing_delivered",
+            _("Nothing was handed over: record a failed visit instead."),
+            fields={"delivered": [_("List the barcodes handed over.")]},
+        )
+    target = S.DELIVERED if len(set(delivered)) == len(lines) else S.PARTIALLY_DELIVERED
+    _move(order, target, by=by)
+    loans = []
+    for line in lines:
+        if line.item.barcode in delivered:
+            loans.append(circulation_services.loan_issue(
+                item=line.item, reader=line.reader, by=by, order_line=line,
+                family_card=order.family_card, check_limits=False,
+            ))
+            line.status = LineStatus.DELIVERED
+        else:
+            catalog_services.item_release(item=line.item)
+            line.status = LineStatus.NOT_DELIVERED
+        line.save(update_fields=["status"])
+    order.lines.filter(status=LineStatus.WAITING).update(status=LineStatus.NOT_DELIVERED)
+    returns = [circulation_services.loan_return(barcode=b, by=by, channel=ReturnChannel.VISIT)
+               for b in dict.fromkeys(collected)]
+    order.save(update_fields=["status", "updated_at"])
+    return {"order": order, "loans": loans, "returns": returns}
+
+
+@transaction.atomic
+def order_fail(*, order: Order, reason: str, note: str = "", by=None,
+               requeue: bool = True) -> Order:
+    """The visit did not happen. The order goes back to be planned again (ready, copies
+    kept) unless `requeue` is False; the reason stays on the order for the coordinator."""
+    order = _lock(order)
+    _move(order, S.FAILED, by=by, note=f"{reason}: {note}" if note else reason)
+    order.fail_reason = reason
+    order.fail_note = note
+    order.failed_attempts += 1
+    if requeue:
+        _move(order, S.READY, by=by, note=_("Back to planning after a failed visit."))
+        order.scheduled_date = None
+    order.save()
+    return order
+
+
+@transaction.atomic
+def order_requeue(*, order: Order, by=None) -> Order:
+    order = _move(_lock(order), S.READY, by=by)
+    order.scheduled_date = None
+    order.save(update_fields=["status", "scheduled_date", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
+    order = _move(_lock(order), S.CANCELLED, by=by, note=note)
+    for line in order.lines.select_for_update(of=("self",)).select_related("item").filter(
+        status__in=LIVE_LINE_STATUSES
+    ):
+        if line.status == LineStatus.RESERVED:
+            catalog_services.item_release(item=line.item)
+        line.status = LineStatus.CANCELLED
+        line.save(update_fields=["status"])
+    order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_update(*, order: Order, data: dict[str, Any], by=None) -> Order:
+    """Change the date, window or note while the order is not yet scheduled."""
+    order = _lock(order)
+    if order.status not in (S.NEW, S.PICKING, S.READY, S.FAILED):
+        raise ConflictError("order.not_editable",
+                            _("A scheduled or closed order cannot be changed here."))
+    for name in ("preferred_date", "window_start", "window_end", "note"):
+        if name in data:
+            setattr(order, name, data[name] if data[name] is not None or name != "note" else "")
+    if order.window_start and order.window_end and order.window_start >= order.window_end:
+        raise ApplicationError("order.bad_window", _("The window must end after it starts."),
+                               fields={"window_end": [_("Must be later than the start.")]})
+    order.save()
+    return order
+
+
+# The phone desk --------------------------------------------------------------------------------
+
+
+def call_log(*, phone: str, outcome: str, operator=None, reader: Reader | None = None,
+             order: Order | None = None, duration_seconds: int = 0, note: str = "",
+             direction: str = CallLog.Direction.INCOMING,
+             started_at: datetime.datetime | None = None) -> CallLog:
+    call = CallLog(
+        phone=phone, outcome=outcome, operator=operator, reader=reader, order=order,
+        duration_seconds=duration_seconds, note=note, direction=direction,
+        started_at=started_at or timezone.now(),
+    )
+    call.full_clean()
+    call.save()
+    return call

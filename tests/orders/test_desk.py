@@ -1,0 +1,75 @@
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from backend.orders.models import Order
+from tests.factories import (
+    ItemFactory,
+    LoanFactory,
+    ReaderFactory,
+    ReaderPhoneFactory,
+    TitleFactory,
+)
+
+
+def make_visits(reader, n):
+    for i in range(n):
+        order = Order.objects.create(reader=reader, branch=reader.branch, status="delivered")
+        Order.objects.filter(pk=order.pk).update(
+            updated_at=timezone.now() - datetime.timedelta(days=i))
+
+
+def lookup_queries(client, phone="87011234567"):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/desk/lookup/", {"phone": phone})
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.json()
+
+
+def test_lookup_runs_a_fixed_number_of_queries(api, branch):
+    client = api.as_role("operator")
+    reader = ReaderFactory(branch=branch, availability=[{"weekday": 1, "start": "10:00",
+                                                         "end": "13:00"}])
+    ReaderPhoneFactory(reader=reader, number="+77011234567")
+    LoanFactory(reader=reader)
+    make_visits(reader, 1)
+    client.user.__dict__.pop("_kniga_roles", None)
+    few, body_few = lookup_queries(client)
+    for _ in range(19):
+        LoanFactory(reader=reader)
+    make_visits(reader, 9)
+    client.user.__dict__.pop("_kniga_roles", None)
+    many, body = lookup_queries(client)
+    match = body["matches"][0]
+    assert len(match["loans"]) == 20
+    assert len(match["last_visits"]) == 10
+    assert few == many
+    assert many <= 15
+
+
+def test_lookup_shows_what_the_operator_needs(api, branch):
+    reader = ReaderFactory(branch=branch, document_number="SECRET-DOC",
+                           availability=[{"weekday": d, "start": "10:00", "end": "12:00"}
+                                         for d in range(5)])
+    ReaderPhoneFactory(reader=reader, number="+77011234567")
+    overdue = LoanFactory(reader=reader, due_date=datetime.date.today() - datetime.timedelta(1))
+    item = ItemFactory(branch=branch, title=TitleFactory(title="Қара сөздер"))
+    client = api.as_role("operator")
+    client.post("/api/v1/orders/", {"reader": reader.id, "lines": [{"barcode": item.barcode}]},
+                format="json")
+    body = client.get("/api/v1/desk/lookup/", {"phone": "+7 (701) 123-45-67"}).json()
+    assert body["phone"] == "+77011234567"
+    match = body["matches"][0]
+    assert match["reader"]["id"] == reader.id
+    assert [d["barcode"] for d in match["due_back"]] == [overdue.item.barcode]
+    assert match["loans"][0]["overdue"] is True
+    assert match["open_orders"][0]["lines"][0]["title"] == "Қара сөздер"
+    assert len(match["next_visit_dates"]) == 5
+    assert "SECRET-DOC" not in str(body)
+
+
+def test_lookup_of_unknown_number_finds_nobody(api, branch):
+    body = api.as_role("operator").get("/api/v1/desk/lookup/", {"phone": "87770000000"}).json()
+    assert body["matches"] == []

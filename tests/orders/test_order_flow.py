@@ -1,0 +1,242 @@
+"""One reader from the phone call to a ready order, to loans at the door, and back."""
+import datetime
+
+import pytest
+
+from backend.catalog.models import Item
+from backend.circulation.models import Loan
+from backend.orders.models import CallLog, Order, OrderEvent
+from tests.factories import ItemFactory, ReaderFactory, ReaderPhoneFactory, TitleFactory
+
+
+@pytest.fixture
+def reader(branch):
+    reader = ReaderFactory(branch=branch, preferences={"formats": ["large_print"]})
+    ReaderPhoneFactory(reader=reader, number="+77011234567")
+    return reader
+
+
+def test_phone_call_to_ready_order_to_loans_and_back(api, branch, reader):
+    abai = ItemFactory(branch=branch, title=TitleFactory(title="Абай жолы", format="large_print"))
+    wish_copy = ItemFactory(branch=branch, title=TitleFactory(
+        title="Көшпенділер", authors=["Ілияс Есенберлин"], format="large_print", language="kk"))
+    # Same author, ordinary print: not for a reader who needs large print.
+    ItemFactory(branch=branch, title=TitleFactory(
+        title="Алмас қылыш", authors=["Ілияс Есенберлин"], format="print", language="kk"))
+    operator = api.as_role("operator")
+
+    # The operator finds the caller by the number as said, and takes the order.
+    found = operator.get("/api/v1/desk/lookup/", {"phone": "8 701 123 45 67"}).json()
+    assert [m["reader"]["id"] for m in found["matches"]] == [reader.id]
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    response = operator.post("/api/v1/orders/", {
+        "reader": reader.id,
+        "preferred_date": tomorrow, "window_start": "10:00", "window_end": "12:00",
+        "lines": [{"title": abai.title_id}, {"wish": {"text": "Есенберлин", "language": "kk"}}],
+        "call": {"phone": "8 701 123 45 67", "duration_seconds": 80},
+    }, format="json")
+    assert response.status_code == 201, response.json()
+    order = response.json()
+    assert order["status"] == "new"
+    exact, wish = order["lines"]
+    assert (exact["status"], exact["barcode"]) == ("reserved", abai.barcode)
+    assert wish["status"] == "waiting"
+    call = CallLog.objects.get()
+    assert (call.phone, call.reader_id, call.order_id, call.duration_seconds) == (
+        "+77011234567", reader.id, order["id"], 80)
+
+    # The librarian picks: the wish is suggested and assigned, the order becomes ready.
+    librarian = api.as_role("librarian")
+    picks = librarian.get("/api/v1/pick-lists/", {"branch": branch.id, "date": tomorrow}).json()
+    assert [p["id"] for p in picks["results"]] == [wish["id"]]
+    assert picks["results"][0]["suggestions"][0]["barcode"] == wish_copy.barcode
+    early = librarian.post(f"/api/v1/orders/{order['id']}/ready/")
+    assert early.status_code == 409
+    assert early.json()["code"] == "order.lines_waiting"
+    assigned = librarian.post(f"/api/v1/order-lines/{wish['id']}/assign/",
+                              {"barcode": wish_copy.barcode}, format="json")
+    assert assigned.status_code == 200, assigned.json()
+    ready = librarian.post(f"/api/v1/orders/{order['id']}/ready/")
+    assert ready.json()["status"] == "ready"
+
+    # Delivered through the delivery service: two loans start.
+    coordinator = api.as_role("coordinator")
+    delivered = coordinator.post(f"/api/v1/orders/{order['id']}/deliver/",
+                                 {"delivered": [abai.barcode, wish_copy.barcode]}, format="json")
+    # Not scheduled yet: delivery needs the order to be on its way.
+    assert delivered.status_code == 409
+    Order.objects.filter(pk=order["id"]).update(status="scheduled")
+    delivered = coordinator.post(f"/api/v1/orders/{order['id']}/deliver/",
+                                 {"delivered": [abai.barcode, wish_copy.barcode]}, format="json")
+    assert delivered.status_code == 200, delivered.json()
+    assert delivered.json()["status"] == "delivered"
+    loans = Loan.objects.filter(reader=reader, status="active")
+    assert {loan.item.barcode for loan in loans} == {abai.barcode, wish_copy.barcode}
+    delivered_items = Item.objects.filter(pk__in=[abai.pk, wish_copy.pk])
+    assert set(delivered_items.values_list("status", flat=True)) == {"on_loan"}
+    due = loans.first().due_date
+    assert due == datetime.date.today() + datetime.timedelta(days=branch.loan_days)
+
+    # Returned at the desk.
+    back = librarian.post("/api/v1/returns/", {"barcodes": [abai.barcode, wish_copy.barcode]},
+                          format="json")
+    assert back.status_code == 200, back.json()
+    assert set(Loan.objects.values_list("status", flat=True)) == {"returned"}
+    assert set(delivered_items.values_list("status", flat=True)) == {"available"}
+    history = librarian.get(f"/api/v1/readers/{reader.id}/reading-history/").json()
+    assert {h["barcode"] for h in history["results"]} == {abai.barcode, wish_copy.barcode}
+    events = list(OrderEvent.objects.filter(order_id=order["id"]).values_list("to_status",
+                                                                            flat=True))
+    assert events == ["new", "picking", "ready", "out_for_delivery", "delivered"]
+
+
+def test_partial_delivery_returns_the_other_copy_and_collects_returns(api, branch, reader):
+    a, b = ItemFactory(branch=branch), ItemFactory(branch=branch)
+    old = ItemFactory(branch=branch)
+    from backend.circulation.services import loan_issue
+
+    loan_issue(item=old, reader=reader)
+    operator = api.as_role("operator")
+    order = operator.post("/api/v1/orders/", {
+        "reader": reader.id, "lines": [{"barcode": a.barcode}, {"barcode": b.barcode}],
+    }, format="json").json()
+    Order.objects.filter(pk=order["id"]).update(status="out_for_delivery")
+    response = api.as_role("coordinator").post(
+        f"/api/v1/orders/{order['id']}/deliver/",
+        {"delivered": [a.barcode], "collected": [old.barcode]}, format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "partially_delivered"
+    assert [r["barcode"] for r in response.json()["returns"]] == [old.barcode]
+    statuses = dict(Item.objects.values_list("barcode", "status"))
+    assert statuses == {a.barcode: "on_loan", b.barcode: "available", old.barcode: "available"}
+
+
+def test_impossible_transition_is_409_and_changes_nothing(api, branch, reader):
+    item = ItemFactory(branch=branch)
+    order = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{"barcode": item.barcode}]},
+        format="json").json()
+    coordinator = api.as_role("coordinator")
+    response = coordinator.post(f"/api/v1/orders/{order['id']}/fail/",
+                                {"reason": "not_home"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "order.invalid_transition"
+    assert Order.objects.get(pk=order["id"]).status == "new"
+    assert OrderEvent.objects.filter(order_id=order["id"]).count() == 1
+
+
+def test_failed_visit_goes_back_to_ready_with_the_reason(api, branch, reader):
+    item = ItemFactory(branch=branch)
+    order = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{"barcode": item.barcode}]},
+        format="json").json()
+    Order.objects.filter(pk=order["id"]).update(status="scheduled",
+                                                scheduled_date=datetime.date.today())
+    response = api.as_role("coordinator").post(f"/api/v1/orders/{order['id']}/fail/",
+                                               {"reason": "not_home", "note": "no answer"},
+                                               format="json")
+    body = response.json()
+    assert (body["status"], body["fail_reason"], body["failed_attempts"]) == (
+        "ready", "not_home", 1)
+    assert body["scheduled_date"] is None
+    assert Item.objects.get(pk=item.pk).status == "reserved"
+
+
+def test_cancel_releases_reserved_copies(api, branch, reader):
+    item = ItemFactory(branch=branch)
+    operator = api.as_role("operator")
+    order = operator.post("/api/v1/orders/",
+                          {"reader": reader.id, "lines": [{"title": item.title_id}]},
+                          format="json").json()
+    assert Item.objects.get(pk=item.pk).status == "reserved"
+    response = operator.post(f"/api/v1/orders/{order['id']}/cancel/")
+    assert response.json()["status"] == "cancelled"
+    assert Item.objects.get(pk=item.pk).status == "available"
+    again = operator.post(f"/api/v1/orders/{order['id']}/cancel/")
+    assert again.status_code == 409
+
+
+def test_exact_title_without_free_copy_waits(api, branch, reader):
+    item = ItemFactory(branch=branch, status="on_loan")
+    order = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{"title": item.title_id}]},
+        format="json").json()
+    assert order["lines"][0]["status"] == "waiting"
+    assert order["lines"][0]["barcode"] is None
+
+
+def test_taken_copy_by_barcode_is_409(api, branch, reader):
+    item = ItemFactory(branch=branch, status="reserved")
+    response = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{"barcode": item.barcode}]},
+        format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "item.not_available"
+    assert not Order.objects.exists()
+
+
+def test_reader_loan_limit_is_enforced(api, branch, reader):
+    branch.reader_loan_limit = 2
+    branch.save()
+    items = [ItemFactory(branch=branch) for _ in range(3)]
+    response = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id,
+                            "lines": [{"barcode": i.barcode} for i in items]}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "loan.reader_limit"
+    assert not Order.objects.exists()
+    assert set(Item.objects.values_list("status", flat=True)) == {"available"}
+
+
+def test_family_limit_counts_the_household(api, branch):
+    from tests.factories import FamilyCardFactory, LoanFactory
+
+    family = FamilyCardFactory(branch=branch, loan_limit=3)
+    a = ReaderFactory(branch=branch, family_card=family)
+    b = ReaderFactory(branch=branch, family_card=family)
+    LoanFactory(reader=a, family_card=family)
+    LoanFactory(reader=a, family_card=family)
+    items = [ItemFactory(branch=branch) for _ in range(2)]
+    response = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": b.id, "lines": [{"barcode": i.barcode} for i in items]},
+        format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "loan.family_limit"
+    ok = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": b.id, "lines": [{"barcode": items[0].barcode}]},
+        format="json")
+    assert ok.status_code == 201
+    assert ok.json()["family_card"]["id"] == family.id
+
+
+def test_order_for_paused_card_is_refused(api, branch):
+    reader = ReaderFactory(branch=branch, status="paused")
+    item = ItemFactory(branch=branch)
+    response = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{"barcode": item.barcode}]},
+        format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "reader.not_active"
+
+
+def test_line_needs_exactly_one_of_title_barcode_or_wish(api, branch, reader):
+    response = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{}]}, format="json")
+    assert response.status_code == 400
+    assert "lines" in response.json()["fields"]
+
+
+def test_volunteer_cannot_reach_orders(api, branch):
+    client = api.as_role("volunteer")
+    assert client.get("/api/v1/orders/").status_code == 403
+    assert client.get("/api/v1/pick-lists/", {"branch": branch.id}).status_code == 403
+    assert client.get("/api/v1/desk/lookup/", {"phone": "87011234567"}).status_code == 403
+
+
+def test_coordinator_cannot_take_orders(api, branch, reader):
+    item = ItemFactory(branch=branch)
+    response = api.as_role("coordinator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{"barcode": item.barcode}]},
+        format="json")
+    assert response.status_code == 403
