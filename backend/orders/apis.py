@@ -17,6 +17,7 @@ from backend.orders.serializers import (
     CallInputSerializer,
     CallOutputSerializer,
     DeliverInputSerializer,
+    DeskLookupOutputSerializer,
     FailInputSerializer,
     OrderEventOutputSerializer,
     OrderInputSerializer,
@@ -152,16 +153,20 @@ class _OrderActionApi(GenericAPIView):
 
 
 def _action(name: str, permission, perform, input_serializer=None, codes=(401, 403, 404, 409)):
-    view = type(name, (_OrderActionApi,), {
+    def post(self, request, pk: int):
+        return _OrderActionApi.post(self, request, pk)
+
+    slug = name.removeprefix("Order").removesuffix("Api").lower()
+    post = extend_schema(
+        operation_id=f"orders_{slug}", request=input_serializer,
+        responses={200: OrderOutputSerializer, **errors(*codes)},
+    )(post)
+    return type(name, (_OrderActionApi,), {
         "permission_classes": [permission],
         "input_serializer": input_serializer,
         "perform": lambda self, order, data, user: perform(order, data, user),
+        "post": post,
     })
-    view.post = extend_schema(
-        operation_id=f"orders_{name.removeprefix('Order').removesuffix('Api').lower()}",
-        request=input_serializer, responses={200: OrderOutputSerializer, **errors(*codes)},
-    )(view.post)
-    return view
 
 
 OrderStartPickingApi = _action(
@@ -319,8 +324,10 @@ class DeskLookupApi(GenericAPIView):
     permission_classes = [Desk]
     queryset = Order.objects.none()
 
+    serializer_class = DeskLookupOutputSerializer
+
     @extend_schema(operation_id="desk_lookup", parameters=[DeskLookupFilterSerializer],
-                   responses={200: None, **errors(400, 401, 403)})
+                   responses={200: DeskLookupOutputSerializer, **errors(400, 401, 403)})
     def get(self, request):
         from backend.orders.desk import desk_lookup
         from backend.readers.serializers import FamilyOutputSerializer, ReaderOutputSerializer

@@ -217,3 +217,77 @@ class CallOutputSerializer(serializers.Serializer):
     duration_seconds = serializers.IntegerField()
     order = serializers.IntegerField(source="order_id", allow_null=True)
     note = serializers.CharField()
+
+
+class DeskLoanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    barcode = serializers.CharField()
+    title = serializers.CharField()
+    authors = serializers.ListField(child=serializers.CharField())
+    issued_at = serializers.DateTimeField()
+    due_date = serializers.DateField()
+    overdue = serializers.BooleanField()
+    renewals = serializers.IntegerField()
+    reader = serializers.IntegerField()
+
+
+class DeskOrderLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    title = serializers.CharField(allow_null=True)
+    wish = serializers.CharField(allow_null=True)
+
+
+class DeskOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    preferred_date = serializers.DateField(allow_null=True)
+    scheduled_date = serializers.DateField(allow_null=True)
+    window_start = serializers.TimeField(allow_null=True)
+    window_end = serializers.TimeField(allow_null=True)
+    fail_reason = serializers.CharField()
+    lines = DeskOrderLineSerializer(many=True)
+    updated_at = serializers.DateTimeField()
+
+
+class DeskPauseSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class DeskPlanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    rrule = serializers.CharField()
+    window_start = serializers.TimeField()
+    window_end = serializers.TimeField()
+    items_per_visit = serializers.IntegerField()
+    active = serializers.BooleanField()
+    pauses = DeskPauseSerializer(many=True)
+
+
+class DeskWindowSerializer(serializers.Serializer):
+    start = serializers.CharField()
+    end = serializers.CharField()
+
+
+class DeskVisitDateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    windows = DeskWindowSerializer(many=True)
+
+
+class DeskMatchSerializer(serializers.Serializer):
+    reader = serializers.DictField(help_text="The reader card as GET /readers/{id}/ shows it")
+    loans = DeskLoanSerializer(many=True)
+    due_back = DeskLoanSerializer(many=True)
+    open_orders = DeskOrderSerializer(many=True)
+    last_visits = DeskOrderSerializer(many=True)
+    standing_plans = DeskPlanSerializer(many=True)
+    preferences = serializers.DictField()
+    next_visit_dates = DeskVisitDateSerializer(many=True)
+
+
+class DeskLookupOutputSerializer(serializers.Serializer):
+    phone = serializers.CharField(help_text="The number in E.164")
+    matches = DeskMatchSerializer(many=True)
+    family_cards = serializers.ListField(child=serializers.DictField())

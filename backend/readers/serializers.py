@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from backend.branches.models import Branch
+from backend.catalog.models import Format
 from backend.core.roles import Role, has_role
 from backend.core.serializers import PhoneField
 from backend.readers.models import (
@@ -16,13 +17,7 @@ from backend.readers.models import (
     ReaderStatus,
 )
 
-FORMAT_CHOICES = [
-    ("print", _("Print")),
-    ("large_print", _("Large print")),
-    ("audio", _("Audio")),
-    ("braille", _("Braille")),
-    ("periodical", _("Periodical")),
-]
+FORMAT_CHOICES = Format.choices
 
 
 def can_see_documents(user) -> bool:

@@ -141,7 +141,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/(v1|mobile/v1)",
-    "ENUM_NAME_OVERRIDES": {"ReaderLanguageEnum": "backend.readers.models.Language.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "ReaderLanguageEnum": "backend.readers.models.Language.choices",
+        "FormatEnum": "backend.catalog.models.Format.choices",
+    },
 }
 
 CACHES = {
