@@ -1,0 +1,362 @@
+"""Catalog import: CSV, MARC21 (ISO 2709) and MARCXML; all records or none."""
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from pymarc import Field, Indicators, Subfield
+
+from backend.catalog import imports
+from backend.catalog.demo import DEMO_CSV, load_demo_catalog
+from backend.catalog.imports import import_catalog
+from backend.catalog.models import Format, Item, Title
+from backend.catalog.selectors import title_list
+from backend.core.exceptions import ConflictError
+from tests.catalog.helpers import isbn13, make_record, marc_file, marcxml_file, thousand_records
+from tests.factories import BranchFactory, ItemFactory
+
+CSV_HEADER = ("title,authors,language,format,subjects,isbn,year,publisher,age_rating,"
+              "annotation,copies,branch\n")
+
+
+@pytest.fixture
+def branches(db):
+    return {code: BranchFactory(code=code) for code in ("BSH", "SOK", "YAK")}
+
+
+def counts() -> tuple[int, int]:
+    return Title.objects.count(), Item.objects.count()
+
+
+# MARC21 ISO 2709 -------------------------------------------------------------------------------
+
+
+def test_thousand_marc_records_with_copies_import_in_seconds(branches):
+    content = marc_file(thousand_records())
+
+    started = time.monotonic()
+    report = import_catalog(content=content, filename="catalog.mrc")
+    elapsed = time.monotonic() - started
+
+    assert report.ok, report.errors[:3]
+    assert (report.titles_created, report.items_created) == (1000, 2000)
+    assert counts() == (1000, 2000)
+    assert elapsed < 10, elapsed
+    title = Title.objects.get(isbn=isbn13("978601000537"))
+    assert title.title == "Қара сөздер 537: таңдамалы"
+    assert title.authors == ["Құнанбайұлы, Абай 537"]
+    assert (title.language, title.format, title.year, title.publisher) == (
+        "ru", Format.PRINT, 2015, "Жазушы")
+    assert title.subjects == ["Поэзия"]
+    assert title.annotation == "Философиялық ой-толғаулар."
+    assert sorted(title.items.values_list("barcode", "branch__code")) == [
+        ("BSH000537", "BSH"), ("SOK000537", "SOK")]
+    # Written the way title_create writes: found by the API's search, any case.
+    assert title in title_list(filters={"q": "ҚАРА СӨЗДЕР 537"})
+    assert title_list(filters={"subject": "поэзия"}).count() == 1000
+
+
+def test_a_record_without_title_is_named_and_nothing_is_written(branches):
+    content = marc_file(thousand_records(broken=537, how="no_title"))
+
+    report = import_catalog(content=content, format="marc")
+
+    assert not report.ok
+    assert [(e.position, e.field, e.code) for e in report.errors] == [
+        (537, "245$a", "import.missing_title")]
+    assert counts() == (0, 0)
+
+
+def test_a_bad_isbn_check_digit_is_named_and_nothing_is_written(branches):
+    content = marc_file(thousand_records(broken=812, how="bad_isbn"))
+
+    report = import_catalog(content=content, format="marc")
+
+    assert [(e.position, e.field, e.code) for e in report.errors] == [
+        (812, "020$a", "import.invalid_isbn")]
+    assert "check digit" in report.errors[0].message
+    assert counts() == (0, 0)
+
+
+def test_an_unparsable_record_is_named_by_its_number(branches):
+    records = [marc_file([make_record(n, barcodes=(f"B{n}",))]) for n in range(1, 6)]
+    broken = bytearray(records[2])
+    broken[-1:] = b"X"  # no end-of-record mark
+    content = b"".join([*records[:2], bytes(broken), *records[3:]])
+
+    report = import_catalog(content=content, format="marc")
+
+    assert [(e.position, e.field, e.code) for e in report.errors] == [
+        (3, "leader", "import.unparsable")]
+    assert counts() == (0, 0)
+
+
+def test_duplicate_barcodes_unknown_branch_and_missing_branch_are_reported(branches):
+    ItemFactory(barcode="TAKEN1", branch=branches["BSH"])
+    before = counts()
+    records = [
+        make_record(1, barcodes=("A1",)),
+        make_record(2, barcodes=("A1",)),  # also in record 1
+        make_record(3, barcodes=("TAKEN1",)),  # already in the catalog
+        make_record(4, barcodes=("A4",), branch="XYZ"),
+        make_record(5, barcodes=("A5",), branch=None),  # and no --branch
+    ]
+
+    report = import_catalog(content=marc_file(records), format="marc")
+
+    assert [(e.position, e.field, e.code) for e in report.errors] == [
+        (2, "852$p", "import.duplicate_barcode"),
+        (3, "852$p", "import.barcode_taken"),
+        (4, "852$b", "import.unknown_branch"),
+        (5, "852$p", "import.no_branch"),
+    ]
+    assert "record 1" in report.errors[0].message
+    assert "XYZ" in report.errors[2].message
+    assert counts() == before
+
+
+def test_the_default_branch_takes_copies_without_a_branch_code(branches):
+    records = [make_record(1, barcodes=("A1",), branch=None),
+               make_record(2, barcodes=("A2",), branch="yak")]
+
+    report = import_catalog(content=marc_file(records), format="marc", branch="SOK")
+
+    assert report.ok, report.errors
+    assert dict(Item.objects.values_list("barcode", "branch__code")) == {"A1": "SOK", "A2": "YAK"}
+
+
+def test_formats_languages_and_949_copies_come_from_the_record(branches):
+    def note(tag: str, text: str) -> Field:
+        return Field(tag=tag, indicators=Indicators(" ", " "), subfields=[Subfield("a", text)])
+
+    records = [
+        make_record(1, leader6="i", language="kaz"),
+        make_record(2, extra=(note("250", "Издание крупным шрифтом"),)),
+        make_record(3, extra=(note("340", "Шрифт Брайля"),)),
+        make_record(4, leader7="s", language="eng"),
+        make_record(5, language="ger", extra=(
+            Field(tag="041", indicators=Indicators("0", " "), subfields=[Subfield("a", "kaz")]),
+            Field(tag="949", indicators=Indicators(" ", " "),
+                  subfields=[Subfield("a", "SOK"), Subfield("b", "949-1")]),
+        )),
+        make_record(6, language="ger", extra=(note("500", "LARGE PRINT edition"),)),
+    ]
+
+    report = import_catalog(content=marc_file(records), format="marc")
+
+    assert report.ok, report.errors
+    got = {t.title.split(":")[0]: (t.format, t.language) for t in Title.objects.all()}
+    assert got == {
+        "Қара сөздер 1": ("audio", "kk"),
+        "Қара сөздер 2": ("large_print", "ru"),
+        "Қара сөздер 3": ("braille", "ru"),
+        "Қара сөздер 4": ("periodical", "en"),
+        "Қара сөздер 5": ("print", "kk"),
+        "Қара сөздер 6": ("large_print", "other"),
+    }
+    assert Item.objects.get(barcode="949-1").branch.code == "SOK"
+
+
+def test_dry_run_checks_everything_and_writes_nothing(branches):
+    report = import_catalog(content=marc_file(thousand_records()[:50]), format="marc",
+                            dry_run=True)
+
+    assert report.ok
+    assert (report.titles_to_create, report.items_to_create) == (50, 100)
+    assert (report.titles_created, report.items_created) == (0, 0)
+    assert counts() == (0, 0)
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(branches, monkeypatch):
+    # A barcode taken by someone else after the check (a race): the database refuses the
+    # copy after hundreds of titles and copies were inserted; all of it is rolled back.
+    ItemFactory(barcode="SOK000900", branch=branches["SOK"])
+    before = counts()
+    monkeypatch.setattr(imports, "_existing_barcodes", lambda barcodes: set())
+
+    with pytest.raises(ConflictError) as error:
+        import_catalog(content=marc_file(thousand_records()), format="marc")
+
+    assert error.value.code == "import.conflict"
+    assert counts() == before
+
+
+# MARCXML -------------------------------------------------------------------------------------
+
+
+def test_marcxml_imports(branches):
+    records = [make_record(n, isbn=isbn13(f"978601{n:06d}"), barcodes=(f"X{n}",))
+               for n in range(1, 21)]
+
+    report = import_catalog(content=marcxml_file(records), filename="export.xml")
+
+    assert report.ok, report.errors
+    assert report.format == "marcxml"
+    assert counts() == (20, 20)
+    title = Title.objects.get(isbn=isbn13("978601000007"))
+    assert title.title == "Қара сөздер 7: таңдамалы"
+    assert title.items.get().branch.code == "BSH"
+
+
+def test_marcxml_with_a_bad_record_names_it(branches):
+    records = [make_record(n, barcodes=(f"X{n}",), title=False if n == 4 else None)
+               for n in range(1, 8)]
+
+    report = import_catalog(content=marcxml_file(records), format="marcxml")
+
+    assert [(e.position, e.field) for e in report.errors] == [(4, "245$a")]
+    assert counts() == (0, 0)
+
+
+def test_broken_xml_is_reported_at_the_record_where_it_breaks(branches):
+    content = marcxml_file([make_record(n) for n in range(1, 4)])
+    content = content.replace(b"</record><record>", b"</record><record><oops>", 2)
+    content = content.replace(b"<oops>", b"", 1)  # record 3 is the broken one
+
+    report = import_catalog(content=content, format="marcxml")
+
+    assert [(e.position, e.code) for e in report.errors] == [(3, "import.unparsable")]
+    assert counts() == (0, 0)
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def test_csv_imports_titles_and_copies(branches):
+    content = (CSV_HEADER
+               + 'Абай жолы,Мұхтар Әуезов,kk,large_print,роман; қазақ әдебиеті,'
+                 '978-601-03-0370-6,2017,Жазушы,12+,"Роман-эпопея",BSH000001; BSH000002,BSH\n'
+               + "\n"
+               + "Мастер и Маргарита,Михаил Булгаков,русский,аудиокнига,роман,,2019,Ардис,16,"
+                 ",SOK000001,SOK\n"
+               + "Казахстанская правда,,ru,periodical,,,2024,,,,,\n").encode()
+
+    report = import_catalog(content=content, filename="titles.csv")
+
+    assert report.ok, report.errors
+    assert counts() == (3, 3)
+    abai = Title.objects.get(title="Абай жолы")
+    assert (abai.authors, abai.language, abai.format, abai.isbn, abai.age_rating) == (
+        ["Мұхтар Әуезов"], "kk", "large_print", "9786010303706", "12+")
+    assert abai.subjects == ["роман", "қазақ әдебиеті"]
+    master = Title.objects.get(title="Мастер и Маргарита")
+    assert (master.language, master.format, master.age_rating) == ("ru", "audio", "16+")
+    assert master.items.get().branch.code == "SOK"
+
+
+def test_csv_with_a_bad_row_names_the_row_and_column_and_writes_nothing(branches):
+    content = (CSV_HEADER
+               + "Абай жолы,Мұхтар Әуезов,kk,print,,,2017,,,,BSH1,BSH\n"
+               + "Тихий Дон,Михаил Шолохов,ru,print,,978-5-17-000000-0,1940,,,,BSH2,BSH\n"
+               + ",Без названия,ru,print,,,,,,,,\n"
+               + "Будущее,Кто-то,ru,print,,,2999,,,,,\n"
+               + "Письма,Кто-то,ру,print,,,,,,,BSH3,XXX\n").encode()
+
+    report = import_catalog(content=content, format="csv")
+
+    assert [(e.position, e.field, e.code) for e in report.errors] == [
+        (3, "isbn", "import.invalid_isbn"),
+        (4, "title", "import.missing_title"),
+        (5, "year", "import.invalid_year"),
+        (6, "language", "import.invalid_choice"),
+        (6, "branch", "import.unknown_branch"),
+    ]
+    assert counts() == (0, 0)
+
+
+def test_csv_with_unknown_columns_is_refused_as_a_whole(branches):
+    with pytest.raises(imports.ImportFileError) as error:
+        import_catalog(content=b"name,author\nx,y\n", format="csv")
+    assert error.value.code == "import.bad_header"
+    assert error.value.fields["missing"] == ["title"]
+
+
+# The management command ------------------------------------------------------------------------
+
+
+def run_command(*args: str) -> tuple[int, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_catalog", *args, "--no-progress", stdout=out, stderr=err)
+    except SystemExit as exc:
+        return int(exc.code or 0), out.getvalue() + err.getvalue()
+    return 0, out.getvalue() + err.getvalue()
+
+
+def test_command_imports_and_summarises(branches, tmp_path):
+    path = tmp_path / "catalog.mrc"
+    path.write_bytes(marc_file(thousand_records()[:30]))
+
+    code, output = run_command(str(path), "--dry-run")
+    assert code == 0
+    assert "dry run: 30 records checked, 30 titles and 60 copies would be created" in output
+    assert counts() == (0, 0)
+
+    code, output = run_command(str(path))
+    assert code == 0
+    assert "30 records read, 30 titles and 60 copies created" in output
+    assert counts() == (30, 60)
+
+
+def test_command_reports_bad_records_and_exits_with_1(branches, tmp_path):
+    path = tmp_path / "catalog.dat"
+    path.write_bytes(marc_file(thousand_records(broken=537)))
+
+    code, output = run_command(str(path), "--format", "marc")
+
+    assert code == 1
+    assert "record 537, 245$a: " in output
+    assert "1000 records read, 1 with errors; nothing was imported." in output
+    assert counts() == (0, 0)
+
+
+def test_command_reports_csv_rows_and_an_unknown_branch_option(branches, tmp_path):
+    path = tmp_path / "titles.csv"
+    path.write_text(CSV_HEADER + ",Без названия,ru,print,,,,,,,,\n\n"
+                    "Тихий Дон,,ru,print,,,1940,,,,A1,\n", encoding="utf-8")
+    code, output = run_command(str(path))
+    assert code == 1
+    assert "row 2, title: The title is missing. [import.missing_title]" in output
+    assert "row 4, branch: " in output  # no branch code and no --branch
+    assert "2 rows read, 2 with errors; nothing was imported." in output
+
+    code, output = run_command(str(path), "--branch", "NOPE")
+    assert code == 1
+    assert "import.unknown_branch" in output
+
+
+# The demo catalog ----------------------------------------------------------------------------
+
+
+def test_the_demo_catalog_loads_once(branches):
+    report = load_demo_catalog(stdout=StringIO())
+
+    assert report is not None and report.ok
+    titles = Title.objects.all()
+    assert titles.count() >= 300
+    assert set(titles.values_list("language", flat=True)) >= {"kk", "ru"}
+    assert set(titles.values_list("format", flat=True)) == set(Format.values)
+    for code in ("BSH", "SOK", "YAK"):
+        assert Item.objects.filter(branch__code=code).count() >= 50, code
+    assert not Title.objects.filter(items__isnull=True).exclude(format="periodical").exists()
+    assert title_list(filters={"q": "абай жолы"}).exists()
+    assert title_list(filters={"q": "ҚАРА СӨЗДЕР"}).exists()
+    assert title_list(filters={"q": "Егемен Қазақстан"}).filter(format="periodical").exists()
+
+    before = counts()
+    out = StringIO()
+    assert load_demo_catalog(stdout=out) is None
+    assert counts() == before
+    assert "already" in out.getvalue()
+    assert DEMO_CSV.name == "demo_catalog.csv"
+
+
+def test_utf8_records_without_the_leader_flag_are_read_as_utf8(branches):
+    content = make_record(1, barcodes=("U1",)).as_marc()
+    content = content[:9] + b" " + content[10:]  # leader/09 blank: "MARC-8", but it is UTF-8
+    assert "Қара сөздер".encode() in content
+
+    report = import_catalog(content=content, format="marc")
+
+    assert report.ok, report.errors
+    assert Title.objects.get().title == "Қара сөздер 1: таңдамалы"
