@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from backend.core.demo import demo_step
+
 PATTERNS = (
     # (rule, window, items per visit, note)
     ("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", ("10:00", "12:00"), 2, "Каждый второй вторник"),
@@ -95,3 +97,8 @@ def load_demo_standing_plans(stdout: Any = None, *, today: datetime.date | None 
             made += 1
     out(f"  standing plans: {made} created, {kept} already there")
     return made
+
+
+@demo_step("standing_plans", order=800)
+def standing_plans_step(ctx) -> None:
+    load_demo_standing_plans(ctx.out, today=ctx.today)

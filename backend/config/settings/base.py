@@ -3,6 +3,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from backend.config.env import env_bool, env_int, env_list, env_str, load_env_file
@@ -159,6 +160,14 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Orders from standing plans for the coming week, every evening.
+    "generate-standing-orders": {
+        "task": "orders.generate_standing_orders",
+        "schedule": crontab(hour=18, minute=0),
+        "kwargs": {"days": 7},
+    },
+}
 
 # Product rules with defaults a district library starts from.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "kniga03-demo")
