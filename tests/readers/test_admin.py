@@ -481,3 +481,35 @@ def test_login_page_has_the_header_and_language_switch(client, db):
     html = client.get(reverse("admin:login"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Книга 03 — администрирование" in html
     assert reverse("set_language") in html
+
+
+def test_operator_and_coordinator_read_family_cards_and_phones(staff_client, branch):
+    librarian = UserFactory(role="librarian", is_staff=True)
+    reader = services.reader_create(data={
+        "branch": branch, "last_name": "Омарова", "first_name": "Сәуле", "category": "elderly",
+        "consent_date": datetime.date(2026, 1, 1), "document_number": "ПУ-555",
+        "phones": [{"number": "+77011234567"}],
+    }, by=librarian)
+    family = services.family_card_create(
+        data={"name": "Омаровы", "branch": branch, "members": [reader.pk], "head": reader.pk},
+        by=librarian,
+    )
+    for role in ("operator", "coordinator"):
+        client = staff_client(role)
+        page = client.get(reverse("admin:readers_familycard_change", args=[family.pk]))
+        assert page.status_code == 200
+        assert change_url(reader) in page.content.decode()
+        card = client.get(change_url(reader)).content.decode()
+        assert "+77011234567" in card
+        assert "ПУ-555" not in card
+
+
+def test_the_same_phone_twice_is_one_error_not_a_crash(staff_client, branch):
+    client = staff_client("librarian")
+    response = client.post(ADD, reader_form(branch, **{
+        "phones-TOTAL_FORMS": "2",
+        "phones-1-number": "+77011234567",
+        "phones-1-kind": "home",
+    }))
+    assert response.status_code == 200
+    assert not Reader.objects.exists()
