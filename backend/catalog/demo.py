@@ -11,10 +11,12 @@ from typing import Any
 
 from django.conf import settings
 
+from backend.core.demo import DemoDataError, demo_step
+
 DEMO_CSV = Path(settings.BASE_DIR) / "fixtures" / "catalog" / "demo_catalog.csv"
 
 
-class DemoCatalogError(Exception):
+class DemoCatalogError(DemoDataError):
     """The demo file does not load; the message names the rows."""
 
 
@@ -46,3 +48,8 @@ def load_demo_catalog(stdout: Any = None, *, path: Path | None = None):
         raise DemoCatalogError(f"{path.name}: " + "; ".join(lines))
     out(f"  catalog: {report.titles_created} titles, {report.items_created} copies created")
     return report
+
+
+@demo_step("catalog", order=500)
+def catalog_step(ctx) -> None:
+    load_demo_catalog(ctx.out)

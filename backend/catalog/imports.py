@@ -30,39 +30,13 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from backend.branches.models import Branch
+from backend.catalog.isbn import clean_isbn, isbn_is_valid  # noqa: F401
 from backend.catalog.models import AgeRating, Format, Item, Title, TitleLanguage
-from backend.catalog.selectors import normalize_isbn
 from backend.catalog.services import _title_apply
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.text import fold
 
 # ISBN -----------------------------------------------------------------------------------------
-
-
-def isbn_is_valid(isbn: str) -> bool:
-    """True for a normalised ISBN-10 or ISBN-13 with a correct check digit."""
-    if len(isbn) == 10 and isbn[:9].isdigit() and (isbn[9].isdigit() or isbn[9] == "X"):
-        total = sum((10 - i) * int(ch) for i, ch in enumerate(isbn[:9]))
-        total += 10 if isbn[9] == "X" else int(isbn[9])
-        return total % 11 == 0
-    if len(isbn) == 13 and isbn.isdigit():
-        total = sum(int(ch) * (1 if i % 2 == 0 else 3) for i, ch in enumerate(isbn[:12]))
-        return (10 - total % 10) % 10 == int(isbn[12])
-    return False
-
-
-def clean_isbn(text: str | None) -> str:
-    """The ISBN as stored (digits and X), "" for blank. Raises ValueError with a message."""
-    raw = (text or "").strip()
-    if not raw:
-        return ""
-    compact = raw.upper().replace("-", "").replace(" ", "")
-    if not re.fullmatch(r"\d{9}[\dX]|\d{13}", compact):
-        raise ValueError(_("An ISBN has 10 or 13 digits (the last of an ISBN-10 may be X)."))
-    isbn = normalize_isbn(compact)
-    if not isbn_is_valid(isbn):
-        raise ValueError(_("The ISBN %(isbn)s has a wrong check digit.") % {"isbn": raw})
-    return isbn
 
 
 def year_bounds() -> tuple[int, int]:

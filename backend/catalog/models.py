@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from backend.core.models import TimeStampedModel
 
 
+def validate_isbn(value: str) -> None:
+    from backend.catalog.isbn import validate_isbn as check
+
+    check(value)
+
+
 class Format(models.TextChoices):
     PRINT = "print", _("Print")
     LARGE_PRINT = "large_print", _("Large print")
@@ -38,7 +44,8 @@ class Title(TimeStampedModel):
     format = models.CharField(_("format"), max_length=12, choices=Format.choices,
                               default=Format.PRINT)
     subjects = models.JSONField(_("subjects"), default=list, blank=True)
-    isbn = models.CharField(_("ISBN"), max_length=13, blank=True, db_index=True)
+    isbn = models.CharField(_("ISBN"), max_length=13, blank=True, db_index=True,
+                            validators=[validate_isbn])
     year = models.PositiveSmallIntegerField(
         _("year"), null=True, blank=True,
         validators=[MinValueValidator(1000), MaxValueValidator(2100)],

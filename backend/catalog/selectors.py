@@ -47,7 +47,8 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
         qs = qs.filter(subjects_key__contains=f"|{fold(filters['subject'])}|")
     if filters.get("available_at"):
         qs = qs.filter(items__branch=filters["available_at"], items__status=ItemStatus.AVAILABLE)
-    return qs.distinct() if query or filters.get("available_at") else qs
+    qs = qs.distinct() if query or filters.get("available_at") else qs
+    return qs.order_by("title", "id")  # the count annotations drop Meta.ordering
 
 
 def item_queryset() -> QuerySet[Item]:

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("backend.readers.urls_io")),
     path("", include("backend.readers.urls_plans")),
     path("", include("backend.readers.urls")),
+    path("", include("backend.catalog.urls")),
     path("", include("backend.orders.urls")),
     path("", include("backend.circulation.urls")),
 ]

@@ -5,8 +5,6 @@ from backend.catalog.models import Item, Title
 from tests.catalog.helpers import isbn13, make_record, marc_file
 from tests.factories import BranchFactory, ItemFactory, TitleFactory
 
-pytestmark = pytest.mark.urls("tests.catalog.urls")
-
 TITLES = "/api/v1/titles/"
 ITEMS = "/api/v1/items/"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

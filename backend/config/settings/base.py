@@ -145,6 +145,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReaderLanguageEnum": "backend.readers.models.Language.choices",
         "FormatEnum": "backend.catalog.models.Format.choices",
+        "TitleLanguageEnum": "backend.catalog.models.TitleLanguage.choices",
+        "ItemStatusEnum": "backend.catalog.models.ItemStatus.choices",
     },
 }
 
