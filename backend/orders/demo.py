@@ -102,3 +102,13 @@ def load_demo_standing_plans(stdout: Any = None, *, today: datetime.date | None 
 @demo_step("standing_plans", order=800)
 def standing_plans_step(ctx) -> None:
     load_demo_standing_plans(ctx.out, today=ctx.today)
+
+
+@demo_step("orders", order=900)
+def upcoming_orders_step(ctx) -> None:
+    """Orders from the standing plans for the coming week, as the nightly job makes them."""
+    from backend.orders.standing import standing_orders_generate
+
+    result = standing_orders_generate(days=7, today=ctx.today, by=ctx.actor)
+    ctx.out(f"  standing-plan orders: {len(result.created)} created, "
+            f"{len(result.existed)} already there")
