@@ -4,10 +4,10 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from backend.catalog.imports import FORMATS, format_from_name, import_catalog
 from backend.core.exceptions import ApplicationError
+from backend.core.progress import phase_bars
 
 
 class Command(BaseCommand):
@@ -35,17 +35,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Cannot tell the format of {path.name}: use --format csv|marc|marcxml.")
 
-        bars: dict[str, tqdm] = {}
-        labels = {"validate": "checking records", "write": "writing"}
-
-        def progress(phase: str, done: int, total: int) -> None:
-            if options["no_progress"]:
-                return
-            bar = bars.get(phase)
-            if bar is None:
-                bar = bars[phase] = tqdm(total=total, desc=labels.get(phase, phase),
-                                         unit="rec", file=sys.stderr, leave=True)
-            bar.update(done - bar.n)
+        progress = phase_bars({"validate": "checking records", "write": "writing"}, unit="rec",
+                              disabled=options["no_progress"])
 
         started = time.monotonic()
         try:
@@ -54,12 +45,10 @@ class Command(BaseCommand):
                 branch=options["branch"], dry_run=options["dry_run"], progress=progress,
             )
         except ApplicationError as exc:
-            for bar in bars.values():
-                bar.close()
+            progress.close()
             self.stderr.write(self.style.ERROR(f"{exc.code}: {exc.message}"))
             sys.exit(1)
-        for bar in bars.values():
-            bar.close()
+        progress.close()
         elapsed = time.monotonic() - started
 
         label = report.position_label

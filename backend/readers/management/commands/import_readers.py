@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from backend.core.exceptions import ApplicationError
+from backend.core.progress import phase_bars
 from backend.readers.imports import DuplicateMode, import_readers
 
 
@@ -37,17 +37,8 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist as exc:
                 raise CommandError(f"No such user: {options['user']}") from exc
 
-        bars: dict[str, tqdm] = {}
-        labels = {"validate": "checking rows", "write": "writing cards"}
-
-        def progress(phase: str, done: int, total: int) -> None:
-            if options["no_progress"]:
-                return
-            bar = bars.get(phase)
-            if bar is None:
-                bar = bars[phase] = tqdm(total=total, desc=labels.get(phase, phase),
-                                         unit="row", file=sys.stderr, leave=True)
-            bar.update(done - bar.n)
+        progress = phase_bars({"validate": "checking rows", "write": "writing cards"}, unit="row",
+                              disabled=options["no_progress"])
 
         try:
             report = import_readers(
@@ -59,8 +50,7 @@ class Command(BaseCommand):
             self.stderr.write(self.style.ERROR(f"{exc.code}: {exc.message}"))
             sys.exit(1)
         finally:
-            for bar in bars.values():
-                bar.close()
+            progress.close()
 
         for error in report.errors:
             self.stdout.write(
