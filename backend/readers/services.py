@@ -508,7 +508,7 @@ def standing_plan_update(*, plan, data: dict[str, Any], by=None):
     Turning a plan back on needs an active card. Orders already made for dates the plan no
     longer gives, and not yet started on, are cancelled."""
     StandingPlan, _pause = _plan_models()
-    plan = StandingPlan.objects.select_for_update().select_related(
+    plan = StandingPlan.objects.select_for_update(of=("self",)).select_related(
         "reader", "family_card", "family_card__head"
     ).get(pk=plan.pk)
     if "reader" in data or "family_card" in data:
