@@ -72,7 +72,11 @@ def run(
     print(head, file=out, flush=True)
     results: list[dict] = []
     for path in files:
-        inst = read(path)
+        try:
+            inst = read(path)
+        except ValueError as exc:
+            print(f"skipped {path.name}: {exc}", file=out, flush=True)
+            continue
         best = bks.get(inst.name)
         row = {"instance": inst.name, "customers": len(inst.customers) - 1, "bks": best}
         line = f"{inst.name:<10}{len(inst.customers) - 1:>4} "

@@ -304,9 +304,11 @@ def _solve(data, stop, seed, init, on_best, penalty: PenaltyParams) -> pyvrp.Res
         )
 
 
-PHASE1 = 0.3
+PHASE1 = 0.25
 REDUCE = 0.75
-ATTEMPT = 0.25
+ATTEMPT = 0.5
+REQUIRED_FIRST = True
+REDUCE_PENALTY = PenaltyParams()
 
 
 class Search:
@@ -355,10 +357,19 @@ class Search:
         init = to_pyvrp(data, initial) if initial else None
         if init is not None:
             self.offer(init)
-        # Phase 1: plain search on the hierarchical cost.
-        res = _solve(data, budget.stop(PHASE1), self.seed, init, self.offer, self.penalty)
-        budget.iterations += res.num_iterations
-        self.offer(res.best)
+        # Phase 1: plain search on the hierarchical cost.  First with every stop required
+        # (PyVRP searches complete plans best); when that finds nothing feasible (not every
+        # stop can be served), again with optional stops.
+        if REQUIRED_FIRST:
+            everything = data.replace(clients=[_required(c) for c in data.clients()])
+            res = _solve(everything, budget.stop(PHASE1), self.seed, init, self.offer, self.penalty)
+            budget.iterations += res.num_iterations
+            self.offer(res.best)
+        if not self.best or not REQUIRED_FIRST:
+            end = 2 * PHASE1 if REQUIRED_FIRST else PHASE1
+            res = _solve(data, budget.stop(end), self.seed, init, self.offer, self.penalty)
+            budget.iterations += res.num_iterations
+            self.offer(res.best)
         # Phase 2: one vehicle less, serving everything served so far.
         attempt = 0
         while budget.left(REDUCE) and len(self.best) > 1:
@@ -385,23 +396,50 @@ class Search:
         local = {t: i for i, t in enumerate(type_map)}
         vts = [data.vehicle_type(t).replace(num_available=counts[t]) for t in type_map]
         served = {c for _, visits in routes for c in visits}
-        sub = data.replace(vehicle_types=vts)
+        # All stops stay optional, so plans that leave some of the removed route's stops out
+        # are feasible and the search works in its normal regime (it swaps stops in and out
+        # like an ejection pool).  The stops served so far get a prize that outweighs a lot of
+        # lateness (~1% of the horizon at PyVRP's usual maximum penalty), so the search pushes
+        # them in and then repairs the schedule.  Done when nothing served before is missing.
+        prize = max(self.built.prize, int(REDUCE_PENALTY.max_penalty * self.built.horizon / 200))
+        clients = [
+            _client(c, prize=max(prize, c.prize)) if i in served else c
+            for i, c in enumerate(data.clients())
+        ]
+        sub = data.replace(vehicle_types=vts, clients=clients)
         init = to_pyvrp(sub, [(local[t], v) for t, v in keep])
-        # All stops stay optional with their prizes, so plans that leave some of the removed
-        # route's stops out are feasible and the search works in its normal regime (it swaps
-        # stops in and out like an ejection pool).  Done when nothing served before is missing.
-        missing_before = sum(c.prize for i, c in enumerate(data.clients()) if i not in served)
+        missing_before = sum(c.prize for i, c in enumerate(clients) if i not in served)
         before = self.best_key
         res = _solve(
             sub,
-            MultipleCriteria(
-                [_Below(missing_before + self.built.prize), self.budget.stop(REDUCE, ATTEMPT)]
-            ),
+            MultipleCriteria([_Below(missing_before + prize), self.budget.stop(REDUCE, ATTEMPT)]),
             self.seed + 7 * drop + 1,
             init,
             lambda s: None,
-            self.penalty,
+            REDUCE_PENALTY,
         )
         self.budget.iterations += res.num_iterations
         self.offer(res.best, type_map)
         return self.best_key < before
+
+
+def _required(c: Client) -> Client:
+    return _client(c, required=True)
+
+
+def _client(c: Client, **changes) -> Client:
+    fields = {
+        "location": c.location,
+        "delivery": list(c.delivery),
+        "pickup": list(c.pickup),
+        "service_duration": c.service_duration,
+        "tw_early": c.tw_early,
+        "tw_late": c.tw_late,
+        "release_time": c.release_time,
+        "prize": c.prize,
+        "required": c.required,
+        "group": c.group,
+        "name": c.name,
+    }
+    fields.update(changes)
+    return Client(**fields)

@@ -87,7 +87,10 @@ def is_instance(path: str | Path) -> bool:
         head = Path(path).read_text(errors="replace")[:2000].upper()
     except OSError:
         return False
-    return "VEHICLE" in head and "CAPACITY" in head and "CUST" in head
+    lines = [ln.strip() for ln in head.splitlines()]
+    return any(ln.startswith("VEHICLE") for ln in lines) and any(
+        ln.startswith("CUST NO") for ln in lines
+    )
 
 
 def to_problem(inst: Instance) -> Problem:

@@ -48,22 +48,26 @@ def solve(
     budget = _Budget(time_limit, max_iterations)
 
     def report(plan: Plan) -> None:
-        if progress is None:
-            return
-        served = sum(len(v) for _, v in plan)
-        data = built.data
+        assert progress is not None
+        routes = []
+        for t, visits in plan:
+            if visits:
+                vehicle = built.types[t][0]  # vehicles of one type are identical
+                stops = [built.clients[c] for c in visits]
+                routes.append(evaluate_route(problem, vehicle, stops)[0])
+        served = sum(len(r.visits) for r in routes)
         sol = _to_solution(built, plan)
         progress(
             Progress(
                 elapsed=budget.elapsed(),
                 served=served,
                 unserved=len(problem.stops) - served,
-                vehicles=sum(1 for _, v in plan if v),
-                distance=sol.distance() / im.ds if problem.objective == "distance" else 0.0,
-                duration=sol.duration() / im.ts,
+                vehicles=len(routes),
+                distance=sum(r.distance for r in routes),
+                duration=sum(r.duration for r in routes),
                 cost=int(sol.distance_cost() + sol.fixed_vehicle_cost()),
             )
-        ) if data else None
+        )
 
     search = Search(built, budget, seed, report if progress else None)
     search.run(_initial_plan(built, initial))
