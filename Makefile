@@ -29,7 +29,7 @@ run: setup
 	@echo ""
 	@echo "Kniga 03 is at http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
 	@echo "Demo accounts: librarian, operator, coordinator, volunteer1..volunteer6"
-	@echo "Password: $$($(PY) manage.py shell -c 'from django.conf import settings; print(settings.DEMO_PASSWORD)' 2>/dev/null)"
+	@echo "Password: $$(DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-backend.config.settings.local} $(PY) -c 'import django; django.setup(); from django.conf import settings; print(settings.DEMO_PASSWORD)')"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
