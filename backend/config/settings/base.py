@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "backend.catalog",
     "backend.circulation",
     "backend.orders",
+    "backend.volunteers",
+    "backend.routing",
     "mobile_api",
 ]
 

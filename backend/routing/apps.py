@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RoutingConfig(AppConfig):
+    name = "backend.routing"
+    label = "routing"
+    verbose_name = _("Routes")
