@@ -1,0 +1,25 @@
+"""Fixtures for the routing tests."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.routing.fake_osrm import FakeOsrm
+
+
+@pytest.fixture
+def fake_osrm(settings):
+    """A fake OSRM table server on 127.0.0.1; the travel gateway is pointed at it.
+
+    Short timeout and backoff keep the failure tests fast; the cache starts empty.
+    """
+    fake = FakeOsrm().start()
+    settings.OSRM_URL = fake.url
+    settings.OSRM_TIMEOUT = 2
+    settings.OSRM_RETRY_BACKOFF = 0.01
+    settings.OSRM_FALLBACK = "straight_line"
+    cache.clear()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+        cache.clear()
