@@ -96,7 +96,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalogue first; then our Kazakh for Django's, DRF's and friends' own strings.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_thirdparty"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Almaty")
 USE_I18N = True
 USE_TZ = True
@@ -172,6 +173,21 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"days": 7},
     },
 }
+
+# Travel times (backend/routing/travel, docs/travel_times.md): straight line unless OSRM_URL is set.
+ROUTING_DETOUR_FACTOR = float(env_str("ROUTING_DETOUR_FACTOR", "1.3"))
+OSRM_URL = env_str("OSRM_URL", "")
+OSRM_PROFILES = env_str("OSRM_PROFILES", "")  # JSON object, merged over the defaults
+OSRM_TIMEOUT = float(env_str("OSRM_TIMEOUT", "10"))
+OSRM_MAX_TABLE_SIZE = env_int("OSRM_MAX_TABLE_SIZE", 100)
+OSRM_RETRIES = env_int("OSRM_RETRIES", 2)
+OSRM_RETRY_BACKOFF = float(env_str("OSRM_RETRY_BACKOFF", "0.5"))
+OSRM_PUBLIC_TRANSPORT_FACTOR = float(env_str("OSRM_PUBLIC_TRANSPORT_FACTOR", "2.0"))
+OSRM_FALLBACK = env_str("OSRM_FALLBACK", "straight_line")
+TRAVEL_CACHE_SECONDS = env_int("TRAVEL_CACHE_SECONDS", 86400)
+# Planning: seconds the solver searches by default, and the visit window when nothing is known.
+ROUTING_TIME_LIMIT = float(env_str("ROUTING_TIME_LIMIT", "10"))
+ROUTING_DEFAULT_WINDOW = tuple(env_list("ROUTING_DEFAULT_WINDOW", ["09:00", "18:00"]))
 
 # Product rules with defaults a district library starts from.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "kniga03-demo")
