@@ -1,0 +1,574 @@
+"""The route sheet (маршрутный лист): one volunteer's day on paper.
+
+`route_sheet_data` gathers everything in a fixed number of queries, whatever the number of
+stops; `render_route_sheet_pdf` lays it out in the volunteer's language. Both are plain
+functions so the staff API, the mobile API and a nightly print job can share them.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from functools import partial
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from django.db.models import Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdf_canvas
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
+
+from backend.catalog.models import Format
+from backend.circulation.models import Loan, LoanStatus
+from backend.orders.models import LineStatus, OrderLine
+from backend.readers.models import PhoneKind, Reader, ReaderPhone, ReaderStatus
+from backend.routing.models import Route, Stop, StopStatus
+
+SHEET_LANGUAGES = ("kk", "ru")
+DEFAULT_LANGUAGE = "ru"
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+
+# How many books one table row lists before the stop continues on the next row: a row
+# cannot break across pages, so a heavy stop is cut into rows that can.
+ITEMS_PER_ROW = 8
+NBSP = "\u00a0"
+
+
+# Reads -------------------------------------------------------------------------------------
+
+
+def routes_for_sheet() -> QuerySet[Route]:
+    """Routes with what the sheet's header needs, in the same query."""
+    return Route.objects.select_related("plan__branch", "volunteer__user")
+
+
+def volunteer_language(volunteer) -> str:
+    """The sheet's language: the volunteer's first language we print in, else Russian."""
+    for code in volunteer.languages or []:
+        code = str(code).strip().lower()[:2]
+        if code in SHEET_LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def _local(value: datetime.datetime | None, zone: ZoneInfo) -> datetime.datetime | None:
+    return value.astimezone(zone) if value is not None else None
+
+
+def _hhmm(value: datetime.datetime | datetime.time | None) -> str:
+    return value.strftime("%H:%M") if value is not None else ""
+
+
+def _phone_display(number: str) -> str:
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _phone(number, kind: str, who: str) -> dict[str, str]:
+    text = str(number)
+    return {"number": text, "display": _phone_display(text), "kind": kind, "who": who}
+
+
+def call_ahead_phone(people: list[Reader], phones: dict[int, list[ReaderPhone]]) -> dict | None:
+    """The number to ring before the visit, people in order of preference (the stop's reader
+    first, then the rest of the household): an SMS-capable mobile, else a home phone, else
+    any other mobile, else a caregiver."""
+    def first(match) -> dict | None:
+        for person in people:
+            for phone in phones.get(person.pk, []):
+                if match(phone):
+                    return _phone(phone.number, phone.kind, person.full_name)
+        return None
+
+    found = (
+        first(lambda p: p.kind == PhoneKind.MOBILE and p.sms_ok)
+        or first(lambda p: p.kind == PhoneKind.HOME)
+        or first(lambda p: p.kind == PhoneKind.MOBILE)
+        or first(lambda p: p.kind == PhoneKind.CAREGIVER)
+    )
+    if found:
+        return found
+    for person in people:
+        if person.caregiver_phone:
+            return _phone(person.caregiver_phone, PhoneKind.CAREGIVER,
+                          person.caregiver_name or person.full_name)
+    return None
+
+
+def _address(holder) -> dict[str, Any]:
+    return {
+        "settlement": holder.settlement,
+        "street": holder.street,
+        "house": holder.house,
+        "apartment": holder.apartment,
+        "entrance": holder.entrance,
+        "floor": holder.floor,
+        "door_code": holder.door_code,
+        "elevator": holder.elevator,
+        "landmark": holder.landmark,
+    }
+
+
+def _title_info(title) -> dict[str, str]:
+    if title is None:
+        return {"title": "", "authors": "", "format": ""}
+    return {"title": title.title, "authors": title.authors_display, "format": title.format}
+
+
+def route_sheet_data(route: Route) -> dict[str, Any]:
+    """Everything the sheet and the map show, as plain data.
+
+    Six queries for the stops however many there are (plus up to three if `route` did not
+    come from `routes_for_sheet()`): stops, stop→order links, reserved order lines, loans
+    due back, household members, phones. Cancelled stops are left out.
+
+    What to collect is `circulation.selectors.due_back(reader=..., family=..., on_date=...)`
+    for each stop, read in one query for all households and shared out here.
+    """
+    plan = route.plan
+    branch = plan.branch
+    volunteer = route.volunteer
+    zone = ZoneInfo(branch.time_zone or "Asia/Almaty")
+
+    stops = list(
+        Stop.objects.filter(route=route)
+        .exclude(status=StopStatus.CANCELLED)
+        .select_related("reader", "family_card")
+        .order_by("sequence", "id")
+    )
+    stop_ids = [stop.pk for stop in stops]
+    family_ids = {stop.family_card_id for stop in stops if stop.family_card_id}
+
+    # What to hand over: the reserved copies on the stop's orders.
+    orders_of: dict[int, list[int]] = defaultdict(list)
+    if stop_ids:
+        links = Stop.orders.through.objects.filter(stop_id__in=stop_ids)
+        for stop_id, order_id in links.values_list("stop_id", "order_id"):
+            orders_of[stop_id].append(order_id)
+    order_ids = {order_id for ids in orders_of.values() for order_id in ids}
+    lines_of: dict[int, list[OrderLine]] = defaultdict(list)
+    if order_ids:
+        lines = (
+            OrderLine.objects.filter(order_id__in=order_ids, status=LineStatus.RESERVED)
+            .select_related("title", "item__title", "reader")
+            .order_by("order_id", "position", "id")
+        )
+        for line in lines:
+            lines_of[line.order_id].append(line)
+
+    # What to collect: due_back() of every household at once.
+    loans: list[Loan] = []
+    if stops:
+        reader_ids = {stop.reader_id for stop in stops}
+        households = Q(reader_id__in=reader_ids)
+        if family_ids:
+            households |= Q(family_card_id__in=family_ids)
+            households |= Q(reader__family_card_id__in=family_ids)
+        loans = list(
+            Loan.objects.select_related("item", "title", "reader")
+            .filter(status=LoanStatus.ACTIVE, due_date__lte=plan.date)
+            .filter(households)
+            .order_by("due_date", "id")
+        )
+
+    members_of: dict[int, list[Reader]] = defaultdict(list)
+    if family_ids:
+        members = (
+            Reader.objects.filter(family_card_id__in=family_ids)
+            .exclude(status=ReaderStatus.CLOSED)
+            .order_by("last_name", "first_name", "id")
+        )
+        for member in members:
+            members_of[member.family_card_id].append(member)
+
+    people_ids = {stop.reader_id for stop in stops}
+    people_ids |= {m.pk for group in members_of.values() for m in group}
+    phones: dict[int, list[ReaderPhone]] = defaultdict(list)
+    if people_ids:
+        for phone in ReaderPhone.objects.filter(reader_id__in=people_ids).order_by(
+            "reader_id", "position", "id"
+        ):
+            phones[phone.reader_id].append(phone)
+
+    stop_rows = []
+    for number, stop in enumerate(stops, start=1):
+        reader = stop.reader
+        family = stop.family_card
+        others = [m for m in members_of.get(stop.family_card_id, []) if m.pk != reader.pk]
+        place = family if family is not None and (family.settlement or family.street) else reader
+        lat = stop.lat if stop.lat is not None else place.lat
+        lon = stop.lon if stop.lon is not None else place.lon
+        hand_over = []
+        for order_id in orders_of.get(stop.pk, []):
+            for line in lines_of.get(order_id, []):
+                title = line.item.title if line.item_id else line.title
+                hand_over.append({
+                    **_title_info(title),
+                    "barcode": line.item.barcode if line.item_id else "",
+                    "reader": line.reader.full_name,
+                    "order_id": order_id,
+                })
+        collect = []
+        for loan in loans:
+            if loan.reader_id == reader.pk or (
+                family is not None
+                and family.pk in (loan.family_card_id, loan.reader.family_card_id)
+            ):
+                collect.append({
+                    **_title_info(loan.title),
+                    "barcode": loan.item.barcode,
+                    "due_date": loan.due_date,
+                    "reader": loan.reader.full_name,
+                    "loan_id": loan.pk,
+                })
+        notes = [text.strip() for text in (
+            family.access_notes if family is not None else "", reader.access_notes,
+        ) if text and text.strip()]
+        arrival = _local(stop.expected_arrival, zone)
+        stop_rows.append({
+            "id": stop.pk,
+            "number": number,
+            "sequence": stop.sequence,
+            "kind": stop.kind,
+            "status": stop.status,
+            "name": reader.full_name,
+            "reader_id": reader.pk,
+            "family_card_id": stop.family_card_id,
+            "family_name": family.name if family is not None else "",
+            "members": [m.full_name for m in others],
+            "address": _address(place),
+            "access_notes": notes,
+            "note": stop.note,
+            "phone": call_ahead_phone([reader, *others], phones),
+            "window_start": stop.window_start,
+            "window_end": stop.window_end,
+            "expected_arrival": arrival,
+            "expected_time": _hhmm(arrival),
+            "hand_over": hand_over,
+            "collect": collect,
+            "lat": lat,
+            "lon": lon,
+        })
+
+    user = volunteer.user
+    departure = _local(route.departure, zone)
+    back = _local(route.end, zone)
+    return {
+        "route": {
+            "id": route.pk,
+            "status": route.status,
+            "distance_km": round(route.distance_m / 1000, 1),
+            "duration_min": round(route.duration_s / 60),
+            "departure": departure,
+            "end": back,
+        },
+        "date": plan.date,
+        "time_zone": str(zone),
+        "start_time": _hhmm(departure) or (stop_rows[0]["expected_time"] if stop_rows else ""),
+        "end_time": _hhmm(back),
+        "volunteer": {
+            "id": volunteer.pk,
+            "name": user.get_full_name() or user.get_username(),
+            "username": user.get_username(),
+            "phone": str(user.phone or ""),
+            "language": volunteer_language(volunteer),
+            "starts_at": volunteer.starts_at,
+            "ends_at": volunteer.ends_at,
+            "home": (volunteer.home_lat, volunteer.home_lon),
+        },
+        "branch": {
+            "id": branch.pk,
+            "name": branch.name,
+            "address": ", ".join(p for p in (branch.settlement, branch.address) if p),
+            "phone": branch.phone,
+            "lat": branch.lat,
+            "lon": branch.lon,
+        },
+        "stops": stop_rows,
+        "totals": {
+            "stops": len(stop_rows),
+            "hand_over": sum(len(row["hand_over"]) for row in stop_rows),
+            "collect": sum(len(row["collect"]) for row in stop_rows),
+            "distance_km": round(route.distance_m / 1000, 1),
+        },
+    }
+
+
+# Text in the active language ----------------------------------------------------------------
+
+
+def address_text(address: dict[str, Any]) -> str:
+    """One line a volunteer can follow: street, house, flat, entrance, floor, code, landmark."""
+    parts = [p for p in (address["settlement"], address["street"], address["house"]) if p]
+    if address["apartment"]:
+        parts.append(_("apt. %(number)s") % {"number": address["apartment"]})
+    if address["entrance"]:
+        parts.append(_("entrance %(entrance)s") % {"entrance": address["entrance"]})
+    if address["floor"] is not None:
+        parts.append(_("floor %(floor)s") % {"floor": address["floor"]})
+    if address["door_code"]:
+        parts.append(_("door code %(code)s") % {"code": address["door_code"]})
+    if address["elevator"] is True:
+        parts.append(_("elevator"))
+    elif address["elevator"] is False:
+        parts.append(_("no elevator"))
+    line = ", ".join(str(p) for p in parts)
+    if address["landmark"]:
+        line += f" ({address['landmark']})"
+    return line
+
+
+def format_date(value: datetime.date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def _format_label(code: str) -> str:
+    try:
+        return str(Format(code).label)
+    except ValueError:
+        return code
+
+
+def _phone_kind_label(kind: str) -> str:
+    try:
+        return str(PhoneKind(kind).label)
+    except ValueError:
+        return kind
+
+
+# PDF ----------------------------------------------------------------------------------------
+
+
+def register_fonts() -> None:
+    """DejaVu Sans has every Cyrillic and Kazakh letter; reportlab's own fonts have none."""
+    registered = pdfmetrics.getRegisteredFontNames()
+    if FONT not in registered:
+        pdfmetrics.registerFont(TTFont(FONT, str(FONTS_DIR / "DejaVuSans.ttf")))
+    if FONT_BOLD not in registered:
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONTS_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
+                                  boldItalic=FONT_BOLD)
+
+
+class _Styles:
+    def __init__(self) -> None:
+        base = ParagraphStyle("base", fontName=FONT, fontSize=8.5, leading=10.5,
+                              splitLongWords=True)
+        self.body = base
+        self.small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=9)
+        self.head = ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=7.5,
+                                   leading=9, textColor=colors.HexColor("#444444"))
+        self.number = ParagraphStyle("number", parent=base, fontName=FONT_BOLD, fontSize=15,
+                                     leading=18, alignment=TA_CENTER)
+        self.title = ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=17,
+                                    leading=21, spaceAfter=2 * mm)
+        self.label = ParagraphStyle("label", parent=base, textColor=colors.HexColor("#555555"))
+        self.value = ParagraphStyle("value", parent=base, fontName=FONT_BOLD, fontSize=9.5,
+                                    leading=12)
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(text, style)
+
+
+def _lines(*items: str) -> str:
+    return "<br/>".join(item for item in items if item)
+
+
+def _book_line(book: dict[str, Any], extra: str = "") -> str:
+    text = escape(book["title"] or "?")
+    if book["authors"]:
+        text += f" <font color='#555555'>— {escape(book['authors'])}</font>"
+    if book["format"] and book["format"] != Format.PRINT:
+        text += f" ({escape(_format_label(book['format']))})"
+    if book["barcode"]:
+        text += f" <b>[{escape(book['barcode'])}]</b>"
+    if extra:
+        text += f" <font color='#555555'>{escape(extra)}</font>"
+    return f"• {text}"
+
+
+# Landscape A4 minus 12 mm margins is 273 mm; the books get the widest columns.
+COLUMN_WIDTHS_MM = (10, 23, 33, 40, 28, 33, 46, 38, 22)
+
+
+def _stop_table(stop: dict[str, Any], styles: _Styles) -> Table:
+    heads = [_("No."), _("Time"), _("Reader"), _("Address"), _("Access notes"), _("Phone"),
+             _("Hand over"), _("Collect"), "✓"]
+    window = f"{_hhmm(stop['window_start'])}–{_hhmm(stop['window_end'])}"
+    time_text = _lines(
+        f"<b>{window}</b>",
+        escape(_("expected at %(time)s") % {"time": stop["expected_time"]})
+        if stop["expected_time"] else "",
+    )
+    name = _lines(
+        f"<b>{escape(stop['name'])}</b>",
+        escape(_("Family card: %(name)s") % {"name": stop["family_name"]})
+        if stop["family_name"] else "",
+        escape(_("Also served: %(names)s") % {"names": ", ".join(stop["members"])})
+        if stop["members"] else "",
+    )
+    notes = _lines(*(escape(n) for n in stop["access_notes"]), escape(stop["note"] or ""))
+    phone = stop["phone"]
+    phone_text = "—"
+    if phone:
+        phone_text = _lines(
+            # Non-breaking spaces: a number split over two lines gets misdialled.
+            f"<b>{escape(phone['display']).replace(' ', NBSP)}</b>",
+            escape(_phone_kind_label(phone["kind"])) + (
+                f": {escape(phone['who'])}" if phone["who"] != stop["name"] else ""
+            ),
+        )
+    hand = [_book_line(b, b["reader"] if stop["members"] else "") for b in stop["hand_over"]]
+    back = [
+        _book_line(b, _("due %(date)s") % {"date": b["due_date"].strftime("%d.%m")})
+        for b in stop["collect"]
+    ]
+    box = "<font size='11'>☐</font>" + NBSP
+    check = _lines(box + escape(_("delivered")), box + escape(_("not home")))
+
+    row_count = max(1, -(-max(len(hand), len(back)) // ITEMS_PER_ROW))
+    rows = [[_p(escape(h), styles.head) for h in heads]]
+    for index in range(row_count):
+        chunk = slice(index * ITEMS_PER_ROW, (index + 1) * ITEMS_PER_ROW)
+        hand_text = _lines(*hand[chunk]) or ("—" if index == 0 else "")
+        back_text = _lines(*back[chunk]) or ("—" if index == 0 else "")
+        if index == 0:
+            rows.append([
+                _p(str(stop["number"]), styles.number),
+                _p(time_text, styles.body),
+                _p(name, styles.body),
+                _p(escape(address_text(stop["address"])) or "—", styles.body),
+                _p(notes or "—", styles.small),
+                _p(phone_text, styles.body),
+                _p(hand_text, styles.small),
+                _p(back_text, styles.small),
+                _p(check, styles.small),
+            ])
+        else:
+            rows.append(["", "", "", "", "", "", _p(hand_text, styles.small),
+                         _p(back_text, styles.small), ""])
+    table = Table(rows, colWidths=[w * mm for w in COLUMN_WIDTHS_MM], repeatRows=1)
+    table.setStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8E8E8")),
+        ("BOX", (0, 0), (-1, -1), 0.9, colors.black),
+        ("INNERGRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#888888")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ])
+    return table
+
+
+def _header(data: dict[str, Any], styles: _Styles) -> list:
+    totals = data["totals"]
+    branch = data["branch"]
+    summary = " · ".join([
+        _("Stops: %(count)d") % {"count": totals["stops"]},
+        _("To hand over: %(count)d") % {"count": totals["hand_over"]},
+        _("To collect: %(count)d") % {"count": totals["collect"]},
+    ] + ([_("Distance: %(km)s km") % {"km": totals["distance_km"]}]
+         if totals["distance_km"] else []))
+    start = data["start_time"] or "—"
+    if data["end_time"]:
+        start = f"{start} – {data['end_time']}"
+    pairs = [
+        (_("Volunteer"), data["volunteer"]["name"], _("Date"), format_date(data["date"])),
+        (_("Branch"), ", ".join(p for p in (branch["name"], branch["address"]) if p),
+         _("Leaves at"), start),
+    ]
+    rows = [
+        [_p(escape(a), styles.label), _p(escape(b), styles.value),
+         _p(escape(c), styles.label), _p(escape(d), styles.value)]
+        for a, b, c, d in pairs
+    ]
+    rows.append([_p(escape(_("Totals")), styles.label), _p(escape(summary), styles.value),
+                 "", ""])
+    info = Table(rows, colWidths=[28 * mm, 145 * mm, 28 * mm, 72 * mm])
+    info.setStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("SPAN", (1, 2), (3, 2)),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.9, colors.black),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ])
+    return [_p(escape(_("Route sheet")), styles.title), info, Spacer(1, 4 * mm)]
+
+
+class _NumberedCanvas(pdf_canvas.Canvas):
+    """Holds the pages back until the end, so the footer can say "page 2 of 3"."""
+
+    def __init__(self, *args, footer: str = "", font: str = FONT, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+        self._footer = footer
+        self._font = font
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._draw_footer(number, total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, number: int, total: int) -> None:
+        width, _height = self._pagesize
+        self.saveState()
+        self.setFont(self._font, 8)
+        self.setFillColor(colors.HexColor("#444444"))
+        self.drawString(12 * mm, 7 * mm, self._footer)
+        self.drawRightString(width - 12 * mm, 7 * mm,
+                             _("Page %(page)d of %(pages)d") % {"page": number, "pages": total})
+        self.restoreState()
+
+
+def render_route_sheet_pdf(data: dict[str, Any], language: str | None = None) -> bytes:
+    """The sheet as PDF bytes, in `language` (default: the volunteer's)."""
+    register_fonts()
+    language = language or data["volunteer"]["language"]
+    with translation.override(language):
+        styles = _Styles()
+        heading = _("Route sheet")
+        title = f"{heading} — {data['volunteer']['name']} — {format_date(data['date'])}"
+        branch = data["branch"]
+        footer = branch["name"]
+        if branch["phone"]:
+            footer += " · " + _("Branch phone: %(phone)s") % {"phone": branch["phone"]}
+        buffer = BytesIO()
+        doc = SimpleDocTemplate(
+            buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+            topMargin=10 * mm, bottomMargin=14 * mm, title=title,
+            author=branch["name"], subject=_("Route sheet"),
+            lang=language, invariant=True,
+        )
+        story = _header(data, styles)
+        for stop in data["stops"]:
+            story.append(KeepTogether([_stop_table(stop, styles), Spacer(1, 3 * mm)]))
+        if not data["stops"]:
+            story.append(_p(escape(_("No stops on this route.")), styles.body))
+        doc.build(story, canvasmaker=partial(_NumberedCanvas, footer=footer))
+    return buffer.getvalue()
