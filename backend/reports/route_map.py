@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from backend.reports.route_sheet import format_date
+from backend.reports.route_sheet import format_date, format_number
 
 WIDTH = 800
 MAP_HEIGHT = 540
@@ -39,7 +39,7 @@ def _scale_bar_km(km_per_px: float, max_px: float) -> float:
 def _distance_label(km: float) -> str:
     if km < 1:
         return _("%(metres)s m") % {"metres": round(km * 1000)}
-    return _("%(km)s km") % {"km": f"{km:g}"}
+    return _("%(km)s km") % {"km": format_number(km)}
 
 
 def render_route_svg(data: dict[str, Any], language: str | None = None) -> str:

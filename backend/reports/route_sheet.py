@@ -339,6 +339,14 @@ def format_date(value: datetime.date) -> str:
     return value.strftime("%d.%m.%Y")
 
 
+def format_number(value: float) -> str:
+    """4.2 -> "4,2": Kazakh and Russian write a decimal comma (Django has no kk formats)."""
+    text = f"{value:g}"
+    if translation.get_language() in ("ru", "kk"):
+        text = text.replace(".", ",")
+    return text
+
+
 def _format_label(code: str) -> str:
     try:
         return str(Format(code).label)
@@ -406,7 +414,7 @@ def _book_line(book: dict[str, Any], extra: str = "") -> str:
 
 
 # Landscape A4 minus 12 mm margins is 273 mm; the books get the widest columns.
-COLUMN_WIDTHS_MM = (10, 23, 33, 40, 28, 33, 46, 38, 22)
+COLUMN_WIDTHS_MM = (10, 23, 33, 40, 28, 33, 44, 36, 26)
 
 
 def _stop_table(stop: dict[str, Any], styles: _Styles) -> Table:
@@ -486,27 +494,22 @@ def _header(data: dict[str, Any], styles: _Styles) -> list:
         _("Stops: %(count)d") % {"count": totals["stops"]},
         _("To hand over: %(count)d") % {"count": totals["hand_over"]},
         _("To collect: %(count)d") % {"count": totals["collect"]},
-    ] + ([_("Distance: %(km)s km") % {"km": totals["distance_km"]}]
+    ] + ([_("Distance: %(km)s km") % {"km": format_number(totals["distance_km"])}]
          if totals["distance_km"] else []))
-    start = data["start_time"] or "—"
-    if data["end_time"]:
-        start = f"{start} – {data['end_time']}"
     pairs = [
         (_("Volunteer"), data["volunteer"]["name"], _("Date"), format_date(data["date"])),
         (_("Branch"), ", ".join(p for p in (branch["name"], branch["address"]) if p),
-         _("Leaves at"), start),
+         _("Leaves at"), data["start_time"] or "—"),
+        (_("Totals"), summary, _("Back by"), data["end_time"] or "—"),
     ]
     rows = [
         [_p(escape(a), styles.label), _p(escape(b), styles.value),
          _p(escape(c), styles.label), _p(escape(d), styles.value)]
         for a, b, c, d in pairs
     ]
-    rows.append([_p(escape(_("Totals")), styles.label), _p(escape(summary), styles.value),
-                 "", ""])
-    info = Table(rows, colWidths=[28 * mm, 145 * mm, 28 * mm, 72 * mm])
+    info = Table(rows, colWidths=[28 * mm, 160 * mm, 32 * mm, 53 * mm])
     info.setStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("SPAN", (1, 2), (3, 2)),
         ("LINEBELOW", (0, -1), (-1, -1), 0.9, colors.black),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
