@@ -212,7 +212,8 @@ def route_sheet_data(route: Route) -> dict[str, Any]:
         reader = stop.reader
         family = stop.family_card
         others = [m for m in members_of.get(stop.family_card_id, []) if m.pk != reader.pk]
-        place = family if family is not None and (family.settlement or family.street) else reader
+        # A family card without a street or house yet: the reader's own address is the better guess.
+        place = family if family is not None and (family.street or family.house) else reader
         lat = stop.lat if stop.lat is not None else place.lat
         lon = stop.lon if stop.lon is not None else place.lon
         hand_over = []
@@ -414,7 +415,7 @@ def _book_line(book: dict[str, Any], extra: str = "") -> str:
 
 
 # Landscape A4 minus 12 mm margins is 273 mm; the books get the widest columns.
-COLUMN_WIDTHS_MM = (10, 23, 33, 40, 28, 33, 44, 36, 26)
+COLUMN_WIDTHS_MM = (11, 23, 33, 39, 28, 33, 44, 36, 26)
 
 
 def _stop_table(stop: dict[str, Any], styles: _Styles) -> Table:
@@ -558,7 +559,8 @@ def render_route_sheet_pdf(data: dict[str, Any], language: str | None = None) ->
         heading = _("Route sheet")
         title = f"{heading} — {data['volunteer']['name']} — {format_date(data['date'])}"
         branch = data["branch"]
-        footer = branch["name"]
+        # Names the day on every page, in case the pages come apart on the way.
+        footer = f"{data['volunteer']['name']}, {format_date(data['date'])} · {branch['name']}"
         if branch["phone"]:
             footer += " · " + _("Branch phone: %(phone)s") % {"phone": branch["phone"]}
         buffer = BytesIO()
