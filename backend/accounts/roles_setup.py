@@ -17,6 +17,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "orders.orderline": ("view",),
         "orders.calllog": ("view",),
         "circulation.loan": ("view", "change"),
+        "volunteers.volunteer": ("view",),
+        "routing.dayplan": ("view",),
+        "routing.route": ("view",),
     },
     "operator": {
         "readers.reader": ("view",),
@@ -36,6 +39,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "branches.branch": ("view",),
         "orders.order": ("view",),
         "catalog.title": ("view",),
+        "volunteers.volunteer": ("view", "add", "change"),
+        "volunteers.shift": ("view", "add", "change", "delete"),
+        "volunteers.absence": ("view", "add", "change", "delete"),
+        "routing.dayplan": ("view",),
+        "routing.route": ("view",),
+        "routing.stop": ("view",),
     },
     "volunteer": {},
 }

@@ -14,6 +14,9 @@ api_v1 = [
     path("", include("backend.catalog.urls")),
     path("", include("backend.orders.urls")),
     path("", include("backend.circulation.urls")),
+    path("", include("backend.volunteers.urls")),
+    path("", include("backend.routing.urls")),
+    path("", include("backend.reports.urls")),
 ]
 
 urlpatterns = [

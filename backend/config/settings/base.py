@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "backend.orders",
     "backend.volunteers",
     "backend.routing",
+    "backend.reports",
     "mobile_api",
 ]
 
@@ -150,6 +151,7 @@ SPECTACULAR_SETTINGS = {
         "FormatEnum": "backend.catalog.models.Format.choices",
         "TitleLanguageEnum": "backend.catalog.models.TitleLanguage.choices",
         "ItemStatusEnum": "backend.catalog.models.ItemStatus.choices",
+        "VolunteerPlaceEnum": "backend.volunteers.models.Place.choices",
     },
 }
 

@@ -305,8 +305,9 @@ def _solve(data, stop, seed, init, on_best, penalty: PenaltyParams) -> pyvrp.Res
 
 
 PHASE1 = 0.25
-REDUCE = 0.75
-ATTEMPT = 0.5
+REDUCE = 0.7
+ATTEMPT = 0.45
+ATTEMPT_AFTER = 0.15
 REQUIRED_FIRST = True
 REDUCE_PENALTY = PenaltyParams()
 
@@ -371,23 +372,34 @@ class Search:
             budget.iterations += res.num_iterations
             self.offer(res.best)
         # Phase 2: one vehicle less, serving everything served so far.
-        attempt = 0
+        # Until the first success, attempts are long and try the routes in turn; after a
+        # success, one short attempt more, so that time remains to shorten the new plan.
+        attempt = successes = 0
         while budget.left(REDUCE) and len(self.best) > 1:
             routes = sorted([r for r in self.best if r[1]], key=lambda r: (len(r[1]), r[0]))
             if attempt >= len(routes):
                 break
-            if not self._reduce(routes, attempt):
-                attempt += 1
-            else:
+            if self._reduce(routes, attempt, ATTEMPT_AFTER if successes else ATTEMPT):
                 attempt = 0
+                successes += 1
+            elif successes:
+                break
+            else:
+                attempt += 1
         # Phase 3: polish the best plan.
         if budget.left(1.0) or not self.best:
-            start = to_pyvrp(data, self.best) if self.best else pyvrp.Solution(data, [])
-            res = _solve(data, budget.stop(1.0), self.seed + 1, start, self.offer, self.penalty)
+            # Stops served by the best plan are required from now on (PyVRP then searches
+            # complete plans, which it does best); the others stay optional.
+            served = {c for _, v in self.best for c in v}
+            polish = data.replace(
+                clients=[_required(c) if i in served else c for i, c in enumerate(data.clients())]
+            )
+            start = to_pyvrp(polish, self.best) if self.best else pyvrp.Solution(data, [])
+            res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, self.penalty)
             budget.iterations += res.num_iterations
             self.offer(res.best)
 
-    def _reduce(self, routes: Plan, drop: int) -> bool:
+    def _reduce(self, routes: Plan, drop: int, cap: float) -> bool:
         """Try to serve the clients of ``routes`` with the vehicles of all but ``routes[drop]``."""
         data = self.built.data
         keep = [r for i, r in enumerate(routes) if i != drop]
@@ -412,7 +424,7 @@ class Search:
         before = self.best_key
         res = _solve(
             sub,
-            MultipleCriteria([_Below(missing_before + prize), self.budget.stop(REDUCE, ATTEMPT)]),
+            MultipleCriteria([_Below(missing_before + prize), self.budget.stop(REDUCE, cap)]),
             self.seed + 7 * drop + 1,
             init,
             lambda s: None,

@@ -1,0 +1,316 @@
+"""Staff API for day plans: plan, pin, move, re-sequence, publish, re-plan."""
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from backend.branches.models import Branch
+from backend.core.permissions import roles_allowed
+from backend.core.roles import STAFF_ROLES, Role
+from backend.core.schema import errors
+from backend.routing import selectors, services
+from backend.routing.models import DayPlan, PlanStatus, Route, Stop, UnservedReason
+from backend.routing.tasks import enqueue_planning
+from backend.volunteers.models import Volunteer
+
+Planning = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.COORDINATOR,))
+
+
+class StopOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sequence = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    household = serializers.CharField()
+    reader = serializers.SerializerMethodField()
+    family_card = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    lat = serializers.FloatField(allow_null=True)
+    lon = serializers.FloatField(allow_null=True)
+    window_start = serializers.TimeField(format="%H:%M")
+    window_end = serializers.TimeField(format="%H:%M")
+    expected_arrival = serializers.DateTimeField(allow_null=True)
+    service_minutes = serializers.IntegerField()
+    load_out = serializers.IntegerField()
+    load_back = serializers.IntegerField()
+    languages = serializers.ListField(child=serializers.CharField())
+    route = serializers.IntegerField(source="route_id", allow_null=True)
+    pinned_volunteer = serializers.IntegerField(source="pinned_volunteer_id", allow_null=True)
+    orders = serializers.SerializerMethodField()
+    unserved_reason = serializers.CharField()
+    unserved_reason_display = serializers.SerializerMethodField()
+
+    def get_reader(self, obj) -> dict:
+        return {"id": obj.reader_id, "full_name": obj.reader.full_name,
+                "card_number": obj.reader.card_number}
+
+    def get_family_card(self, obj) -> dict | None:
+        if obj.family_card_id is None:
+            return None
+        return {"id": obj.family_card_id, "name": obj.family_card.name}
+
+    def get_address(self, obj) -> str:
+        return (obj.family_card or obj.reader).address_line
+
+    def get_orders(self, obj) -> list[int]:
+        return [o.pk for o in obj.orders.all()]
+
+    def get_unserved_reason_display(self, obj) -> str:
+        if not obj.unserved_reason:
+            return ""
+        return str(UnservedReason(obj.unserved_reason).label)
+
+
+class RouteOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    volunteer = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    departure = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+    distance_m = serializers.IntegerField()
+    duration_s = serializers.IntegerField()
+    travel_s = serializers.IntegerField()
+    max_load = serializers.IntegerField()
+    stops = serializers.SerializerMethodField()
+
+    def get_volunteer(self, obj) -> dict:
+        v = obj.volunteer
+        return {"id": v.pk, "name": str(v), "transport": v.transport,
+                "capacity": v.capacity, "languages": v.languages}
+
+    def get_stops(self, obj) -> list[dict]:
+        stops = self.context.get("stops_by_route", {}).get(obj.pk)
+        if stops is None:
+            stops = selectors.stop_queryset().filter(route=obj).order_by("sequence")
+        return StopOutputSerializer(stops, many=True).data
+
+
+class PlanOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    branch = serializers.IntegerField(source="branch_id")
+    branch_name = serializers.CharField(source="branch.name")
+    date = serializers.DateField()
+    status = serializers.CharField()
+    solve_status = serializers.CharField()
+    progress = serializers.DictField()
+    figures = serializers.DictField()
+    solved_at = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    routes = serializers.SerializerMethodField()
+    unserved = serializers.SerializerMethodField()
+
+    def _stops(self, obj) -> list[Stop]:
+        return list(obj.stops.all())
+
+    def get_routes(self, obj) -> list[dict]:
+        by_route: dict[int, list[Stop]] = {}
+        for stop in self._stops(obj):
+            if stop.route_id:
+                by_route.setdefault(stop.route_id, []).append(stop)
+        return RouteOutputSerializer(obj.routes.all(), many=True,
+                                     context={"stops_by_route": by_route}).data
+
+    def get_unserved(self, obj) -> list[dict]:
+        return StopOutputSerializer([s for s in self._stops(obj) if s.route_id is None],
+                                    many=True).data
+
+
+def plan_body(plan: DayPlan) -> dict:
+    return PlanOutputSerializer(selectors.plan_queryset().get(pk=plan.pk)).data
+
+
+class PlanFilterSerializer(serializers.Serializer):
+    branch = serializers.IntegerField(required=False)
+    date = serializers.DateField(required=False)
+    status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
+
+
+class PlanCreateSerializer(serializers.Serializer):
+    branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
+    date = serializers.DateField()
+
+
+class PlanListApi(GenericAPIView):
+    permission_classes = [Planning]
+    queryset = DayPlan.objects.none()
+    serializer_class = PlanOutputSerializer
+
+    @extend_schema(operation_id="plans_list", parameters=[PlanFilterSerializer],
+                   responses={200: PlanOutputSerializer(many=True), **errors(400, 401, 403)})
+    def get(self, request):
+        filters = PlanFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.plan_list(filters=filters.validated_data))
+        ids = [p.pk for p in page]
+        plans = {p.pk: p for p in selectors.plan_queryset().filter(pk__in=ids)}
+        data = PlanOutputSerializer([plans[i] for i in ids], many=True).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(operation_id="plans_create", request=PlanCreateSerializer,
+                   responses={201: PlanOutputSerializer, 200: PlanOutputSerializer,
+                              **errors(400, 401, 403)})
+    def post(self, request):
+        serializer = PlanCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        existed = DayPlan.objects.filter(**serializer.validated_data).exists()
+        plan = services.plan_get_or_create(**serializer.validated_data, by=request.user)
+        return Response(plan_body(plan),
+                        status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class PlanDetailApi(GenericAPIView):
+    permission_classes = [Planning]
+    queryset = DayPlan.objects.none()
+    serializer_class = PlanOutputSerializer
+
+    @extend_schema(operation_id="plans_retrieve",
+                   responses={200: PlanOutputSerializer, **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        return Response(PlanOutputSerializer(
+            get_object_or_404(selectors.plan_queryset(), pk=pk)).data)
+
+
+class SolveInputSerializer(serializers.Serializer):
+    time_limit = serializers.FloatField(
+        min_value=1, max_value=600, required=False,
+        help_text=_("Seconds the planner may search (default ROUTING_TIME_LIMIT)."),
+    )
+    drop_volunteers = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list,
+        help_text=_("Volunteers who dropped out: their unstarted stops go to others."),
+    )
+
+
+def _time_limit(data) -> float:
+    return data.get("time_limit") or getattr(settings, "ROUTING_TIME_LIMIT", 10.0)
+
+
+class PlanSolveApi(GenericAPIView):
+    """Plan (or re-plan) the day. Runs in a worker; with eager tasks the answer is the plan."""
+
+    permission_classes = [Planning]
+    queryset = DayPlan.objects.none()
+    serializer_class = PlanOutputSerializer
+
+    @extend_schema(operation_id="plans_solve", request=SolveInputSerializer,
+                   responses={200: PlanOutputSerializer, 202: PlanOutputSerializer,
+                              **errors(400, 401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        plan = get_object_or_404(DayPlan.objects.select_related("branch"), pk=pk)
+        serializer = SolveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = enqueue_planning(plan, time_limit=_time_limit(data), by=request.user,
+                                  drop_volunteers=data.get("drop_volunteers"))
+        body = plan_body(plan)
+        if result.ready():
+            body["changes"] = (result.result or {}).get("changes")
+            return Response(body)
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class PlanPublishApi(GenericAPIView):
+    permission_classes = [Planning]
+    queryset = DayPlan.objects.none()
+    serializer_class = PlanOutputSerializer
+
+    @extend_schema(operation_id="plans_publish", request=None,
+                   responses={200: PlanOutputSerializer, **errors(401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        plan = get_object_or_404(DayPlan, pk=pk)
+        services.plan_publish(plan=plan, by=request.user)
+        return Response(plan_body(plan))
+
+
+class PinInputSerializer(serializers.Serializer):
+    volunteer = serializers.PrimaryKeyRelatedField(queryset=Volunteer.objects.all(),
+                                                   allow_null=True)
+
+
+class StopPinApi(GenericAPIView):
+    permission_classes = [Planning]
+    queryset = Stop.objects.none()
+    serializer_class = StopOutputSerializer
+
+    @extend_schema(operation_id="stops_pin", request=PinInputSerializer,
+                   responses={200: StopOutputSerializer, **errors(400, 401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        stop = get_object_or_404(Stop.objects.select_related("plan"), pk=pk)
+        serializer = PinInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.stop_pin(stop=stop, volunteer=serializer.validated_data["volunteer"],
+                          by=request.user)
+        return Response(StopOutputSerializer(selectors.stop_queryset().get(pk=pk)).data)
+
+
+class MoveInputSerializer(serializers.Serializer):
+    route = serializers.PrimaryKeyRelatedField(queryset=Route.objects.all())
+    position = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class StopMoveOutputSerializer(serializers.Serializer):
+    stop = StopOutputSerializer()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class StopMoveApi(GenericAPIView):
+    """Move a stop to a route and position by hand; what it breaks comes back as warnings."""
+
+    permission_classes = [Planning]
+    queryset = Stop.objects.none()
+    serializer_class = StopMoveOutputSerializer
+
+    @extend_schema(operation_id="stops_move", request=MoveInputSerializer,
+                   responses={200: StopMoveOutputSerializer, **errors(400, 401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        stop = get_object_or_404(Stop.objects.select_related("plan"), pk=pk)
+        serializer = MoveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.stop_move(stop=stop, by=request.user, **serializer.validated_data)
+        return Response({
+            "stop": StopOutputSerializer(selectors.stop_queryset().get(pk=pk)).data,
+            "warnings": result["warnings"],
+        })
+
+
+class ResequenceInputSerializer(serializers.Serializer):
+    stops = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class RouteResequenceOutputSerializer(serializers.Serializer):
+    route = RouteOutputSerializer()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class RouteResequenceApi(GenericAPIView):
+    permission_classes = [Planning]
+    queryset = Route.objects.none()
+    serializer_class = RouteResequenceOutputSerializer
+
+    @extend_schema(operation_id="routes_resequence", request=ResequenceInputSerializer,
+                   responses={200: RouteResequenceOutputSerializer,
+                              **errors(400, 401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        route = get_object_or_404(Route, pk=pk)
+        serializer = ResequenceInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.route_resequence(route=route, stop_ids=serializer.validated_data["stops"],
+                                           by=request.user)
+        route = Route.objects.select_related("volunteer__user").get(pk=pk)
+        return Response({"route": RouteOutputSerializer(route).data,
+                         "warnings": result["warnings"]})
+
+
+class RouteDetailApi(GenericAPIView):
+    permission_classes = [Planning]
+    queryset = Route.objects.none()
+    serializer_class = RouteOutputSerializer
+
+    @extend_schema(operation_id="routes_retrieve",
+                   responses={200: RouteOutputSerializer, **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        route = get_object_or_404(Route.objects.select_related("volunteer__user"), pk=pk)
+        return Response(RouteOutputSerializer(route).data)

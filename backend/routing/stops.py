@@ -1,0 +1,151 @@
+"""Which addresses a day plan visits, and what happens at each.
+
+A stop is one household (a family card, or a reader on their own): the orders ready for that
+branch and day (standing-plan visits are orders too), and pick-ups of returns that are due.
+"""
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from backend.circulation.models import Loan, LoanStatus
+from backend.orders.models import LineStatus, Order, OrderStatus
+from backend.readers.models import Reader, ReaderStatus
+from backend.routing.models import DayPlan, Stop, StopKind, StopStatus
+
+SERVICE_BASE_MINUTES = 10
+SERVICE_PER_ITEM_MINUTES = 2
+
+
+def household_key(reader: Reader, family_id: int | None) -> str:
+    return f"F{family_id}" if family_id else f"R{reader.pk}"
+
+
+def default_window() -> tuple[datetime.time, datetime.time]:
+    start, end = getattr(settings, "ROUTING_DEFAULT_WINDOW", ("09:00", "18:00"))
+    return datetime.time.fromisoformat(start), datetime.time.fromisoformat(end)
+
+
+def home_window(readers: list[Reader], day: datetime.date):
+    """The widest span the household is at home that weekday, or None when not recorded."""
+    slots = [
+        (datetime.time.fromisoformat(s["start"]), datetime.time.fromisoformat(s["end"]))
+        for reader in readers for s in (reader.availability or [])
+        if int(s["weekday"]) == day.weekday()
+    ]
+    if not slots:
+        return None
+    return min(s for s, _ in slots), max(e for _, e in slots)
+
+
+def stop_window(orders: list[Order], readers: list[Reader], day: datetime.date):
+    """The window agreed on the phone wins; else the household's home hours; else the
+    branch's working hours."""
+    agreed = [(o.window_start, o.window_end) for o in orders if o.window_start and o.window_end]
+    if agreed:
+        start, end = max(s for s, _ in agreed), min(e for _, e in agreed)
+        return (start, end) if start < end else agreed[0]
+    return home_window(readers, day) or default_window()
+
+
+def plannable_orders(plan: DayPlan):
+    """Ready orders of the branch wanted on or before the day, and those already scheduled
+    for it."""
+    return (
+        Order.objects.filter(branch=plan.branch)
+        .filter(
+            Q(status=OrderStatus.READY)
+            & (Q(preferred_date__lte=plan.date) | Q(preferred_date__isnull=True))
+            | Q(status__in=[OrderStatus.SCHEDULED, OrderStatus.OUT_FOR_DELIVERY],
+                scheduled_date=plan.date)
+        )
+        .select_related("reader", "family_card")
+        .prefetch_related("lines", "family_card__members")
+    )
+
+
+@transaction.atomic
+def plan_collect_stops(*, plan: DayPlan) -> dict:
+    """Bring the plan's stops in line with today's orders and due returns.
+
+    Stops keep their pins and progress; a stop whose orders were all cancelled (and with
+    nothing due back) is cancelled if nobody has started it.
+    """
+    plan = DayPlan.objects.select_for_update().get(pk=plan.pk)
+    orders = list(plannable_orders(plan))
+    groups: dict[str, dict] = defaultdict(lambda: {"orders": [], "reader": None, "family": None})
+    for order in orders:
+        key = household_key(order.reader, order.family_card_id)
+        group = groups[key]
+        group["orders"].append(order)
+        group["reader"] = group["reader"] or (order.family_card.head if order.family_card_id
+                                              and order.family_card.head_id else order.reader)
+        group["family"] = order.family_card
+
+    # Returns due by the day, for households that have no order that day.
+    due = (
+        Loan.objects.filter(status=LoanStatus.ACTIVE, due_date__lte=plan.date,
+                            reader__branch=plan.branch, reader__status=ReaderStatus.ACTIVE)
+        .select_related("reader", "reader__family_card", "family_card")
+    )
+    load_back: dict[str, int] = defaultdict(int)
+    for loan in due:
+        family = loan.family_card or loan.reader.family_card
+        family_id = family.pk if family and family.status == "open" else None
+        key = household_key(loan.reader, family_id)
+        load_back[key] += 1
+        if key not in groups:
+            group = groups[key]
+            group["reader"] = family.head if family_id and family.head_id else loan.reader
+            group["family"] = family if family_id else None
+
+    existing = {s.household: s for s in plan.stops.exclude(status=StopStatus.CANCELLED)
+                .select_related("reader")}
+    created = updated = cancelled = 0
+    for key, group in groups.items():
+        reader = group["reader"]
+        family = group["family"]
+        members = list(family.members.all()) if family else [reader]
+        start, end = stop_window(group["orders"], members, plan.date)
+        items_out = sum(
+            1 for o in group["orders"] for line in o.lines.all()
+            if line.status == LineStatus.RESERVED
+        )
+        items_back = load_back.get(key, 0)
+        address = family if family else reader
+        fields = {
+            "reader": reader,
+            "family_card": family,
+            "kind": StopKind.DELIVERY if group["orders"] else StopKind.PICKUP,
+            "lat": address.lat,
+            "lon": address.lon,
+            "window_start": start,
+            "window_end": end,
+            "service_minutes": SERVICE_BASE_MINUTES
+            + SERVICE_PER_ITEM_MINUTES * (items_out + items_back),
+            "load_out": items_out,
+            "load_back": items_back,
+            "languages": sorted({m.language for m in members if m.status == "active"}
+                                or {reader.language}),
+        }
+        stop = existing.pop(key, None)
+        if stop is None:
+            stop = Stop(plan=plan, household=key, **fields)
+            stop.full_clean(exclude=["route", "pinned_volunteer"])
+            stop.save()
+            created += 1
+        elif stop.status == StopStatus.PLANNED:
+            for name, value in fields.items():
+                setattr(stop, name, value)
+            stop.save()
+            updated += 1
+        stop.orders.set(group["orders"])
+    for stop in existing.values():
+        if stop.status == StopStatus.PLANNED:
+            stop.status = StopStatus.CANCELLED
+            stop.save(update_fields=["status", "updated_at"])
+            cancelled += 1
+    return {"created": created, "updated": updated, "cancelled": cancelled,
+            "stops": len(groups)}

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from backend.routing import apis
+
+urlpatterns = [
+    path("plans/", apis.PlanListApi.as_view(), name="plans"),
+    path("plans/<int:pk>/", apis.PlanDetailApi.as_view(), name="plan-detail"),
+    path("plans/<int:pk>/solve/", apis.PlanSolveApi.as_view(), name="plan-solve"),
+    path("plans/<int:pk>/publish/", apis.PlanPublishApi.as_view(), name="plan-publish"),
+    path("stops/<int:pk>/pin/", apis.StopPinApi.as_view(), name="stop-pin"),
+    path("stops/<int:pk>/move/", apis.StopMoveApi.as_view(), name="stop-move"),
+    path("routes/<int:pk>/", apis.RouteDetailApi.as_view(), name="route-detail"),
+    path("routes/<int:pk>/resequence/", apis.RouteResequenceApi.as_view(),
+         name="route-resequence"),
+]
