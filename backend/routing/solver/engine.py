@@ -310,6 +310,7 @@ ATTEMPT = 0.45
 ATTEMPT_AFTER = 0.15
 REQUIRED_FIRST = True
 REDUCE_PENALTY = PenaltyParams()
+POLISH_PENALTY = PenaltyParams()
 
 
 class Search:
@@ -395,7 +396,7 @@ class Search:
                 clients=[_required(c) if i in served else c for i, c in enumerate(data.clients())]
             )
             start = to_pyvrp(polish, self.best) if self.best else pyvrp.Solution(data, [])
-            res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, self.penalty)
+            res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, POLISH_PENALTY)
             budget.iterations += res.num_iterations
             self.offer(res.best)
 
