@@ -23,3 +23,18 @@ def fake_osrm(settings):
     finally:
         fake.stop()
         cache.clear()
+
+
+@pytest.fixture
+def day():
+    """A weekday a week or more ahead, so orders for it are in the future."""
+    from tests.routing.test_planning import next_weekday
+
+    return next_weekday()
+
+
+@pytest.fixture
+def depot(db):
+    from tests.factories import BranchFactory
+
+    return BranchFactory(code="DEP", lat=54.0, lon=69.0)

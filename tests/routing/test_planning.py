@@ -1,13 +1,12 @@
 """Planning small generated days whose best answer is known."""
 import datetime
 
-import pytest
 from django.utils import timezone
 
 from backend.orders.models import LineStatus, Order, OrderLine
 from backend.routing import services
 from backend.routing.models import RouteChange, Stop, StopStatus
-from tests.factories import BranchFactory, FamilyCardFactory, ItemFactory, ReaderFactory
+from tests.factories import FamilyCardFactory, ItemFactory, ReaderFactory
 from tests.volunteers.factories import ShiftFactory, VolunteerFactory
 
 LIMIT = 1.5
@@ -18,16 +17,6 @@ def next_weekday(weekday: int = 2) -> datetime.date:
     while day.weekday() != weekday:
         day += datetime.timedelta(days=1)
     return day
-
-
-@pytest.fixture
-def day():
-    return next_weekday()
-
-
-@pytest.fixture
-def depot(db):
-    return BranchFactory(code="DEP", lat=54.0, lon=69.0)
 
 
 def volunteer(branch, start="09:00", end="18:00", **kwargs):
