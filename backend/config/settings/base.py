@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "backend.volunteers",
     "backend.routing",
     "backend.reports",
+    "backend.notifications",
     "mobile_api",
 ]
 
@@ -190,6 +191,9 @@ TRAVEL_CACHE_SECONDS = env_int("TRAVEL_CACHE_SECONDS", 86400)
 # Planning: seconds the solver searches by default, and the visit window when nothing is known.
 ROUTING_TIME_LIMIT = float(env_str("ROUTING_TIME_LIMIT", "10"))
 ROUTING_DEFAULT_WINDOW = tuple(env_list("ROUTING_DEFAULT_WINDOW", ["09:00", "18:00"]))
+
+# Messages: console (prints, keeps them in the outbox) or twilio.
+MESSAGE_BACKEND = env_str("MESSAGE_BACKEND", "console")
 
 # Product rules with defaults a district library starts from.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "kniga03-demo")
