@@ -1,0 +1,78 @@
+"""The coordinator's day-plan API."""
+import io
+import json
+
+from django.core.management import call_command
+
+from backend.orders.models import Order
+from backend.routing.models import DayPlan
+from tests.routing.test_planning import reader_at, ready_order, volunteer
+
+
+def test_coordinator_plans_and_publishes_a_day(api, depot, day):
+    v = volunteer(depot)
+    order = ready_order(reader_at(depot, 69.01), day)
+    client = api.as_role("coordinator")
+    created = client.post("/api/v1/plans/", {"branch": depot.pk, "date": day.isoformat()},
+                          format="json")
+    assert created.status_code == 201
+    again = client.post("/api/v1/plans/", {"branch": depot.pk, "date": day.isoformat()},
+                        format="json")
+    assert (again.status_code, again.json()["id"]) == (200, created.json()["id"])
+    plan_id = created.json()["id"]
+    early = client.post(f"/api/v1/plans/{plan_id}/publish/")
+    assert (early.status_code, early.json()["code"]) == (409, "plan.not_planned")
+    solved = client.post(f"/api/v1/plans/{plan_id}/solve/", {"time_limit": 1}, format="json")
+    assert solved.status_code == 200, solved.json()
+    body = solved.json()
+    assert body["solve_status"] == "done"
+    assert body["figures"]["served"] == 1
+    assert [r["volunteer"]["id"] for r in body["routes"]] == [v.pk]
+    stop = body["routes"][0]["stops"][0]
+    assert stop["orders"] == [order.pk] and stop["expected_arrival"]
+    published = client.post(f"/api/v1/plans/{plan_id}/publish/")
+    assert published.json()["status"] == "published"
+    assert Order.objects.get(pk=order.pk).status == "scheduled"
+
+
+def test_other_roles(api, depot, day):
+    plan = DayPlan.objects.create(branch=depot, date=day)
+    assert api.as_role("volunteer").get(f"/api/v1/plans/{plan.pk}/").status_code == 403
+    operator = api.as_role("operator")
+    assert operator.get(f"/api/v1/plans/{plan.pk}/").status_code == 200
+    assert operator.post(f"/api/v1/plans/{plan.pk}/solve/").status_code == 403
+    librarian = api.as_role("librarian")
+    assert librarian.post(f"/api/v1/plans/{plan.pk}/publish/").status_code == 403
+    missing = api.as_role("coordinator").get("/api/v1/plans/999999/")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+
+
+def test_bad_time_limit_names_the_field(api, depot, day):
+    plan = DayPlan.objects.create(branch=depot, date=day)
+    response = api.as_role("coordinator").post(f"/api/v1/plans/{plan.pk}/solve/",
+                                               {"time_limit": 0}, format="json")
+    assert response.status_code == 400
+    assert "time_limit" in response.json()["fields"]
+
+
+def write_instance(path, customers):
+    lines = ["TINY", "", "VEHICLE", "NUMBER     CAPACITY", "  5         50", "", "CUSTOMER",
+             "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE TIME", "",
+             "    0      50         50          0          0       1000          0"]
+    for number, (x, y) in enumerate(customers, start=1):
+        lines.append(f"{number:5d} {x:8d} {y:9d} {10:10d} {0:10d} {1000:9d} {10:10d}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_bench_routing_command_writes_feasible_routes(tmp_path):
+    write_instance(tmp_path / "T1.txt", [(60, 50), (70, 50), (50, 60), (50, 70), (40, 40)])
+    (tmp_path / "BKS.csv").write_text("instance,vehicles,distance,source\nT1,1,1,test\n")
+    out = tmp_path / "out.json"
+    log = io.StringIO()
+    call_command("bench_routing", "--instances", str(tmp_path), "--time-limit", "1",
+                 "--peers", "none", "--json", str(out), stdout=log)
+    result = json.loads(out.read_text())
+    assert [r["instance"] for r in result] == ["T1"]
+    served = sorted(c for route in result[0]["routes"] for c in route)
+    assert served == [1, 2, 3, 4, 5]
+    assert "T1" in log.getvalue()
