@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install-dev test lint bench bench-routing messages migrate seed clean
+.PHONY: run setup install-dev test lint bench bench-db bench-routing bench-planning bench-import messages migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,11 +41,30 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 
-## Routing benchmark on the shared Solomon and Homberger instances
-bench: bench-routing
+## Benchmarks: they print their figures and write them under bench-results/
+BENCH_DB := sqlite:///$(CURDIR)/bench-results/bench.sqlite3
+SHARED ?= ../shared/benchmarks
 
+bench: bench-routing bench-planning bench-import
+
+bench-db: $(VENV)/.installed-dev
+	mkdir -p bench-results
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
+
+# Solomon (100 stops, 10 s each) and Homberger (200 and 400 stops, 30 s each) through the
+# planner's solver, with vroom and OR-Tools in the same run.
 bench-routing: $(VENV)/.installed-dev
-	$(PY) manage.py bench_routing --instances ../shared/benchmarks/solomon --time-limit 10 --peers vroom,ortools --json bench-results/solomon.json
+	mkdir -p bench-results
+	$(PY) manage.py bench_routing --instances $(SHARED)/solomon --time-limit 10 --peers vroom,ortools --json bench-results/solomon.json
+	$(PY) manage.py bench_routing --instances $(SHARED)/homberger --time-limit 30 --peers vroom --json bench-results/homberger.json
+
+# A district day (60 stops, 6 volunteers) and a city day (1,000 stops, 60 volunteers),
+# planned through the product's own path.
+bench-planning: bench-db
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_planning --stops 60 1000 --volunteers 6 60 --time-limit 3 90 --json bench-results/planning.json
+
+bench-import: bench-db
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_import
 
 messages: $(VENV)/.installed-dev
 	$(PY) manage.py makemessages -l ru -l kk -l en --no-obsolete --ignore=.venv --ignore=tests
