@@ -16,6 +16,7 @@ from backend.catalog.models import Item, ItemStatus, Title
 from backend.circulation import services as circulation_services
 from backend.circulation.models import ReturnChannel
 from backend.core.exceptions import ApplicationError, ConflictError
+from backend.notifications import events as message_events
 from backend.orders.models import (
     CallLog,
     Channel,
@@ -185,6 +186,7 @@ def order_create(
                               note=Channel(channel).label)
     if call:
         call_log(**call, reader=reader, order=order, operator=by)
+    message_events.on_order_confirmed(order)
     return order
 
 
@@ -305,6 +307,7 @@ def order_schedule(*, order: Order, date: datetime.date, by=None) -> Order:
     order = _move(_lock(order), S.SCHEDULED, by=by, note=date.isoformat())
     order.scheduled_date = date
     order.save(update_fields=["status", "scheduled_date", "updated_at"])
+    message_events.on_order_scheduled(order)
     return order
 
 
@@ -313,6 +316,7 @@ def order_unschedule(*, order: Order, by=None, note: str = "") -> Order:
     order = _move(_lock(order), S.READY, by=by, note=note)
     order.scheduled_date = None
     order.save(update_fields=["status", "scheduled_date", "updated_at"])
+    message_events.on_order_unscheduled(order)
     return order
 
 
@@ -409,6 +413,7 @@ def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
         line.status = LineStatus.CANCELLED
         line.save(update_fields=["status"])
     order.save(update_fields=["status", "updated_at"])
+    message_events.on_order_cancelled(order)
     return order
 
 

@@ -176,6 +176,13 @@ class Reader(Address, TimeStampedModel):
         null=True, blank=True, related_name="+",
     )
     search_text = models.CharField(max_length=500, blank=True, editable=False, db_index=True)
+    contact_channel = models.CharField(
+        _("how to send messages"), max_length=10, blank=True,
+        choices=[("sms", _("SMS")), ("voice", _("Voice call")),
+                 ("caregiver", _("To the caregiver"))],
+        help_text=_("Empty: SMS, or a voice call for readers of audio or Braille books."),
+    )
+    messages_opt_out_at = models.DateTimeField(_("refused messages"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reader")

@@ -132,6 +132,11 @@ class ReaderInputSerializer(serializers.Serializer):
     caregiver = CaregiverSerializer(required=False)
     document = DocumentSerializer(required=False)
     consent = ConsentSerializer(required=False)
+    contact_channel = serializers.ChoiceField(
+        choices=Reader._meta.get_field("contact_channel").choices, allow_blank=True,
+        required=False,
+        help_text=_("Empty: SMS, or a voice call for readers of audio or Braille books."),
+    )
 
     def validate_birth_date(self, value):
         from django.utils import timezone
@@ -202,6 +207,7 @@ class ReaderOutputSerializer(serializers.Serializer):
     document = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    contact_channel = serializers.CharField()
 
     def get_phones(self, obj) -> list[dict]:
         return [

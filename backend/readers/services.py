@@ -22,7 +22,7 @@ READER_FIELDS = (
     "branch", "last_name", "first_name", "patronymic", "birth_date", "category", "status",
     "language", "access_notes", "preferences", "availability", "caregiver_name",
     "caregiver_relation", "caregiver_phone", "document_type", "document_number",
-    "document_valid_until", "consent_date", *Reader.ADDRESS_FIELDS,
+    "document_valid_until", "consent_date", *Reader.ADDRESS_FIELDS, "contact_channel",
 )
 FAMILY_FIELDS = ("name", "branch", "loan_limit", "access_notes", *FamilyCard.ADDRESS_FIELDS)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.core.exceptions import ApplicationError, ConflictError
+from backend.notifications import events as message_events
 from backend.orders import services as order_services
 from backend.orders.models import OrderStatus
 from backend.routing import solver
@@ -91,6 +92,7 @@ def _record(route: Route, kind: str, stop: Stop | None = None, **data: Any) -> N
         return  # nobody sees a draft: nothing to tell the app
     RouteChange.objects.create(route=route, stop=stop, volunteer_id=route.volunteer_id,
                                kind=kind, data=data)
+    message_events.on_route_changed(route, kind)
 
 
 @transaction.atomic
@@ -486,6 +488,7 @@ def stop_arrive(*, stop: Stop, by=None, at: datetime.datetime | None = None) -> 
         stop.arrived_at = at or timezone.now()
         stop.save(update_fields=["status", "arrived_at", "updated_at"])
         _bump(stop.route)
+        message_events.on_stop_arrived(stop)
     return stop
 
 

@@ -1,4 +1,11 @@
-"""Message gateways: one module per provider, chosen by MESSAGE_BACKEND."""
+"""Message gateways: one module per provider, chosen by MESSAGE_BACKEND.
+
+A gateway sends an SMS (`send_sms`), places a call that says a text (`call`) and, for a
+message whose fate is unknown, looks in the provider's own log (`find_sent`). Its errors
+say whether a retry can help (`permanent`) and whether the provider may have accepted the
+message all the same (`maybe_sent`: a timeout after the request left).
+"""
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -6,6 +13,7 @@ from django.utils.module_loading import import_string
 
 BACKENDS = {
     "console": "backend.notifications.gateways.console.ConsoleGateway",
+    "twilio": "backend.notifications.gateways.twilio.TwilioGateway",
 }
 
 
@@ -13,15 +21,33 @@ BACKENDS = {
 class SendResult:
     provider_id: str
     status: str = "sent"
+    error_code: str = ""
 
 
 class GatewayError(Exception):
-    """A send failed. `permanent` means retrying cannot help (invalid number, opted out)."""
+    """A send failed. `permanent` means retrying cannot help (invalid number, opted out);
+    `maybe_sent` means the provider may have taken the message before the failure."""
 
-    def __init__(self, message: str, *, code: str = "", permanent: bool = False) -> None:
+    def __init__(self, message: str, *, code: str = "", permanent: bool = False,
+                 maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.permanent = permanent
+        self.maybe_sent = maybe_sent
+
+
+class Gateway:
+    def send_sms(self, *, to: str, text: str, callback_url: str = "") -> SendResult:
+        raise NotImplementedError
+
+    def call(self, *, to: str, text: str, language: str, callback_url: str = "") -> SendResult:
+        raise NotImplementedError
+
+    def find_sent(self, *, channel: str, to: str, text: str, since: datetime.datetime,
+                  exclude: frozenset[str] = frozenset()) -> SendResult | None:
+        """The provider's record of this message if it took it after `since` (and its id is
+        not one of `exclude`, the ids our outbox already has). None when it did not."""
+        return None
 
 
 def get_gateway():

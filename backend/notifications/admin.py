@@ -1,0 +1,117 @@
+"""The librarians' side of messaging: templates to edit, the outbox to look into, the
+operator inbox, refused numbers and replies, and each branch's choices."""
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from backend.notifications import services
+from backend.notifications.models import (
+    TEMPLATE_VARIABLES,
+    BranchMessaging,
+    InboundSms,
+    InboxItem,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    PhoneOptOut,
+)
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ("code", "channel", "language", "short_text", "updated_at")
+    list_filter = ("code", "channel", "language")
+    readonly_fields = ("variables", "updated_at", "updated_by")
+    fields = ("code", "channel", "language", "variables", "text", "updated_at", "updated_by")
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj) -> str:
+        return obj.text[:80]
+
+    @admin.display(description=_("variables"))
+    def variables(self, obj) -> str:
+        if not obj or obj.code not in TEMPLATE_VARIABLES:
+            return "—"
+        required, optional = TEMPLATE_VARIABLES[obj.code]
+        return format_html(
+            "{}: {}<br>{}: {}", _("must have"),
+            ", ".join("{%s}" % n for n in sorted(required)) or "—",
+            _("may have"), ", ".join("{%s}" % n for n in sorted(optional)) or "—")
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "template", "channel", "language", "masked_to", "status",
+                    "attempts", "not_before", "error_code")
+    list_filter = ("status", "channel", "template", "language", "via_caregiver")
+    search_fields = ("to", "provider_id", "event_key")
+    date_hierarchy = "created_at"
+    actions = ("send_again",)
+    list_select_related = ("reader", "user")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("to"))
+    def masked_to(self, obj) -> str:
+        from backend.core.phones import mask
+
+        return mask(obj.to)
+
+    @admin.action(description=_("Send the selected failed or cancelled messages again"))
+    def send_again(self, request, queryset):
+        count = 0
+        for message in queryset.filter(status__in=[MessageStatus.FAILED,
+                                                   MessageStatus.CANCELLED]):
+            count += services.message_requeue(message=message).status == MessageStatus.QUEUED
+        self.message_user(request, ngettext("%(n)d message queued again.",
+                                            "%(n)d messages queued again.", count) % {"n": count},
+                          messages.SUCCESS)
+
+
+@admin.register(InboxItem)
+class InboxItemAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "status", "phone", "reader", "assignee")
+    list_filter = ("status", "kind")
+    search_fields = ("phone", "text")
+    raw_id_fields = ("reader", "order", "assignee")
+    readonly_fields = ("created_at", "done_at", "provider_id")
+
+
+@admin.register(PhoneOptOut)
+class PhoneOptOutAdmin(admin.ModelAdmin):
+    list_display = ("number", "keyword", "at")
+    search_fields = ("number",)
+    readonly_fields = ("number", "keyword", "at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(InboundSms)
+class InboundSmsAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "phone", "action", "text", "reader")
+    list_filter = ("action",)
+    search_fields = ("phone", "text")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(BranchMessaging)
+class BranchMessagingAdmin(admin.ModelAdmin):
+    list_display = ("branch", "on_the_way")

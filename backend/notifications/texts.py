@@ -1,0 +1,71 @@
+"""Message texts from the librarians' templates, and the quiet hours messages wait for."""
+import datetime
+import zoneinfo
+
+from django.conf import settings
+
+from backend.notifications.models import Channel, MessageTemplate
+
+# Languages Twilio's <Say> voices speak. Kazakh has none: a Kazakh reader's call is said
+# from the Russian template (docs/messages.md).
+VOICE_LANGUAGES = frozenset({"ru"})
+DEFAULT_QUIET_START = datetime.time(9, 0)
+DEFAULT_QUIET_END = datetime.time(20, 0)
+
+
+class TemplateMissing(LookupError):
+    pass
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(code: str, *, channel: str, language: str, context: dict) -> tuple[str, str]:
+    """The text of event `code` for the recipient: (text, language it is in).
+
+    The recipient's language first, Russian otherwise; a call without a voice template
+    says the SMS text. A call in a language no voice speaks is made in Russian.
+    """
+    if channel == Channel.VOICE and language not in VOICE_LANGUAGES:
+        language = "ru"
+    texts = {(t.channel, t.language): t.text
+             for t in MessageTemplate.objects.filter(code=code)}
+    for key in ((channel, language), (channel, "ru"), (Channel.SMS, language),
+                (Channel.SMS, "ru")):
+        if key in texts:
+            values = _Blank({k: "" if v is None else str(v) for k, v in context.items()})
+            return texts[key].format_map(values).strip(), key[1]
+    raise TemplateMissing(f"No template for {code} ({channel}, {language}).")
+
+
+def _time(value, default: datetime.time) -> datetime.time:
+    if value in (None, ""):
+        return default
+    if isinstance(value, str):
+        return datetime.time.fromisoformat(value)
+    return value
+
+
+def branch_zone(branch) -> zoneinfo.ZoneInfo:
+    name = getattr(branch, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def next_allowed_time(at: datetime.datetime, branch=None) -> datetime.datetime:
+    """`at`, or the start of the branch's messaging hours after it (default 09:00–20:00
+    local): a reminder due at 22:30 goes out at 09:00 the next morning."""
+    start = _time(getattr(branch, "quiet_hours_start", None), DEFAULT_QUIET_START)
+    end = _time(getattr(branch, "quiet_hours_end", None), DEFAULT_QUIET_END)
+    if start >= end:
+        return at  # no usable hours set: do not hold messages forever
+    zone = branch_zone(branch)
+    local = at.astimezone(zone)
+    if start <= local.time() < end:
+        return at
+    day = local.date() if local.time() < start else local.date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, start, tzinfo=zone)
