@@ -1,2 +1,24 @@
-"""The volunteers' mobile API (/api/mobile/v1/). Its endpoints come with the mobile issue."""
-urlpatterns: list = []
+"""The volunteers' mobile API, mounted at /api/mobile/v1/ (see docs/mobile_api.md)."""
+from django.urls import path
+
+from mobile_api import apis
+
+app_name = "mobile"
+
+urlpatterns = [
+    path("auth/token/", apis.PasswordSignInApi.as_view(), name="auth-token"),
+    path("auth/refresh/", apis.RefreshApi.as_view(), name="auth-refresh"),
+    path("auth/otp/request/", apis.OtpRequestApi.as_view(), name="auth-otp-request"),
+    path("auth/otp/verify/", apis.OtpVerifyApi.as_view(), name="auth-otp-verify"),
+    path("me/", apis.MeApi.as_view(), name="me"),
+    path("me/availability/", apis.AvailabilityApi.as_view(), name="availability"),
+    path("me/routes/", apis.MyRoutesApi.as_view(), name="my-routes"),
+    path("routes/<int:pk>/", apis.RouteDetailApi.as_view(), name="route"),
+    path("routes/<int:pk>/start/", apis.RouteStartApi.as_view(), name="route-start"),
+    path("routes/<int:pk>/finish/", apis.RouteFinishApi.as_view(), name="route-finish"),
+    path("stops/<int:pk>/arrive/", apis.StopArriveApi.as_view(), name="stop-arrive"),
+    path("stops/<int:pk>/complete/", apis.StopCompleteApi.as_view(), name="stop-complete"),
+    path("stops/<int:pk>/fail/", apis.StopFailApi.as_view(), name="stop-fail"),
+    path("sync/", apis.SyncApi.as_view(), name="sync"),
+    path("changes/", apis.ChangesApi.as_view(), name="changes"),
+]

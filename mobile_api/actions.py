@@ -1,0 +1,132 @@
+"""What a volunteer does during the day, one function per action, all through
+backend.routing.services. The direct endpoints and `sync/` share these, and the same
+idempotency keys, so an action sent once by hand and once from the offline queue counts once.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from backend.routing import services as routing_services
+from backend.routing.models import Route, Stop
+from mobile_api import selectors
+
+STOP_ACTIONS = ("arrive", "complete", "fail")
+ROUTE_ACTIONS = ("start", "finish")
+ACTION_TYPES = ROUTE_ACTIONS + STOP_ACTIONS
+API_PREFIX = "/api/mobile/v1/"
+
+
+class FailReason:
+    CHOICES = (
+        ("not_home", _("Nobody at home")),
+        ("refused", _("Refused")),
+        ("unreachable", _("Could not get there")),
+        ("other", _("Other")),
+    )
+
+
+class MobileActionInputSerializer(serializers.Serializer):
+    """Common to every action: when it happened on the phone (default: now)."""
+
+    happened_at = serializers.DateTimeField(
+        required=False, allow_null=True,
+        help_text=_("When it happened on the phone; now when not given."))
+
+
+class MobileCompleteInputSerializer(MobileActionInputSerializer):
+    delivered = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list,
+        help_text=_("Barcodes of the copies handed over."))
+    collected = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list,
+        help_text=_("Barcodes of the copies taken back."))
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class MobileFailInputSerializer(MobileActionInputSerializer):
+    reason = serializers.ChoiceField(choices=FailReason.CHOICES)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+INPUT = {
+    "start": MobileActionInputSerializer,
+    "finish": MobileActionInputSerializer,
+    "arrive": MobileActionInputSerializer,
+    "complete": MobileCompleteInputSerializer,
+    "fail": MobileFailInputSerializer,
+}
+
+
+def action_path(kind: str, target: int) -> str:
+    """The endpoint an action belongs to; the idempotency record names it."""
+    scope = "routes" if kind in ROUTE_ACTIONS else "stops"
+    return f"{API_PREFIX}{scope}/{target}/{kind}/"
+
+
+def hashed_body(data: Any) -> Any:
+    """What identifies an action's body: everything but the time it happened, so the queue
+    may resend with or without it."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k != "happened_at"}
+    return data
+
+
+def _at(value: datetime.datetime | None) -> datetime.datetime:
+    now = timezone.now()
+    if value is None or value > now:
+        return now  # a phone's clock ahead of ours: record it as now
+    return value
+
+
+def _route_state(route: Route) -> dict[str, Any]:
+    route = Route.objects.get(pk=route.pk)
+    return {"id": route.pk, "status": route.status, "version": route.version,
+            "started_at": route.started_at, "finished_at": route.finished_at}
+
+
+def _stop_state(stop: Stop) -> dict[str, Any]:
+    stop = Stop.objects.get(pk=stop.pk)
+    return {"id": stop.pk, "status": stop.status, "arrived_at": stop.arrived_at,
+            "completed_at": stop.completed_at, "fail_reason": stop.fail_reason,
+            "note": stop.note}
+
+
+def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int, dict]:
+    """Check the input and the owner, then act. Answers (status, body) in plain JSON;
+    raises 404 (not yours), ValidationError (bad input) or ApplicationError (refused)."""
+    from mobile_api.serializers import ActionResultSerializer
+
+    serializer = INPUT[kind](data=data if isinstance(data, dict) else {})
+    serializer.is_valid(raise_exception=True)
+    values = serializer.validated_data
+    at = _at(values.get("happened_at"))
+    result: dict[str, Any] = {"action": kind}
+    if kind in ROUTE_ACTIONS:
+        route = selectors.own_route(volunteer, target)
+        if kind == "start":
+            routing_services.route_start(route=route, by=user, at=at)
+        else:
+            routing_services.route_finish(route=route, by=user, at=at)
+        result["route"] = _route_state(route)
+    else:
+        stop = selectors.own_stop(volunteer, target)
+        if kind == "arrive":
+            routing_services.stop_arrive(stop=stop, by=user, at=at)
+        elif kind == "complete":
+            done = routing_services.stop_complete(
+                stop=stop, delivered=values["delivered"], collected=values["collected"],
+                note=values["note"], by=user, at=at)
+            result["loans"] = [{"barcode": loan.item.barcode, "due_date": loan.due_date}
+                               for loan in done["loans"]]
+            result["returns"] = [{"barcode": loan.item.barcode} for loan in done["returns"]]
+        else:
+            routing_services.stop_fail(stop=stop, reason=values["reason"], note=values["note"],
+                                       by=user, at=at)
+        result["stop"] = _stop_state(stop)
+        result["route"] = _route_state(stop.route)
+    return 200, ActionResultSerializer(result).data

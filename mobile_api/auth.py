@@ -1,0 +1,208 @@
+"""Signing volunteers in: by phone and password, or by a one-time SMS code.
+
+Rules worth knowing:
+
+- Only an active user with an active volunteer profile signs in here; staff use the staff API.
+- The answer never says whether a phone exists: an unknown phone, a wrong password, a user
+  who is not a volunteer all answer `auth.invalid_credentials` (401) with the same message,
+  and a code request always answers the same 200.
+- Failures are counted per phone (known or not) in the database: after
+  MOBILE_LOCKOUT_FAILURES failures within MOBILE_LOCKOUT_MINUTES the phone is locked for
+  MOBILE_LOCKOUT_MINUTES (`auth.locked`, 429, with Retry-After). A success clears the count.
+- A code has 6 digits, lives MOBILE_OTP_SECONDS, takes MOBILE_OTP_ATTEMPTS tries, is kept as
+  an HMAC only, and a new code replaces the previous ones.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import math
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from backend.core.exceptions import ApplicationError
+from backend.core.phones import digits_of, to_e164
+from mobile_api.models import SignInCode, SignInLock
+
+_DUMMY_PASSWORD = make_password(secrets.token_urlsafe(16))
+
+
+def setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def otp_seconds() -> int:
+    return int(setting("MOBILE_OTP_SECONDS", 300))
+
+
+def normalize_phone(text: str) -> str:
+    """E.164 when the text is a valid number, else its digits (still a stable lock key)."""
+    return to_e164(text) or ("?" + digits_of(text))[:20]
+
+
+class LockedOut(ApplicationError):
+    def __init__(self, seconds: int) -> None:
+        super().__init__("auth.locked",
+                         _("Too many failed attempts. Try again in %(minutes)s minute(s).")
+                         % {"minutes": max(1, math.ceil(seconds / 60))},
+                         status_code=429)
+        self.retry_after = max(1, seconds)
+
+
+def invalid_credentials() -> ApplicationError:
+    return ApplicationError("auth.invalid_credentials",
+                            _("Wrong phone number or password."), status_code=401)
+
+
+def invalid_code() -> ApplicationError:
+    return ApplicationError("auth.invalid_code",
+                            _("The code is wrong or has expired. Ask for a new one."),
+                            status_code=401)
+
+
+# Lockout -----------------------------------------------------------------------------------------
+
+
+def _lock_key(phone: str) -> str:
+    return f"phone:{phone}"[:64]
+
+
+def lock_check(phone: str) -> None:
+    """Raise `auth.locked` while the phone is locked out."""
+    lock = SignInLock.objects.filter(key=_lock_key(phone)).only("locked_until").first()
+    now = timezone.now()
+    if lock is not None and lock.locked_until and lock.locked_until > now:
+        raise LockedOut(math.ceil((lock.locked_until - now).total_seconds()))
+
+
+def lock_fail(phone: str) -> None:
+    """Count a failure; lock the phone when there have been too many."""
+    limit = int(setting("MOBILE_LOCKOUT_FAILURES", 5))
+    window = datetime.timedelta(minutes=int(setting("MOBILE_LOCKOUT_MINUTES", 15)))
+    now = timezone.now()
+    key = _lock_key(phone)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                SignInLock.objects.get_or_create(key=key)
+        except IntegrityError:
+            pass  # made by a concurrent failure a moment ago
+        lock = SignInLock.objects.select_for_update().get(key=key)
+        if lock.first_failure_at is None or now - lock.first_failure_at > window \
+                or (lock.locked_until and lock.locked_until <= now):
+            lock.failures = 0
+            lock.first_failure_at = now
+            lock.locked_until = None
+        lock.failures += 1
+        if lock.failures >= limit:
+            lock.locked_until = now + window
+        lock.save()
+
+
+def lock_clear(phone: str) -> None:
+    SignInLock.objects.filter(key=_lock_key(phone)).delete()
+
+
+# Who may sign in ----------------------------------------------------------------------------------
+
+
+def volunteer_user(phone: str):
+    """The active user with an active volunteer profile and this phone, or None."""
+    from django.contrib.auth import get_user_model
+
+    if not phone.startswith("+"):
+        return None
+    user = (get_user_model().objects.select_related("volunteer")
+            .filter(phone=phone, is_active=True, volunteer__active=True).first())
+    return user
+
+
+def tokens_for(user) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def password_sign_in(*, phone: str, password: str) -> dict[str, str]:
+    phone = normalize_phone(phone)
+    lock_check(phone)
+    user = volunteer_user(phone)
+    if user is None:
+        # Spend the same time as a real check, so timing does not tell either.
+        from django.contrib.auth.hashers import check_password
+
+        check_password(password, _DUMMY_PASSWORD)
+        ok = False
+    else:
+        ok = user.check_password(password)
+    if not ok:
+        lock_fail(phone)
+        raise invalid_credentials()
+    lock_clear(phone)
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    return tokens_for(user)
+
+
+# One-time codes -----------------------------------------------------------------------------------
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def otp_request(*, phone: str) -> None:
+    """Send a new code when the phone belongs to a volunteer; do nothing visible otherwise."""
+    phone = normalize_phone(phone)
+    lock_check(phone)
+    user = volunteer_user(phone)
+    if user is None:
+        return
+    from backend.notifications.services import sign_in_code_send
+
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    now = timezone.now()
+    with transaction.atomic():
+        SignInCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+        record = SignInCode.objects.create(
+            user=user, phone=phone, code_hash=_code_hash(phone, code),
+            expires_at=now + datetime.timedelta(seconds=otp_seconds()),
+        )
+        language = user.language if user.language in ("ru", "kk", "en") else "ru"
+        sign_in_code_send(phone=phone, code=code, language=language, user=user,
+                          event_key=f"sign_in_code:{record.pk}")
+
+
+def otp_verify(*, phone: str, code: str) -> dict[str, str]:
+    phone = normalize_phone(phone)
+    lock_check(phone)
+    attempts = int(setting("MOBILE_OTP_ATTEMPTS", 5))
+    code = digits_of(code)
+    now = timezone.now()
+    with transaction.atomic():
+        record = (SignInCode.objects.select_for_update()
+                  .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+                  .order_by("-id").first())
+        ok = (record is not None and record.attempts < attempts and len(code) == 6
+              and hmac.compare_digest(record.code_hash, _code_hash(phone, code)))
+        if record is not None and not ok:
+            record.attempts += 1
+            record.save(update_fields=["attempts"])
+        if ok:
+            record.used_at = now
+            record.save(update_fields=["used_at"])
+    user = volunteer_user(phone) if ok else None
+    if user is None:
+        lock_fail(phone)
+        raise invalid_code()
+    lock_clear(phone)
+    user.last_login = now
+    user.save(update_fields=["last_login"])
+    return tokens_for(user)

@@ -1,0 +1,108 @@
+"""Idempotency keys: a POST sent twice (a retry on a weak connection, a queued action sent
+again) has its effect once and answers the same both times.
+
+The record is written in the same transaction as the effect: either both are there or
+neither. The first thing the transaction does is insert the record; the unique constraint
+(user, key) makes a concurrent duplicate wait for the first to commit and then answer what
+the first answered, so the action never runs twice.
+
+Business refusals (ApplicationError: 409 stop.already_completed, ...) are answers too: they
+are recorded, with nothing of the action kept. Bad input (400 validation_error) and unknown
+ids (404) are not recorded: nothing was decided, and the client may send it again fixed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+
+from backend.core.exceptions import ApplicationError, _plain
+from mobile_api.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    replayed: bool = False
+
+
+def body_hash(body: Any) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str,
+                      ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_key(key: str | None) -> str:
+    """The key from a header or a sync action: present and of a sane shape."""
+    key = (key or "").strip()
+    if not key:
+        raise ApplicationError("idempotency.key_missing",
+                               _("Send an Idempotency-Key header with every POST."),
+                               fields={"key": [_("This field is required.")]})
+    if not KEY_PATTERN.match(key):
+        raise ApplicationError(
+            "idempotency.key_invalid",
+            _("An idempotency key is 1 to 100 letters, digits, dots, colons, dashes or "
+              "underscores (a UUID is a good choice)."),
+            fields={"key": [_("Invalid key.")]})
+    return key
+
+
+def error_body(exc: ApplicationError) -> dict[str, Any]:
+    return {"code": exc.code, "message": force_str(exc.message), "fields": _plain(exc.fields)}
+
+
+def key_reused() -> ApplicationError:
+    return ApplicationError(
+        "idempotency.key_reused",
+        _("This Idempotency-Key was already used for another request. Use a new key for "
+          "a new action."),
+        status_code=422,
+    )
+
+
+def run_once(*, user, key: str, method: str, path: str, body: Any,
+             action: Callable[[], tuple[int, Any]]) -> Answer:
+    """Run `action` once for (user, key); answer the first answer on every repeat.
+
+    `action` returns (status, body) or raises ApplicationError (recorded as the answer);
+    any other exception (404, validation) rolls everything back, the key included.
+    """
+    digest = body_hash({"method": method, "path": path, "body": body})
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user=user, key=key, method=method, path=path[:200], body_hash=digest)
+        except IntegrityError:
+            # Already answered, or being answered right now by a concurrent request: the
+            # insert above waited for it to commit. Answer what it answered.
+            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is None:  # the other request rolled back after all: nothing to replay
+                raise ApplicationError(
+                    "idempotency.in_progress",
+                    _("The same request is being handled right now; try again."),
+                    status_code=409) from None
+            if record.body_hash != digest:
+                raise key_reused() from None
+            return Answer(record.status, record.response, replayed=True)
+        try:
+            with transaction.atomic():
+                status, response = action()
+        except ApplicationError as exc:
+            status, response = exc.status_code, error_body(exc)
+        record.status = status
+        record.response = response
+        record.save(update_fields=["status", "response"])
+    return Answer(status, response)

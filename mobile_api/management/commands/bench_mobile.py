@@ -1,0 +1,132 @@
+"""`manage.py bench_mobile`: time GET /api/mobile/v1/routes/{id}/ on a 40-stop published route.
+
+Everything it makes is rolled back at the end. The requests go through Django's test
+client with a real JWT, so authentication, permissions, the queries and the JSON are all
+timed. Target: under 50 ms on average.
+"""
+from __future__ import annotations
+
+import datetime
+import statistics
+import time
+import uuid
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+
+class _Rollback(Exception):
+    pass
+
+
+def build_route(stops: int):
+    """A branch, a volunteer and a published route of `stops` readers for today, each with
+    two copies to hand over and one to collect."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from backend.branches.models import Branch
+    from backend.catalog.models import Item, Title
+    from backend.circulation.models import Loan
+    from backend.orders.models import Order, OrderLine
+    from backend.readers.models import Reader, ReaderPhone
+    from backend.routing.models import DayPlan, Route, Stop
+    from backend.volunteers.models import Volunteer
+    from mobile_api.selectors import branch_today
+
+    tag = uuid.uuid4().hex[:6].upper()
+    branch = Branch.objects.create(code=f"BM{tag[:4]}", name=f"Bench {tag}", settlement="Бишкуль",
+                                   lat=54.0, lon=69.0)
+    user = get_user_model().objects.create_user(username=f"bench-{tag}", first_name="Bench",
+                                                phone=None, branch=branch)
+    user.groups.add(Group.objects.get_or_create(name="volunteer")[0])
+    volunteer = Volunteer.objects.create(user=user, branch=branch, languages=["kk", "ru"])
+    day = branch_today(branch)
+    plan = DayPlan.objects.create(branch=branch, date=day, status="published",
+                                  solve_status="done", published_at=timezone.now())
+    route = Route.objects.create(plan=plan, volunteer=volunteer, status="published")
+    title = Title.objects.create(title="Абай жолы", authors=["Мұхтар Әуезов"], language="kk")
+    start = timezone.now().replace(hour=3, minute=0, second=0, microsecond=0)
+    for number in range(1, stops + 1):
+        reader = Reader.objects.create(
+            branch=branch, card_number=f"BM-{tag}-{number}", last_name=f"Оқырман{number}",
+            first_name="Айгүл", category="elderly", status="active", language="kk",
+            settlement="Бишкуль", street="Абая", house=str(number), entrance="1", floor=2,
+            door_code="12К", landmark="у аптеки", lat=54.0, lon=69.0 + number / 1000,
+            access_notes="Позвонить за 10 минут", consent_date=day)
+        ReaderPhone.objects.create(reader=reader, number=f"+7701{number:07d}")
+        order = Order.objects.create(reader=reader, branch=branch, status="scheduled",
+                                     scheduled_date=day, preferred_date=day)
+        for copy in range(2):
+            item = Item.objects.create(title=title, barcode=f"BM{tag}{number:03d}{copy}",
+                                       branch=branch, status="reserved")
+            OrderLine.objects.create(order=order, reader=reader, kind="title", item=item,
+                                     title=title, status="reserved")
+        back = Item.objects.create(title=title, barcode=f"BM{tag}{number:03d}R", branch=branch,
+                                   status="on_loan")
+        Loan.objects.create(item=back, title=title, reader=reader, branch=branch,
+                            status="active", issued_at=timezone.now(),
+                            due_date=day - datetime.timedelta(days=1))
+        stop = Stop.objects.create(
+            plan=plan, route=route, sequence=number, reader=reader, household=f"R{reader.pk}",
+            lat=reader.lat, lon=reader.lon, window_start=datetime.time(9),
+            window_end=datetime.time(18), load_out=2, load_back=1,
+            expected_arrival=start + datetime.timedelta(minutes=12 * number))
+        stop.orders.add(order)
+    return user, route
+
+
+class Command(BaseCommand):
+    help = "Time GET /api/mobile/v1/routes/{id}/ for a 40-stop route (rolled back afterwards)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("-n", "--requests", type=int, default=200)
+        parser.add_argument("--stops", type=int, default=40)
+
+    def handle(self, *args, **options):
+        from mobile_api.auth import tokens_for
+
+        count, stops = max(1, options["requests"]), options["stops"]
+        try:
+            with transaction.atomic():
+                user, route = build_route(stops)
+                client = Client(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user)['access']}")
+                url = f"/api/mobile/v1/routes/{route.pk}/"
+                queries = []
+
+                def counter(execute, sql, params, many, context):
+                    queries.append(sql)
+                    return execute(sql, params, many, context)
+
+                # Django clears connection.queries when a request starts: count with a wrapper.
+                with connection.execute_wrapper(counter):
+                    first = client.get(url)
+                if first.status_code != 200:
+                    raise RuntimeError(f"{url} answered {first.status_code}: {first.content[:200]}")
+                etag = first["ETag"]
+                for _ in range(5):  # warm up
+                    client.get(url)
+                timings = []
+                for _ in range(count):
+                    started = time.perf_counter()
+                    client.get(url)
+                    timings.append((time.perf_counter() - started) * 1000)
+                not_modified = []
+                for _ in range(min(count, 50)):
+                    started = time.perf_counter()
+                    client.get(url, HTTP_IF_NONE_MATCH=etag)
+                    not_modified.append((time.perf_counter() - started) * 1000)
+                raise _Rollback((timings, not_modified, len(queries), len(first.content)))
+        except _Rollback as done:
+            timings, not_modified, query_count, size = done.args[0]
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
+        mean = statistics.fmean(timings)
+        self.stdout.write(
+            f"routes/{{id}}/ with {stops} stops: {count} requests, {query_count} queries, "
+            f"{size} bytes\n"
+            f"  mean {mean:.1f} ms, p95 {p95:.1f} ms, min {timings[0]:.1f} ms "
+            f"(target mean < 50 ms: {'ok' if mean < 50 else 'SLOW'})\n"
+            f"  304 with If-None-Match: mean {statistics.fmean(not_modified):.1f} ms")

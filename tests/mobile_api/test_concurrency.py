@@ -1,0 +1,65 @@
+"""Two phones at the same moment, on real PostgreSQL connections."""
+import threading
+
+import pytest
+from django.db import connection
+
+from backend.circulation.models import Loan
+from mobile_api.models import IdempotencyRecord
+from tests.mobile_api.conftest import (
+    app_for,
+    make_volunteer,
+    post,
+    published_route,
+    stops_of,
+    to_hand_over,
+)
+
+pytestmark = [pytest.mark.requires_postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(*calls):
+    """Run the calls in threads released at once; each thread has its own DB connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def runner(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_two_phones_completing_one_stop_one_wins_one_gets_409():
+    volunteer = make_volunteer()
+    stop = stops_of(published_route(volunteer, stops=1))[0]
+    body = {"delivered": to_hand_over(stop), "collected": []}
+    phones = [app_for(volunteer), app_for(volunteer)]
+    url = f"/api/mobile/v1/stops/{stop.pk}/complete/"
+    responses = run_together(*(lambda c=c: post(c, url, body) for c in phones))
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    loser = next(r for r in responses if r.status_code == 409)
+    assert loser.json()["code"] == "stop.already_completed"
+    assert Loan.objects.filter(order_line__order__stops=stop).count() == 2
+
+
+def test_the_same_key_twice_at_once_runs_the_action_once():
+    volunteer = make_volunteer()
+    stop = stops_of(published_route(volunteer, stops=1))[0]
+    body = {"delivered": to_hand_over(stop), "collected": []}
+    phones = [app_for(volunteer), app_for(volunteer)]
+    url = f"/api/mobile/v1/stops/{stop.pk}/complete/"
+    responses = run_together(*(lambda c=c: post(c, url, body, key="twin") for c in phones))
+    assert [r.status_code for r in responses] == [200, 200]
+    assert responses[0].json() == responses[1].json()
+    assert sorted(r.get("Idempotent-Replayed", "") for r in responses) == ["", "true"]
+    assert IdempotencyRecord.objects.filter(key="twin").count() == 1
+    assert Loan.objects.filter(order_line__order__stops=stop).count() == 2

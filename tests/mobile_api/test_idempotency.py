@@ -1,0 +1,106 @@
+"""Idempotency-Key: the same key answers the same and changes nothing; another body is 422."""
+from backend.circulation.models import Loan
+from mobile_api.models import IdempotencyRecord
+from tests.mobile_api.conftest import due_back, post, stops_of, to_hand_over
+
+API = "/api/mobile/v1/"
+
+
+def test_same_key_same_body_answers_the_first_answer_and_changes_nothing(app, route):
+    stop = stops_of(route)[0]
+    body = {"delivered": to_hand_over(stop), "collected": due_back(stop), "note": "ok"}
+    first = post(app, f"{API}stops/{stop.pk}/complete/", body, key="same-1")
+    assert first.status_code == 200, first.content
+    loans = Loan.objects.count()
+    second = post(app, f"{API}stops/{stop.pk}/complete/", body, key="same-1")
+    assert second.status_code == 200
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert Loan.objects.count() == loans
+    assert IdempotencyRecord.objects.filter(key="same-1").count() == 1
+
+
+def test_a_new_key_for_the_same_action_gets_the_conflict(app, route):
+    stop = stops_of(route)[0]
+    body = {"delivered": to_hand_over(stop), "collected": []}
+    post(app, f"{API}stops/{stop.pk}/complete/", body)
+    again = post(app, f"{API}stops/{stop.pk}/complete/", body)
+    assert again.status_code == 409
+    assert again.json()["code"] == "stop.already_completed"
+
+
+def test_same_key_different_body_is_422(app, route):
+    stop = stops_of(route)[0]
+    post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "not_home"}, key="k-422")
+    response = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "refused"}, key="k-422")
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency.key_reused"
+    other = stops_of(route)[1]
+    response = post(app, f"{API}stops/{other.pk}/fail/", {"reason": "not_home"}, key="k-422")
+    assert response.status_code == 422
+    stop.refresh_from_db()
+    other.refresh_from_db()
+    assert (stop.fail_reason, other.status) == ("not_home", "planned")
+
+
+def test_a_refusal_is_an_answer_too(app, route):
+    """A 409 is recorded: the same key answers the same 409 even after the state changed."""
+    stop = stops_of(route)[0]
+    finish = post(app, f"{API}routes/{route.pk}/finish/", key="early-finish")
+    assert finish.status_code == 409 and finish.json()["code"] == "route.not_started"
+    post(app, f"{API}routes/{route.pk}/start/")
+    again = post(app, f"{API}routes/{route.pk}/finish/", key="early-finish")
+    assert again.status_code == 409 and again.json() == finish.json()
+    stop.refresh_from_db()
+    assert stop.status == "planned"
+
+
+def test_bad_input_is_not_recorded(app, route):
+    stop = stops_of(route)[0]
+    bad = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "bored"}, key="fix-me")
+    assert bad.status_code == 400 and bad.json()["fields"]["reason"]
+    good = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "refused"}, key="fix-me")
+    assert good.status_code == 200
+
+
+def test_the_key_is_required(app, route):
+    response = app.post(f"{API}routes/{route.pk}/start/", {}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "idempotency.key_missing"
+    route.refresh_from_db()
+    assert route.status == "published"
+    bad = app.post(f"{API}routes/{route.pk}/start/", {}, format="json",
+                   HTTP_IDEMPOTENCY_KEY="no spaces allowed")
+    assert bad.json()["code"] == "idempotency.key_invalid"
+
+
+def test_keys_are_per_user(app, route, volunteer):
+    from tests.mobile_api.conftest import app_for, make_volunteer, published_route
+
+    other = make_volunteer()
+    other_route = published_route(other, stops=1)
+    post(app, f"{API}routes/{route.pk}/start/", key="shared")
+    response = post(app_for(other), f"{API}routes/{other_route.pk}/start/", key="shared")
+    assert response.status_code == 200
+    assert response.json()["route"]["id"] == other_route.pk
+
+
+def test_availability_is_idempotent_too(app, volunteer):
+    body = {"kind": "absence", "starts_on": "2026-12-28", "ends_on": "2026-12-30",
+            "reason": "Болею"}
+    first = post(app, f"{API}me/availability/", body, key="abs-1")
+    assert first.status_code == 201, first.content
+    second = post(app, f"{API}me/availability/", body, key="abs-1")
+    assert (second.status_code, second.json()) == (201, first.json())
+    assert volunteer.absences.count() == 1
+    overlap = post(app, f"{API}me/availability/", body)
+    assert overlap.status_code == 409 and overlap.json()["code"] == "absence.overlap"
+    shift = post(app, f"{API}me/availability/", {
+        "kind": "shift", "rrule": "FREQ=WEEKLY;BYDAY=SA", "starts_on": "2026-12-05",
+        "start_time": "10:00", "end_time": "14:00"})
+    assert shift.status_code == 201 and shift.json()["shift"]["rrule"] == "FREQ=WEEKLY;BYDAY=SA"
+    seen = app.get(f"{API}me/availability/").json()
+    assert len(seen["shifts"]) == 2 and seen["absences"][0]["reason"] == "Болею"
+    assert len(seen["days"]) == 14
+    missing = post(app, f"{API}me/availability/", {"kind": "shift"})
+    assert missing.status_code == 400 and "rrule" in missing.json()["fields"]
