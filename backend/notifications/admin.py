@@ -36,8 +36,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         required, optional = TEMPLATE_VARIABLES[obj.code]
         return format_html(
             "{}: {}<br>{}: {}", _("must have"),
-            ", ".join("{%s}" % n for n in sorted(required)) or "—",
-            _("may have"), ", ".join("{%s}" % n for n in sorted(optional)) or "—")
+            ", ".join(f"{{{n}}}" for n in sorted(required)) or "—",
+            _("may have"), ", ".join(f"{{{n}}}" for n in sorted(optional)) or "—")
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

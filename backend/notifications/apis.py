@@ -33,9 +33,9 @@ from backend.core.schema import errors
 from backend.notifications import services
 from backend.notifications.models import InboxItem, InboxKind, InboxStatus
 from backend.notifications.serializers import (
-    IncomingCallOutputSerializer,
     InboxFilterSerializer,
     InboxItemOutputSerializer,
+    IncomingCallOutputSerializer,
     TwilioSmsSerializer,
     TwilioStatusSerializer,
     TwilioVoiceSerializer,

@@ -166,7 +166,7 @@ class MessageTemplate(models.Model):
             raise ValidationError({"text": _(
                 "Unknown variable {%(name)s}. This message can use: %(allowed)s.") % {
                 "name": unknown[0],
-                "allowed": ", ".join("{%s}" % n for n in sorted(required | optional)),
+                "allowed": ", ".join(f"{{{n}}}" for n in sorted(required | optional)),
             }}, code="template.unknown_variable")
         missing = sorted(required - set(used))
         if missing:

@@ -36,7 +36,7 @@ ERRORS = {
 
 
 def _rfc2822(moment: datetime.datetime) -> str:
-    return format_datetime(moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)) \
+    return format_datetime(moment.astimezone(datetime.UTC).replace(tzinfo=None)) \
         + " +0000"
 
 
@@ -117,7 +117,7 @@ class FakeTwilio:
     # -- the API -------------------------------------------------------------------------------
 
     def _record(self, kind: str, form: dict[str, str]) -> dict:
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         prefix = "SM" if kind == "messages" else "CA"
         sid = prefix + secrets.token_hex(16)
         base = f"/2010-04-01/Accounts/{self.account_sid}/"
