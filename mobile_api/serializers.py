@@ -1,5 +1,7 @@
 """Input and output shapes of the volunteers' API. Outputs are used to write the answers, so
 the OpenAPI schema is exactly what the app receives."""
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -337,11 +339,16 @@ class ChangeSerializer(serializers.Serializer):
     kind = serializers.CharField(
         help_text="published | stop_added | stop_removed | stop_moved | stop_cancelled | "
                   "stop_updated | route_cancelled")
-    route = serializers.IntegerField(source="route_id")
-    date = serializers.DateField(source="route.plan.date")
+    route = serializers.IntegerField(source="route_id", allow_null=True)
+    date = serializers.SerializerMethodField()
     stop = serializers.IntegerField(source="stop_id", allow_null=True)
     at = serializers.DateTimeField()
     data = serializers.DictField()
+
+    def get_date(self, obj) -> datetime.date | None:
+        # A cancelled route may be gone; the change still names its day when it can.
+        route = getattr(obj, "route", None)
+        return route.plan.date if route is not None else (obj.data or {}).get("date")
 
 
 class ChangesSerializer(serializers.Serializer):
