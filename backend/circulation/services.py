@@ -108,7 +108,7 @@ def loan_renew(*, loan: Loan, by=None) -> Loan:
     else is waiting for the title."""
     from backend.orders.models import LineStatus, OrderLine
 
-    loan = Loan.objects.select_for_update().select_related("branch").get(pk=loan.pk)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("branch").get(pk=loan.pk)
     if loan.status != LoanStatus.ACTIVE:
         raise ConflictError("loan.not_active", _("Only a loan that is out can be renewed."))
     branch = loan.branch
@@ -136,7 +136,7 @@ def loan_renew(*, loan: Loan, by=None) -> Loan:
 
 @transaction.atomic
 def loan_mark_lost(*, loan: Loan, by=None) -> Loan:
-    loan = Loan.objects.select_for_update().select_related("item").get(pk=loan.pk)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("item").get(pk=loan.pk)
     if loan.status != LoanStatus.ACTIVE:
         raise ConflictError("loan.not_active", _("Only a loan that is out can be marked lost."))
     loan.status = LoanStatus.LOST

@@ -45,7 +45,8 @@ LIVE_LINE_STATUSES = (LineStatus.WAITING, LineStatus.RESERVED)
 
 
 def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("branch", "reader").get(pk=order.pk)
+    return (Order.objects.select_for_update(of=("self",)).select_related("branch", "reader")
+            .get(pk=order.pk))
 
 
 def _move(order: Order, to: str, *, by=None, note: str = "") -> Order:
@@ -218,7 +219,8 @@ def line_assign(*, line: OrderLine, barcode: str, by=None, allow_reread: bool = 
     from backend.orders.suggestions import excluded_title_ids
 
     order = _check_line_editable(line)
-    line = OrderLine.objects.select_for_update().select_related("reader").get(pk=line.pk)
+    line = (OrderLine.objects.select_for_update(of=("self",)).select_related("reader")
+            .get(pk=line.pk))
     if line.status != LineStatus.WAITING:
         raise ConflictError("line.not_waiting",
                             _("This line already has a copy or is closed."))

@@ -189,7 +189,9 @@ class RouteChange(models.Model):
         STOP_UPDATED = "stop_updated", _("Stop changed")
         ROUTE_CANCELLED = "route_cancelled", _("Route cancelled")
 
-    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="changes")
+    # Kept when a route is deleted (re-planned away): the volunteer must still hear of it.
+    route = models.ForeignKey(Route, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="changes")
     stop = models.ForeignKey(Stop, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
     volunteer = models.ForeignKey("volunteers.Volunteer", on_delete=models.CASCADE,

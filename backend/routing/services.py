@@ -165,7 +165,8 @@ def _apply(built: Built, solution: solver.Solution, *, by=None,
         if volunteer_id in used or route.stops.exists():
             continue
         if route.status in (RouteStatus.DRAFT, RouteStatus.PUBLISHED):
-            _record(route, RouteChange.Kind.ROUTE_CANCELLED)
+            _record(route, RouteChange.Kind.ROUTE_CANCELLED, date=plan.date.isoformat(),
+                    route_id=route.pk)
             route.delete()
     objective = solution.objective
     plan.figures = {
@@ -345,7 +346,7 @@ def _reschedule(route: Route) -> list[str]:
 def stop_move(*, stop: Stop, route: Route, position: int | None = None, by=None) -> dict:
     """Move a stop to a route (any position; the end by default). Times are recomputed and
     anything the move breaks (a window, the bag) comes back as a warning."""
-    stop = Stop.objects.select_for_update().select_related("route").get(pk=stop.pk)
+    stop = Stop.objects.select_for_update(of=("self",)).select_related("route").get(pk=stop.pk)
     _check_editable(stop)
     if route.plan_id != stop.plan_id:
         raise ApplicationError("stop.other_plan", _("The route belongs to another day."),
@@ -407,11 +408,12 @@ def route_resequence(*, route: Route, stop_ids: list[int], by=None) -> dict:
 
 
 def _lock_route(route: Route) -> Route:
-    return Route.objects.select_for_update().select_related("plan").get(pk=route.pk)
+    return Route.objects.select_for_update(of=("self",)).select_related("plan").get(pk=route.pk)
 
 
 def _lock_stop(stop: Stop) -> Stop:
-    return Stop.objects.select_for_update().select_related("route", "plan").get(pk=stop.pk)
+    return (Stop.objects.select_for_update(of=("self",)).select_related("route", "plan")
+            .get(pk=stop.pk))
 
 
 def _bump(route: Route) -> None:
@@ -503,7 +505,7 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
     _check_stop_on_started_route(stop, by, at)
     delivered = list(dict.fromkeys(b.strip() for b in delivered if b and b.strip()))
     collected = list(dict.fromkeys(b.strip() for b in collected if b and b.strip()))
-    orders = list(stop.orders.select_for_update().prefetch_related("lines__item"))
+    orders = list(stop.orders.select_for_update(of=("self",)).prefetch_related("lines__item"))
     barcode_order = {
         line.item.barcode: order for order in orders for line in order.lines.all()
         if line.item_id and line.status == "reserved"

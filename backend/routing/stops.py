@@ -8,12 +8,20 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from backend.circulation.models import Loan, LoanStatus
 from backend.orders.models import LineStatus, Order, OrderStatus
 from backend.readers.models import Reader, ReaderStatus
-from backend.routing.models import DayPlan, Stop, StopKind, StopStatus
+from backend.routing.models import (
+    DayPlan,
+    Route,
+    RouteChange,
+    RouteStatus,
+    Stop,
+    StopKind,
+    StopStatus,
+)
 
 SERVICE_BASE_MINUTES = 10
 SERVICE_PER_ITEM_MINUTES = 2
@@ -64,6 +72,16 @@ def plannable_orders(plan: DayPlan):
         .select_related("reader", "family_card")
         .prefetch_related("lines", "family_card__members")
     )
+
+
+def _tell(stop: Stop, kind: str, **data) -> None:
+    """A change the volunteer's app must hear of (routes they can see only)."""
+    route = stop.route
+    if route.status == RouteStatus.DRAFT:
+        return
+    RouteChange.objects.create(route=route, stop=stop, volunteer_id=route.volunteer_id,
+                               kind=kind, data=data)
+    Route.objects.filter(pk=route.pk).update(version=F("version") + 1)
 
 
 @transaction.atomic
@@ -137,15 +155,20 @@ def plan_collect_stops(*, plan: DayPlan) -> dict:
             stop.save()
             created += 1
         elif stop.status == StopStatus.PLANNED:
+            changed = [name for name, value in fields.items() if getattr(stop, name) != value]
             for name, value in fields.items():
                 setattr(stop, name, value)
             stop.save()
             updated += 1
+            if changed and stop.route_id:
+                _tell(stop, RouteChange.Kind.STOP_UPDATED, fields=changed)
         stop.orders.set(group["orders"])
     for stop in existing.values():
         if stop.status == StopStatus.PLANNED:
             stop.status = StopStatus.CANCELLED
             stop.save(update_fields=["status", "updated_at"])
             cancelled += 1
+            if stop.route_id:
+                _tell(stop, RouteChange.Kind.STOP_CANCELLED)
     return {"created": created, "updated": updated, "cancelled": cancelled,
             "stops": len(groups)}
