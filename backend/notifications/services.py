@@ -581,11 +581,13 @@ def sign_in_code_send(*, phone: str, code: str, language: str = "ru", user=None,
     """The volunteer app's one-time sign-in code, by SMS. Asked for now, so it does not
     wait for the morning; useless after ten minutes."""
     now = timezone.now()
-    language = language if language in ("ru", "kk") else "ru"
     try:
+        if language not in ("ru", "kk"):
+            raise TemplateMissing(language)  # templates are Russian and Kazakh only
         text, language = render("sign_in_code", channel=Channel.SMS, language=language,
                                 context={"code": code})
     except TemplateMissing:
+        language = language if language in ("ru", "kk", "en") else "ru"
         with translation.override(language):
             text = _("Kniga 03 sign-in code: %(code)s. Do not tell it to anyone.") % {
                 "code": code}

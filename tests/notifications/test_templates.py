@@ -75,3 +75,12 @@ def test_sign_in_code_uses_the_template_in_the_users_language(db, language, star
                                 event_key=f"code-{language}")
     assert message.text.startswith(start) and "4821" in message.text
     assert message.expires_at is not None
+
+
+def test_sign_in_code_in_english_uses_the_translated_string(db):
+    from backend.notifications.services import sign_in_code_send
+
+    message = sign_in_code_send(phone="+77015550198", code="1234", language="en",
+                                event_key="code-en")
+    assert message.text == "Kniga 03 sign-in code: 1234. Do not tell it to anyone."
+    assert message.language == "en"
