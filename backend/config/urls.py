@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("backend.volunteers.urls")),
     path("", include("backend.routing.urls")),
     path("", include("backend.reports.urls")),
+    path("", include("backend.notifications.urls")),
 ]
 
 urlpatterns = [

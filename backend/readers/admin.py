@@ -301,6 +301,7 @@ READER_FIELDSETS = (
     )}),
     (_("Preferences & availability"), {"fields": ("preferences", "availability")}),
     (_("Caregiver"), {"fields": ("caregiver_name", "caregiver_relation", "caregiver_phone")}),
+    (_("Messages"), {"fields": ("contact_channel", "messages_opt_out_at")}),
     (_("Eligibility document"), {
         "fields": ("document_type", "document_number", "document_valid_until"),
         "description": _("Sensitive personal data: seen by librarians only."),
@@ -337,7 +338,7 @@ class ReaderAdmin(ServiceSavingAdmin):
     )
     readonly_fields = (
         "card_number", "family_membership", "phone_list", "closed_at", "consent_recorded_by",
-        "created_by", "created_at", "updated_at",
+        "created_by", "created_at", "updated_at", "messages_opt_out_at",
     )
     fieldsets = READER_FIELDSETS
 

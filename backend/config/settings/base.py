@@ -153,6 +153,8 @@ SPECTACULAR_SETTINGS = {
         "TitleLanguageEnum": "backend.catalog.models.TitleLanguage.choices",
         "ItemStatusEnum": "backend.catalog.models.ItemStatus.choices",
         "VolunteerPlaceEnum": "backend.volunteers.models.Place.choices",
+        "InboxKindEnum": "backend.notifications.models.InboxKind.choices",
+        "InboxStatusEnum": "backend.notifications.models.InboxStatus.choices",
     },
 }
 
@@ -168,14 +170,6 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {
-    # Orders from standing plans for the coming week, every evening.
-    "generate-standing-orders": {
-        "task": "orders.generate_standing_orders",
-        "schedule": crontab(hour=18, minute=0),
-        "kwargs": {"days": 7},
-    },
-}
 
 # Travel times (backend/routing/travel, docs/travel_times.md): straight line unless OSRM_URL is set.
 ROUTING_DETOUR_FACTOR = float(env_str("ROUTING_DETOUR_FACTOR", "1.3"))
@@ -201,8 +195,39 @@ MOBILE_LOCKOUT_MINUTES = env_int("MOBILE_LOCKOUT_MINUTES", 15)
 MOBILE_AUTH_RATE_IP = env_str("MOBILE_AUTH_RATE_IP", "30/min")
 MOBILE_AUTH_RATE_PHONE = env_str("MOBILE_AUTH_RATE_PHONE", "10/min")
 
-# Messages: console (prints, keeps them in the outbox) or twilio.
+# Messages: console (prints, keeps them in the outbox) or twilio (docs/messages.md).
 MESSAGE_BACKEND = env_str("MESSAGE_BACKEND", "console")
+MESSAGE_REMINDER_HOUR = env_int("MESSAGE_REMINDER_HOUR", 18)
+MESSAGE_ON_THE_WAY = env_bool("MESSAGE_ON_THE_WAY", False)
+MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 8)
+MESSAGE_SENDING_STALE_SECONDS = env_int("MESSAGE_SENDING_STALE_SECONDS", 300)
+MESSAGE_ROUTE_DELAY_SECONDS = env_int("MESSAGE_ROUTE_DELAY_SECONDS", 60)
+MESSAGE_VOICE_ATTEMPTS = env_int("MESSAGE_VOICE_ATTEMPTS", 3)
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_STATUS_CALLBACK_URL = env_str("TWILIO_STATUS_CALLBACK_URL", "")
+TWILIO_WEBHOOK_BASE_URL = env_str("TWILIO_WEBHOOK_BASE_URL", "")
+TWILIO_TIMEOUT = float(env_str("TWILIO_TIMEOUT", "10"))
+TWILIO_VOICE = env_str("TWILIO_VOICE", "")
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")  # tests and local fakes only
+DESK_PHONE_NUMBER = env_str("DESK_PHONE_NUMBER", "")
+
+# Background jobs (celery beat).
+CELERY_BEAT_SCHEDULE = {
+    # Orders from standing plans for the coming week, every evening.
+    "generate-standing-orders": {
+        "task": "orders.generate_standing_orders",
+        "schedule": crontab(hour=18, minute=0),
+        "kwargs": {"days": 7},
+    },
+    # Messages: stale sends checked with Twilio, expired dropped, due ones sent.
+    "messages-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    # Tomorrow's visits and the items due back, every evening.
+    "visit-reminders": {"task": "notifications.visit_reminders",
+                        "schedule": crontab(hour=MESSAGE_REMINDER_HOUR, minute=0)},
+}
 
 # Product rules with defaults a district library starts from.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "kniga03-demo")

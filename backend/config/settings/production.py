@@ -11,6 +11,15 @@ if not ALLOWED_HOSTS:
     env_str("DJANGO_ALLOWED_HOSTS", required=True)
 env_str("DATABASE_URL", required=True)
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY)}
+if env_str("MESSAGE_BACKEND", "console") == "twilio":
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+        env_str(name, required=True)
+    if not (env_str("TWILIO_FROM_NUMBER") or env_str("TWILIO_MESSAGING_SERVICE_SID")):
+        env_str("TWILIO_FROM_NUMBER", required=True)
+if env_str("TWILIO_API_BASE_URL"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("TWILIO_API_BASE_URL is for tests and local fakes only.")
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
