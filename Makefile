@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install-dev test lint bench bench-db bench-routing bench-planning bench-import messages migrate seed clean
+.PHONY: run setup install-dev chromium test lint bench bench-db bench-routing bench-planning bench-import messages migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,14 @@ run: setup
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Browser tests drive Debian's Chromium; install it when it is missing (as root, e.g. in CI).
+chromium:
+	@[ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Chromium: sudo apt-get install chromium (or set CHROMIUM_PATH)"; fi; }
+
 ## Install what the tests need and run the whole suite (DATABASE_URL picks the database)
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev chromium
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
