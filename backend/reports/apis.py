@@ -1,30 +1,40 @@
-"""Printouts for staff: a route's sheet (PDF) and picture (SVG).
+"""Printouts for staff: a route's sheet (PDF) and picture (SVG); the library's figures
+(JSON, XLSX, CSV).
 
 Volunteers get their own sheet through the mobile API, from the same functions.
 """
+import csv
+from io import BytesIO, StringIO
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.branches.models import Branch
 from backend.core.permissions import roles_allowed
 from backend.core.roles import Role
 from backend.core.schema import errors
+from backend.reports.figures import PERIOD_KINDS, default_period, summary
 from backend.reports.route_map import render_route_svg
 from backend.reports.route_sheet import (
     SHEET_LANGUAGES,
+    format_number,
     render_route_sheet_pdf,
     route_sheet_data,
     routes_for_sheet,
 )
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RoutePrintPermission = roles_allowed(read=(Role.COORDINATOR, Role.LIBRARIAN))
 
 
@@ -110,3 +120,219 @@ class RouteMapSvgApi(RoutePrintoutApi):
         response["Content-Language"] = language
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+# The library's figures ----------------------------------------------------------------------
+
+ReportPermission = roles_allowed(read=(Role.LIBRARIAN, Role.COORDINATOR))
+
+
+class SummaryInputSerializer(serializers.Serializer):
+    """Which figures: a branch (none: the whole district) and a calendar period."""
+
+    branch = serializers.PrimaryKeyRelatedField(
+        queryset=Branch.objects.all(), required=False, allow_null=True,
+        help_text=_("Branch id; leave out for the whole district."),
+    )
+    period = serializers.ChoiceField(
+        choices=[(kind, kind) for kind in PERIOD_KINDS], default="month",
+        help_text=_("month, quarter or year"),
+    )
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False,
+                                    help_text=_("Default: the last complete period."))
+    number = serializers.IntegerField(min_value=1, max_value=12, required=False,
+                                      help_text=_("Month 1–12 or quarter 1–4; ignored for a "
+                                                  "year."))
+
+    def validate(self, attrs):
+        kind = attrs.get("period", "month")
+        if "year" not in attrs:
+            attrs["year"], default_number = default_period(kind)
+            attrs.setdefault("number", default_number)
+        attrs.setdefault("number", 1)
+        if kind == "quarter" and attrs["number"] > 4:
+            raise serializers.ValidationError({"number": [_("A quarter is 1 to 4.")]})
+        if kind == "year":
+            attrs["number"] = 1
+        return attrs
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class NumberField(serializers.Field):
+    """An int stays an int (counts), a float stays a float (hours)."""
+
+    def to_representation(self, value):
+        return value
+
+
+class PeriodSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    year = serializers.IntegerField()
+    number = serializers.IntegerField()
+    label = serializers.CharField(help_text="In the language of the request")
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+
+
+class BranchRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class FigureSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="Stable: readers.served, visits.failed.not_home, volunteer.<id>.hours, …")
+    group = serializers.CharField(help_text="readers, categories, visits, failures, items, "
+                                            "family_cards, volunteers")
+    label = serializers.CharField(help_text="In the language of the request")
+    value = NumberField(help_text="This period")
+    previous = NumberField(help_text="The period before")
+    change = NumberField(help_text="value − previous")
+    help = serializers.CharField(help_text="How the figure is counted")
+
+
+class SummaryOutputSerializer(serializers.Serializer):
+    branch = BranchRefSerializer(allow_null=True)
+    period = PeriodSerializer()
+    previous_period = PeriodSerializer()
+    figures = FigureSerializer(many=True, source="rows")
+
+
+def summary_for(request) -> dict:
+    params = SummaryInputSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    data = params.validated_data
+    return summary(data.get("branch"), data["period"], data["year"], data["number"])
+
+
+def summary_table(data: dict) -> tuple[list[str], list[list]]:
+    """The head and the rows of an export: figure, this period, previous period, change."""
+    head = [
+        str(_("Figure")),
+        f"{_('This period')} ({data['period']['label']})",
+        f"{_('Previous period')} ({data['previous_period']['label']})",
+        str(_("Change")),
+    ]
+    return head, [[row["label"], row["value"], row["previous"], row["change"]]
+                  for row in data["rows"]]
+
+
+def summary_filename(data: dict, extension: str) -> str:
+    period = data["period"]
+    name = f"report-{period['kind']}-{period['year']}"
+    if period["kind"] != "year":
+        name += f"-{period['number']:02d}"
+    if data["branch"]:
+        branch = Branch.objects.filter(pk=data["branch"]["id"]).values_list("code", flat=True)
+        name += f"-{slugify(branch.first() or data['branch']['id'])}"
+    return f"{name}.{extension}"
+
+
+def _file_response(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Language"] = translation.get_language()
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def render_summary_xlsx(data: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    head, rows = summary_table(data)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(_("Report"))[:31]
+    sheet.append(head)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.column_dimensions["A"].width = 48
+    for column in "BCD":
+        sheet.column_dimensions[column].width = 24
+    sheet.freeze_panes = "A2"
+    book.properties.title = " — ".join(
+        p for p in (str(_("Report")), data["period"]["label"],
+                    data["branch"]["name"] if data["branch"] else "") if p)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def render_summary_csv(data: dict) -> bytes:
+    """`;`-separated with a BOM and decimal commas: what Excel opens right in ru and kk."""
+    head, rows = summary_table(data)
+    buffer = StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(head)
+    for row in rows:
+        writer.writerow([row[0], *(format_number(value) for value in row[1:])])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+SUMMARY_DESCRIPTION = (
+    "The library's figures for a month, a quarter or a year, for one branch or the whole "
+    "district, with the period before and the change: readers served (new, active, by "
+    "category), visits made and failed (by reason), items delivered and returned (by "
+    "channel), family cards served, deliveries and hours per volunteer. Each figure carries "
+    "its definition in `help`. Librarians and coordinators."
+)
+
+
+class SummaryApi(APIView):
+    permission_classes = [ReportPermission]
+
+    @extend_schema(
+        operation_id="reports_summary",
+        summary="Report figures",
+        description=SUMMARY_DESCRIPTION,
+        parameters=[SummaryInputSerializer],
+        responses={200: SummaryOutputSerializer, **errors(400, 401, 403)},
+    )
+    def get(self, request):
+        return Response(SummaryOutputSerializer(summary_for(request)).data)
+
+
+class SummaryXlsxApi(APIView):
+    permission_classes = [ReportPermission]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonErrorsOnly
+
+    @extend_schema(
+        operation_id="reports_summary_xlsx",
+        summary="Report figures (XLSX)",
+        description="The same figures as `reports_summary`, one row per figure: figure, this "
+                    "period, previous period, change.",
+        parameters=[SummaryInputSerializer],
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook"),
+            **errors(400, 401, 403),
+        },
+    )
+    def get(self, request):
+        data = summary_for(request)
+        return _file_response(render_summary_xlsx(data), XLSX, summary_filename(data, "xlsx"))
+
+
+class SummaryCsvApi(APIView):
+    permission_classes = [ReportPermission]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonErrorsOnly
+
+    @extend_schema(
+        operation_id="reports_summary_csv",
+        summary="Report figures (CSV)",
+        description="The same figures as `reports_summary` as CSV for Excel: UTF-8 with a "
+                    "BOM, `;` between columns, decimal commas in Russian and Kazakh.",
+        parameters=[SummaryInputSerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The table"),
+            **errors(400, 401, 403),
+        },
+    )
+    def get(self, request):
+        data = summary_for(request)
+        return _file_response(render_summary_csv(data), "text/csv; charset=utf-8",
+                              summary_filename(data, "csv"))
