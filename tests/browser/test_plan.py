@@ -1,0 +1,60 @@
+"""A coordinator plans and publishes a day in the browser, by keyboard."""
+import pytest
+
+from backend.orders.models import Order
+from backend.routing.models import DayPlan
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import BranchFactory, ReaderFactory, UserFactory
+from tests.routing.test_planning import next_weekday, reader_at, ready_order, volunteer
+
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.urls("tests.routing.urls_plan_pages")]
+
+
+def small_day():
+    branch = BranchFactory(code="BSH", name="Бишкульская библиотека", lat=54.0, lon=69.0)
+    day = next_weekday()
+    volunteer(branch, "09:00", "13:00")
+    volunteer(branch, "13:00", "18:00")
+    orders = [ready_order(reader_at(branch, lon, lat), day)
+              for lon, lat in ((69.01, 54.0), (69.02, 54.005), (68.99, 54.01), (69.0, 53.99))]
+    lost_reader = ReaderFactory(branch=branch, lat=None, lon=None, last_name="Безкоординатова")
+    lost = ready_order(lost_reader, day)
+    return branch, day, orders, lost
+
+
+def test_coordinator_plans_and_publishes_a_day(page):
+    branch, day, orders, lost = small_day()
+    UserFactory(username="coord", role="coordinator", branch=branch)
+    sign_in(page, "coord")
+    page.goto(f"{page.base_url}/plan/?branch={branch.pk}&date={day.isoformat()}")
+    assert page.locator(".branch-marker").count() == 1
+
+    # Keyboard only: from the time limit field, set 1 s and Tab to "Спланировать".
+    page.locator("#plan-time-limit").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "plan-solve"
+    page.keyboard.press("Enter")
+
+    page.locator("#plan-routes .route").first.wait_for()
+    page.wait_for_function("document.querySelectorAll('.stop-marker:not(.unserved)').length === 4")
+    assert page.locator(".leaflet-overlay-pane path").count() >= 1  # the routes' lines
+    unserved = page.locator("#plan-unserved .unserved-row")
+    assert unserved.count() == 1
+    assert "Безкоординатова" in unserved.inner_text()
+    assert "У адреса нет координат" in unserved.locator(".reason").inner_text()
+    screenshot(page, "plan-day")
+
+    page.locator("#plan-publish").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.getElementById('plan-state').dataset.status === 'published'")
+
+    plan = DayPlan.objects.get(branch=branch, date=day)
+    assert plan.status == "published"
+    statuses = set(Order.objects.filter(pk__in=[o.pk for o in orders])
+                   .values_list("status", flat=True))
+    assert statuses == {"scheduled"}
+    assert Order.objects.get(pk=lost.pk).status == "ready"
