@@ -1,0 +1,333 @@
+"""The phone desk pages: find the caller, see their card, take an order, renew, move a visit.
+
+The pages only read through selectors and write through services, like the API does.
+"""
+import datetime
+import time
+
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from backend.catalog.models import Format, Title, TitleLanguage
+from backend.catalog.selectors import title_list
+from backend.circulation.models import Loan, LoanStatus
+from backend.circulation.services import loan_renew
+from backend.core.exceptions import ApplicationError
+from backend.core.phones import digits_of, to_e164
+from backend.core.roles import Role
+from backend.core.web import RoleRequiredMixin
+from backend.orders import desk as desk_reads
+from backend.orders.models import OPEN_STATUSES, CallOutcome, Channel, Order, OrderStatus
+from backend.orders.services import order_create, order_update
+from backend.readers.models import Reader
+from backend.readers.selectors import delivery_address, reader_list
+
+MAX_MATCHES = 20
+MAX_TITLES = 10
+# Windows offered when the household's days have no hours of their own.
+DEFAULT_WINDOWS = (("10:00", "13:00"), ("14:00", "17:00"))
+LONGEST_CALL = 3 * 60 * 60
+# order_update changes the date only before the order is on a route.
+MOVABLE = (OrderStatus.NEW, OrderStatus.PICKING, OrderStatus.READY, OrderStatus.FAILED)
+
+
+class DeskPage(RoleRequiredMixin, View):
+    roles = (Role.OPERATOR, Role.LIBRARIAN)
+
+
+def _looks_like_phone(text: str) -> bool:
+    return len(digits_of(text)) >= 7 and not any(ch.isalpha() for ch in text)
+
+
+class DeskHomeView(DeskPage):
+    def get(self, request):
+        query = request.GET.get("q", "").strip()
+        matches = list(reader_list(filters={"q": query})[:MAX_MATCHES]) if query else []
+        return render(request, "desk/index.html", {
+            "query": query, "matches": matches, "phone": _phone_param(query),
+        })
+
+
+class DeskSearchView(DeskPage):
+    """The matches list, redrawn as the operator types."""
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()
+        matches = list(reader_list(filters={"q": query})[:MAX_MATCHES]) if query else []
+        return render(request, "desk/_matches.html", {
+            "query": query, "matches": matches, "phone": _phone_param(query),
+        })
+
+
+def _phone_param(query: str) -> str:
+    if not _looks_like_phone(query):
+        return ""
+    return to_e164(query) or query
+
+
+class DeskTitleSearchView(DeskPage):
+    """Exact titles from the catalog with how many copies are on the shelf."""
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()
+        titles = list(title_list(filters={"q": query})[:MAX_TITLES]) if len(query) >= 2 else []
+        return render(request, "desk/_titles.html", {"query": query, "titles": titles})
+
+
+# The reader's card -------------------------------------------------------------------------
+
+
+def _card_data(reader: Reader) -> dict:
+    """Everything for the call, from desk_lookup on one of the reader's numbers."""
+    numbers = [str(p.number) for p in reader.phones.all()]
+    if reader.caregiver_phone:
+        numbers.append(str(reader.caregiver_phone))
+    for number in numbers:
+        found = desk_reads.desk_lookup(number)
+        for match in found["matches"]:
+            if match["reader"].id == reader.id:
+                return match
+    # A reader with no phone on file: the same shape, read directly.
+    from django.utils import timezone
+
+    from backend.readers.selectors import next_visit_dates
+
+    today = timezone.localdate()
+    loans = [desk_reads._loan_dict(loan, today) for loan in
+             Loan.objects.filter(reader=reader, status=LoanStatus.ACTIVE)
+             .select_related("item", "title").order_by("due_date", "id")]
+    orders = Order.objects.filter(reader=reader).prefetch_related("lines__title")
+    return {
+        "reader": reader,
+        "loans": loans,
+        "due_back": [loan for loan in loans if loan["due_date"] <= today],
+        "open_orders": [desk_reads._order_dict(o) for o in
+                        orders.filter(status__in=OPEN_STATUSES).order_by("preferred_date", "id")],
+        "last_visits": [desk_reads._order_dict(o) for o in
+                        orders.exclude(status__in=OPEN_STATUSES).order_by("-updated_at")[:10]],
+        "standing_plans": [desk_reads._plan_dict(p) for p in
+                           reader.standing_plans.prefetch_related("pauses")],
+        "preferences": reader.preferences,
+        "next_visit_dates": next_visit_dates(reader),
+    }
+
+
+def _windows(next_dates: list[dict]) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    for day in next_dates:
+        for window in day["windows"]:
+            pair = (window["start"], window["end"])
+            if pair not in seen:
+                seen.append(pair)
+    for pair in DEFAULT_WINDOWS:
+        if pair not in seen:
+            seen.append(pair)
+    return seen
+
+
+def _parse_window(value: str) -> tuple[datetime.time | None, datetime.time | None]:
+    start, sep, end = (value or "").partition("-")
+    if not sep:
+        return None, None
+    try:
+        return (datetime.time.fromisoformat(start.strip()),
+                datetime.time.fromisoformat(end.strip()))
+    except ValueError:
+        return None, None
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _draft_from(post) -> dict:
+    """The order being taken, as the form sent it."""
+    ids = [int(v) for v in post.getlist("title") if v.isdigit()]
+    titles = {t.id: t for t in Title.objects.filter(pk__in=ids)}
+    wishes = []
+    for text, fmt, language in zip(post.getlist("wish_text"), post.getlist("wish_format"),
+                                   post.getlist("wish_language"), strict=False):
+        text = text.strip()
+        if text:
+            wishes.append({
+                "wish_text": text[:300],
+                "wish_format": fmt if fmt in Format.values else "",
+                "wish_language": language if language in TitleLanguage.values else "",
+            })
+    window = post.get("window", "")
+    return {
+        "titles": [titles[i] for i in ids if i in titles],
+        "wishes": wishes,
+        "preferred_date": _parse_date(post.get("preferred_date", "")),
+        "window": window,
+        "note": post.get("note", "").strip()[:1000],
+        "phone": post.get("phone", "").strip()[:20],
+        "opened_at": post.get("opened_at", ""),
+    }
+
+
+def _wish_label(wish: dict) -> str:
+    parts = [wish["wish_text"]]
+    if wish["wish_format"]:
+        parts.append(str(Format(wish["wish_format"]).label))
+    if wish["wish_language"]:
+        parts.append(str(TitleLanguage(wish["wish_language"]).label))
+    return ", ".join(parts)
+
+
+def _field_errors(error: ApplicationError) -> tuple[dict, str]:
+    """Errors keyed by the form field they belong next to, and the rest."""
+    fields: dict[str, list[str]] = {}
+    for name, messages in (error.fields or {}).items():
+        key = "lines" if name.startswith("lines") else name
+        if key == "window_start":
+            key = "window_end"
+        fields.setdefault(key, []).extend(str(m) for m in messages)
+    return fields, str(error.message)
+
+
+class ReaderCardView(DeskPage):
+    template_name = "desk/card.html"
+
+    def reader(self, pk: int) -> Reader:
+        return get_object_or_404(reader_list(), pk=pk)
+
+    def context(self, request, reader: Reader, **extra) -> dict:
+        card = _card_data(reader)
+        for order in [*card["open_orders"], *card["last_visits"]]:
+            order["status_label"] = OrderStatus(order["status"]).label
+        phone = request.GET.get("phone") or extra.get("draft", {}).get("phone") or ""
+        if not phone:
+            first = next(iter(reader.phones.all()), None)
+            phone = str(first.number) if first else str(reader.caregiver_phone or "")
+        context = {
+            "reader": reader,
+            "card": card,
+            "address": delivery_address(reader),
+            "phones": list(reader.phones.all()),
+            "phone": phone,
+            "opened_at": int(time.time()),
+            "windows": _windows(card["next_visit_dates"]),
+            "movable": MOVABLE,
+            "wish_formats": Format.choices,
+            "wish_languages": TitleLanguage.choices,
+            "draft": {"titles": [], "wishes": [], "preferred_date": None, "window": "",
+                      "note": ""},
+            "errors": {},
+            "loan_errors": {},
+            "move_errors": {},
+            "created": None,
+            "renewed": None,
+            "moved": None,
+        }
+        context.update(extra)
+        if context["draft"].get("opened_at"):
+            context["opened_at"] = context["draft"]["opened_at"]
+        created = request.GET.get("created")
+        if created and created.isdigit():
+            order = Order.objects.filter(pk=int(created), reader=reader).first()
+            if order is not None:
+                from backend.notifications.models import Message
+
+                context["created"] = order
+                context["sms_queued"] = Message.objects.filter(order=order).exists()
+        for name in ("renewed", "moved"):
+            value = request.GET.get(name)
+            if value and value.isdigit():
+                context[name] = int(value)
+        return context
+
+    def get(self, request, pk: int):
+        reader = self.reader(pk)
+        _close_incoming_call(request)
+        return render(request, self.template_name, self.context(request, reader))
+
+
+def _close_incoming_call(request) -> None:
+    """Opening the card from the incoming-call banner answers the call on every desk."""
+    value = request.GET.get("call", "")
+    if not value.isdigit():
+        return
+    from backend.notifications.models import InboxItem, InboxKind
+    from backend.notifications.services import inbox_item_done
+
+    item = InboxItem.objects.filter(pk=int(value), kind=InboxKind.CALL).first()
+    if item is not None:
+        inbox_item_done(item=item, by=request.user)
+
+
+class OrderTakeView(ReaderCardView):
+    """Two steps: read the order back to the reader, then save it."""
+
+    def post(self, request, pk: int):
+        reader = self.reader(pk)
+        draft = _draft_from(request.POST)
+        action = request.POST.get("action", "review")
+        if action == "edit":
+            return render(request, self.template_name, self.context(request, reader, draft=draft))
+        if not draft["titles"] and not draft["wishes"]:
+            errors = {"lines": [_("Add a title or a wish.")]}
+            return render(request, self.template_name,
+                          self.context(request, reader, draft=draft, errors=errors), status=400)
+        start, end = _parse_window(draft["window"])
+        if action != "save":
+            return render(request, "desk/review.html", {
+                "reader": reader, "draft": draft, "window_start": start, "window_end": end,
+                "wish_labels": [_wish_label(w) for w in draft["wishes"]],
+                "address": delivery_address(reader),
+            })
+        lines = [{"title": t} for t in draft["titles"]] + draft["wishes"]
+        try:
+            opened = int(draft["opened_at"] or 0)
+        except ValueError:
+            opened = 0
+        duration = max(0, min(LONGEST_CALL, int(time.time()) - opened)) if opened else 0
+        try:
+            order = order_create(
+                reader=reader, lines=lines, channel=Channel.PHONE,
+                preferred_date=draft["preferred_date"], window_start=start, window_end=end,
+                note=draft["note"], by=request.user,
+                call={"phone": draft["phone"] or "-", "duration_seconds": duration,
+                      "note": "", "outcome": CallOutcome.ORDER_TAKEN},
+            )
+        except ApplicationError as error:
+            fields, message = _field_errors(error)
+            return render(request, self.template_name, self.context(
+                request, reader, draft=draft, errors=fields, error=message,
+            ), status=error.status_code)
+        return redirect(f"{reverse('desk:card', args=[reader.id])}?created={order.id}")
+
+
+class LoanRenewView(ReaderCardView):
+    def post(self, request, pk: int, loan_id: int):
+        reader = self.reader(pk)
+        loan = get_object_or_404(Loan, pk=loan_id, reader=reader)
+        try:
+            loan_renew(loan=loan, by=request.user)
+        except ApplicationError as error:
+            return render(request, self.template_name, self.context(
+                request, reader, loan_errors={loan.id: str(error.message)},
+            ), status=error.status_code)
+        return redirect(f"{reverse('desk:card', args=[reader.id])}?renewed={loan.id}#loans")
+
+
+class VisitMoveView(ReaderCardView):
+    def post(self, request, pk: int, order_id: int):
+        reader = self.reader(pk)
+        order = get_object_or_404(Order, pk=order_id, reader=reader)
+        start, end = _parse_window(request.POST.get("window", ""))
+        data = {"preferred_date": _parse_date(request.POST.get("preferred_date", "")),
+                "window_start": start, "window_end": end}
+        try:
+            order_update(order=order, data=data, by=request.user)
+        except ApplicationError as error:
+            return render(request, self.template_name, self.context(
+                request, reader, move_errors={order.id: str(error.message)},
+            ), status=error.status_code)
+        return redirect(f"{reverse('desk:card', args=[reader.id])}?moved={order.id}#orders")
+
