@@ -19,8 +19,9 @@ How each constraint is modelled in PyVRP (0.14):
   has a fixed cost larger than any possible total travel.  So PyVRP's single integer cost
   orders plans by (required served, served, vehicles, travel).
 * **Fewer vehicles** - after a first search, the solver repeatedly removes the smallest route and
-  searches for a plan with one vehicle less that still serves every stop served so far, then
-  polishes the best plan found.
+  searches for a plan with one vehicle less that still serves every stop served so far (not
+  below the capacity bound: the fewest vehicles whose capacities hold the total load), then
+  polishes the best plan found with the fleet capped at the number of routes it uses.
 """
 
 from __future__ import annotations
@@ -311,6 +312,8 @@ ATTEMPT_AFTER = 0.15
 REQUIRED_FIRST = True
 REDUCE_PENALTY = PenaltyParams()
 POLISH_PENALTY = PenaltyParams()
+POLISH_FLEET = True
+FLEET_BOUND = True
 
 
 class Search:
@@ -376,7 +379,7 @@ class Search:
         # Until the first success, attempts are long and try the routes in turn; after a
         # success, one short attempt more, so that time remains to shorten the new plan.
         attempt = successes = 0
-        while budget.left(REDUCE) and len(self.best) > 1:
+        while budget.left(REDUCE) and len(self.best) > max(1, self._fleet_bound()):
             routes = sorted([r for r in self.best if r[1]], key=lambda r: (len(r[1]), r[0]))
             if attempt >= len(routes):
                 break
@@ -389,16 +392,53 @@ class Search:
                 attempt += 1
         # Phase 3: polish the best plan.
         if budget.left(1.0) or not self.best:
-            # Stops served by the best plan are required from now on (PyVRP then searches
-            # complete plans, which it does best); the others stay optional.
-            served = {c for _, v in self.best for c in v}
-            polish = data.replace(
-                clients=[_required(c) if i in served else c for i, c in enumerate(data.clients())]
+            self._polish()
+
+    def _fleet_bound(self) -> int:
+        """Fewest vehicles whose capacities can hold the loads of the stops served so far."""
+        if not FLEET_BOUND:
+            return 0
+        data = self.built.data
+        served = [data.clients()[c] for _, v in self.best for c in v]
+        bound = 0
+        for d in range(data.num_load_dimensions):
+            need = max(sum(c.delivery[d] for c in served), sum(c.pickup[d] for c in served))
+            room = sorted(
+                (
+                    vt.capacity[d] - vt.initial_load[d]
+                    for vt in data.vehicle_types()
+                    for _ in range(vt.num_available)
+                ),
+                reverse=True,
             )
-            start = to_pyvrp(polish, self.best) if self.best else pyvrp.Solution(data, [])
-            res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, POLISH_PENALTY)
-            budget.iterations += res.num_iterations
-            self.offer(res.best)
+            m = total = 0
+            while total < need and m < len(room):
+                total += room[m]
+                m += 1
+            bound = max(bound, m)
+        return bound
+
+    def _polish(self) -> None:
+        data = self.built.data
+        budget = self.budget
+        # Stops served by the best plan are required from now on (PyVRP then searches
+        # complete plans, which it does best); the others stay optional.
+        served = {c for _, v in self.best for c in v}
+        clients = [_required(c) if i in served else c for i, c in enumerate(data.clients())]
+        vts = None
+        if POLISH_FLEET and self.best and len(served) == data.num_clients:
+            # Everything is served: at most as many vehicles of each type as the best plan uses
+            # in all.  Fewer empty routes for the search to consider (much faster iterations),
+            # and no plan with more vehicles to wander in.
+            k = sum(1 for _, v in self.best if v)
+            vts = [
+                vt.replace(num_available=min(k, vt.num_available)) for vt in data.vehicle_types()
+            ]
+        polish = data.replace(clients=clients, vehicle_types=vts)
+        start = to_pyvrp(polish, self.best) if self.best else pyvrp.Solution(polish, [])
+        res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, POLISH_PENALTY)
+        budget.iterations += res.num_iterations
+        self.offer(res.best)
 
     def _reduce(self, routes: Plan, drop: int, cap: float) -> bool:
         """Try to serve the clients of ``routes`` with the vehicles of all but ``routes[drop]``."""
