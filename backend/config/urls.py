@@ -24,6 +24,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("desk/", include("backend.orders.urls_pages")),
+    path("plan/", include("backend.routing.urls_pages")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
     path("api/v1/", include(api_v1)),
