@@ -191,6 +191,22 @@ def _field_errors(error: ApplicationError) -> tuple[dict, str]:
     return fields, str(error.message)
 
 
+def _address_details(address: dict) -> list[str]:
+    """Entrance, floor, door code, lift: what the volunteer asks about on the way in."""
+    details = []
+    if address.get("entrance"):
+        details.append(f"{_('entrance')} {address['entrance']}")
+    if address.get("floor") is not None:
+        details.append(f"{_('floor')} {address['floor']}")
+    if address.get("door_code"):
+        details.append(f"{_('door code')} {address['door_code']}")
+    if address.get("elevator") is True:
+        details.append(_("elevator"))
+    elif address.get("elevator") is False:
+        details.append(_("no elevator"))
+    return details
+
+
 class ReaderCardView(DeskPage):
     template_name = "desk/card.html"
 
@@ -209,6 +225,7 @@ class ReaderCardView(DeskPage):
             "reader": reader,
             "card": card,
             "address": delivery_address(reader),
+            "address_details": _address_details(delivery_address(reader)),
             "phones": list(reader.phones.all()),
             "phone": phone,
             "opened_at": int(time.time()),

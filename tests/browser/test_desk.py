@@ -120,3 +120,20 @@ def test_operator_renews_a_loan_from_the_card(page, caller):
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("alert").first.is_visible()
     assert Loan.objects.get(pk=blocked.pk).renewals == 99
+
+
+def test_an_incoming_call_opens_the_callers_card(page, caller):
+    from backend.notifications.models import InboxItem
+    from backend.notifications.services import incoming_call_receive
+
+    UserFactory(username="op", role="operator")
+    sign_in(page, "op")
+    page.wait_for_url("**/desk/")
+    incoming_call_receive(phone="87011234567", sid="CA-test-1")
+    banner = page.locator("#desk-incoming")
+    banner.wait_for()
+    assert banner.inner_text().startswith("Входящий звонок: Сәрсенова Әлия")
+    page.keyboard.press("Alt+i")
+    page.wait_for_url(f"**/desk/readers/{caller.id}/**")
+    assert page.locator("h1").inner_text() == caller.full_name
+    assert InboxItem.objects.get(provider_id="CA-test-1").status == "done"
