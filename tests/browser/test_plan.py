@@ -2,13 +2,29 @@
 import pytest
 
 from backend.orders.models import Order
-from backend.routing.models import DayPlan
-from tests.browser.conftest import screenshot, sign_in
+from backend.routing.models import DayPlan, Route, Stop
+from tests.browser.conftest import screenshot
 from tests.factories import BranchFactory, ReaderFactory, UserFactory
 from tests.routing.test_planning import next_weekday, reader_at, ready_order, volunteer
 
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.urls("tests.routing.urls_plan_pages")]
+
+
+def sign_in(page, username: str, password: str = "correct-horse-battery") -> None:
+    """Sign in by keyboard, waiting for the autofocus first: on a busy machine Chromium
+    applies it a moment after the load event and early keys would be lost."""
+    page.goto(f"{page.base_url}/accounts/login/")
+    try:
+        page.wait_for_function("document.activeElement?.id === 'id_username'", timeout=5000)
+    except Exception:  # noqa: BLE001 - no autofocus at all: focus the field as a user would
+        page.focus("#id_username")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/accounts/login/" not in page.url, "sign-in failed"
 
 
 def small_day():
@@ -58,3 +74,36 @@ def test_coordinator_plans_and_publishes_a_day(page):
                    .values_list("status", flat=True))
     assert statuses == {"scheduled"}
     assert Order.objects.get(pk=lost.pk).status == "ready"
+
+
+def test_moving_a_stop_says_what_it_breaks(page):
+    branch = BranchFactory(code="MOV", name="Явленская библиотека", lat=54.0, lon=69.0)
+    day = next_weekday()
+    volunteer(branch, "09:00", "12:00")
+    volunteer(branch, "14:00", "18:00")
+    morning = [ready_order(reader_at(branch, lon), day, window=("09:00", "11:00"))
+               for lon in (69.01, 69.02)]
+    for lon in (68.99, 68.98):
+        ready_order(reader_at(branch, lon), day, window=("15:00", "17:00"))
+    UserFactory(username="coord", role="coordinator", branch=branch)
+    sign_in(page, "coord")
+    page.goto(f"{page.base_url}/plan/?branch={branch.pk}&date={day.isoformat()}")
+    page.fill("#plan-time-limit", "1")
+    page.locator("#plan-solve").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#plan-routes .route').length === 2")
+
+    stop = Stop.objects.get(orders=morning[0])
+    other = Route.objects.filter(plan=stop.plan).exclude(pk=stop.route_id).get()
+    page.locator(f'tr[data-stop="{stop.pk}"] button').first.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "edit-pin"
+    page.select_option("#edit-route", str(other.pk))
+    page.fill("#edit-position", "1")
+    page.locator("#edit-move-save").focus()
+    page.keyboard.press("Enter")
+    page.locator("#plan-messages li").first.wait_for()  # the missed window is said
+    stop.refresh_from_db()
+    assert stop.route_id == other.pk
+    moved = f'#plan-routes [data-route="{other.pk}"] tr[data-stop="{stop.pk}"]'
+    assert page.locator(moved).count() == 1
