@@ -191,15 +191,23 @@ def _field_errors(error: ApplicationError) -> tuple[dict, str]:
     return fields, str(error.message)
 
 
+def _address_line(address: dict) -> str:
+    line = ", ".join(p for p in (address.get("settlement"), " ".join(
+        p for p in (address.get("street"), address.get("house")) if p)) if p)
+    if address.get("apartment"):
+        line += ", " + _("apt.") + " " + address["apartment"]
+    return line
+
+
 def _address_details(address: dict) -> list[str]:
     """Entrance, floor, door code, lift: what the volunteer asks about on the way in."""
     details = []
     if address.get("entrance"):
-        details.append(f"{_('entrance')} {address['entrance']}")
+        details.append(_("entrance") + " " + address["entrance"])
     if address.get("floor") is not None:
-        details.append(f"{_('floor')} {address['floor']}")
+        details.append(_("floor") + " " + str(address["floor"]))
     if address.get("door_code"):
-        details.append(f"{_('door code')} {address['door_code']}")
+        details.append(_("door code") + " " + address["door_code"])
     if address.get("elevator") is True:
         details.append(_("elevator"))
     elif address.get("elevator") is False:
@@ -225,6 +233,7 @@ class ReaderCardView(DeskPage):
             "reader": reader,
             "card": card,
             "address": delivery_address(reader),
+            "address_line": _address_line(delivery_address(reader)),
             "address_details": _address_details(delivery_address(reader)),
             "phones": list(reader.phones.all()),
             "phone": phone,
@@ -296,7 +305,7 @@ class OrderTakeView(ReaderCardView):
             return render(request, "desk/review.html", {
                 "reader": reader, "draft": draft, "window_start": start, "window_end": end,
                 "wish_labels": [_wish_label(w) for w in draft["wishes"]],
-                "address": delivery_address(reader),
+                "address_line": _address_line(delivery_address(reader)),
             })
         lines = [{"title": t} for t in draft["titles"]] + draft["wishes"]
         try:

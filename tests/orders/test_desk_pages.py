@@ -1,7 +1,9 @@
 """The phone desk pages: who may open them, what the operator sees, search as one types."""
 import datetime
+import time
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from backend.orders.models import CallLog, Order
@@ -76,10 +78,12 @@ def test_order_is_read_back_then_saved_with_the_call():
     day = datetime.date.today() + datetime.timedelta(days=3)
     form = {"title": [str(title.id)], "wish_text": ["детективы"], "wish_format": ["large_print"],
             "wish_language": ["ru"], "preferred_date": day.isoformat(), "window": "10:00-13:00",
-            "phone": "+77011234567", "opened_at": "1"}
+            "phone": "+77011234567", "opened_at": str(int(time.time()) - 90)}
     review = client.post(f"/desk/readers/{reader.id}/order/", {**form, "action": "review"})
     assert review.status_code == 200
-    assert "Қара сөздер" in review.content.decode() and not Order.objects.exists()
+    text = review.content.decode()
+    assert "Прочитайте читателю" in text and "Қара сөздер" in text and "детективы" in text
+    assert not Order.objects.exists()
     saved = client.post(f"/desk/readers/{reader.id}/order/", {**form, "action": "save"})
     order = Order.objects.get()
     assert saved.status_code == 302 and f"created={order.id}" in saved["Location"]
@@ -88,6 +92,9 @@ def test_order_is_read_back_then_saved_with_the_call():
         ("title", title.id, ""), ("wish", None, "детективы")}
     call = CallLog.objects.get(order=order)
     assert call.phone == "+77011234567" and call.outcome == "order_taken"
+    assert 90 <= call.duration_seconds < 120
+    card = client.get(saved["Location"]).content.decode()
+    assert f"№ {order.id}" in card and "SMS" in card
 
 
 def test_an_empty_order_is_refused_next_to_the_lines():
@@ -116,3 +123,18 @@ def test_a_visit_is_moved():
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.preferred_date == day and order.window_start == datetime.time(14)
+
+
+def test_the_desk_speaks_kazakh():
+    client = client_for("operator")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
+    assert "Телефон, аты-жөні немесе формуляр нөмірі" in client.get("/desk/").content.decode()
+
+
+def test_a_service_refusal_is_shown_in_the_page():
+    reader = ReaderFactory(status="paused")
+    title = ItemFactory().title
+    response = client_for("operator").post(f"/desk/readers/{reader.id}/order/", {
+        "action": "save", "title": [str(title.id)]})
+    assert response.status_code == 409
+    assert 'role="alert"' in response.content.decode() and not Order.objects.exists()
