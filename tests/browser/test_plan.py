@@ -32,8 +32,12 @@ def small_day():
     day = next_weekday()
     volunteer(branch, "09:00", "13:00")
     volunteer(branch, "13:00", "18:00")
-    orders = [ready_order(reader_at(branch, lon, lat), day)
-              for lon, lat in ((69.01, 54.0), (69.02, 54.005), (68.99, 54.01), (69.0, 53.99))]
+    # Two mornings and two afternoons: each volunteer gets a route of their own.
+    orders = [ready_order(reader_at(branch, lon, lat), day, window=window)
+              for lon, lat, window in ((69.01, 54.0, ("09:00", "11:00")),
+                                       (69.02, 54.005, ("09:00", "11:00")),
+                                       (68.99, 54.01, ("14:00", "16:00")),
+                                       (69.0, 53.99, ("14:00", "16:00")))]
     lost_reader = ReaderFactory(branch=branch, lat=None, lon=None, last_name="Безкоординатова")
     lost = ready_order(lost_reader, day)
     return branch, day, orders, lost
@@ -54,7 +58,7 @@ def test_coordinator_plans_and_publishes_a_day(page):
     assert page.evaluate("document.activeElement.id") == "plan-solve"
     page.keyboard.press("Enter")
 
-    page.locator("#plan-routes .route").first.wait_for()
+    page.wait_for_function("document.querySelectorAll('#plan-routes .route').length === 2")
     page.wait_for_function("document.querySelectorAll('.stop-marker:not(.unserved)').length === 4")
     assert page.locator(".leaflet-overlay-pane path").count() >= 1  # the routes' lines
     unserved = page.locator("#plan-unserved .unserved-row")
