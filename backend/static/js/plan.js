@@ -63,7 +63,8 @@
 
   function api(method, url, body) {
     var options = {method: method, credentials: "same-origin",
-                   headers: {"Accept": "application/json", "X-CSRFToken": csrf()}};
+                   headers: {"Accept": "application/json", "X-CSRFToken": csrf(),
+                             "Accept-Language": document.documentElement.lang || "ru"}};
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -236,7 +237,9 @@
     print.hidden = !plan.routes.length;
     print.href = "/plan/" + plan.id + "/sheets/";
     if (solve) solve.textContent = plan.routes.length ? T.replan : T.plan;
-    if (publish) publish.disabled = !(plan.solve_status === "done" && plan.routes.length);
+    // After a re-plan of a published day the new routes are drafts and need publishing again.
+    var drafts = plan.routes.some(function (r) { return r.status === "draft"; });
+    if (publish) publish.disabled = !(plan.solve_status === "done" && drafts);
   }
 
   function render() {
