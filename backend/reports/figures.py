@@ -169,8 +169,9 @@ def _readers_figures(branch, start, end) -> dict[str, Any]:
     stops = Stop.objects.filter(_in("completed_at", start, end), _branch_q(branch, "plan__branch"),
                                 status=StopStatus.COMPLETED, reader=OuterRef("pk"))
     served = Reader.objects.filter(Q(Exists(loans)) | Q(Exists(stops)))
-    active_at_end = Q(created_at__lt=end) & (
-        Q(status=ReaderStatus.ACTIVE) | Q(status=ReaderStatus.CLOSED, closed_at__gte=end))
+    # The card has no status history: active now, or closed only after the period ended.
+    active_at_end = Q(status=ReaderStatus.ACTIVE) | Q(status=ReaderStatus.CLOSED,
+                                                      closed_at__gte=end)
     totals = served.aggregate(
         served=Count("pk"),
         new=Count("pk", filter=_in("created_at", start, end)),
