@@ -2,6 +2,7 @@
 import pytest
 
 from backend.orders.models import Order
+from backend.routing import services
 from backend.routing.models import DayPlan, Route, Stop
 from tests.browser.conftest import screenshot
 from tests.factories import BranchFactory, ReaderFactory, UserFactory
@@ -113,3 +114,19 @@ def test_moving_a_stop_says_what_it_breaks(page):
     assert stop.route_id == other.pk
     moved = f'#plan-routes [data-route="{other.pk}"] tr[data-stop="{stop.pk}"]'
     assert page.locator(moved).count() == 1
+
+
+def test_the_day_in_kazakh(page):
+    branch, day, _orders, _lost = small_day()
+    services.plan_solve(plan=services.plan_get_or_create(branch=branch, date=day), time_limit=1)
+    UserFactory(username="coord", role="coordinator", branch=branch)
+    sign_in(page, "coord")
+    page.goto(f"{page.base_url}/plan/?branch={branch.pk}&date={day.isoformat()}")
+    page.get_by_role("button", name="Қазақ").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") == "kk"
+    assert page.locator("#unserved-title").inner_text() == "Жоспарланбағандар"
+    assert "Мекенжайдың координаттары жоқ" in page.locator("#plan-unserved .reason").inner_text()
+    assert page.locator("#plan-solve").inner_text() == "Қайта жоспарлау"
+    screenshot(page, "plan-day-kk")
