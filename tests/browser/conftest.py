@@ -47,7 +47,10 @@ def page(browser, live_server):
 def sign_in(page, username: str, password: str = "correct-horse-battery") -> None:
     """Sign in with the keyboard alone."""
     page.goto(f"{page.base_url}/accounts/login/")
-    page.keyboard.type(username)  # the username field has autofocus
+    # The username field has autofocus; under load Chromium may apply it after the page
+    # loads, so wait for it rather than lose the first keystrokes.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_username'")
+    page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
     page.keyboard.press("Enter")
