@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -207,11 +208,12 @@ def summary_for(request) -> dict:
 
 def summary_table(data: dict) -> tuple[list[str], list[list]]:
     """The head and the rows of an export: figure, this period, previous period, change."""
+    this, before = _("This period"), _("Previous period")
     head = [
         str(_("Figure")),
-        f"{_('This period')} ({data['period']['label']})",
-        f"{_('Previous period')} ({data['previous_period']['label']})",
-        str(_("Change")),
+        f"{this} ({data['period']['label']})",
+        f"{before} ({data['previous_period']['label']})",
+        str(pgettext_lazy("difference", "Change")),
     ]
     return head, [[row["label"], row["value"], row["previous"], row["change"]]
                   for row in data["rows"]]
