@@ -140,8 +140,8 @@ def _sections(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # Charts --------------------------------------------------------------------------------------
 
 BAR_HEIGHT = 12
-LABEL_WIDTH = 190
-CHART_WIDTH = 560
+LABEL_WIDTH = 250
+CHART_WIDTH = 600
 
 
 def bar_chart(title: str, bars: list[tuple[str, float, float]], *, now: str, before: str,
@@ -149,7 +149,8 @@ def bar_chart(title: str, bars: list[tuple[str, float, float]], *, now: str, bef
     """Horizontal bars, this period (dark) over the period before (light), as inline SVG.
     Text is escaped here; the result is safe to put in a template."""
     if not bars:
-        return mark_safe(f'<p class="muted">{escape(_("Nothing in this period."))}</p>')
+        empty = _("Nothing in this period.")
+        return mark_safe(f'<p class="muted">{escape(empty)}</p>')
     peak = max(max(v, p) for _label, v, p in bars) or 1
     room = CHART_WIDTH - LABEL_WIDTH - 60
     row_height = 2 * BAR_HEIGHT + 10
@@ -160,12 +161,12 @@ def bar_chart(title: str, bars: list[tuple[str, float, float]], *, now: str, bef
         f"<title>{escape(title)}</title>",
         f'<rect class="now" x="{LABEL_WIDTH}" y="4" width="10" height="10"/>'
         f'<text x="{LABEL_WIDTH + 14}" y="13">{escape(now)}</text>',
-        f'<rect class="before" x="{LABEL_WIDTH + 200}" y="4" width="10" height="10"/>'
-        f'<text x="{LABEL_WIDTH + 214}" y="13">{escape(before)}</text>',
+        f'<rect class="before" x="{LABEL_WIDTH + 150}" y="4" width="10" height="10"/>'
+        f'<text x="{LABEL_WIDTH + 164}" y="13">{escape(before)}</text>',
     ]
     for index, (label, value, previous) in enumerate(bars):
         y = 24 + index * row_height
-        short = label if len(label) <= 30 else label[:29] + "…"
+        short = label if len(label) <= 38 else label[:37] + "…"
         parts.append(
             f'<text class="label" x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT + 3}" '
             f'text-anchor="end">{escape(short)}</text>'
