@@ -9,7 +9,7 @@ from django.apps import apps
 from backend.circulation.models import Loan
 from backend.notifications.models import Message, MessageTemplate
 from backend.orders.models import CallLog, Order
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot
 from tests.factories import (
     ItemFactory,
     LoanFactory,
@@ -21,6 +21,18 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.urls("tests.orders.urls_desk_pages")]
+
+
+def sign_in(page, username: str, password: str = "correct-horse-battery") -> None:
+    """The shared keyboard sign-in, waiting at each step so a busy machine does not lose keys."""
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url("**/desk/")
 
 
 @pytest.fixture
@@ -47,7 +59,6 @@ def test_operator_takes_an_order_by_phone_with_the_keyboard(page, caller):
                                            authors=["Абай Құнанбайұлы"])).title
     ItemFactory(title=TitleFactory(title="Война и мир", authors=["Лев Толстой"]))
     sign_in(page, "op")
-    page.wait_for_url("**/desk/")
 
     page.keyboard.type("8 701 123 45 67")  # the search box has autofocus
     match = page.locator("#desk-matches .desk-pick")
@@ -128,7 +139,6 @@ def test_an_incoming_call_opens_the_callers_card(page, caller):
 
     UserFactory(username="op", role="operator")
     sign_in(page, "op")
-    page.wait_for_url("**/desk/")
     incoming_call_receive(phone="87011234567", sid="CA-test-1")
     banner = page.locator("#desk-incoming")
     banner.wait_for()
