@@ -26,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("backend.orders.urls_pages")),
     path("plan/", include("backend.routing.urls_pages")),
+    path("reports/", include("backend.reports.urls_pages")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
     path("api/v1/", include(api_v1)),
