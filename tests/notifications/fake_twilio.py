@@ -21,10 +21,11 @@ import base64
 import datetime
 import json
 import secrets
-import threading
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fake_server import LocalServer
 
 ERRORS = {
     21211: "The 'To' number is not a valid phone number.",
@@ -40,7 +41,7 @@ def _rfc2822(moment: datetime.datetime) -> str:
         + " +0000"
 
 
-class FakeTwilio:
+class FakeTwilio(LocalServer):
     def __init__(self, *, account_sid: str = "AC" + "f" * 32,
                  auth_token: str = "fake-auth-token") -> None:
         self.account_sid = account_sid
@@ -54,30 +55,9 @@ class FakeTwilio:
         self._every: tuple[int, int, int | None] | None = None
         self._creates = 0
         self._errors_for: dict[str, tuple[int, int]] = {}
-        self._lock = threading.Lock()
-        self._release = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        super().__init__()
 
     # -- control -------------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeTwilio:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._release.set()  # wake hanging handlers
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def fail_next(self, count: int = 1, *, status: int = 500, code: int | None = None) -> None:
         """Answer the next ``count`` create requests (SMS or call) with an error."""

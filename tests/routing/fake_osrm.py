@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fake_server import LocalServer
 
 SPEED_MPS = {"foot": 1.4, "bike": 4.0, "car": 12.0}
 METRES_PER_DEGREE = 111_320.0
@@ -36,37 +37,16 @@ def manhattan_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return round((north + east) * DETOUR, 1)
 
 
-class FakeOsrm:
+class FakeOsrm(LocalServer):
     def __init__(self, *, max_table_size: int = 100) -> None:
         self.max_table_size = max_table_size
         self.hang_seconds = 0.0
         self.unreachable: set[tuple[float, float]] = set()  # (lat, lon) as sent, 5 decimals
         self.requests: list[str] = []  # paths with query, in order
         self._failures: list[int] = []
-        self._lock = threading.Lock()
-        self._release = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        super().__init__()
 
     # -- control -------------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeOsrm:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._release.set()  # wake hanging handlers
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def fail_next(self, count: int = 1, *, status: int = 500) -> None:
         """Answer the next ``count`` requests with HTTP ``status``."""
