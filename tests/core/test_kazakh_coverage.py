@@ -9,7 +9,6 @@ Measuring is done on the compiled .mo files, which is what Django reads at run t
 a msgid is a gap when a package's ru catalogue translates it and no kk catalogue
 (the package's, any other package's, ours or locale_thirdparty's) does.
 """
-import ast
 import gettext
 import importlib
 import json
@@ -23,6 +22,7 @@ from django.conf import global_settings, settings
 from django.conf.locale import LANG_INFO
 from django.test import Client
 
+from tests.core.po import parse_po as _read_po
 from tests.factories import BranchFactory, ReaderFactory, UserFactory
 
 BASE = Path(settings.BASE_DIR)
@@ -151,40 +151,15 @@ def test_every_russian_message_has_a_kazakh_one(package, domain):
 
 # --- locale_thirdparty itself: readable, complete, placeholders kept, .mo up to date ------
 
-LINE = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$')
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdrfi]|%[sdrfi]|\{\w*\}")
 THIRDPARTY_DOMAINS = ("django", "djangojs")
 
 
 def parse_po(path: Path) -> list[dict]:
-    entries: list[dict] = []
-    entry: dict | None = None
-    key = None
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            if entry:
-                entries.append(entry)
-            entry, key = None, None
-            continue
-        if entry is None:
-            entry = {"flags": set(), "line": number}
-        if line.startswith("#,"):
-            entry["flags"].update(flag.strip() for flag in line[2:].split(","))
-            continue
-        if line.startswith("#"):
-            assert not line.startswith("#~"), f"{path}:{number}: obsolete entry"
-            continue
-        match = LINE.match(line)
-        if match:
-            key = match.group(1)
-            entry[key] = ast.literal_eval(match.group(2))
-        elif line.startswith('"') and key:
-            entry[key] += ast.literal_eval(line)
-        else:
-            raise AssertionError(f"{path}:{number}: cannot read {raw!r}")
-    if entry:
-        entries.append(entry)
+    """The shared reader; locale_thirdparty keeps no obsolete entries."""
+    entries = _read_po(path)
+    for entry in entries:
+        assert not entry["obsolete"], f"{path}:{entry['line']}: obsolete entry"
     return entries
 
 

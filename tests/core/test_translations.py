@@ -1,5 +1,4 @@
 """The Russian and Kazakh catalogues are complete, compiled, and used by the API."""
-import ast
 import gettext
 import re
 from pathlib import Path
@@ -7,48 +6,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.core.po import parse_po
+
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = ("ru", "kk", "en")
 MUST_BE_COMPLETE = ("ru", "kk")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{\w*\}")
-LINE = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$')
-
-
-def parse_po(path: Path) -> list[dict]:
-    """A small .po reader: entries with msgctxt/msgid/msgid_plural/msgstr[n] and flags."""
-    entries: list[dict] = []
-    entry: dict | None = None
-    key = None
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            if entry:
-                entries.append(entry)
-            entry, key = None, None
-            continue
-        if entry is None:
-            entry = {"flags": set(), "obsolete": False, "line": number}
-        if line.startswith("#~"):
-            entry["obsolete"] = True
-            continue
-        if line.startswith("#,"):
-            entry["flags"].update(flag.strip() for flag in line[2:].split(","))
-            continue
-        if line.startswith("#"):
-            continue
-        match = LINE.match(line)
-        if match:
-            key = match.group(1)
-            entry[key] = ast.literal_eval(match.group(2))
-        elif line.startswith('"') and key:
-            entry[key] += ast.literal_eval(line)
-        else:
-            raise AssertionError(f"{path}:{number}: cannot read {raw!r}")
-    if entry:
-        entries.append(entry)
-    return entries
-
-
 def messages(entries: list[dict]) -> list[dict]:
     return [e for e in entries if e.get("msgid") and not e["obsolete"]]
 
