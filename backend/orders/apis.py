@@ -245,17 +245,24 @@ class LineCancelApi(_LineActionApi):
         return self.answer(services.line_cancel(line=self.line(pk), by=request.user))
 
 
+class SuggestionFilterSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
 class LineSuggestionsApi(_LineActionApi):
     serializer_class = SuggestionOutputSerializer
 
     @extend_schema(operation_id="order_lines_suggestions",
+                   parameters=[SuggestionFilterSerializer],
                    responses={200: SuggestionOutputSerializer(many=True),
-                              **errors(401, 403, 404)})
+                              **errors(400, 401, 403, 404)})
     def get(self, request, pk: int):
         from backend.orders.suggestions import suggest_for_line
 
+        filters = SuggestionFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         line = self.line(pk)
-        limit = min(int(request.query_params.get("limit", 10) or 10), 50)
+        limit = filters.validated_data["limit"]
         return Response(SuggestionOutputSerializer(suggest_for_line(line, limit=limit),
                                                    many=True).data)
 
@@ -289,17 +296,23 @@ Desk = roles_allowed(read=(Role.OPERATOR, Role.LIBRARIAN),
                      write=(Role.OPERATOR, Role.LIBRARIAN))
 
 
+class CallFilterSerializer(serializers.Serializer):
+    reader = serializers.IntegerField(min_value=1, required=False)
+
+
 class CallListApi(GenericAPIView):
     permission_classes = [Desk]
     queryset = CallLog.objects.none()
     serializer_class = CallOutputSerializer
 
-    @extend_schema(operation_id="desk_calls_list",
-                   responses={200: CallOutputSerializer(many=True), **errors(401, 403)})
+    @extend_schema(operation_id="desk_calls_list", parameters=[CallFilterSerializer],
+                   responses={200: CallOutputSerializer(many=True), **errors(400, 401, 403)})
     def get(self, request):
+        filters = CallFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         qs = CallLog.objects.select_related("operator").order_by("-started_at", "-id")
-        if request.query_params.get("reader"):
-            qs = qs.filter(reader_id=request.query_params["reader"])
+        if filters.validated_data.get("reader"):
+            qs = qs.filter(reader_id=filters.validated_data["reader"])
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(CallOutputSerializer(page, many=True).data)
 

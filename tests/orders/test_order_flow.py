@@ -240,3 +240,17 @@ def test_coordinator_cannot_take_orders(api, branch, reader):
         "/api/v1/orders/", {"reader": reader.id, "lines": [{"barcode": item.barcode}]},
         format="json")
     assert response.status_code == 403
+
+
+def test_bad_query_parameters_are_named_not_a_500(api, branch, reader):
+    order = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{"wish": {"text": "стихи"}}]},
+        format="json").json()
+    line = order["lines"][0]["id"]
+    bad_limit = api.as_role("librarian").get(f"/api/v1/order-lines/{line}/suggestions/",
+                                             {"limit": "many"})
+    assert bad_limit.status_code == 400
+    assert "limit" in bad_limit.json()["fields"]
+    bad_reader = api.as_role("operator").get("/api/v1/desk/calls/", {"reader": "abc"})
+    assert bad_reader.status_code == 400
+    assert "reader" in bad_reader.json()["fields"]
