@@ -8,7 +8,7 @@ from django.utils import timezone
 from backend.circulation.models import Loan, LoanStatus
 from backend.core.phones import to_e164
 from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
-from backend.readers.models import Reader, StandingPlan
+from backend.readers.models import StandingPlan
 from backend.readers.selectors import next_visit_dates, readers_by_phone
 
 
@@ -94,11 +94,13 @@ def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
     result = []
     for reader in readers:
         mine = [loan for loan in loans if loan.reader_id == reader.id]
+        upcoming = next_visit_dates(reader)
+        # What to hand back: overdue, or due by the next visit.
+        due_by = max(today, upcoming[0]["date"]) if upcoming else today
         result.append({
             "reader": reader,
             "loans": [_loan_dict(loan, today) for loan in mine],
-            "due_back": [_loan_dict(loan, today) for loan in mine if loan.due_date <= today
-                         or _due_by_next_visit(loan, reader)],
+            "due_back": [_loan_dict(loan, today) for loan in mine if loan.due_date <= due_by],
             "open_orders": [_order_dict(o) for o in open_orders if o.reader_id == reader.id],
             "last_visits": [_order_dict(o) for o in sorted(
                 (v for v in visits if v.reader_id == reader.id),
@@ -107,7 +109,7 @@ def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
                                if p.reader_id == reader.id
                                or (p.family_card_id and p.family_card_id == reader.family_card_id)],
             "preferences": reader.preferences,
-            "next_visit_dates": next_visit_dates(reader),
+            "next_visit_dates": upcoming,
         })
     families = {r.family_card_id: r.family_card for r in readers if r.family_card_id}
     return {
@@ -116,10 +118,3 @@ def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
         "family_cards": list(families.values()),
     }
 
-
-def _due_by_next_visit(loan: Loan, reader: Reader) -> bool:
-    dates = getattr(reader, "_next_visit_cache", None)
-    if dates is None:
-        dates = next_visit_dates(reader, limit=1)
-        reader._next_visit_cache = dates
-    return bool(dates) and loan.due_date <= dates[0]["date"]
