@@ -70,24 +70,25 @@ def invalid_code() -> ApplicationError:
 # Lockout -----------------------------------------------------------------------------------------
 
 
-def _lock_key(phone: str) -> str:
-    return f"phone:{phone}"[:64]
+def _lock_key(ident: str, kind: str) -> str:
+    return f"{kind}:{ident}"[:64]
 
 
-def lock_check(phone: str) -> None:
-    """Raise `auth.locked` while the phone is locked out."""
-    lock = SignInLock.objects.filter(key=_lock_key(phone)).only("locked_until").first()
+def lock_check(ident: str, *, kind: str = "phone") -> None:
+    """Raise `auth.locked` while the phone (or the staff username: kind="staff") is locked."""
+    lock = SignInLock.objects.filter(key=_lock_key(ident, kind)).only("locked_until").first()
     now = timezone.now()
     if lock is not None and lock.locked_until and lock.locked_until > now:
         raise LockedOut(math.ceil((lock.locked_until - now).total_seconds()))
 
 
-def lock_fail(phone: str) -> None:
-    """Count a failure; lock the phone when there have been too many."""
-    limit = int(setting("MOBILE_LOCKOUT_FAILURES", 5))
+def lock_fail(ident: str, *, kind: str = "phone", limit: int | None = None) -> None:
+    """Count a failure; lock when there have been too many (MOBILE_LOCKOUT_FAILURES unless
+    `limit` says otherwise) within MOBILE_LOCKOUT_MINUTES."""
+    limit = limit or int(setting("MOBILE_LOCKOUT_FAILURES", 5))
     window = datetime.timedelta(minutes=int(setting("MOBILE_LOCKOUT_MINUTES", 15)))
     now = timezone.now()
-    key = _lock_key(phone)
+    key = _lock_key(ident, kind)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -106,8 +107,8 @@ def lock_fail(phone: str) -> None:
         lock.save()
 
 
-def lock_clear(phone: str) -> None:
-    SignInLock.objects.filter(key=_lock_key(phone)).delete()
+def lock_clear(ident: str, *, kind: str = "phone") -> None:
+    SignInLock.objects.filter(key=_lock_key(ident, kind)).delete()
 
 
 # Who may sign in ----------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
-"""Staff sign-in: JWT access and refresh tokens, throttled."""
+"""Staff sign-in: JWT access and refresh tokens, throttled and locked out after failures."""
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from backend.accounts import signin
 from backend.core.roles import user_roles
 from backend.core.schema import errors
+from mobile_api.auth import LockedOut
 
 
 class TokenObtainApi(TokenObtainPairView):
@@ -20,7 +22,22 @@ class TokenObtainApi(TokenObtainPairView):
 
     @extend_schema(operation_id="auth_token", responses={200: None, **errors(400, 401, 429)})
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        username = username if isinstance(username, str) else ""
+        signin.check(request, username)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except exceptions.AuthenticationFailed:
+            signin.failed(request, username)
+            raise
+        signin.succeeded(username)
+        return response
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, LockedOut) and response is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
 
 class TokenRefreshApi(TokenRefreshView):

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from backend.accounts.signin import StaffAdminAuthenticationForm, StaffAuthenticationForm
 from backend.core.views import health
 from backend.core.web import home
 
@@ -22,6 +24,9 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    # Every sign-in form counts failures and locks out (backend/accounts/signin.py).
+    path("accounts/login/", LoginView.as_view(authentication_form=StaffAuthenticationForm),
+         name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("desk/", include("backend.orders.urls_pages")),
@@ -34,6 +39,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+admin.site.login_form = StaffAdminAuthenticationForm
 
 handler404 = "backend.core.views.not_found"
 handler500 = "backend.core.views.server_failure"

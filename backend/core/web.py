@@ -52,3 +52,11 @@ def nav_links(request) -> dict:
     if user.is_staff:
         links.append(("/admin/", _("Admin")))
     return {"nav_links": links}
+
+
+def client_address(request) -> str:
+    """The address a request came from: REMOTE_ADDR. Behind nginx the server sets it from
+    the proxy (docs/deploy.md), never from a header the client controls."""
+    if request is None:
+        return ""
+    return request.META.get("REMOTE_ADDR", "") or ""

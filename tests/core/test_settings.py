@@ -53,3 +53,15 @@ def test_local_defaults_to_sqlite_in_the_project_folder(settings):
     assert live.TIME_ZONE == "Asia/Almaty"
     assert live.LANGUAGE_CODE == "ru"
     assert [code for code, _ in live.LANGUAGES] == ["ru", "kk", "en"]
+
+
+def test_production_cookies_are_secure_and_hsts_is_on():
+    code = ("from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
+            "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_HSTS_SECONDS >= 31536000, "
+            "s.SECURE_SSL_REDIRECT, s.SECURE_PROXY_SSL_HEADER, "
+            "'django.middleware.csrf.CsrfViewMiddleware' in s.MIDDLEWARE)")
+    result = run_manage("shell", "-c", code, env=PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.strip().splitlines()[-1].split()
+    assert printed == ["True", "True", "True", "True", "True",
+                       "('HTTP_X_FORWARDED_PROTO',", "'https')", "True"]
