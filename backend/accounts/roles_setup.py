@@ -8,6 +8,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "readers.readerphone": ("view", "add", "change", "delete"),
         "readers.familycard": ("view", "add", "change"),
         "readers.cardchange": ("view",),
+        "readers.cardaccess": ("view",),
         "readers.standingplan": ("view", "add", "change"),
         "readers.standingplanpause": ("view", "add", "change", "delete"),
         "branches.branch": ("view",),

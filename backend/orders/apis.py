@@ -343,11 +343,15 @@ class DeskLookupApi(GenericAPIView):
                    responses={200: DeskLookupOutputSerializer, **errors(400, 401, 403)})
     def get(self, request):
         from backend.orders.desk import desk_lookup
+        from backend.readers.models import CardAccess
         from backend.readers.serializers import FamilyOutputSerializer, ReaderOutputSerializer
+        from backend.readers.services import card_access_record
 
         filters = DeskLookupFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         found = desk_lookup(filters.validated_data["phone"])
+        card_access_record(request=request, readers=[m["reader"] for m in found["matches"]],
+                           action=CardAccess.Action.LOOKUP, channel=CardAccess.Channel.API)
         matches = []
         for match in found["matches"]:
             card = ReaderOutputSerializer(match.pop("reader"), context={"request": request}).data

@@ -21,8 +21,9 @@ from backend.core.web import RoleRequiredMixin
 from backend.orders import desk as desk_reads
 from backend.orders.models import OPEN_STATUSES, CallOutcome, Channel, Order, OrderStatus
 from backend.orders.services import order_create, order_update
-from backend.readers.models import Reader
+from backend.readers.models import CardAccess, Reader
 from backend.readers.selectors import delivery_address, reader_list
+from backend.readers.services import card_access_record
 
 MAX_MATCHES = 20
 MAX_TITLES = 10
@@ -271,6 +272,8 @@ class ReaderCardView(DeskPage):
     def get(self, request, pk: int):
         reader = self.reader(pk)
         _close_incoming_call(request)
+        card_access_record(request=request, readers=[reader], action=CardAccess.Action.VIEW,
+                           channel=CardAccess.Channel.DESK)
         return render(request, self.template_name, self.context(request, reader))
 
 

@@ -22,6 +22,7 @@ from backend.core.exceptions import ApplicationError
 from backend.readers import selectors, services
 from backend.readers.forms import FamilyCardAdminForm, ReaderAdminForm, ReaderPhoneForm
 from backend.readers.models import (
+    CardAccess,
     CardChange,
     FamilyCard,
     FamilyStatus,
@@ -29,7 +30,11 @@ from backend.readers.models import (
     Reader,
     ReaderPhone,
 )
-from backend.readers.serializers import SENSITIVE_HISTORY_FIELDS, can_see_documents
+from backend.readers.serializers import (
+    can_see_documents,
+    hidden_card_fields,
+    hidden_history_fields,
+)
 
 admin.site.site_header = _("Kniga 03 administration")
 admin.site.site_title = _("Kniga 03")
@@ -96,9 +101,10 @@ def _show_phone(phone: dict) -> str:
     return f"{phone.get('number')} ({', '.join(notes)})"
 
 
-def _show(model: type[Model], field: str, value: Any, refs: dict, hide: bool) -> str:
-    """One history value as a librarian reads it."""
-    if hide and field in SENSITIVE_HISTORY_FIELDS:
+def _show(model: type[Model], field: str, value: Any, refs: dict,
+          hidden: frozenset[str]) -> str:
+    """One history value as a librarian reads it; `hidden` fields as ***."""
+    if field in hidden:
         return "***" if value else EMPTY
     if value in (None, "", [], {}):
         return EMPTY
@@ -133,8 +139,9 @@ def _ordered_changes(change: CardChange) -> list[tuple[str, Any, Any]]:
 
 
 def history_rows(request, changes: list[CardChange]) -> list[dict[str, Any]]:
-    """CardChange rows for display; document values masked for everyone but librarians."""
-    hide = not can_see_documents(request.user)
+    """CardChange rows for display; what the viewer's role does not see on a card (the
+    document, for a coordinator also the birth date, category...) is masked."""
+    hidden = hidden_history_fields(request.user)
     refs = _references(changes)
     rows = []
     for change in changes:
@@ -147,8 +154,8 @@ def history_rows(request, changes: list[CardChange]) -> list[dict[str, Any]]:
             fields.append({
                 "name": field,
                 "label": _field_label(model, field),
-                "old": _show(model, field, old, refs, hide),
-                "new": _show(model, field, new, refs, hide),
+                "old": _show(model, field, old, refs, hidden),
+                "new": _show(model, field, new, refs, hidden),
             })
         rows.append({
             "at": change.at,
@@ -263,10 +270,18 @@ class ServiceSavingAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), **self.history_context(request, object_id)}
-        return super().change_view(request, object_id, form_url, extra_context)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and object_id:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                self.record_access(request, obj)
+        return response
 
     def history_context(self, request, object_id) -> dict[str, Any]:
         return {}
+
+    def record_access(self, request, obj) -> None:
+        """Write down that the card was opened (CardAccess); cards say how."""
 
 
 # Readers ---------------------------------------------------------------------------------------
@@ -283,6 +298,14 @@ class ReaderPhoneInline(admin.TabularInline):
 
 
 DOCUMENT_FIELDSET_NAME = "document"
+
+
+def _hidden_admin_fields(user) -> frozenset[str]:
+    """The reader's model fields a user's role does not see on the card (as in the API)."""
+    hidden = set(hidden_history_fields(user))
+    if "consent" in hidden_card_fields(user):
+        hidden.add("consent_recorded_by")
+    return frozenset(hidden)
 
 READER_FIELDSETS = (
     (_("Reader"), {"fields": (
@@ -319,6 +342,11 @@ READER_FIELDSETS = (
 class ReaderAdmin(ServiceSavingAdmin):
     form = ReaderAdminForm
     inlines = (ReaderPhoneInline,)
+
+    def record_access(self, request, obj) -> None:
+        services.card_access_record(request=request, readers=[obj],
+                                    action=CardAccess.Action.VIEW,
+                                    channel=CardAccess.Channel.ADMIN)
     list_display = (
         "card_number", "full_name_display", "category", "status", "branch", "settlement",
         "family_card", "main_phone",
@@ -358,10 +386,24 @@ class ReaderAdmin(ServiceSavingAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if can_see_documents(request.user):
             return fieldsets
-        return [
-            (name, options) for name, options in fieldsets
-            if DOCUMENT_FIELDSET_NAME not in options.get("classes", ())
-        ]
+        hidden = _hidden_admin_fields(request.user)
+        result = []
+        for name, options in fieldsets:
+            if DOCUMENT_FIELDSET_NAME in options.get("classes", ()):
+                continue
+            fields = tuple(f for f in options["fields"] if f not in hidden)
+            if fields:
+                result.append((name, {**options, "fields": fields}))
+        return result
+
+    def get_list_display(self, request):
+        hidden = _hidden_admin_fields(request.user)
+        return [f for f in super().get_list_display(request) if f not in hidden]
+
+    def get_list_filter(self, request):
+        hidden = _hidden_admin_fields(request.user)
+        return [f for f in super().get_list_filter(request)
+                if not (isinstance(f, str) and f in hidden)]
 
     def history_context(self, request, object_id):
         return card_history_context(request, reader_id=object_id)
@@ -435,6 +477,11 @@ class ReaderAdmin(ServiceSavingAdmin):
 @admin.register(FamilyCard)
 class FamilyCardAdmin(ServiceSavingAdmin):
     form = FamilyCardAdminForm
+
+    def record_access(self, request, obj) -> None:
+        services.card_access_record(request=request, family_card=obj,
+                                    action=CardAccess.Action.VIEW,
+                                    channel=CardAccess.Channel.ADMIN)
     list_display = (
         "number", "name", "head", "member_names", "branch", "settlement", "status",
         "loan_limit",
@@ -591,9 +638,34 @@ class CardChangeAdmin(admin.ModelAdmin):
             format_html_join(
                 "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 (
-                    (_field_label(model, name), _show(model, name, old, refs, False),
-                     _show(model, name, new, refs, False))
+                    (_field_label(model, name), _show(model, name, old, refs, frozenset()),
+                     _show(model, name, new, refs, frozenset()))
                     for name, old, new in _ordered_changes(obj)
                 ),
             ),
         )
+
+
+# Card access log -------------------------------------------------------------------------------
+
+
+@admin.register(CardAccess)
+class CardAccessAdmin(admin.ModelAdmin):
+    """Who opened which card: read-only, for the librarian who answers "who saw my data?"."""
+
+    list_display = ("at", "user", "action", "channel", "reader", "family_card", "count", "ip")
+    list_filter = ("action", "channel", "at")
+    search_fields = ("user__username", "user__last_name", "reader__card_number",
+                     "reader__last_name", "family_card__number")
+    list_select_related = ("user", "reader", "family_card")
+    raw_id_fields = ("user", "reader", "family_card")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

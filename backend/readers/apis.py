@@ -2,7 +2,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -11,6 +11,7 @@ from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
 from backend.readers import selectors, services
 from backend.readers.models import (
+    CardAccess,
     CardChange,
     Category,
     FamilyCard,
@@ -19,15 +20,19 @@ from backend.readers.models import (
     ReaderStatus,
 )
 from backend.readers.serializers import (
+    CardAccessOutputSerializer,
     CardChangeOutputSerializer,
     FamilyInputSerializer,
     FamilyOutputSerializer,
     ReaderInputSerializer,
     ReaderOutputSerializer,
+    hidden_card_fields,
 )
 
 # Librarians keep the cards; operators and coordinators read them.
 CardPermission = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.LIBRARIAN,))
+# Who opened which card: librarians answer readers' questions about their data.
+AccessLogPermission = roles_allowed(read=(Role.LIBRARIAN,))
 
 READER_EXAMPLE = OpenApiExample(
     "New reader",
@@ -76,6 +81,10 @@ class ReaderListApi(GenericAPIView):
     def get(self, request):
         filters = ReaderFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
+        if "category" in filters.validated_data and "category" in hidden_card_fields(request.user):
+            # The filter would tell who is in a disability group as well as the card does.
+            raise exceptions.PermissionDenied(
+                _("Your role does not see the readers' category, so it cannot filter by it."))
         qs = selectors.reader_list(filters=filters.validated_data)
         page = self.paginate_queryset(qs)
         data = ReaderOutputSerializer(page, many=True, context={"request": request}).data
@@ -108,6 +117,9 @@ class ReaderDetailApi(GenericAPIView):
                    responses={200: ReaderOutputSerializer, **errors(401, 403, 404)})
     def get(self, request, pk: int):
         reader = self.get_reader(pk)
+        services.card_access_record(request=request, readers=[reader],
+                                    action=CardAccess.Action.VIEW,
+                                    channel=CardAccess.Channel.API)
         return Response(ReaderOutputSerializer(reader, context={"request": request}).data)
 
     def _update(self, request, pk: int, partial: bool):
@@ -140,6 +152,9 @@ class ReaderHistoryApi(GenericAPIView):
                    responses={200: CardChangeOutputSerializer(many=True), **errors(401, 403, 404)})
     def get(self, request, pk: int):
         reader = get_object_or_404(selectors.reader_queryset(), pk=pk)
+        services.card_access_record(request=request, readers=[reader],
+                                    action=CardAccess.Action.HISTORY,
+                                    channel=CardAccess.Channel.API)
         page = self.paginate_queryset(selectors.card_history(reader=reader))
         data = CardChangeOutputSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
@@ -185,7 +200,11 @@ class FamilyCardDetailApi(GenericAPIView):
     @extend_schema(operation_id="family_cards_retrieve",
                    responses={200: FamilyOutputSerializer, **errors(401, 403, 404)})
     def get(self, request, pk: int):
-        return Response(FamilyOutputSerializer(self.get_family(pk)).data)
+        family = self.get_family(pk)
+        services.card_access_record(request=request, family_card=family,
+                                    action=CardAccess.Action.VIEW,
+                                    channel=CardAccess.Channel.API)
+        return Response(FamilyOutputSerializer(family).data)
 
     def _update(self, request, pk: int, partial: bool):
         family = self.get_family(pk)
@@ -214,6 +233,37 @@ class FamilyCardHistoryApi(GenericAPIView):
                    responses={200: CardChangeOutputSerializer(many=True), **errors(401, 403, 404)})
     def get(self, request, pk: int):
         family = get_object_or_404(selectors.family_card_queryset(), pk=pk)
+        services.card_access_record(request=request, family_card=family,
+                                    action=CardAccess.Action.HISTORY,
+                                    channel=CardAccess.Channel.API)
         page = self.paginate_queryset(selectors.card_history(family=family))
         data = CardChangeOutputSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
+
+
+class CardAccessFilterSerializer(serializers.Serializer):
+    reader = serializers.IntegerField(required=False, min_value=1)
+    family_card = serializers.IntegerField(required=False, min_value=1)
+    user = serializers.IntegerField(required=False, min_value=1)
+    action = serializers.ChoiceField(choices=CardAccess.Action.choices, required=False)
+    channel = serializers.ChoiceField(choices=CardAccess.Channel.choices, required=False)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+
+class CardAccessListApi(GenericAPIView):
+    """Who opened which card, when and where (the API, the phone desk, the admin), and who
+    exported how many cards. Newest first. Librarians only."""
+
+    permission_classes = [AccessLogPermission]
+    queryset = CardAccess.objects.none()  # for the schema; selectors do the reads
+    serializer_class = CardAccessOutputSerializer
+
+    @extend_schema(operation_id="card_access_list", parameters=[CardAccessFilterSerializer],
+                   responses={200: CardAccessOutputSerializer(many=True),
+                              **errors(400, 401, 403)})
+    def get(self, request):
+        filters = CardAccessFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.card_access_list(filters=filters.validated_data))
+        return self.get_paginated_response(CardAccessOutputSerializer(page, many=True).data)

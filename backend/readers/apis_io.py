@@ -18,9 +18,10 @@ from rest_framework.views import APIView
 
 from backend.core.permissions import IsLibrarian
 from backend.core.schema import errors
-from backend.readers import exports, selectors
+from backend.readers import exports, selectors, services
 from backend.readers.apis import ReaderFilterSerializer
 from backend.readers.imports import DuplicateMode, import_readers
+from backend.readers.models import CardAccess
 from backend.readers.serializers import can_see_documents
 
 
@@ -83,6 +84,9 @@ class ReaderExportApi(_FileApi):
         filters = {k: v for k, v in params.validated_data.items() if k != "format"}
         readers = selectors.reader_list(filters=filters)
         documents = can_see_documents(request.user)
+        services.card_access_record(request=request, count=readers.count(),
+                                    action=CardAccess.Action.EXPORT,
+                                    channel=CardAccess.Channel.API)
         if params.validated_data["format"] == "xlsx":
             body = exports.export_xlsx(readers, documents=documents)
             response = HttpResponse(body, content_type=exports.XLSX_CONTENT_TYPE)

@@ -116,6 +116,7 @@ class FamilyCard(Address, TimeStampedModel):
     )
     access_notes = models.TextField(_("notes for volunteers"), blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    anonymized_at = models.DateTimeField(_("anonymized"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("family card")
@@ -183,6 +184,10 @@ class Reader(Address, TimeStampedModel):
         help_text=_("Empty: SMS, or a voice call for readers of audio or Braille books."),
     )
     messages_opt_out_at = models.DateTimeField(_("refused messages"), null=True, blank=True)
+    anonymized_at = models.DateTimeField(
+        _("anonymized"), null=True, blank=True,
+        help_text=_("Personal data was erased; the card stays for the statistics."),
+    )
 
     class Meta:
         verbose_name = _("reader")
@@ -240,6 +245,7 @@ class CardChange(models.Model):
         UPDATED = "updated", _("Updated")
         IMPORTED = "imported", _("Imported")
         CLOSED = "closed", _("Closed")
+        ANONYMIZED = "anonymized", _("Anonymized")
 
     reader = models.ForeignKey(
         Reader, on_delete=models.CASCADE, null=True, blank=True, related_name="changes"
@@ -329,3 +335,52 @@ class StandingPlanPause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_on}–{self.ends_on}"
+
+
+class CardAccess(models.Model):
+    """Who opened which card, when and where: the answer to "who has seen my data?".
+
+    One row per card opened (the API, the phone desk, the admin) and one row per export,
+    with the number of cards in it.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Opened the card")
+        HISTORY = "history", _("Opened the card's history")
+        LOOKUP = "lookup", _("Found by phone at the desk")
+        EXPORT = "export", _("Exported cards")
+
+    class Channel(models.TextChoices):
+        API = "api", _("API")
+        DESK = "desk", _("Phone desk")
+        ADMIN = "admin", _("Admin")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    reader = models.ForeignKey(
+        Reader, verbose_name=_("reader"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="accesses",
+    )
+    family_card = models.ForeignKey(
+        FamilyCard, verbose_name=_("family card"), on_delete=models.CASCADE, null=True,
+        blank=True, related_name="accesses",
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    channel = models.CharField(_("where"), max_length=5, choices=Channel.choices)
+    count = models.PositiveIntegerField(_("cards"), default=1)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("card access")
+        verbose_name_plural = _("card access log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["reader", "at"]),
+            models.Index(fields=["user", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"

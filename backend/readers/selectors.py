@@ -102,6 +102,22 @@ def card_history(*, reader: Reader | None = None, family: FamilyCard | None = No
     return qs.filter(family_card=family)
 
 
+def card_access_list(*, filters: dict | None = None):
+    """The card access log, newest first: by reader, family card, user or period."""
+    from backend.readers.models import CardAccess
+
+    filters = filters or {}
+    qs = CardAccess.objects.select_related("user", "reader", "family_card")
+    for name in ("reader", "family_card", "user", "action", "channel"):
+        if filters.get(name) is not None:
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("since"):
+        qs = qs.filter(at__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(at__lt=filters["until"])
+    return qs
+
+
 def home_windows(reader: Reader) -> dict[int, list[tuple[str, str]]]:
     """Weekday -> [(start, end)] when someone of the household is at home."""
     people = [reader]

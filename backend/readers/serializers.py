@@ -24,6 +24,43 @@ def can_see_documents(user) -> bool:
     return has_role(user, Role.LIBRARIAN)
 
 
+# What each role reads on a reader card (DESIGN.md, "Who sees what"). Librarians keep the
+# cards and see all of them. Operators take orders on the phone: the whole card (the birth
+# year tells two callers of one household apart) but the eligibility document. Coordinators
+# plan routes: who, where, how to get in, whom to call and when someone is at home; not the
+# birth date, the category (a disability group), the reading formats (Braille, audio and
+# large print say something about health), the consent record or the document.
+DOCUMENT_CARD_FIELDS = frozenset({"document"})
+PLANNING_HIDDEN_CARD_FIELDS = frozenset(
+    {"birth_date", "category", "category_display", "preferences", "consent", "document"}
+)
+# The history's field names behind each card field a role may not see.
+CARD_HISTORY_FIELDS = {
+    "birth_date": ("birth_date",),
+    "category": ("category",),
+    "preferences": ("preferences",),
+    "consent": ("consent_date",),
+    "document": ("document_type", "document_number", "document_valid_until"),
+}
+
+
+def hidden_card_fields(user) -> frozenset[str]:
+    """The reader-card fields `user` does not see; anyone without a staff role sees the
+    least (the coordinator's card)."""
+    if has_role(user, Role.LIBRARIAN):
+        return frozenset()
+    if has_role(user, Role.OPERATOR):
+        return DOCUMENT_CARD_FIELDS
+    return PLANNING_HIDDEN_CARD_FIELDS
+
+
+def hidden_history_fields(user) -> frozenset[str]:
+    """The card-history fields whose values `user` sees as ***."""
+    return frozenset(
+        name for field in hidden_card_fields(user) for name in CARD_HISTORY_FIELDS.get(field, ())
+    )
+
+
 class PhoneSerializer(serializers.Serializer):
     number = PhoneField()
     kind = serializers.ChoiceField(choices=PhoneKind.choices, default=PhoneKind.MOBILE)
@@ -181,16 +218,32 @@ class FamilyBriefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class ReaderConsentOutputSerializer(serializers.Serializer):
+    date = serializers.DateField(source="consent_date", allow_null=True)
+    recorded_by = serializers.CharField(source="consent_recorded_by", allow_null=True)
+
+
+class ReaderDocumentOutputSerializer(serializers.Serializer):
+    type = serializers.CharField(source="document_type")
+    number = serializers.CharField(source="document_number")
+    valid_until = serializers.DateField(source="document_valid_until", allow_null=True)
+
+
 class ReaderOutputSerializer(serializers.Serializer):
+    """A reader card. What a role does not see (`hidden_card_fields`) is left out."""
+
     id = serializers.IntegerField()
     card_number = serializers.CharField()
     last_name = serializers.CharField()
     first_name = serializers.CharField()
     patronymic = serializers.CharField()
     full_name = serializers.CharField()
-    birth_date = serializers.DateField(allow_null=True)
-    category = serializers.CharField()
-    category_display = serializers.CharField(source="get_category_display")
+    birth_date = serializers.DateField(allow_null=True, required=False,
+                                       help_text=_("Librarians and operators only."))
+    category = serializers.CharField(required=False,
+                                     help_text=_("Librarians and operators only."))
+    category_display = serializers.CharField(source="get_category_display", required=False,
+                                             help_text=_("Librarians and operators only."))
     status = serializers.CharField()
     language = serializers.CharField()
     branch = serializers.IntegerField(source="branch_id")
@@ -199,12 +252,15 @@ class ReaderOutputSerializer(serializers.Serializer):
     address = serializers.SerializerMethodField()
     delivery_address = serializers.SerializerMethodField()
     access_notes = serializers.CharField()
-    preferences = serializers.JSONField()
+    preferences = serializers.JSONField(required=False,
+                                        help_text=_("Librarians and operators only."))
     availability = serializers.JSONField()
     caregiver = serializers.SerializerMethodField()
     family_card = serializers.SerializerMethodField()
-    consent = serializers.SerializerMethodField()
-    document = serializers.SerializerMethodField()
+    consent = ReaderConsentOutputSerializer(source="*", required=False,
+                                            help_text=_("Librarians and operators only."))
+    document = ReaderDocumentOutputSerializer(source="*", required=False,
+                                              help_text=_("Librarians only."))
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     contact_channel = serializers.CharField()
@@ -237,26 +293,23 @@ class ReaderOutputSerializer(serializers.Serializer):
         return {"id": family.id, "number": family.number, "name": family.name,
                 "status": family.status, "is_head": family.head_id == obj.id}
 
-    def get_consent(self, obj) -> dict:
-        by = obj.consent_recorded_by
-        return {"date": obj.consent_date, "recorded_by": str(by) if by else None}
-
-    def get_document(self, obj) -> dict | None:
-        """Eligibility documents: librarians only; null for everyone else."""
+    def get_fields(self):
+        # A field the role may not see is left out of the answer, not sent as null. The
+        # schema (drf-spectacular's mock view) declares every field.
+        fields = super().get_fields()
         request = self.context.get("request")
-        if request is None or not can_see_documents(request.user):
-            return None
-        return {
-            "type": obj.document_type,
-            "number": obj.document_number,
-            "valid_until": obj.document_valid_until,
-        }
+        if request is not None and not getattr(self.context.get("view"), "swagger_fake_view",
+                                               False):
+            for name in hidden_card_fields(request.user):
+                fields.pop(name, None)
+        return fields
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is not None and not can_see_documents(request.user):
-            data.pop("document", None)
+        if self.context.get("request") is None:
+            # Nobody to ask (a task, a shell): the least any staff role sees.
+            for name in PLANNING_HIDDEN_CARD_FIELDS:
+                data.pop(name, None)
         return data
 
 
@@ -323,14 +376,33 @@ class CardChangeOutputSerializer(serializers.Serializer):
 
     def get_changes(self, obj) -> dict:
         request = self.context.get("request")
-        hide = request is not None and not can_see_documents(request.user)
+        hidden = hidden_history_fields(getattr(request, "user", None))
         result = {}
         for field, (old, new) in obj.changes.items():
-            if hide and field in SENSITIVE_HISTORY_FIELDS:
+            if field in hidden:
                 result[field] = {"old": "***" if old else old, "new": "***" if new else new}
             else:
                 result[field] = {"old": old, "new": new}
         return result
+
+
+class CardAccessOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    user = serializers.SerializerMethodField()
+    action = serializers.CharField()
+    channel = serializers.CharField()
+    reader = serializers.IntegerField(source="reader_id", allow_null=True)
+    reader_card_number = serializers.CharField(source="reader.card_number", allow_null=True,
+                                               default=None)
+    family_card = serializers.IntegerField(source="family_card_id", allow_null=True)
+    count = serializers.IntegerField()
+    ip = serializers.CharField(allow_null=True)
+
+    def get_user(self, obj) -> dict | None:
+        if obj.user is None:
+            return None
+        return {"id": obj.user.id, "username": obj.user.username, "name": str(obj.user)}
 
 
 __all__ = [

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from backend.core.exceptions import ApplicationError
 from backend.core.text import fold
+from backend.core.web import client_address
 from backend.readers.models import (
+    CardAccess,
     CardChange,
     FamilyCard,
     FamilyStatus,
@@ -580,3 +582,31 @@ def standing_plan_pause_remove(*, pause, by=None) -> None:
     before = standing_plan_snapshot(plan)
     pause.delete()
     _record_plan_change(plan, before, by)
+
+
+# Who opened which card --------------------------------------------------------------------------
+
+
+def card_access_record(
+    *,
+    request,
+    action: str,
+    channel: str,
+    readers: Iterable[Reader] = (),
+    family_card: FamilyCard | None = None,
+    count: int | None = None,
+) -> None:
+    """Write down that `request.user` opened these cards (one row each), a family card, or
+    exported `count` cards (one row)."""
+    user = getattr(request, "user", None)
+    user = user if user is not None and user.is_authenticated else None
+    ip = client_address(request) or None
+    rows = [CardAccess(user=user, reader=reader, action=action, channel=channel, ip=ip)
+            for reader in readers]
+    if family_card is not None:
+        rows.append(CardAccess(user=user, family_card=family_card, action=action,
+                               channel=channel, ip=ip))
+    if count is not None:
+        rows.append(CardAccess(user=user, action=action, channel=channel, count=count, ip=ip))
+    if rows:
+        CardAccess.objects.bulk_create(rows)
