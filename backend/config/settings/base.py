@@ -136,6 +136,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.core.exceptions.api_exception_handler",
+    # The OpenAPI schema describes the API; OPTIONS answers 405 like any undocumented method
+    # (DRF's metadata needs a serializer_class that most of our views do not have).
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("THROTTLE_AUTH", "10/min"),
     },
@@ -201,6 +204,11 @@ MOBILE_OTP_SECONDS = env_int("MOBILE_OTP_SECONDS", 300)
 MOBILE_OTP_ATTEMPTS = env_int("MOBILE_OTP_ATTEMPTS", 5)
 MOBILE_LOCKOUT_FAILURES = env_int("MOBILE_LOCKOUT_FAILURES", 5)
 MOBILE_LOCKOUT_MINUTES = env_int("MOBILE_LOCKOUT_MINUTES", 15)
+# Reader cards closed more than this many years ago are anonymized (anonymize_readers).
+READER_RETENTION_YEARS = env_int("READER_RETENTION_YEARS", 3)
+# Staff sign-in lockout (backend/accounts/signin.py): per username and per client address.
+STAFF_LOCKOUT_FAILURES = env_int("STAFF_LOCKOUT_FAILURES", 5)
+STAFF_LOCKOUT_IP_FAILURES = env_int("STAFF_LOCKOUT_IP_FAILURES", 20)
 MOBILE_AUTH_RATE_IP = env_str("MOBILE_AUTH_RATE_IP", "30/min")
 MOBILE_AUTH_RATE_PHONE = env_str("MOBILE_AUTH_RATE_PHONE", "10/min")
 
@@ -236,6 +244,9 @@ CELERY_BEAT_SCHEDULE = {
     # Tomorrow's visits and the items due back, every evening.
     "visit-reminders": {"task": "notifications.visit_reminders",
                         "schedule": crontab(hour=MESSAGE_REMINDER_HOUR, minute=0)},
+    # Cards closed more than READER_RETENTION_YEARS ago lose their personal data, monthly.
+    "anonymize-closed-cards": {"task": "readers.anonymize_closed",
+                               "schedule": crontab(day_of_month=1, hour=3, minute=30)},
 }
 
 # Product rules with defaults a district library starts from.
