@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install-dev chromium test lint bench bench-db bench-routing bench-planning bench-import messages migrate seed clean
+.PHONY: run setup install-dev chromium test lint audit bench bench-db bench-routing bench-planning bench-import messages migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: $(VENV)/.installed-dev chromium
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+
+## Known vulnerabilities in every pinned package (AUDIT_STRICT=1: also fail on unaudited ones)
+audit: $(VENV)/.installed-dev
+	$(PY) .ci/audit.py
 
 ## Benchmarks: they print their figures and write them under bench-results/
 BENCH_DB := sqlite:///$(CURDIR)/bench-results/bench.sqlite3
