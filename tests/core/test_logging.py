@@ -30,3 +30,18 @@ def test_production_logging_uses_the_filter():
     from backend.config.settings import base
 
     assert "mask_phones" in base.LOGGING["handlers"]["console"]["filters"]
+
+
+def test_a_message_sent_through_the_console_backend_logs_no_text_and_no_full_number(
+        db, caplog, settings):
+    """The whole path: an SMS to a reader written to the outbox and sent; the log says who
+    (masked) and how long, never the text with the reader's name."""
+    from backend.notifications.gateways.console import ConsoleGateway
+
+    caplog.set_level(logging.INFO, logger="kniga03.messages")
+    ConsoleGateway().send_sms(to="+77011234567",
+                              text="Ахметова Әлия, книги привезут завтра 10:00-12:00")
+    ConsoleGateway().call(to="+77011234567", text="Ахметова Әлия, сәлеметсіз бе", language="kk")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "+7701***4567" in logged
+    assert "Ахметова" not in logged and "1234567" not in logged
