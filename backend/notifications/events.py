@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from backend.notifications.models import Channel, Message, MessageStatus, TemplateCode
@@ -37,14 +37,22 @@ KK_WEEKDAYS = ("дүйсенбі", "сейсенбі", "сәрсенбі", "бе
 
 
 def _safe(function):
-    """Run the hook in a savepoint; its failure is logged and the caller's event goes on."""
+    """Run the hook in a savepoint; its failure is logged and the caller's event goes on.
+
+    Unless the database itself failed (the connection is gone or the transaction cannot be
+    rolled back to the savepoint): then the event cannot be saved either, and carrying on
+    would tell the caller it was (Django rolls the transaction back on leaving it)."""
 
     @functools.wraps(function)
     def run(*args, **kwargs):
         try:
             with transaction.atomic():
                 return function(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            raise
         except Exception:  # noqa: BLE001 - a message must never undo the event it reports
+            if transaction.get_connection().needs_rollback:
+                raise
             logger.exception("Message for %s not written", function.__name__)
             return None
 
