@@ -112,9 +112,18 @@ def message_enqueue(*, event_key: str, template: str, to: str, text: str,
 
 
 def send_message_task_enqueue(message_id: int) -> None:
+    """Hand a committed message to a worker. With the task broker down the message simply
+    waits in the outbox (queued) and the sweep sends it once the broker is back: the event
+    that wrote it has happened and must not fail for that."""
+    from kombu.exceptions import OperationalError as BrokerError
+
     from backend.notifications.tasks import send_message_task
 
-    send_message_task.delay(message_id)
+    try:
+        send_message_task.delay(message_id)
+    except BrokerError as exc:
+        logger.warning("Message %s waits in the outbox for the sweep: the task broker did not "
+                       "answer (%s)", message_id, exc)
 
 
 # Sending ----------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ class PlanSolveApi(GenericAPIView):
 
     @extend_schema(operation_id="plans_solve", request=SolveInputSerializer,
                    responses={200: PlanOutputSerializer, 202: PlanOutputSerializer,
-                              **errors(400, 401, 403, 404, 409)})
+                              **errors(400, 401, 403, 404, 409, 503)})
     def post(self, request, pk: int):
         plan = get_object_or_404(DayPlan.objects.select_related("branch"), pk=pk)
         serializer = SolveInputSerializer(data=request.data)

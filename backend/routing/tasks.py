@@ -1,7 +1,14 @@
 """Planning in the background: a Celery task (eager, in-process, by default)."""
-from celery import shared_task
+import logging
 
+from celery import shared_task
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
+
+from backend.core.exceptions import ApplicationError
 from backend.routing.models import DayPlan, SolveStatus
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="routing.plan_day")
@@ -21,7 +28,19 @@ def plan_day_task(plan_id: int, time_limit: float = 10.0, user_id: int | None = 
 
 def enqueue_planning(plan: DayPlan, *, time_limit: float, by=None,
                      drop_volunteers: list[int] | None = None):
-    """Queue the planner for a plan (runs at once when tasks are eager)."""
+    """Queue the planner for a plan (runs at once when tasks are eager).
+
+    With the task broker down nothing is queued: the plan keeps the status it had (it does
+    not wait forever as "queued") and the coordinator is told to try again (503)."""
+    before = DayPlan.objects.filter(pk=plan.pk).values("solve_status", "progress").first()
     DayPlan.objects.filter(pk=plan.pk).update(solve_status=SolveStatus.QUEUED, progress={})
-    return plan_day_task.delay(plan.pk, time_limit, getattr(by, "pk", None),
-                               list(drop_volunteers or []))
+    try:
+        return plan_day_task.delay(plan.pk, time_limit, getattr(by, "pk", None),
+                                   list(drop_volunteers or []))
+    except BrokerError as exc:
+        logger.warning("Plan %s not queued: the task broker did not answer (%s)", plan.pk, exc)
+        DayPlan.objects.filter(pk=plan.pk, solve_status=SolveStatus.QUEUED).update(**before)
+        raise ApplicationError(
+            "service.unavailable", _("The service is briefly unavailable. Please try again."),
+            status_code=503,
+        ) from exc
