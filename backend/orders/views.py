@@ -333,6 +333,8 @@ class OrderTakeView(ReaderCardView):
 
 
 class LoanRenewView(ReaderCardView):
+    http_method_names = ["post"]  # the card's own GET takes no loan id
+
     def post(self, request, pk: int, loan_id: int):
         reader = self.reader(pk)
         loan = get_object_or_404(Loan, pk=loan_id, reader=reader)
@@ -346,6 +348,8 @@ class LoanRenewView(ReaderCardView):
 
 
 class VisitMoveView(ReaderCardView):
+    http_method_names = ["post"]
+
     def post(self, request, pk: int, order_id: int):
         reader = self.reader(pk)
         order = get_object_or_404(Order, pk=order_id, reader=reader)

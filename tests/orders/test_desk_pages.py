@@ -125,6 +125,18 @@ def test_a_visit_is_moved():
     assert order.preferred_date == day and order.window_start == datetime.time(14)
 
 
+def test_renew_and_move_links_opened_with_get_are_refused_not_a_crash():
+    reader = ReaderFactory()
+    loan = LoanFactory(reader=reader)
+    order = Order.objects.create(reader=reader, branch=reader.branch, status="new")
+    client = client_for("operator")
+    for url in (f"/desk/readers/{reader.id}/loans/{loan.id}/renew/",
+                f"/desk/readers/{reader.id}/orders/{order.id}/move/"):
+        assert client.get(url).status_code == 405
+    loan.refresh_from_db()
+    assert loan.renewals == 0
+
+
 def test_the_desk_speaks_kazakh():
     client = client_for("operator")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
