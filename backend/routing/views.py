@@ -27,6 +27,8 @@ from backend.volunteers.models import Transport
 from backend.volunteers.selectors import volunteer_calendar, volunteer_queryset
 
 PLAN_ROLES = (Role.COORDINATOR, Role.LIBRARIAN, Role.OPERATOR)
+# Route sheets, as their API (backend/reports/apis.py) allows: not operators.
+PRINT_ROLES = (Role.COORDINATOR, Role.LIBRARIAN)
 
 
 def next_working_day(today: datetime.date | None = None) -> datetime.date:
@@ -128,6 +130,7 @@ class PlanDayView(LanguageFromQueryMixin, RoleRequiredMixin, TemplateView):
         can_edit = has_role(self.request.user, Role.COORDINATOR)
         context.update(
             branches=branches, branch=branch, day=day, plan=plan, can_edit=can_edit,
+            can_print=has_role(self.request.user, *PRINT_ROLES),
             volunteers=_volunteers_of_the_day(branch, day),
             page_data={
                 "branch": {"id": branch.pk, "name": branch.name, "lat": branch.lat,
@@ -147,7 +150,7 @@ class PlanDayView(LanguageFromQueryMixin, RoleRequiredMixin, TemplateView):
 class PlanSheetsView(LanguageFromQueryMixin, RoleRequiredMixin, TemplateView):
     """Every route sheet of a plan on one page, to print them in one go."""
 
-    roles = PLAN_ROLES
+    roles = PRINT_ROLES
     template_name = "plan/sheets.html"
 
     def get_context_data(self, **kwargs) -> dict:

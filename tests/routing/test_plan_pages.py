@@ -116,3 +116,21 @@ def test_sheets_page_lists_every_route(client, depot, day):
         assert f"/api/v1/routes/{route.pk}/sheet.pdf" in html
     assert first.pk and second.pk
     assert signed_in(client, "volunteer").get(f"/plan/{plan.pk}/sheets/").status_code == 403
+
+
+def test_operator_reads_the_plan_but_gets_no_route_sheets(client, depot, day):
+    # The sheets and their PDFs are for coordinators and librarians (backend/reports/apis.py);
+    # the page used to let operators in, to a wall of refused PDFs.
+    volunteer(depot)
+    ready_order(reader_at(depot, 69.01), day)
+    plan = services.plan_get_or_create(branch=depot, date=day)
+    services.plan_solve(plan=plan, time_limit=1)
+    operator = signed_in(client, "operator")
+    page = operator.get(f"/plan/?branch={depot.pk}&date={day}")
+    assert page.status_code == 200
+    assert 'id="plan-print"' not in page.content.decode()
+    assert operator.get(f"/plan/{plan.pk}/sheets/").status_code == 403
+    librarian = signed_in(client, "librarian")
+    page = librarian.get(f"/plan/?branch={depot.pk}&date={day}")
+    assert 'id="plan-print"' in page.content.decode()
+    assert librarian.get(f"/plan/{plan.pk}/sheets/").status_code == 200

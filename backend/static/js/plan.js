@@ -223,7 +223,7 @@
     if (!plan) {
       state.textContent = T.solve_status.idle;
       figures.textContent = "";
-      print.hidden = true;
+      if (print) print.hidden = true;
       if (publish) publish.disabled = true;
       return;
     }
@@ -234,8 +234,10 @@
     figures.textContent = f.served === undefined ? "" :
       f.served + " " + T.served + ", " + f.unserved + " " + T.unserved + ", " + f.volunteers + " " +
       T.volunteers + ", " + f.travel_minutes + " " + T.travel + ", " + f.distance_km + " " + T.distance;
-    print.hidden = !plan.routes.length;
-    print.href = "/plan/" + plan.id + "/sheets/";
+    if (print) {
+      print.hidden = !plan.routes.length;
+      print.href = "/plan/" + plan.id + "/sheets/";
+    }
     if (solve) solve.textContent = plan.routes.length ? T.replan : T.plan;
     // After a re-plan of a published day the new routes are drafts and need publishing again.
     var drafts = plan.routes.some(function (r) { return r.status === "draft"; });
