@@ -210,7 +210,7 @@ def test_future_birth_date_is_refused(api, branch):
 
 
 def test_filters_by_status_category_and_settlement(api, branch):
-    client = api.as_role("coordinator")
+    client = api.as_role("operator")
     a = ReaderFactory(branch=branch, category="veteran", settlement="Соколовка")
     ReaderFactory(branch=branch, category="elderly", settlement="Бишкуль")
     ReaderFactory(branch=branch, category="veteran", status="paused", settlement="Соколовка")
