@@ -52,9 +52,9 @@ def task_done(worker: CeleryWorker, task_id: str) -> bool:
 
 
 @needs_redis_server
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_order_taken_with_the_broker_down_is_texted_exactly_once_when_it_is_back(
-        shared_db, tmp_path):
+        shared_db, message_texts, tmp_path):
     # Messages may go out at any hour in this branch, so the test does not depend on the clock.
     branch = BranchFactory(quiet_hours_start=datetime.time(0), quiet_hours_end=datetime.time(0))
     reader = ReaderFactory(branch=branch)
