@@ -103,6 +103,8 @@ class CeleryWorker:
     it consumes. Its log is kept in `log_path` and shown when a test fails on it.
     """
 
+    LIFETIME = 600  # seconds at most, whatever happens to the test
+
     def __init__(self, *, env: dict[str, str], queue: str, log_path: Path) -> None:
         self.env = env
         self.queue = queue
@@ -116,14 +118,16 @@ class CeleryWorker:
             return ""
 
     def start(self, *, timeout: float = 60) -> CeleryWorker:
+        command = [CELERY, "-A", "backend.config", "worker", "--pool", "solo", "--concurrency",
+                   "1", "--queues", self.queue, "--hostname", f"{self.queue}@%h",
+                   "--without-gossip", "--without-mingle", "--without-heartbeat",
+                   "--loglevel", "INFO"]
+        if shutil.which("timeout"):
+            # Should this test process itself be killed, the worker still goes in the end.
+            command = ["timeout", "--kill-after=10", str(self.LIFETIME), *command]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [CELERY, "-A", "backend.config", "worker", "--pool", "solo", "--concurrency",
-                 "1", "--queues", self.queue, "--hostname", f"{self.queue}@%h",
-                 "--without-gossip", "--without-mingle", "--without-heartbeat",
-                 "--loglevel", "INFO"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_for(lambda: " ready." in self.log() or self.process.poll() is not None,
                      timeout=timeout, what="the Celery worker to be ready", interval=0.1)
