@@ -379,8 +379,8 @@ class ReaderAdmin(ServiceSavingAdmin):
         term = (search_term or "").strip()
         if not term:
             return queryset, False
-        # A phone search joins the phones table, which can repeat a reader.
-        return queryset.filter(selectors.reader_search_q(term)), True
+        # Phones are matched in a subquery: no reader is listed twice.
+        return queryset.filter(selectors.reader_search_q(term)), False
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

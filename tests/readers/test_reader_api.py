@@ -56,6 +56,32 @@ def test_reader_found_by_phone_in_any_form(api, branch, query):
     assert [r["id"] for r in response.json()["results"]] == [created["id"]]
 
 
+def test_phone_search_lists_each_reader_once_in_the_same_number_of_queries(api, branch):
+    """Both phones of a reader can end in the digits typed: still one row, and the search
+    costs the same whether it finds one reader or seven (phones are a subquery, no join and
+    no DISTINCT over the whole card)."""
+    client = api.as_role("operator")
+    both = ReaderFactory(branch=branch)
+    ReaderPhoneFactory(reader=both, number="+77011234567")
+    ReaderPhoneFactory(reader=both, number="+77771234567")
+
+    def search(query):
+        client.user.__dict__.pop("_kniga_roles", None)  # as on a fresh request
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(URL, {"q": query})
+        assert response.status_code == 200
+        assert not any("DISTINCT" in q["sql"] for q in ctx.captured_queries)
+        return [r["id"] for r in response.json()["results"]], len(ctx.captured_queries)
+
+    found, few = search("123 45 67")
+    assert found == [both.id]
+    others = [ReaderPhoneFactory(number=f"+770{n}1234567").reader_id for n in (0, 2, 3, 5, 7, 8)]
+    found, many = search("1234567")
+    assert sorted(found) == sorted([both.id, *others])
+    assert many == few
+    assert search("+7 (777) 123-45-67")[0] == [both.id]
+
+
 @pytest.mark.parametrize("query", ["әлия", "ӘЛИЯ", "ахметова әлия", "АХМЕТОВА", "серікқызы"])
 def test_name_search_is_case_insensitive_for_kazakh_and_cyrillic(api, branch, query):
     client = api.as_role("librarian")
