@@ -21,6 +21,9 @@ if env_str("TWILIO_API_BASE_URL"):
 
     raise ImproperlyConfigured("TWILIO_API_BASE_URL is for tests and local fakes only.")
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+# A kept connection is checked before a request uses it: after the database restarts or
+# fails over, the first request of each process reconnects instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
