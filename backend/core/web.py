@@ -55,8 +55,20 @@ def nav_links(request) -> dict:
 
 
 def client_address(request) -> str:
-    """The address a request came from: REMOTE_ADDR. Behind nginx the server sets it from
-    the proxy (docs/deploy.md), never from a header the client controls."""
+    """The address a request came from. Directly: REMOTE_ADDR. Behind NUM_PROXIES proxies
+    (nginx: 1), the address the nearest of them saw, from X-Forwarded-For, counted from
+    the right so a client cannot choose it by sending the header itself. The same rule as
+    the API's throttles (DRF's NUM_PROXIES)."""
     if request is None:
         return ""
-    return request.META.get("REMOTE_ADDR", "") or ""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = int(getattr(settings, "NUM_PROXIES", 0) or 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0 or not forwarded:
+        return remote
+    addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+    if not addresses:
+        return remote
+    return addresses[-min(proxies, len(addresses))]

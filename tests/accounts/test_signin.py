@@ -153,3 +153,27 @@ def test_desk_pages_refuse_a_post_without_csrf_token(make_user):
     response = client.post(f"/desk/readers/{reader.pk}/order/", {"titles": []})
     assert response.status_code == 403
     assert not reader.orders.exists()
+
+
+def test_behind_nginx_the_address_comes_from_x_forwarded_for(make_user, settings):
+    """NUM_PROXIES=1: the address nginx saw, the rightmost in X-Forwarded-For; what the
+    client wrote in the header itself does not count."""
+    settings.NUM_PROXIES = 1
+    make_user("operator", username="target")
+    for n in range(6):
+        Client(REMOTE_ADDR="127.0.0.1",
+               HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 10.0.0.7").post(
+            "/accounts/login/", {"username": f"guess{n}", "password": "wrong-password"})
+    assert SignInLock.objects.get(key="staff-ip:10.0.0.7").locked_until is not None
+    # Another client behind the same nginx still signs in.
+    other = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.0.0.8")
+    assert page_sign_in(other, "target", PASSWORD).status_code == 302
+
+
+def test_without_proxies_x_forwarded_for_is_ignored(make_user, settings):
+    settings.NUM_PROXIES = 0
+    for n in range(6):
+        Client(REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}").post(
+            "/accounts/login/", {"username": f"guess{n}", "password": "wrong-password"})
+    assert SignInLock.objects.get(key="staff-ip:10.0.0.9").locked_until is not None
+    assert not SignInLock.objects.filter(key__startswith="staff-ip:1.2.3.").exists()

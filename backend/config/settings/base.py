@@ -125,7 +125,12 @@ STORAGES = {
 PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "KZ")
 PHONENUMBER_DB_FORMAT = "E164"
 
+# Proxies in front of the application (nginx: 1). Client addresses for sign-in limits and
+# the access log are then read from X-Forwarded-For (backend.core.web.client_address).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
