@@ -1,4 +1,5 @@
 """Staff API for day plans: plan, pin, move, re-sequence, publish, re-plan."""
+from celery.result import EagerResult
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -206,7 +207,9 @@ class PlanSolveApi(GenericAPIView):
         result = enqueue_planning(plan, time_limit=_time_limit(data), by=request.user,
                                   drop_volunteers=data.get("drop_volunteers"))
         body = plan_body(plan)
-        if result.ready():
+        # Only a task run in-process (eager) has its answer already. Asking a queued task
+        # whether it is ready needs a result backend, which production does not configure.
+        if isinstance(result, EagerResult):
             body["changes"] = (result.result or {}).get("changes")
             return Response(body)
         return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -2,10 +2,12 @@
 import io
 import json
 
+import pytest
 from django.core.management import call_command
 
 from backend.orders.models import Order
 from backend.routing.models import DayPlan
+from tests.broker import RedisServer, celery_on, running
 from tests.routing.test_planning import reader_at, ready_order, volunteer
 
 
@@ -33,6 +35,22 @@ def test_coordinator_plans_and_publishes_a_day(api, depot, day):
     published = client.post(f"/api/v1/plans/{plan_id}/publish/")
     assert published.json()["status"] == "published"
     assert Order.objects.get(pk=order.pk).status == "scheduled"
+
+
+@pytest.mark.skipif(not RedisServer.available(), reason="needs redis-server")
+def test_with_a_broker_planning_is_queued_and_answers_202(api, depot, day):
+    """Production sends planning to a Celery worker and keeps no task results: the answer
+    is the queued plan at once (not a 500 from asking the task whether it is done)."""
+    volunteer(depot)
+    ready_order(reader_at(depot, 69.01), day)
+    plan = DayPlan.objects.create(branch=depot, date=day)
+    client = api.as_role("coordinator")
+    with running(RedisServer()) as redis, celery_on(redis.url()):
+        response = client.post(f"/api/v1/plans/{plan.pk}/solve/", {"time_limit": 1},
+                               format="json")
+    assert response.status_code == 202, response.content
+    assert response.json()["solve_status"] == "queued"
+    assert "changes" not in response.json()
 
 
 def test_other_roles(api, depot, day):
