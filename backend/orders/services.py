@@ -342,8 +342,9 @@ def order_deliver(
     collected = [b.strip() for b in collected if b and b.strip()]
     if order.status == S.SCHEDULED:
         _move(order, S.OUT_FOR_DELIVERY, by=by)
-    lines = list(order.lines.select_for_update(of=("self",)).select_related("item", "reader")
-                 .filter(status=LineStatus.RESERVED))
+    # The reader's branch sets each loan's due date: read with the lines, not once a copy.
+    lines = list(order.lines.select_for_update(of=("self",))
+                 .select_related("item", "reader__branch").filter(status=LineStatus.RESERVED))
     by_barcode = {line.item.barcode: line for line in lines}
     unknown = [b for b in delivered if b not in by_barcode]
     if unknown:

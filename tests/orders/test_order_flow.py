@@ -2,6 +2,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from backend.catalog.models import Item
 from backend.circulation.models import Loan
@@ -110,6 +112,25 @@ def test_partial_delivery_returns_the_other_copy_and_collects_returns(api, branc
     assert [r["barcode"] for r in response.json()["returns"]] == [old.barcode]
     statuses = dict(Item.objects.values_list("barcode", "status"))
     assert statuses == {a.barcode: "on_loan", b.barcode: "available", old.barcode: "available"}
+
+
+def test_delivering_more_copies_costs_the_same_queries_per_copy(branch, reader):
+    """The reader's branch (the loan period) is read with the order's lines, not once a
+    copy; each copy more costs the same fixed queries (loan, copy, line)."""
+    from backend.orders.services import order_create, order_deliver
+
+    def deliver(copies: int) -> int:
+        items = [ItemFactory(branch=branch) for _ in range(copies)]
+        order = order_create(reader=reader, lines=[{"barcode": i.barcode} for i in items])
+        Order.objects.filter(pk=order.pk).update(status="out_for_delivery")
+        with CaptureQueriesContext(connection) as ctx:
+            order_deliver(order=order, delivered=[i.barcode for i in items])
+        assert Loan.objects.filter(order_line__order=order, status="active").count() == copies
+        assert not any('FROM "branches_branch"' in q["sql"] for q in ctx.captured_queries)
+        return len(ctx.captured_queries)
+
+    one, three, five = deliver(1), deliver(3), deliver(5)
+    assert three - one == five - three
 
 
 def test_impossible_transition_is_409_and_changes_nothing(api, branch, reader):
