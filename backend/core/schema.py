@@ -1,6 +1,23 @@
 """OpenAPI helpers: the one error shape, documented on every endpoint."""
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+# A time of day on the branch's wall clock: "09:00" or "09:00:00", no offset.
+TIME_OF_DAY_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"
+
+
+class TimeOfDayFieldExtension(OpenApiSerializerFieldExtension):
+    """Windows and shifts are local times without an offset. OpenAPI's `format: time` is an
+    RFC 3339 full-time that needs one (09:00:00+05:00), so clients validating against it would
+    reject every answer; say what we really send and take instead."""
+
+    target_class = "rest_framework.fields.TimeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "pattern": TIME_OF_DAY_PATTERN, "example": "09:00"}
+
 
 ErrorSerializer = inline_serializer(
     name="Error",
