@@ -20,7 +20,7 @@ class BranchListApi(GenericAPIView):
     queryset = Branch.objects.all()
 
     @extend_schema(operation_id="branches_list",
-                   responses={200: BranchOutputSerializer(many=True), **errors(401, 403)})
+                   responses={200: BranchOutputSerializer(many=True), **errors(400, 401, 403)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.BranchOutputSerializer(page, many=True).data)

@@ -124,7 +124,8 @@ class ReaderReadingHistoryApi(GenericAPIView):
     serializer_class = LoanOutputSerializer
 
     @extend_schema(operation_id="readers_reading_history",
-                   responses={200: LoanOutputSerializer(many=True), **errors(401, 403, 404)})
+                   responses={200: LoanOutputSerializer(many=True),
+                              **errors(400, 401, 403, 404)})
     def get(self, request, pk: int):
         reader = get_object_or_404(Reader, pk=pk)
         page = self.paginate_queryset(selectors.reading_history(reader=reader))
@@ -133,7 +134,8 @@ class ReaderReadingHistoryApi(GenericAPIView):
 
 class FamilyReadingHistoryApi(ReaderReadingHistoryApi):
     @extend_schema(operation_id="family_cards_reading_history",
-                   responses={200: LoanOutputSerializer(many=True), **errors(401, 403, 404)})
+                   responses={200: LoanOutputSerializer(many=True),
+                              **errors(400, 401, 403, 404)})
     def get(self, request, pk: int):
         family = get_object_or_404(FamilyCard, pk=pk)
         page = self.paginate_queryset(selectors.reading_history(family=family))

@@ -189,7 +189,8 @@ class IncomingCallListApi(GenericAPIView):
     serializer_class = IncomingCallOutputSerializer
 
     @extend_schema(operation_id="desk_incoming_list",
-                   responses={200: IncomingCallOutputSerializer(many=True), **errors(401, 403)})
+                   responses={200: IncomingCallOutputSerializer(many=True),
+                              **errors(400, 401, 403)})
     def get(self, request):
         from django.db.models import Prefetch
 

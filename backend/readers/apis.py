@@ -149,7 +149,8 @@ class ReaderHistoryApi(GenericAPIView):
     serializer_class = CardChangeOutputSerializer
 
     @extend_schema(operation_id="readers_history",
-                   responses={200: CardChangeOutputSerializer(many=True), **errors(401, 403, 404)})
+                   responses={200: CardChangeOutputSerializer(many=True),
+                              **errors(400, 401, 403, 404)})
     def get(self, request, pk: int):
         reader = get_object_or_404(selectors.reader_queryset(), pk=pk)
         services.card_access_record(request=request, readers=[reader],
@@ -230,7 +231,8 @@ class FamilyCardHistoryApi(GenericAPIView):
     serializer_class = CardChangeOutputSerializer
 
     @extend_schema(operation_id="family_cards_history",
-                   responses={200: CardChangeOutputSerializer(many=True), **errors(401, 403, 404)})
+                   responses={200: CardChangeOutputSerializer(many=True),
+                              **errors(400, 401, 403, 404)})
     def get(self, request, pk: int):
         family = get_object_or_404(selectors.family_card_queryset(), pk=pk)
         services.card_access_record(request=request, family_card=family,

@@ -23,3 +23,10 @@ def test_options_is_not_a_method_of_the_api(api, url):
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
 
+
+def test_every_paginated_list_documents_the_400_of_a_bad_page():
+    for path, item in api_schema().raw_schema["paths"].items():
+        for method, operation in item.items():
+            names = {p["name"] for p in operation.get("parameters", [])}
+            if "page" in names:
+                assert "400" in operation["responses"], f"{method.upper()} {path}"
