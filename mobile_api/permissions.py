@@ -15,9 +15,12 @@ class IsVolunteer(BasePermission):
         user = request.user
         if user is None or not user.is_authenticated or not user.is_active:
             return False
-        volunteer = (Volunteer.objects.select_related("branch", "user")
-                     .filter(user_id=user.pk, active=True).first())
+        # The user is loaded already; ordering by pk spares the join the default ordering
+        # (by the user's name) would need.
+        volunteer = (Volunteer.objects.select_related("branch")
+                     .filter(user_id=user.pk, active=True).order_by("pk").first())
         if volunteer is None:
             return False
+        volunteer.user = user
         request.volunteer = volunteer
         return True

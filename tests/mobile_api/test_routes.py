@@ -101,6 +101,13 @@ def test_route_queries_do_not_grow_with_stops(db):
     assert len(body["stops"]) == 40
 
 
+def test_the_signed_in_user_is_read_once_a_request(app, route):
+    """The token's user is read by the authentication; the volunteer check reuses it."""
+    with CaptureQueriesContext(connection) as queries:
+        assert app.get(f"{API}routes/{route.pk}/").status_code == 200
+    assert len([q for q in queries if '"accounts_user"' in q["sql"]]) == 1
+
+
 def test_etag_and_if_none_match(app, route):
     url = f"{API}routes/{route.pk}/"
     first = app.get(url)
