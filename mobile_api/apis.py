@@ -18,7 +18,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from backend.core.exceptions import ApplicationError, validation_payload
-from backend.core.schema import errors
+from backend.core.schema import ErrorSerializer, errors
 from backend.volunteers import services as volunteer_services
 from backend.volunteers.selectors import volunteer_calendar, volunteer_queryset
 from mobile_api import actions, auth, selectors
@@ -67,10 +67,10 @@ class _SignInApi(MobileApi):
 
 SIGN_IN_ERRORS = {
     **errors(400),
-    401: OpenApiResponse(s.TokensSerializer, description=(
+    401: OpenApiResponse(ErrorSerializer, description=(
         "auth.invalid_credentials (password) or auth.invalid_code (code): the same answer "
         "whether or not the phone exists.")),
-    429: OpenApiResponse(description=(
+    429: OpenApiResponse(ErrorSerializer, description=(
         "auth.locked after repeated failures (Retry-After: seconds), or throttled.")),
 }
 TOKENS_EXAMPLE = OpenApiExample("Tokens", response_only=True, value={

@@ -10,6 +10,7 @@ from backend.notifications.models import Message
 from mobile_api.models import SignInCode
 from tests.factories import UserFactory
 from tests.mobile_api.conftest import PASSWORD, app_for, make_volunteer
+from tests.openapi import assert_documented
 
 TOKEN = "/api/mobile/v1/auth/token/"
 REFRESH = "/api/mobile/v1/auth/refresh/"
@@ -183,3 +184,17 @@ def test_no_token_is_401_and_staff_token_is_403(api, make_user):
     assert api.get("/api/mobile/v1/me/").status_code == 401
     user = UserFactory(role="librarian")
     assert app_for(user).get("/api/mobile/v1/me/routes/").status_code == 403
+
+
+def test_refused_sign_ins_answer_the_documented_error(api, volunteer, settings):
+    settings.MOBILE_LOCKOUT_FAILURES = 1
+    phone = str(volunteer.user.phone)
+    wrong = api.post(TOKEN, {"phone": phone, "password": "nope-nope-1"}, format="json")
+    assert wrong.status_code == 401
+    assert_documented(wrong, "post", TOKEN)
+    locked = api.post(TOKEN, {"phone": phone, "password": "nope-nope-1"}, format="json")
+    assert locked.status_code == 429
+    assert_documented(locked, "post", TOKEN)
+    bad_code = api.post(OTP_VERIFY, {"phone": "+77079998877", "code": "123456"}, format="json")
+    assert bad_code.status_code == 401
+    assert_documented(bad_code, "post", OTP_VERIFY)
