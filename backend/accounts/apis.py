@@ -11,6 +11,7 @@ from backend.accounts import signin
 from backend.core.roles import user_roles
 from backend.core.schema import errors
 from mobile_api.auth import LockedOut
+from mobile_api.serializers import AccessSerializer, RefreshInputSerializer, TokensSerializer
 
 
 class TokenObtainApi(TokenObtainPairView):
@@ -20,7 +21,8 @@ class TokenObtainApi(TokenObtainPairView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(operation_id="auth_token", responses={200: None, **errors(400, 401, 429)})
+    @extend_schema(operation_id="auth_token",
+                   responses={200: TokensSerializer, **errors(400, 401, 429)})
     def post(self, request, *args, **kwargs):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         username = username if isinstance(username, str) else ""
@@ -41,9 +43,16 @@ class TokenObtainApi(TokenObtainPairView):
 
 
 class TokenRefreshApi(TokenRefreshView):
+    """`{"refresh"}` -> `{"access"}`."""
+
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+
+    @extend_schema(operation_id="auth_token_refresh", request=RefreshInputSerializer,
+                   responses={200: AccessSerializer, **errors(400, 401, 429)})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class MeApi(GenericAPIView):

@@ -8,6 +8,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from mobile_api.models import SignInLock
+from tests.openapi import assert_documented
 
 PASSWORD = "correct-horse-battery"
 
@@ -177,3 +178,21 @@ def test_without_proxies_x_forwarded_for_is_ignored(make_user, settings):
             "/accounts/login/", {"username": f"guess{n}", "password": "wrong-password"})
     assert SignInLock.objects.get(key="staff-ip:10.0.0.9").locked_until is not None
     assert not SignInLock.objects.filter(key__startswith="staff-ip:1.2.3.").exists()
+
+
+def test_api_sign_in_and_refresh_answer_what_the_schema_documents(librarian):
+    api = APIClient()
+    signed_in = api.post("/api/v1/auth/token/", {"username": "alma", "password": PASSWORD},
+                         format="json")
+    assert signed_in.status_code == 200
+    assert_documented(signed_in, "post", "/api/v1/auth/token/")
+    refresh = "/api/v1/auth/token/refresh/"
+    refreshed = api.post(refresh, {"refresh": signed_in.json()["refresh"]}, format="json")
+    assert refreshed.status_code == 200 and refreshed.json()["access"]
+    assert_documented(refreshed, "post", refresh)
+    junk = api.post(refresh, {"refresh": "not-a-token"}, format="json")
+    assert junk.status_code == 401
+    assert_documented(junk, "post", refresh)
+    missing = api.post(refresh, {}, format="json")
+    assert missing.status_code == 400 and list(missing.json()["fields"]) == ["refresh"]
+    assert_documented(missing, "post", refresh)
