@@ -153,6 +153,7 @@ class ReaderDueBackApi(GenericAPIView):
     permission_classes = [Loans]
     queryset = Loan.objects.none()
     serializer_class = LoanOutputSerializer
+    pagination_class = None  # what goes back at one visit, a plain list
 
     @extend_schema(operation_id="readers_due_back", parameters=[DueBackFilterSerializer],
                    responses={200: LoanOutputSerializer(many=True), **errors(400, 401, 403, 404)})

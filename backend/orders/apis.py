@@ -121,6 +121,7 @@ class OrderEventsApi(GenericAPIView):
     permission_classes = [TakeOrders]
     queryset = Order.objects.none()
     serializer_class = OrderEventOutputSerializer
+    pagination_class = None  # the whole history, a plain list
 
     @extend_schema(operation_id="orders_events",
                    responses={200: OrderEventOutputSerializer(many=True), **errors(401, 403, 404)})
@@ -251,6 +252,7 @@ class SuggestionFilterSerializer(serializers.Serializer):
 
 class LineSuggestionsApi(_LineActionApi):
     serializer_class = SuggestionOutputSerializer
+    pagination_class = None  # the best `limit` copies, a plain list
 
     @extend_schema(operation_id="order_lines_suggestions",
                    parameters=[SuggestionFilterSerializer],

@@ -3,6 +3,7 @@ import datetime
 from backend.circulation.models import Loan
 from backend.orders.models import Order, OrderLine
 from tests.factories import ItemFactory, LoanFactory, ReaderFactory
+from tests.openapi import assert_documented
 
 
 def test_renewal_extends_by_the_branch_period_up_to_the_limit(api, branch):
@@ -67,3 +68,13 @@ def test_family_reading_history_includes_every_member(api, branch):
     LoanFactory(reader=ReaderFactory(branch=branch))
     body = api.as_role("librarian").get(f"/api/v1/family-cards/{family.id}/reading-history/")
     assert {loan["id"] for loan in body.json()["results"]} == loans
+
+
+def test_due_back_is_the_plain_list_the_schema_documents(api, branch):
+    reader = ReaderFactory(branch=branch)
+    LoanFactory(reader=reader, due_date=datetime.date.today() + datetime.timedelta(days=2))
+    visit = (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
+    response = api.as_role("operator").get(f"/api/v1/readers/{reader.id}/due-back/",
+                                           {"date": visit})
+    assert response.status_code == 200 and len(response.json()) == 1
+    assert_documented(response, "get", "/api/v1/readers/{id}/due-back/")

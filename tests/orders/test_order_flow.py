@@ -9,6 +9,7 @@ from backend.catalog.models import Item
 from backend.circulation.models import Loan
 from backend.orders.models import CallLog, Order, OrderEvent
 from tests.factories import ItemFactory, ReaderFactory, ReaderPhoneFactory, TitleFactory
+from tests.openapi import assert_documented
 
 
 @pytest.fixture
@@ -275,3 +276,18 @@ def test_bad_query_parameters_are_named_not_a_500(api, branch, reader):
     bad_reader = api.as_role("operator").get("/api/v1/desk/calls/", {"reader": "abc"})
     assert bad_reader.status_code == 400
     assert "reader" in bad_reader.json()["fields"]
+
+
+def test_order_history_and_suggestions_are_the_plain_lists_the_schema_documents(
+        api, branch, reader):
+    ItemFactory(branch=branch, title=TitleFactory(title="Ақ кеме", format="large_print"))
+    order = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": reader.id, "lines": [{"wish": {"text": "повесть"}}]},
+        format="json").json()
+    events = api.as_role("operator").get(f"/api/v1/orders/{order['id']}/events/")
+    assert events.status_code == 200 and isinstance(events.json(), list)
+    assert_documented(events, "get", "/api/v1/orders/{id}/events/")
+    line = order["lines"][0]["id"]
+    suggestions = api.as_role("librarian").get(f"/api/v1/order-lines/{line}/suggestions/")
+    assert suggestions.status_code == 200 and isinstance(suggestions.json(), list)
+    assert_documented(suggestions, "get", "/api/v1/order-lines/{id}/suggestions/")
