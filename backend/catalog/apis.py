@@ -374,15 +374,17 @@ class TitleImportReportSerializer(serializers.Serializer):
     errors = TitleImportErrorSerializer(many=True)
 
 
+# The one error shape; with import.invalid_records it also has fields.records and report.
 class TitleImportInvalidFieldsSerializer(serializers.Serializer):
-    records = TitleImportErrorSerializer(many=True)
+    records = TitleImportErrorSerializer(many=True, required=False,
+                                         help_text="With import.invalid_records")
 
 
 class TitleImportInvalidSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="import.invalid_records")
+    code = serializers.CharField(help_text="import.invalid_records, or another error's code")
     message = serializers.CharField()
     fields = TitleImportInvalidFieldsSerializer()
-    report = TitleImportReportSerializer()
+    report = TitleImportReportSerializer(required=False, help_text="With import.invalid_records")
 
 
 class TitleImportApi(GenericAPIView):

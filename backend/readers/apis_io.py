@@ -165,15 +165,17 @@ class ImportReportSerializer(serializers.Serializer):
     duplicates = ImportDuplicateSerializer(many=True)
 
 
+# The one error shape; with import.invalid_rows it also has fields.rows and report.
 class ImportInvalidRowsFieldsSerializer(serializers.Serializer):
-    rows = ImportRowErrorSerializer(many=True)
+    rows = ImportRowErrorSerializer(many=True, required=False,
+                                    help_text="With import.invalid_rows")
 
 
 class ImportInvalidRowsSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="import.invalid_rows")
+    code = serializers.CharField(help_text="import.invalid_rows, or another error's code")
     message = serializers.CharField()
     fields = ImportInvalidRowsFieldsSerializer()
-    report = ImportReportSerializer()
+    report = ImportReportSerializer(required=False, help_text="With import.invalid_rows")
 
 
 class ReaderImportApi(APIView):

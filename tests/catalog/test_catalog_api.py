@@ -4,6 +4,7 @@ import pytest
 from backend.catalog.models import Item, Title
 from tests.catalog.helpers import isbn13, make_record, marc_file
 from tests.factories import BranchFactory, ItemFactory, TitleFactory
+from tests.openapi import assert_documented
 
 TITLES = "/api/v1/titles/"
 ITEMS = "/api/v1/items/"
@@ -294,3 +295,21 @@ def test_the_schema_documents_the_catalog(librarian):
     paths = response.json()["paths"]
     assert {"/api/v1/titles/", "/api/v1/titles/{id}/", "/api/v1/titles/import/",
             "/api/v1/items/", "/api/v1/items/{id}/", "/api/v1/items/{id}/status/"} <= set(paths)
+
+
+def test_every_import_error_answers_the_documented_shape(librarian):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = f"{TITLES}import/"
+    BranchFactory(code="BSH")
+    no_file = librarian.post(url, {"dry_run": "true"}, format="multipart")
+    unknown_format = librarian.post(url, {"file": SimpleUploadedFile("list.txt", b"title\nX\n")},
+                                    format="multipart")
+    bad_record = librarian.post(url, {
+        "file": SimpleUploadedFile("batch.dat", marc_file([make_record(1, title=False)])),
+        "format": "marc", "branch": "BSH"}, format="multipart")
+    codes = [r.json()["code"] for r in (no_file, unknown_format, bad_record)]
+    assert codes == ["validation_error", "import.unknown_format", "import.invalid_records"]
+    for response in (no_file, unknown_format, bad_record):
+        assert response.status_code == 400
+        assert_documented(response, "post", url)

@@ -13,6 +13,7 @@ from backend.readers.imports import columns, import_readers
 from backend.readers.models import CardChange, Reader, ReaderPhone
 from backend.readers.serializers import ReaderInputSerializer
 from tests.factories import BranchFactory, ReaderFactory, ReaderPhoneFactory
+from tests.openapi import assert_documented
 
 # The import and export URLs, whether or not the site's urls.py includes them yet.
 urlpatterns = [path("api/v1/", include("backend.readers.urls_io")), *site_urlpatterns]
@@ -415,3 +416,18 @@ def test_command_with_a_bad_header_exits_1(tmp_path):
         call_command("import_readers", str(path_), stdout=io.StringIO(), stderr=err)
     assert exit_.value.code == 1
     assert "last_name" in err.getvalue()
+
+
+def test_every_import_error_answers_the_documented_shape(api):
+    branch = BranchFactory(code="BSH")
+    client = api.as_role("librarian")
+    no_file = client.post(URL, {"dry_run": "true"}, format="multipart")
+    empty = upload(client, b"")
+    rows = [reader_cells(branch.code)]
+    rows[0]["phone1"] = "12-34"
+    bad_row = upload(client, csv_bytes(rows))
+    codes = [r.json()["code"] for r in (no_file, empty, bad_row)]
+    assert codes == ["validation_error", "import.empty_file", "import.invalid_rows"]
+    for response in (no_file, empty, bad_row):
+        assert response.status_code == 400
+        assert_documented(response, "post", URL)
