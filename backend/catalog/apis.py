@@ -28,6 +28,7 @@ from backend.catalog.models import (
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
+from backend.core.serializers import IdField
 
 # Librarians keep the catalog; operators and coordinators look things up in it.
 CatalogPermission = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.LIBRARIAN,))
@@ -133,7 +134,7 @@ class TitleFilterSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=TitleLanguage.choices, required=False)
     format = serializers.ChoiceField(choices=Format.choices, required=False)
     subject = serializers.CharField(required=False)
-    available_at = serializers.IntegerField(
+    available_at = IdField(
         required=False, help_text=gettext_lazy("Branch id: titles with a copy on its shelf")
     )
 
@@ -183,8 +184,8 @@ class ItemStatusInputSerializer(serializers.Serializer):
 class ItemFilterSerializer(serializers.Serializer):
     barcode = serializers.CharField(required=False)
     status = serializers.ChoiceField(choices=ItemStatus.choices, required=False)
-    branch = serializers.IntegerField(required=False)
-    title = serializers.IntegerField(required=False)
+    branch = IdField(required=False)
+    title = IdField(required=False)
     q = serializers.CharField(required=False, help_text=gettext_lazy("Title or author"))
 
 

@@ -12,6 +12,7 @@ from backend.circulation.models import Loan, LoanStatus
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
+from backend.core.serializers import IdField
 from backend.readers.models import FamilyCard, Reader
 
 Loans = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.OPERATOR, Role.LIBRARIAN))
@@ -43,8 +44,9 @@ class LoanOutputSerializer(serializers.Serializer):
 
 
 class LoanFilterSerializer(serializers.Serializer):
-    reader = serializers.IntegerField(required=False)
-    family_card = serializers.IntegerField(required=False)
+    reader = IdField(required=False)
+    family_card = serializers.PrimaryKeyRelatedField(queryset=FamilyCard.objects.all(),
+                                                     required=False)
     status = serializers.ChoiceField(choices=LoanStatus.choices, required=False)
     overdue = serializers.BooleanField(required=False, default=False)
     barcode = serializers.CharField(required=False)
@@ -65,8 +67,7 @@ class LoanListApi(GenericAPIView):
         if data.get("reader"):
             qs = qs.filter(reader_id=data["reader"])
         if data.get("family_card"):
-            family = get_object_or_404(FamilyCard, pk=data["family_card"])
-            qs = qs.filter(selectors.household_q(None, family))
+            qs = qs.filter(selectors.household_q(None, data["family_card"]))
         if data.get("status"):
             qs = qs.filter(status=data["status"])
         if data.get("barcode"):

@@ -27,3 +27,17 @@ class PhoneField(serializers.CharField):
 
     def to_representation(self, value):
         return str(value) if value else ""
+
+
+# The largest id a bigint column (and SQLite's INTEGER) holds; a bigger number in a filter
+# would not reach the database as a number at all.
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """An object's id in a filter or a list of ids: a positive number a database id can be."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)

@@ -10,6 +10,7 @@ from backend.branches.models import Branch
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
+from backend.core.serializers import IdField
 from backend.orders import selectors, services
 from backend.orders.models import CallLog, Channel, Order, OrderLine, OrderStatus
 from backend.orders.serializers import (
@@ -59,9 +60,9 @@ def _order_body(order: Order, request=None) -> dict:
 
 class OrderFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
-    branch = serializers.IntegerField(required=False)
-    reader = serializers.IntegerField(required=False)
-    family_card = serializers.IntegerField(required=False)
+    branch = IdField(required=False)
+    reader = IdField(required=False)
+    family_card = IdField(required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     date = serializers.DateField(required=False, help_text="Preferred or scheduled on this date")
     open = serializers.BooleanField(required=False, default=False)
@@ -299,7 +300,7 @@ Desk = roles_allowed(read=(Role.OPERATOR, Role.LIBRARIAN),
 
 
 class CallFilterSerializer(serializers.Serializer):
-    reader = serializers.IntegerField(min_value=1, required=False)
+    reader = IdField(required=False)
 
 
 class CallListApi(GenericAPIView):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
+from backend.core.serializers import IdField
 from backend.readers import selectors, services
 from backend.readers.models import (
     CardAccess,
@@ -62,10 +63,10 @@ class ReaderFilterSerializer(serializers.Serializer):
     )
     status = serializers.ChoiceField(choices=ReaderStatus.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
-    branch = serializers.IntegerField(required=False)
+    branch = IdField(required=False)
     settlement = serializers.CharField(required=False)
     language = serializers.ChoiceField(choices=[("kk", "kk"), ("ru", "ru")], required=False)
-    family_card = serializers.IntegerField(required=False)
+    family_card = IdField(required=False)
 
 
 class ReaderListApi(GenericAPIView):
@@ -164,7 +165,7 @@ class ReaderHistoryApi(GenericAPIView):
 class FamilyFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, help_text=_("Member name or family card number"))
     status = serializers.ChoiceField(choices=FamilyStatus.choices, required=False)
-    branch = serializers.IntegerField(required=False)
+    branch = IdField(required=False)
 
 
 class FamilyCardListApi(GenericAPIView):
@@ -244,9 +245,9 @@ class FamilyCardHistoryApi(GenericAPIView):
 
 
 class CardAccessFilterSerializer(serializers.Serializer):
-    reader = serializers.IntegerField(required=False, min_value=1)
-    family_card = serializers.IntegerField(required=False, min_value=1)
-    user = serializers.IntegerField(required=False, min_value=1)
+    reader = IdField(required=False)
+    family_card = IdField(required=False)
+    user = IdField(required=False)
     action = serializers.ChoiceField(choices=CardAccess.Action.choices, required=False)
     channel = serializers.ChoiceField(choices=CardAccess.Channel.choices, required=False)
     since = serializers.DateTimeField(required=False)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from backend.core.permissions import roles_allowed
 from backend.core.roles import Role
 from backend.core.schema import errors
+from backend.core.serializers import IdField
 from backend.readers import selectors, services
 from backend.readers.models import FamilyCard, Reader, StandingPlan, StandingPlanPause
 
@@ -119,8 +120,8 @@ class StandingPlanPauseInputSerializer(serializers.Serializer):
 
 
 class StandingPlanFilterSerializer(serializers.Serializer):
-    reader = serializers.IntegerField(required=False)
-    family_card = serializers.IntegerField(required=False)
+    reader = IdField(required=False)
+    family_card = IdField(required=False)
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from backend.branches.models import Branch
 from backend.catalog.models import Format
 from backend.core.roles import Role, has_role
-from backend.core.serializers import PhoneField
+from backend.core.serializers import IdField, PhoneField
 from backend.readers.models import (
     Category,
     DocumentType,
@@ -320,7 +320,7 @@ class FamilyInputSerializer(serializers.Serializer):
         queryset=Reader.objects.all(), allow_null=True, required=False
     )
     members = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=30
+        child=IdField(), required=False, max_length=30
     )
     loan_limit = serializers.IntegerField(min_value=1, max_value=200, required=False)
     status = serializers.ChoiceField(choices=FamilyStatus.choices, required=False)

@@ -12,6 +12,7 @@ from backend.branches.models import Branch
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
+from backend.core.serializers import IdField
 from backend.routing import selectors, services
 from backend.routing.models import DayPlan, PlanStatus, Route, Stop, UnservedReason
 from backend.routing.tasks import enqueue_planning
@@ -124,7 +125,7 @@ def plan_body(plan: DayPlan) -> dict:
 
 
 class PlanFilterSerializer(serializers.Serializer):
-    branch = serializers.IntegerField(required=False)
+    branch = IdField(required=False)
     date = serializers.DateField(required=False)
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
 
@@ -180,7 +181,7 @@ class SolveInputSerializer(serializers.Serializer):
         help_text=_("Seconds the planner may search (default ROUTING_TIME_LIMIT)."),
     )
     drop_volunteers = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list,
+        child=IdField(), required=False, default=list,
         help_text=_("Volunteers who dropped out: their unstarted stops go to others."),
     )
 
@@ -280,7 +281,7 @@ class StopMoveApi(GenericAPIView):
 
 
 class ResequenceInputSerializer(serializers.Serializer):
-    stops = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    stops = serializers.ListField(child=IdField(), allow_empty=False)
 
 
 class RouteResequenceOutputSerializer(serializers.Serializer):

@@ -313,3 +313,11 @@ def test_every_import_error_answers_the_documented_shape(librarian):
     for response in (no_file, unknown_format, bad_record):
         assert response.status_code == 400
         assert_documented(response, "post", url)
+
+
+@pytest.mark.parametrize("url, name", [(ITEMS, "branch"), (ITEMS, "title"),
+                                       (TITLES, "available_at")])
+def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(librarian, url, name):
+    response = librarian.get(url, {name: 10**30})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [name]

@@ -78,3 +78,12 @@ def test_due_back_is_the_plain_list_the_schema_documents(api, branch):
                                            {"date": visit})
     assert response.status_code == 200 and len(response.json()) == 1
     assert_documented(response, "get", "/api/v1/readers/{id}/due-back/")
+
+
+def test_loans_of_an_unknown_family_card_or_impossible_reader_are_bad_parameters(api, branch):
+    client = api.as_role("operator")
+    for name, value in (("family_card", 987654), ("family_card", 10**30), ("reader", 10**30)):
+        response = client.get("/api/v1/loans/", {name: value})
+        assert response.status_code == 400, (name, value)
+        assert list(response.json()["fields"]) == [name]
+        assert_documented(response, "get", "/api/v1/loans/")

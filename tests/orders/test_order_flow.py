@@ -291,3 +291,13 @@ def test_order_history_and_suggestions_are_the_plain_lists_the_schema_documents(
     suggestions = api.as_role("librarian").get(f"/api/v1/order-lines/{line}/suggestions/")
     assert suggestions.status_code == 200 and isinstance(suggestions.json(), list)
     assert_documented(suggestions, "get", "/api/v1/order-lines/{id}/suggestions/")
+
+
+@pytest.mark.parametrize("url, name", [
+    ("/api/v1/orders/", "branch"), ("/api/v1/orders/", "reader"),
+    ("/api/v1/orders/", "family_card"), ("/api/v1/desk/calls/", "reader"),
+])
+def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(api, url, name):
+    response = api.as_role("operator").get(url, {name: 10**30})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [name]

@@ -92,3 +92,11 @@ def test_search_family_by_member_name(api, branch):
 
 def test_volunteer_gets_403_on_family_cards(api, branch):
     assert api.as_role("volunteer").get(URL).status_code == 403
+
+
+def test_a_member_id_no_database_can_hold_is_a_bad_field_not_a_500(api, branch):
+    reader = ReaderFactory(branch=branch)
+    payload = {**family_payload(branch, [reader]), "members": [reader.id, 10**30]}
+    response = api.as_role("librarian").post(URL, payload, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["members"]

@@ -250,3 +250,13 @@ def test_page_size_is_capped_at_200(api, branch):
     response = client.get(URL, {"page_size": 1000})
     assert response.status_code == 200
     assert set(response.json()) == {"count", "next", "previous", "results"}
+
+
+@pytest.mark.parametrize("url, name", [
+    (URL, "branch"), (URL, "family_card"), ("/api/v1/family-cards/", "branch"),
+    ("/api/v1/card-access/", "reader"), ("/api/v1/card-access/", "user"),
+])
+def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(api, url, name):
+    response = api.as_role("librarian").get(url, {name: 10**30})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [name]

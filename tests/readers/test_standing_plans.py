@@ -421,3 +421,11 @@ def test_list_filters(api, frozen_today):
            .json()["results"]]
     assert ids == [b.id]
     assert client.get("/api/v1/standing-plans/").json()["count"] == 2
+
+
+@pytestmark_api
+@pytest.mark.parametrize("name", ["reader", "family_card"])
+def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(api, name):
+    response = api.as_role("operator").get("/api/v1/standing-plans/", {name: 10**30})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [name]

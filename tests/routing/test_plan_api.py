@@ -8,6 +8,7 @@ from django.core.management import call_command
 from backend.orders.models import Order
 from backend.routing.models import DayPlan
 from tests.broker import RedisServer, celery_on, running
+from tests.reports.factories import RouteFactory
 from tests.routing.test_planning import reader_at, ready_order, volunteer
 
 
@@ -94,3 +95,18 @@ def test_bench_routing_command_writes_feasible_routes(tmp_path):
     served = sorted(c for route in result[0]["routes"] for c in route)
     assert served == [1, 2, 3, 4, 5]
     assert "T1" in log.getvalue()
+
+
+def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(api, depot, day):
+    client = api.as_role("coordinator")
+    listed = client.get("/api/v1/plans/", {"branch": 10**30})
+    assert (listed.status_code, list(listed.json()["fields"])) == (400, ["branch"])
+    plan = client.post("/api/v1/plans/", {"branch": depot.pk, "date": day.isoformat()},
+                       format="json").json()
+    solved = client.post(f"/api/v1/plans/{plan['id']}/solve/",
+                         {"drop_volunteers": [10**30]}, format="json")
+    assert (solved.status_code, list(solved.json()["fields"])) == (400, ["drop_volunteers"])
+    route = RouteFactory(plan__branch=depot)
+    reordered = client.post(f"/api/v1/routes/{route.pk}/resequence/", {"stops": [10**30]},
+                            format="json")
+    assert (reordered.status_code, list(reordered.json()["fields"])) == (400, ["stops"])
