@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install-dev chromium test lint audit bench bench-db bench-routing bench-planning bench-import messages migrate seed clean
+.PHONY: run setup install-dev chromium test lint audit bench bench-db bench-routing bench-planning bench-import bench-load messages migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ audit: $(VENV)/.installed-dev
 BENCH_DB := sqlite:///$(CURDIR)/bench-results/bench.sqlite3
 SHARED ?= ../shared/benchmarks
 
-bench: bench-routing bench-planning bench-import
+bench: bench-routing bench-planning bench-import bench-load
 
 bench-db: $(VENV)/.installed-dev
 	mkdir -p bench-results
@@ -75,6 +75,12 @@ bench-planning: bench-db
 
 bench-import: bench-db
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_import
+
+# The service under gunicorn on PostgreSQL (its own database, kniga_load, made and dropped
+# here) with a generated city, driven by locust; `$(PY) loadtest/run.py --help` for the knobs.
+LOAD_ARGS ?=
+bench-load: $(VENV)/.installed-dev
+	$(PY) loadtest/run.py $(LOAD_ARGS)
 
 messages: $(VENV)/.installed-dev
 	$(PY) manage.py makemessages -l ru -l kk -l en --no-obsolete --ignore=.venv --ignore=tests
