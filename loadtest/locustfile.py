@@ -88,7 +88,7 @@ _operators = itertools.count()
 
 class Volunteer(_ApiUser):
     fixed_count = len(FIXTURE["volunteers"])
-    wait_time = _pace("KNIGA_LOAD_VOLUNTEER_WAIT", "5,15")
+    wait_time = _pace("KNIGA_LOAD_VOLUNTEER_WAIT", "10,30")
     fail_share = 0.1
 
     def on_start(self) -> None:

@@ -80,7 +80,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="Users started a second: the app is opened over a while.")
     parser.add_argument("--solve-seconds", type=float, default=5,
                         help="The coordinator's planning time limit per re-plan.")
-    parser.add_argument("--volunteer-wait", default="5,15",
+    parser.add_argument("--volunteer-wait", default="10,30",
                         help="Seconds between a volunteer's actions, low,high (a real "
                              "volunteer takes minutes).")
     parser.add_argument("--operator-wait", default="5,15")
@@ -577,7 +577,8 @@ def main(argv: list[str] | None = None) -> int:
             cpu["others"] = round(max(0.0, cpu["machine_busy"] - cpu["app"] - cpu["worker"]
                                       - cpu["database"] - cpu["locust"]), 1)
         finally:
-            for helper in helpers:
+            # The web server first, then the worker, then the broker it is connected to.
+            for helper in [helpers[0], *reversed(helpers[1:])]:
                 stop(helper)
     stats = read_stats(folder)
     if stats["total"] is None:
