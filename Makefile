@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install-dev chromium test lint audit bench bench-db bench-routing bench-planning bench-import bench-load messages migrate seed clean
+.PHONY: run setup install-dev chromium test fuzz lint audit bench bench-db bench-routing bench-planning bench-import bench-load messages migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ chromium:
 test: $(VENV)/.installed-dev chromium
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Fuzz the staff and mobile APIs against their OpenAPI schema, far longer than `make test`
+fuzz: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_COVERAGE=all $(PY) -m pytest tests/fuzz $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
