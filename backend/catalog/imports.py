@@ -177,25 +177,40 @@ CSV_REQUIRED = ("title",)
 _COPY_WITH_BRANCH = re.compile(r"^([A-Za-z0-9]{1,8})\s*:\s*(\S.*)$")
 
 
-def _decode(content: bytes) -> str:
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        # Excel in a Russian or Kazakh Windows saves "CSV" in the ANSI code page.
-        return content.decode("cp1251")
-
-
 def _file_error(code: str, message: str, **extra: Any) -> ImportFileError:
     return ImportFileError(code, message, fields={"file": [message], **extra})
+
+
+def _unreadable_csv() -> ImportFileError:
+    return _file_error("import.bad_file",
+                       _("The file could not be read as CSV: save it as CSV (UTF-8) or XLSX."))
+
+
+def _decode(content: bytes) -> str:
+    try:
+        if content.startswith(b"\xef\xbb\xbf"):
+            return content[3:].decode("utf-8")
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            # Excel in a Russian or Kazakh Windows saves "CSV" in the ANSI code page.
+            return content.decode("cp1251")
+    except UnicodeDecodeError as exc:  # not text at all (a picture, a PDF...)
+        raise _unreadable_csv() from exc
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as exc:  # e.g. a field longer than the csv module takes
+        raise _unreadable_csv() from exc
 
 
 def read_csv(content: bytes) -> Iterator[Candidate]:
     text = _decode(content)
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = _csv_rows(text, delimiter)
     header = [re.sub(r"\s+", "_", h.strip().lower()) for h in next(rows, [])]
     named = [h for h in header if h]
     if not named:

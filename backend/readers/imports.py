@@ -274,23 +274,34 @@ Progress = Callable[[str, int, int], None]
 # Reading the file -----------------------------------------------------------------------------
 
 
+def _unreadable_csv() -> ImportFileError:
+    message = _("The file could not be read as CSV: save it as CSV (UTF-8) or XLSX.")
+    return ImportFileError("import.bad_file", message, fields={"file": [message]})
+
+
 def _decode(content: bytes) -> str:
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8")
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16")  # Excel's "Unicode text"
     try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        # Excel in a Russian or Kazakh Windows saves "CSV" in the ANSI code page.
-        return content.decode("cp1251")
+        if content.startswith(b"\xef\xbb\xbf"):
+            return content[3:].decode("utf-8")
+        if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return content.decode("utf-16")  # Excel's "Unicode text"
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            # Excel in a Russian or Kazakh Windows saves "CSV" in the ANSI code page.
+            return content.decode("cp1251")
+    except UnicodeDecodeError as exc:  # not text at all (a picture, a PDF...)
+        raise _unreadable_csv() from exc
 
 
 def _read_csv(content: bytes) -> Iterator[list[Any]]:
     text = _decode(content)
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as exc:  # e.g. a field longer than the csv module takes
+        raise _unreadable_csv() from exc
 
 
 def _read_xlsx(content: bytes) -> Iterator[list[Any]]:

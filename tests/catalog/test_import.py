@@ -271,6 +271,18 @@ def test_csv_with_unknown_columns_is_refused_as_a_whole(branches):
     assert error.value.fields["missing"] == ["title"]
 
 
+
+@pytest.mark.parametrize("content", [
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x98",  # a picture: neither UTF-8 nor Windows-1251
+    b'title\n"' + b"x" * 200_000 + b'"\n',  # a cell longer than CSV allows
+])
+def test_a_file_that_is_not_csv_text_is_a_bad_file(branches, content):
+    with pytest.raises(imports.ImportFileError) as error:
+        import_catalog(content=content, format="csv")
+    assert error.value.code == "import.bad_file"
+    assert counts() == (0, 0)
+
+
 # The management command ------------------------------------------------------------------------
 
 

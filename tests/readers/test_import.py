@@ -431,3 +431,15 @@ def test_every_import_error_answers_the_documented_shape(api):
     for response in (no_file, empty, bad_row):
         assert response.status_code == 400
         assert_documented(response, "post", URL)
+
+
+@pytest.mark.parametrize("content", [
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x98",  # a picture: neither UTF-8 nor Windows-1251
+    b"\xff\xfea",  # starts like UTF-16 and breaks off
+    b'"' + b"x" * 200_000 + b'",branch\n',  # a cell longer than CSV allows
+])
+def test_a_file_that_is_not_csv_text_is_a_bad_file_not_a_500(api, content):
+    response = upload(api.as_role("librarian"), content)
+    assert response.status_code == 400
+    assert response.json()["code"] == "import.bad_file"
+    assert list(response.json()["fields"]) == ["file"]
