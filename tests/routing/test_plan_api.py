@@ -110,3 +110,23 @@ def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(api, depot, day
     reordered = client.post(f"/api/v1/routes/{route.pk}/resequence/", {"stops": [10**30]},
                             format="json")
     assert (reordered.status_code, list(reordered.json()["fields"])) == (400, ["stops"])
+
+
+def test_a_day_without_volunteers_and_a_replan_without_the_last_one(api, depot, day):
+    client = api.as_role("coordinator")
+    ready_order(reader_at(depot, 69.01), day)
+    plan = client.post("/api/v1/plans/", {"branch": depot.pk, "date": day.isoformat()},
+                       format="json").json()
+    nobody = client.post(f"/api/v1/plans/{plan['id']}/solve/", {"time_limit": 1},
+                         format="json")
+    assert nobody.status_code == 200, nobody.json()
+    assert nobody.json()["figures"]["served"] == 0
+    v = volunteer(depot)
+    solved = client.post(f"/api/v1/plans/{plan['id']}/solve/", {"time_limit": 1},
+                         format="json")
+    assert solved.json()["figures"]["served"] == 1
+    dropped = client.post(f"/api/v1/plans/{plan['id']}/solve/",
+                          {"time_limit": 1, "drop_volunteers": [v.pk]}, format="json")
+    assert dropped.status_code == 200, dropped.json()
+    assert dropped.json()["figures"]["served"] == 0
+    assert dropped.json()["routes"] == []

@@ -41,6 +41,8 @@ def solve(
     ``Solution.unassigned`` with a precise ``Reason``; stops that could be served alone but are
     left out come back with ``Reason.NOT_ROUTED``.
     """
+    if not problem.vehicles:
+        return _nobody_to_plan_for(problem)
     im = IntModel(problem)
     pre = precheck(problem, im)
     ids = [s.id for s in problem.stops if s.id in pre.candidates]
@@ -72,6 +74,19 @@ def solve(
     search = Search(built, budget, seed, report if progress else None)
     search.run(_initial_plan(built, initial))
     return decode(problem, built, im, search.best, pre.reasons, budget, initial)
+
+
+def _nobody_to_plan_for(problem: Problem) -> Solution:
+    """No vehicle at all (everyone away, or the last one dropped out): every stop is left out
+    with its reason, and the engine, which needs a vehicle, is not asked."""
+    unassigned = tuple(
+        Unassigned(s.id, Reason.PINNED_VEHICLE_UNAVAILABLE if s.vehicle_id is not None
+                   else Reason.NO_VEHICLE_IN_WINDOW)
+        for s in problem.stops
+    )
+    objective = Objective(served=0, served_required=0, unserved=len(unassigned), vehicles=0,
+                          distance=0.0, duration=0.0, travel_time=0.0, cost=0)
+    return Solution(routes=(), unassigned=unassigned, objective=objective, feasible=True)
 
 
 def _to_solution(built: Built, plan: Plan) -> pyvrp.Solution:

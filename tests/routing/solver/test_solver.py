@@ -246,3 +246,12 @@ def test_fractional_travel_times_stay_feasible_in_real_time():
     problem = day(points, stops, [Vehicle("a", 0, 0, shift_end=10)])
     sol = solve(problem, **FAST)
     assert_consistent(problem, sol)
+
+
+def test_no_vehicle_at_all_leaves_every_stop_out_with_its_reason():
+    problem = day([(0, 0), (1, 0), (2, 0)], [Stop("s1", 1), Stop("s2", 2, vehicle_id="a")], [])
+    sol = solve(problem, **FAST)
+    assert sol.routes == () and sol.feasible
+    assert sol.reason("s1") is Reason.NO_VEHICLE_IN_WINDOW
+    assert sol.reason("s2") is Reason.PINNED_VEHICLE_UNAVAILABLE
+    assert (sol.objective.served, sol.objective.unserved) == (0, 2)
