@@ -244,7 +244,9 @@ class StandingPlanPauseDeleteApi(GenericAPIView):
     @extend_schema(operation_id="standing_plans_pauses_destroy",
                    responses={204: None, **errors(401, 403, 404)})
     def delete(self, request, pk: int, pause_id: int):
-        pause = get_object_or_404(StandingPlanPause, pk=pause_id, plan_id=pk)
+        # The plan first: a filter on plan_id would send the database any number.
+        plan = get_object_or_404(StandingPlan, pk=pk)
+        pause = get_object_or_404(plan.pauses, pk=pause_id)
         services.standing_plan_pause_remove(pause=pause, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

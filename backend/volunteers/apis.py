@@ -182,7 +182,9 @@ class VolunteerShiftDeleteApi(GenericAPIView):
     @extend_schema(operation_id="volunteers_shifts_destroy",
                    responses={204: None, **errors(401, 403, 404)})
     def delete(self, request, pk: int, shift_id: int):
-        shift = get_object_or_404(Shift, pk=shift_id, volunteer_id=pk)
+        # The volunteer first: a filter on volunteer_id would send the database any number.
+        volunteer = get_object_or_404(Volunteer, pk=pk)
+        shift = get_object_or_404(volunteer.shifts, pk=shift_id)
         services.shift_remove(shift=shift, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -222,7 +224,8 @@ class VolunteerAbsenceDeleteApi(GenericAPIView):
     @extend_schema(operation_id="volunteers_absences_destroy",
                    responses={204: None, **errors(401, 403, 404)})
     def delete(self, request, pk: int, absence_id: int):
-        absence = get_object_or_404(Absence, pk=absence_id, volunteer_id=pk)
+        volunteer = get_object_or_404(Volunteer, pk=pk)
+        absence = get_object_or_404(volunteer.absences, pk=absence_id)
         services.absence_remove(absence=absence, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

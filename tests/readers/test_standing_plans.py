@@ -429,3 +429,9 @@ def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(api, name):
     response = api.as_role("operator").get("/api/v1/standing-plans/", {name: 10**30})
     assert response.status_code == 400
     assert list(response.json()["fields"]) == [name]
+
+
+@pytestmark_api
+def test_a_plan_id_no_database_can_hold_is_404_not_500(api):
+    response = api.as_role("operator").delete(f"/api/v1/standing-plans/{10**30}/pauses/1/")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")

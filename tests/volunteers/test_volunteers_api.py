@@ -311,3 +311,12 @@ def test_the_schema_documents_the_volunteer_api(coordinator):
         "/api/v1/volunteers/{id}/absences/{absence_id}/",
         "/api/v1/volunteers/{id}/availability/",
     } <= set(paths)
+
+
+def test_a_volunteer_id_no_database_can_hold_is_404_not_500(coordinator):
+    shift, absence = ShiftFactory(), AbsenceFactory()
+    for url in (f"{URL}{10**30}/shifts/{shift.pk}/", f"{URL}{10**30}/absences/{absence.pk}/"):
+        response = coordinator.delete(url)
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert Shift.objects.filter(pk=shift.pk).exists()
+    assert Absence.objects.filter(pk=absence.pk).exists()
