@@ -34,6 +34,7 @@ _DESCRIPTIONS = {
     403: "The role may not do this (permission_denied).",
     404: "No such object, or not yours (not_found).",
     409: "The current state does not allow it.",
+    415: "The body is in a media type this operation does not read (unsupported_media_type).",
     422: "Idempotency key reused with a different body.",
     429: "Too many attempts (throttled).",
     503: "The database is briefly unavailable (service.unavailable).",
@@ -43,3 +44,17 @@ _DESCRIPTIONS = {
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     codes = codes or (400, 401, 403)
     return {c: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[c]) for c in codes}
+
+
+def document_unsupported_media_type(result, generator, request, public):
+    """Every operation that reads a body answers 415 to one it cannot read (DRF's parsers take
+    JSON, forms and multipart): said here once rather than at each of them."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["responses"].setdefault("415", {
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"}}},
+                    "description": _DESCRIPTIONS[415],
+                })
+    return result

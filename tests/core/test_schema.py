@@ -30,3 +30,15 @@ def test_every_paginated_list_documents_the_400_of_a_bad_page():
             names = {p["name"] for p in operation.get("parameters", [])}
             if "page" in names:
                 assert "400" in operation["responses"], f"{method.upper()} {path}"
+
+
+@pytest.mark.parametrize("url, content_type", [
+    ("/api/v1/readers/", "text/plain"),
+    ("/api/v1/titles/import/", "application/json"),  # takes files only
+])
+def test_a_body_in_a_media_type_the_operation_does_not_read_is_a_documented_415(
+        api, url, content_type):
+    response = api.as_role("librarian").generic("POST", url, b"{}", content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert_documented(response, "post", url)

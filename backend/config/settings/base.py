@@ -164,6 +164,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/(v1|mobile/v1)",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.core.schema.document_unsupported_media_type",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ReaderLanguageEnum": "backend.readers.models.Language.choices",
         "FormatEnum": "backend.catalog.models.Format.choices",
