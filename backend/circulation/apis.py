@@ -17,6 +17,9 @@ from backend.readers.models import FamilyCard, Reader
 
 Loans = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.OPERATOR, Role.LIBRARIAN))
 Returns = roles_allowed(read=(Role.LIBRARIAN,), write=(Role.LIBRARIAN,))
+# What a reader has read (titles, formats such as Braille or audio) is for those who choose
+# their books: librarians and operators. Coordinators plan pick-ups from the loans list.
+ReadingHistory = roles_allowed(read=(Role.LIBRARIAN, Role.OPERATOR))
 
 
 class LoanOutputSerializer(serializers.Serializer):
@@ -120,7 +123,7 @@ class ReturnApi(GenericAPIView):
 
 
 class ReaderReadingHistoryApi(GenericAPIView):
-    permission_classes = [Loans]
+    permission_classes = [ReadingHistory]
     queryset = Loan.objects.none()
     serializer_class = LoanOutputSerializer
 

@@ -1,5 +1,7 @@
 import datetime
 
+import pytest
+
 from backend.circulation.models import Loan
 from backend.orders.models import Order, OrderLine
 from tests.factories import ItemFactory, LoanFactory, ReaderFactory
@@ -87,3 +89,13 @@ def test_loans_of_an_unknown_family_card_or_impossible_reader_are_bad_parameters
         assert response.status_code == 400, (name, value)
         assert list(response.json()["fields"]) == [name]
         assert_documented(response, "get", "/api/v1/loans/")
+
+
+@pytest.mark.parametrize("role, status", [("librarian", 200), ("operator", 200),
+                                          ("coordinator", 403), ("volunteer", 403)])
+def test_reading_history_is_for_those_who_choose_the_books(api, role, status):
+    loan = LoanFactory()
+    response = api.as_role(role).get(f"/api/v1/readers/{loan.reader_id}/reading-history/")
+    assert response.status_code == status
+    if status == 200:
+        assert [row["id"] for row in response.json()["results"]] == [loan.id]

@@ -169,7 +169,7 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "get":    row(  401,   200,   200,   200,   403),
     },
     "/api/v1/family-cards/<int:pk>/reading-history/": {
-        "get":    row(  401,   200,   200,   200,   403),
+        "get":    row(  401,   200,   200,   403,   403),
     },
     "/api/v1/items/": {
         "get":    row(  401,   200,   200,   200,   403),
@@ -261,7 +261,7 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "get":    row(  401,   200,   200,   200,   403),
     },
     "/api/v1/readers/<int:pk>/reading-history/": {
-        "get":    row(  401,   200,   200,   200,   403),
+        "get":    row(  401,   200,   200,   403,   403),
     },
     "/api/v1/readers/export/": {
         "get":    row(  401,   200,   403,   403,   403),
