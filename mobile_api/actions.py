@@ -76,11 +76,16 @@ def hashed_body(data: Any) -> Any:
     return data
 
 
-def _at(value: datetime.datetime | None) -> datetime.datetime:
+def _at(value: datetime.datetime | None, plan) -> datetime.datetime:
+    """When the action happened: the phone's clock, unless it cannot be right. A clock ahead
+    of ours, or one before the day before the route's day (a phone reset to 1970, a typo in
+    the year), is recorded as now."""
     now = timezone.now()
     if value is None or value > now:
-        return now  # a phone's clock ahead of ours: record it as now
-    return value
+        return now
+    earliest = datetime.datetime.combine(plan.date - datetime.timedelta(days=1), datetime.time(),
+                                         tzinfo=selectors.branch_zone(plan.branch))
+    return now if value < earliest else value
 
 
 def _route_state(route: Route) -> dict[str, Any]:
@@ -104,10 +109,10 @@ def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int,
     serializer = INPUT[kind](data=data if isinstance(data, dict) else {})
     serializer.is_valid(raise_exception=True)
     values = serializer.validated_data
-    at = _at(values.get("happened_at"))
     result: dict[str, Any] = {"action": kind}
     if kind in ROUTE_ACTIONS:
         route = selectors.own_route(volunteer, target)
+        at = _at(values.get("happened_at"), route.plan)
         if kind == "start":
             routing_services.route_start(route=route, by=user, at=at)
         else:
@@ -115,6 +120,7 @@ def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int,
         result["route"] = _route_state(route)
     else:
         stop = selectors.own_stop(volunteer, target)
+        at = _at(values.get("happened_at"), stop.plan)
         if kind == "arrive":
             routing_services.stop_arrive(stop=stop, by=user, at=at)
         elif kind == "complete":

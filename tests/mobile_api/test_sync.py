@@ -6,18 +6,21 @@ import random
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from backend.circulation.models import Loan
 from backend.orders.models import Order
 from backend.routing.models import Route, Stop
 from tests.mobile_api.conftest import due_back, post, stops_of, to_hand_over
+from tests.openapi import assert_documented
 
 SYNC = "/api/mobile/v1/sync/"
 
 
 def batch_for(route) -> list[dict]:
     first, second = stops_of(route)[:2]
-    t0 = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
+    # Earlier today by the phone's clock (a clock before the day before the route is not kept).
+    t0 = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=2)
 
     def at(minutes):
         return (t0 + datetime.timedelta(minutes=minutes)).isoformat()
@@ -55,6 +58,7 @@ def send(app, actions):
 def test_one_batch_applies_each_action_with_a_result(app, route):
     batch = batch_for(route)
     results = send(app, batch)
+    completed_at = datetime.datetime.fromisoformat(batch[1]["happened_at"])
     assert [(r["key"], r["status"]) for r in results] == [
         ("q-1", 200), ("q-2", 200), ("q-3", 200), ("q-4", 200)]
     assert results[1]["body"]["stop"]["status"] == "completed"
@@ -64,7 +68,7 @@ def test_one_batch_applies_each_action_with_a_result(app, route):
     assert [s[0] for s in got["stops"]] == ["completed", "failed", "failed"]
     # The phone's time is what is recorded.
     stop = stops_of(route)[0]
-    assert stop.completed_at == datetime.datetime(2026, 1, 5, 9, 18, tzinfo=datetime.UTC)
+    assert stop.completed_at == completed_at
 
 
 def test_the_same_batch_three_times_has_one_set_of_effects(app, route):
@@ -139,3 +143,19 @@ def test_bad_actions_get_their_own_error_and_the_rest_is_applied(app, route):
     stop.refresh_from_db()
     assert stop.status == "arrived"
     assert post(app, SYNC, {"actions": "nope"}).status_code == 400
+
+
+def test_a_phone_clock_that_cannot_be_right_is_recorded_as_now(app, route):
+    first, second = stops_of(route)[:2]
+    url = f"/api/mobile/v1/stops/{first.pk}/arrive/"
+    before = timezone.now()
+    response = post(app, url, {"happened_at": "0443-04-23T08:40:42Z"})
+    assert response.status_code == 200, response.content
+    assert_documented(response, "post", "/api/mobile/v1/stops/{id}/arrive/")
+    first.refresh_from_db()
+    assert first.arrived_at >= before
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    post(app, f"/api/mobile/v1/stops/{second.pk}/arrive/",
+         {"happened_at": an_hour_ago.isoformat()})
+    second.refresh_from_db()
+    assert second.arrived_at == an_hour_ago
