@@ -5,7 +5,7 @@ in the environment (see .env.example); the server's own knobs are the GUNICORN_*
 below. The load test (`make bench-load`, loadtest/) runs with this file, so its figures are
 those of this configuration.
 
-Workers are processes; each keeps its own PostgreSQL connection open between requests
+Each worker thread keeps its own PostgreSQL connection open between requests
 (DATABASE_CONN_MAX_AGE, 60 s in production), so workers × threads connections in all. Keep
 that under PostgreSQL's max_connections, with room for Celery and manage.py.
 """
@@ -23,10 +23,14 @@ chdir = str(Path(__file__).resolve().parents[1])
 wsgi_app = "backend.config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 
-# Requests spend most of their time in Python, so processes rather than threads: two per
-# core and one more.
-workers = _number("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1)
-threads = _number("GUNICORN_THREADS", 1)
+# Requests spend most of their time in Python (the ORM, serializers): one process a core
+# and one more. More processes only take turns on the same cores, and PostgreSQL needs its
+# share when it runs on the same machine; the load test's tails were shortest so (2 cores:
+# p95 of the volunteer's route ~100 ms with 3 workers, ~110-130 ms with 5). Two threads
+# each, so that a long request (an import, a report, planning without Celery) holds one
+# thread and not a whole process.
+workers = _number("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)
+threads = _number("GUNICORN_THREADS", 2)
 worker_class = "gthread" if threads > 1 else "sync"
 # Planning runs in the request when there is no Celery worker (CELERY_TASK_ALWAYS_EAGER):
 # leave it ROUTING_TIME_LIMIT and some.

@@ -3,8 +3,9 @@
 - Volunteers (one simulated user per generated volunteer): the app's day. Fetch today's
   routes, open the route, then stop after stop: arrive, complete (hand over the copies
   listed, take back the ones due) or, now and then, "nobody at home"; re-read the route
-  after each action, as the app does, and poll the change feed. At the end of the route,
-  finish it and keep polling.
+  after each action (with If-None-Match), poll the change feed one time in three, and one
+  step in ten open the app again (today's routes, then the route). At the end of the
+  route, finish it and keep polling.
 - Operators: a caller's phone typed in the search box as the caller says it (the readers
   search), the caller's card on the desk (the desk lookup), and for most calls an order:
   a title searched in the caller's language at their branch, then the order with the call
@@ -90,6 +91,7 @@ class Volunteer(_ApiUser):
     fixed_count = len(FIXTURE["volunteers"])
     wait_time = _pace("KNIGA_LOAD_VOLUNTEER_WAIT", "10,30")
     fail_share = 0.1
+    reopen_share = 0.1
 
     def on_start(self) -> None:
         me = FIXTURE["volunteers"][next(_volunteers) % len(FIXTURE["volunteers"])]
@@ -133,6 +135,9 @@ class Volunteer(_ApiUser):
     def next_step(self) -> None:
         if self.route_id is None and not self.finished:
             self.open_day()
+            return
+        if random.random() < self.reopen_share:
+            self.open_day()  # the app opened again: today's routes, then the route
             return
         if self.finished:
             # The day is done (or there was none): the app keeps itself up to date.

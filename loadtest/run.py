@@ -33,10 +33,10 @@ import argparse
 import csv
 import datetime
 import json
-import multiprocessing
 import os
 import re
 import resource
+import runpy
 import secrets
 import shutil
 import signal
@@ -61,8 +61,9 @@ def say(text: str = "") -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=120,
-                        help="Seconds of load, the ramp-up included (default 120).")
+    parser.add_argument("--duration", type=int, default=150,
+                        help="Seconds of load, the ramp-up included (default 150); the figures "
+                             "count from the moment every user has started.")
     parser.add_argument("--readers", type=int, default=20_000)
     parser.add_argument("--volunteers", type=int, default=200)
     parser.add_argument("--loans", type=int, default=300_000)
@@ -188,6 +189,8 @@ class CpuMeter:
     def stop(self) -> dict[str, float]:
         import psutil
 
+        if not self.thread.is_alive():  # the run ended before the meter started
+            self.start()
         self._sample()
         self.done.set()
         self.thread.join()
@@ -382,7 +385,7 @@ def run_locust(env: dict, args: argparse.Namespace, base: str, users: int,
     command = [str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"),
                "--headless", "--users", str(users), "--spawn-rate", str(args.spawn_rate),
                "--run-time", f"{args.duration}s", "--host", base, "--csv",
-               str(folder / "locust"), "--only-summary", "--stop-timeout", "20",
+               str(folder / "locust"), "--reset-stats", "--only-summary", "--stop-timeout", "20",
                "--loglevel", "WARNING"]
     with (folder / "locust.log").open("w", encoding="utf-8") as handle:
         return subprocess.run(command, env=env, cwd=ROOT, stdout=handle,
@@ -402,6 +405,8 @@ def read_stats(folder: Path) -> dict:
     endpoints, total = [], None
     with (folder / "locust_stats.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
+            if row["Request Count"] == "0":
+                continue  # made only while the users were starting (before the reset)
             entry = {
                 "method": row["Type"], "name": row["Name"],
                 "requests": int(row["Request Count"]), "errors": int(row["Failure Count"]),
@@ -445,7 +450,8 @@ def markdown(result: dict) -> str:
     lines = [
         "# Load test",
         "",
-        f"{run['date']}, {run['duration_s']} s of load on {run['cpus']} cores shared by the "
+        f"{run['date']}, {run['duration_s']} s of load, the last {run['measured_s']} s (every "
+        f"user started) measured, on {run['cpus']} cores shared by the "
         f"server, PostgreSQL and locust; gunicorn {run['workers']} workers × {run['threads']} "
         f"thread(s), production settings, CONN_MAX_AGE=60; planning and messages: "
         f"{run['tasks']}.",
@@ -474,7 +480,7 @@ def markdown(result: dict) -> str:
     cpu, requests = result["cpu_seconds"], max(1, t["requests"])
     lines += ["", f"CPU seconds during the load: web workers {cpu['app']}, Celery worker "
               f"{cpu['worker']}, PostgreSQL {cpu['database']}, locust {cpu['locust']}, other "
-              f"processes on the machine {cpu['others']}, of {run['duration_s'] * run['cpus']} "
+              f"processes on the machine {cpu['others']}, of {run['measured_s'] * run['cpus']} "
               f"the machine had; {(cpu['app'] + cpu['database']) / requests * 1000:.0f} ms of "
               f"web and database CPU a request on average.",
               "", f"Server tracebacks and worker timeouts in the log: {result['server_errors']}.",
@@ -565,15 +571,24 @@ def main(argv: list[str] | None = None) -> int:
                           "KNIGA_LOAD_OPERATOR_WAIT": args.operator_wait,
                           "KNIGA_LOAD_COORDINATOR_WAIT": args.coordinator_wait,
                           "KNIGA_LOAD_SOLVE_SECONDS": str(args.solve_seconds)}
+            # The figures count from the moment every user has started (--reset-stats);
+            # so does the CPU meter.
+            ramp = min(users / args.spawn_rate, args.duration / 2)
             meter = CpuMeter(server_process.pid, run_db,
                              helpers[-1].pid if not eager else None)
-            meter.start()
+            import threading
+
+            timer = threading.Timer(ramp, meter.start)
+            timer.start()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             run_locust(locust_env, args, base, users, folder)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            timer.cancel()
+            timer.join()
             cpu = meter.stop()
-            cpu["locust"] = round(after.ru_utime + after.ru_stime - before.ru_utime
-                                  - before.ru_stime, 1)
+            # locust's own CPU is known for the whole run only: its share of the steady part.
+            cpu["locust"] = round((after.ru_utime + after.ru_stime - before.ru_utime
+                                   - before.ru_stime) * (1 - ramp / args.duration), 1)
             cpu["others"] = round(max(0.0, cpu["machine_busy"] - cpu["app"] - cpu["worker"]
                                       - cpu["database"] - cpu["locust"]), 1)
         finally:
@@ -585,11 +600,12 @@ def main(argv: list[str] | None = None) -> int:
         say((folder / "locust.log").read_text(encoding="utf-8")[-3000:])
         raise SystemExit("locust wrote no statistics (see bench-results/load/locust.log).")
     errors_in_log = server_errors(log)
-    workers = int(env.get("GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+    # What gunicorn ran with: its configuration file read with the same environment.
+    conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     result = {
         "run": {"date": datetime.date.today().isoformat(), "duration_s": args.duration,
-                "cpus": os.cpu_count(), "workers": workers,
-                "threads": int(env.get("GUNICORN_THREADS") or 1),
+                "measured_s": round(args.duration - ramp),
+                "cpus": os.cpu_count(), "workers": conf["workers"], "threads": conf["threads"],
                 "users": {"volunteers": len(fixture["volunteers"]),
                           "operators": len(fixture["operators"]), "coordinators": 1},
                 "waits": {"volunteer": args.volunteer_wait, "operator": args.operator_wait,
