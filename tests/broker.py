@@ -154,10 +154,15 @@ def running(thing):
 
 
 def _reset_connections(app) -> None:
+    import kombu.pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools per broker in a registry of its own; one closed above would
+    # otherwise be handed out again when tasks run eagerly after this test.
+    kombu.pools.reset()
 
 
 @contextmanager
