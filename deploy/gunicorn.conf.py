@@ -36,7 +36,11 @@ worker_class = "gthread" if threads > 1 else "sync"
 # leave it ROUTING_TIME_LIMIT and some.
 timeout = _number("GUNICORN_TIMEOUT", 120)
 graceful_timeout = _number("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = _number("GUNICORN_KEEPALIVE", 5)
+# Idle connections are kept (threads only) for longer than a proxy keeps its idle upstream
+# connections (nginx: keepalive_timeout 60 s), so the proxy, not gunicorn, closes them: a
+# request sent on a connection gunicorn is closing at that moment fails, and a POST is not
+# retried.
+keepalive = _number("GUNICORN_KEEPALIVE", 65)
 # A fresh process now and then keeps slow leaks in libraries from adding up.
 max_requests = _number("GUNICORN_MAX_REQUESTS", 5000)
 max_requests_jitter = max_requests // 10

@@ -43,6 +43,8 @@ def _pace(name: str, default: str):
 
 
 def _problem(response) -> str:
+    if not response.status_code:  # no answer at all: the connection failed
+        return f"no answer: {response.error!r}"
     try:
         body = response.json()
         code = body.get("code") if isinstance(body, dict) else None
