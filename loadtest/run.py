@@ -109,7 +109,12 @@ def admin_sql(server: str, *statements: str) -> list:
     import psycopg
 
     rows = []
-    with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL at {server} does not answer ({exc}); the load test needs "
+                         "one: --postgres or LOADTEST_POSTGRES.") from exc
+    with conn:
         for sql in statements:
             cursor = conn.execute(sql)
             if cursor.description:
