@@ -213,6 +213,8 @@ MOBILE_OTP_SECONDS = env_int("MOBILE_OTP_SECONDS", 300)
 MOBILE_OTP_ATTEMPTS = env_int("MOBILE_OTP_ATTEMPTS", 5)
 MOBILE_LOCKOUT_FAILURES = env_int("MOBILE_LOCKOUT_FAILURES", 5)
 MOBILE_LOCKOUT_MINUTES = env_int("MOBILE_LOCKOUT_MINUTES", 15)
+# Days an idempotency answer is kept (an app offline longer cannot replay its queue).
+MOBILE_IDEMPOTENCY_DAYS = env_int("MOBILE_IDEMPOTENCY_DAYS", 30)
 # Reader cards closed more than this many years ago are anonymized (anonymize_readers).
 READER_RETENTION_YEARS = env_int("READER_RETENTION_YEARS", 3)
 # Staff sign-in lockout (backend/accounts/signin.py): per username and per client address.
@@ -253,6 +255,8 @@ CELERY_BEAT_SCHEDULE = {
     # Tomorrow's visits and the items due back, every evening.
     "visit-reminders": {"task": "notifications.visit_reminders",
                         "schedule": crontab(hour=MESSAGE_REMINDER_HOUR, minute=0)},
+    # Old idempotency answers, expired sign-in codes and finished lockouts, nightly.
+    "prune-app-records": {"task": "mobile.prune", "schedule": crontab(hour=3, minute=0)},
     # Cards closed more than READER_RETENTION_YEARS ago lose their personal data, monthly.
     "anonymize-closed-cards": {"task": "readers.anonymize_closed",
                                "schedule": crontab(day_of_month=1, hour=3, minute=30)},
