@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.encoding import force_str
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -35,6 +34,18 @@ class ApplicationError(Exception):
         self.fields = fields or {}
         if status_code is not None:
             self.status_code = status_code
+
+
+class ServiceUnavailable(ApplicationError):
+    """Something the service needs (the database, the task broker) did not answer: 503,
+    try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__("service.unavailable",
+                         gettext_lazy("The service is briefly unavailable. Please try again."))
 
 
 class ConflictError(ApplicationError):
@@ -120,10 +131,15 @@ def validation_payload(detail: Any) -> dict[str, Any]:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away: say so cleanly; the transaction was rolled back.
+        exc = ServiceUnavailable()
     if isinstance(exc, ApplicationError):
+        headers = ({"Retry-After": str(exc.retry_after)}
+                   if isinstance(exc, ServiceUnavailable) else None)
         return Response(
             {"code": exc.code, "message": force_str(exc.message), "fields": _plain(exc.fields)},
-            status=exc.status_code,
+            status=exc.status_code, headers=headers,
         )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
@@ -135,17 +151,6 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        # The database went away: say so cleanly; the transaction was rolled back.
-        return Response(
-            {
-                "code": "service.unavailable",
-                "message": _("The service is briefly unavailable. Please try again."),
-                "fields": {},
-            },
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "5"},
-        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

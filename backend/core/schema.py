@@ -37,7 +37,7 @@ _DESCRIPTIONS = {
     415: "The body is in a media type this operation does not read (unsupported_media_type).",
     422: "Idempotency key reused with a different body.",
     429: "Too many attempts (throttled).",
-    503: "The database is briefly unavailable (service.unavailable).",
+    503: "The database or the task broker is briefly unavailable (service.unavailable).",
 }
 
 

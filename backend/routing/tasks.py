@@ -2,10 +2,9 @@
 import logging
 
 from celery import shared_task
-from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
-from backend.core.exceptions import ApplicationError
+from backend.core.exceptions import ServiceUnavailable
 from backend.routing.models import DayPlan, SolveStatus
 
 logger = logging.getLogger(__name__)
@@ -40,7 +39,4 @@ def enqueue_planning(plan: DayPlan, *, time_limit: float, by=None,
     except BrokerError as exc:
         logger.warning("Plan %s not queued: the task broker did not answer (%s)", plan.pk, exc)
         DayPlan.objects.filter(pk=plan.pk, solve_status=SolveStatus.QUEUED).update(**before)
-        raise ApplicationError(
-            "service.unavailable", _("The service is briefly unavailable. Please try again."),
-            status_code=503,
-        ) from exc
+        raise ServiceUnavailable() from exc
