@@ -1,4 +1,5 @@
 """Server-rendered pages: who may open which page, and where each role lands."""
+from django.conf import settings
 from django.contrib.auth.mixins import AccessMixin
 from django.shortcuts import redirect
 
@@ -61,8 +62,6 @@ def client_address(request) -> str:
     the API's throttles (DRF's NUM_PROXIES)."""
     if request is None:
         return ""
-    from django.conf import settings
-
     remote = request.META.get("REMOTE_ADDR", "") or ""
     proxies = int(getattr(settings, "NUM_PROXIES", 0) or 0)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")

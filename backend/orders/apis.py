@@ -354,6 +354,7 @@ class DeskLookupApi(GenericAPIView):
         filters.is_valid(raise_exception=True)
         found = desk_lookup(filters.validated_data["phone"])
         card_access_record(request=request, readers=[m["reader"] for m in found["matches"]],
+                           family_cards=found["family_cards"],
                            action=CardAccess.Action.LOOKUP, channel=CardAccess.Channel.API)
         matches = []
         for match in found["matches"]:

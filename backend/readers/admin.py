@@ -479,7 +479,7 @@ class FamilyCardAdmin(ServiceSavingAdmin):
     form = FamilyCardAdminForm
 
     def record_access(self, request, obj) -> None:
-        services.card_access_record(request=request, family_card=obj,
+        services.card_access_record(request=request, family_cards=[obj],
                                     action=CardAccess.Action.VIEW,
                                     channel=CardAccess.Channel.ADMIN)
     list_display = (

@@ -203,7 +203,7 @@ class FamilyCardDetailApi(GenericAPIView):
                    responses={200: FamilyOutputSerializer, **errors(401, 403, 404)})
     def get(self, request, pk: int):
         family = self.get_family(pk)
-        services.card_access_record(request=request, family_card=family,
+        services.card_access_record(request=request, family_cards=[family],
                                     action=CardAccess.Action.VIEW,
                                     channel=CardAccess.Channel.API)
         return Response(FamilyOutputSerializer(family).data)
@@ -236,7 +236,7 @@ class FamilyCardHistoryApi(GenericAPIView):
                               **errors(400, 401, 403, 404)})
     def get(self, request, pk: int):
         family = get_object_or_404(selectors.family_card_queryset(), pk=pk)
-        services.card_access_record(request=request, family_card=family,
+        services.card_access_record(request=request, family_cards=[family],
                                     action=CardAccess.Action.HISTORY,
                                     channel=CardAccess.Channel.API)
         page = self.paginate_queryset(selectors.card_history(family=family))

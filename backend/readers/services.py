@@ -593,19 +593,18 @@ def card_access_record(
     action: str,
     channel: str,
     readers: Iterable[Reader] = (),
-    family_card: FamilyCard | None = None,
+    family_cards: Iterable[FamilyCard] = (),
     count: int | None = None,
 ) -> None:
-    """Write down that `request.user` opened these cards (one row each), a family card, or
-    exported `count` cards (one row)."""
+    """Write down that `request.user` opened these reader and family cards (one row each),
+    or exported `count` cards (one row)."""
     user = getattr(request, "user", None)
     user = user if user is not None and user.is_authenticated else None
     ip = client_address(request) or None
     rows = [CardAccess(user=user, reader=reader, action=action, channel=channel, ip=ip)
             for reader in readers]
-    if family_card is not None:
-        rows.append(CardAccess(user=user, family_card=family_card, action=action,
-                               channel=channel, ip=ip))
+    rows += [CardAccess(user=user, family_card=family, action=action, channel=channel, ip=ip)
+             for family in family_cards]
     if count is not None:
         rows.append(CardAccess(user=user, action=action, channel=channel, count=count, ip=ip))
     if rows:

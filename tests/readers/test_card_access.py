@@ -140,3 +140,14 @@ def test_admin_shows_the_log_read_only_to_librarians(reader):
     assert page.status_code == 200
     assert reader.card_number in page.content.decode()
     assert client.get(reverse("admin:readers_cardaccess_add")).status_code == 403
+
+
+def test_phone_lookup_records_the_family_card_it_shows(api, reader):
+    family = FamilyCardFactory()
+    reader.family_card = family
+    reader.save(update_fields=["family_card"])
+    client = api.as_role("operator")
+    body = client.get("/api/v1/desk/lookup/", {"phone": "+77011234567"}).json()
+    assert [f["id"] for f in body["family_cards"]] == [family.pk]
+    assert set(CardAccess.objects.values_list("reader", "family_card", "action")) == {
+        (reader.pk, None, "lookup"), (None, family.pk, "lookup")}
