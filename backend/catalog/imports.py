@@ -34,6 +34,7 @@ from backend.catalog.isbn import clean_isbn, isbn_is_valid  # noqa: F401
 from backend.catalog.models import AgeRating, Format, Item, Title, TitleLanguage
 from backend.catalog.services import _title_apply
 from backend.core.exceptions import ApplicationError, ConflictError
+from backend.core.tabular import restore_cell
 from backend.core.text import fold
 
 # ISBN -----------------------------------------------------------------------------------------
@@ -226,7 +227,8 @@ def read_csv(content: bytes) -> Iterator[Candidate]:
     for number, cells in enumerate(rows, start=2):
         if not any(c.strip() for c in cells):
             continue
-        values = {name: (cells[i].strip() if i < len(cells) else "")
+        # `'=…` is how a table is written so that no spreadsheet runs it: read it back.
+        values = {name: (restore_cell(cells[i].strip()) if i < len(cells) else "")
                   for i, name in enumerate(header) if name}
         candidate = Candidate(position=number, data={}, sources={})
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):

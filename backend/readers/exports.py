@@ -1,7 +1,9 @@
 """Export of reader cards to CSV and XLSX in exactly the columns the import reads.
 
 An exported file imports back unchanged (apart from the card numbers, which the database
-gives). CSV is streamed row by row, so a city-sized export does not sit in memory.
+gives). Text that a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`; phone
+numbers too) is written with a `'` in front, which the import takes off again (see
+backend/core/tabular.py). CSV is streamed row by row, so a city-sized export does not sit in memory.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
+from backend.core.tabular import csv_row, xlsx_row
 from backend.readers.imports import (
     DOCUMENT_COLUMNS,
     PHONE_COLUMNS_DEFAULT,
@@ -118,14 +121,6 @@ def reader_row(
     return row
 
 
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
 class _Echo:
     """A file-like object whose write() gives back the line, for streaming csv.writer."""
 
@@ -143,12 +138,11 @@ def csv_lines(
     yield BOM + writer.writerow(header)
     for reader in readers.iterator(chunk_size=chunk_size):
         row = reader_row(reader, phones=phones, documents=documents)
-        yield writer.writerow([_as_text(row[c]) for c in header])
+        yield writer.writerow(csv_row(row[c] for c in header))
 
 
 def export_xlsx(readers: QuerySet[Reader], *, documents: bool = True) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     phones = phone_count(readers)
     header = columns(phones)
@@ -157,18 +151,8 @@ def export_xlsx(readers: QuerySet[Reader], *, documents: bool = True) -> bytes:
     sheet.append(header)
     for reader in readers.iterator(chunk_size=1000):
         row = reader_row(reader, phones=phones, documents=documents)
-        cells = []
-        for column in header:
-            value = row[column]
-            if hasattr(value, "isoformat"):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "YYYY-MM-DD"
-                cells.append(cell)
-            elif value is None:
-                cells.append(None)
-            else:
-                cells.append(value)  # text stays text: phones keep their "+"
-        sheet.append(cells)
+        # Text is text, never a formula; phones are text too and keep their "+".
+        sheet.append(xlsx_row(sheet, (row[column] for column in header)))
     _help_sheet(workbook)
     out = io.BytesIO()
     workbook.save(out)
@@ -259,4 +243,4 @@ def _help_sheet(workbook) -> None:
     sheet = workbook.create_sheet(SHEET_HELP)
     sheet.append([_("column"), _("required"), _("what it is"), _("format and allowed values")])
     for row in column_help():
-        sheet.append(list(row))
+        sheet.append(xlsx_row(sheet, row))

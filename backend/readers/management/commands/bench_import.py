@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from backend.branches.models import Branch
+from backend.core.tabular import csv_row, xlsx_row
 from backend.readers.imports import columns, import_readers
 
 LAST = ["Ахметова", "Иванова", "Сейтқалиев", "Нұрланова", "Петров", "Жұмабаев", "Ким"]
@@ -67,7 +68,7 @@ def rows_csv(rows: list[dict]) -> bytes:
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([row.get(c, "") for c in header])
+        writer.writerow(csv_row(row.get(c, "") for c in header))
     return buffer.getvalue().encode("utf-8")
 
 
@@ -79,7 +80,7 @@ def rows_xlsx(rows: list[dict]) -> bytes:
     sheet = workbook.create_sheet("readers")
     sheet.append(header)
     for row in rows:
-        sheet.append([row.get(c) or None for c in header])
+        sheet.append(xlsx_row(sheet, (row.get(c) or None for c in header)))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
