@@ -67,7 +67,7 @@ class KnigaAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
 
-def _holds_reader_data(model: type[models.Model]) -> bool:
+def holds_reader_data(model: type[models.Model]) -> bool:
     label = model._meta.label_lower
     if label in READER_MODELS or label in READER_DATA_MODELS:
         return True
@@ -169,7 +169,7 @@ def check_admins(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 f"{name} accepts any lookup in its URL.",
                 hint="Build it on backend.core.admin_site.StrictModelAdmin.",
                 obj=model_admin, id="kniga.E001"))
-        if _holds_reader_data(model) and not isinstance(model_admin, ReaderDataMixin):
+        if holds_reader_data(model) and not isinstance(model_admin, ReaderDataMixin):
             errors.append(checks.Error(
                 f"{name} shows readers' data ({model._meta.label}) to roles other than "
                 "librarians.",

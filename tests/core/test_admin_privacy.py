@@ -11,6 +11,7 @@
 import datetime
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core import checks
@@ -18,9 +19,9 @@ from django.test import Client
 from django.urls import reverse
 
 from backend.accounts.roles_setup import ROLE_PERMISSIONS
-from backend.core.admin_site import _holds_reader_data, check_admins
+from backend.core.admin_site import check_admins, holds_reader_data
 from backend.readers import services
-from backend.readers.models import CardChange
+from backend.readers.models import CardChange, Reader
 from mobile_api.models import SignInLock
 from tests.factories import LoanFactory, ReaderFactory, UserFactory
 
@@ -88,7 +89,7 @@ def test_coordinator_lookups_on_reader_cards_are_refused_alike(reader):
 
 def test_every_admin_of_readers_data_is_closed_to_coordinators_and_operators(reader):
     coordinator, operator = signed_in("coordinator"), signed_in("operator")
-    holding = [model for model in admin.site._registry if _holds_reader_data(model)]
+    holding = [model for model in admin.site._registry if holds_reader_data(model)]
     assert {m._meta.label for m in holding} >= {
         "readers.Reader", "readers.FamilyCard", "readers.CardChange", "readers.CardAccess",
         "circulation.Loan", "orders.Order", "orders.CallLog", "notifications.Message",
@@ -106,9 +107,7 @@ def test_every_admin_of_readers_data_is_closed_to_coordinators_and_operators(rea
 def test_role_groups_hold_no_admin_permission_on_readers_data():
     for role in ("operator", "coordinator"):
         for label in ROLE_PERMISSIONS[role]:
-            from django.apps import apps
-
-            assert not _holds_reader_data(apps.get_model(label)), (role, label)
+            assert not holds_reader_data(apps.get_model(label)), (role, label)
     assert not Group.objects.get(name="operator").permissions.exists()
     codenames = set(Group.objects.get(name="coordinator").permissions
                     .values_list("content_type__app_label", flat=True))
@@ -249,13 +248,11 @@ def test_librarian_filters_by_what_the_list_filters_offer(reader, branch):
 def test_the_system_check_holds_every_admin_to_the_rules():
     assert check_admins() == []
     registry = admin.site._registry
-    from backend.readers.models import Reader as ReaderModel
-
-    kept = registry[ReaderModel]
-    registry[ReaderModel] = admin.ModelAdmin(ReaderModel, admin.site)
+    kept = registry[Reader]
+    registry[Reader] = admin.ModelAdmin(Reader, admin.site)  # a plain admin, as Django has it
     try:
         ids = {error.id for error in checks.run_checks(tags=[checks.Tags.admin])
                if error.id.startswith("kniga.")}
     finally:
-        registry[ReaderModel] = kept
+        registry[Reader] = kept
     assert ids == {"kniga.E001", "kniga.E002"}
