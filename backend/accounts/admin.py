@@ -1,12 +1,22 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
+from backend.core.admin_site import StrictLookupsMixin
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(StrictLookupsMixin, BaseGroupAdmin):
+    pass
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Kniga 03"), {"fields": ("phone", "branch", "language")}),

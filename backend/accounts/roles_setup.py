@@ -1,6 +1,8 @@
 """What each role may do in the admin (Django model permissions).
 
-The API checks roles itself; these permissions drive the librarians' admin.
+The API checks roles itself; these permissions drive the admin: librarians' (cards,
+catalog, orders, loans) and coordinators' (volunteers). Who may enter the admin at all, and
+who may open readers' data in it, is decided in backend/core/admin_site.py.
 """
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "librarian": {
@@ -22,30 +24,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "routing.dayplan": ("view",),
         "routing.route": ("view",),
     },
-    "operator": {
-        "readers.reader": ("view",),
-        "readers.readerphone": ("view",),
-        "readers.familycard": ("view",),
-        "readers.standingplan": ("view", "add", "change"),
-        "branches.branch": ("view",),
-        "catalog.title": ("view",),
-        "catalog.item": ("view",),
-        "orders.order": ("view", "change"),
-        "orders.calllog": ("view",),
-        "circulation.loan": ("view",),
-    },
+    # Operators work at the phone desk and through the API; coordinators get the admin for
+    # volunteers only. Readers' data is in the admin for librarians only
+    # (backend/core/admin_site.py).
+    "operator": {},
     "coordinator": {
-        "readers.reader": ("view",),
-        "readers.familycard": ("view",),
         "branches.branch": ("view",),
-        "orders.order": ("view",),
-        "catalog.title": ("view",),
         "volunteers.volunteer": ("view", "add", "change"),
         "volunteers.shift": ("view", "add", "change", "delete"),
         "volunteers.absence": ("view", "add", "change", "delete"),
-        "routing.dayplan": ("view",),
-        "routing.route": ("view",),
-        "routing.stop": ("view",),
     },
     "volunteer": {},
 }

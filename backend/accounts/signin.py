@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
+from backend.core.admin_site import NO_ADMIN_ACCESS, can_use_admin
 from backend.core.web import client_address
 from mobile_api.auth import LockedOut, lock_check, lock_clear, lock_fail
 
@@ -70,3 +71,10 @@ class StaffAuthenticationForm(_GuardedFormMixin, AuthenticationForm):
 
 class StaffAdminAuthenticationForm(_GuardedFormMixin, AdminAuthenticationForm):
     """The admin's sign-in page (/admin/login/)."""
+
+    def confirm_login_allowed(self, user) -> None:
+        # The password was right: say plainly that this role has no admin (and count no
+        # failure), instead of Django's "enter the correct username and password".
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not can_use_admin(user):
+            raise forms.ValidationError(NO_ADMIN_ACCESS, code="no_admin_access")

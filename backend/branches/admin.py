@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from backend.branches.models import Branch
+from backend.core.admin_site import StrictModelAdmin
 
 
 def _is_superuser(request) -> bool:
@@ -10,7 +11,7 @@ def _is_superuser(request) -> bool:
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(StrictModelAdmin):
     list_display = ("code", "name", "is_central", "settlement", "phone", "time_zone")
     list_display_links = ("code", "name")
     list_filter = ("is_central",)

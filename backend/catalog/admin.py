@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from backend.catalog import selectors, services
 from backend.catalog.imports import clean_isbn, year_bounds
 from backend.catalog.models import Item, ItemStatus, Title
+from backend.core.admin_site import StrictModelAdmin
 from backend.core.exceptions import ApplicationError
 
 
@@ -70,7 +71,7 @@ def _service_failed(modeladmin: admin.ModelAdmin, request, error: ApplicationErr
 
 
 @admin.register(Title)
-class TitleAdmin(admin.ModelAdmin):
+class TitleAdmin(StrictModelAdmin):
     form = TitleAdminForm
     inlines = [ItemInline]
     list_display = ("title", "authors_display", "language", "format", "year", "isbn",
@@ -160,7 +161,7 @@ def _status_action(status: str, label):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(StrictModelAdmin):
     list_display = ("barcode", "title", "branch", "status", "shelf_mark")
     list_filter = ("status", "branch")
     list_select_related = ("title", "branch")

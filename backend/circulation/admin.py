@@ -3,11 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.circulation import services
 from backend.circulation.models import Loan
+from backend.core.admin_site import ReaderDataAdmin
 from backend.core.exceptions import ApplicationError
 
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(ReaderDataAdmin):
     list_display = ("item", "title", "reader", "family_card", "status", "issued_at", "due_date",
                     "renewals", "returned_at")
     list_filter = ("status", "branch", "return_channel", "due_date")

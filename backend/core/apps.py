@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,5 +9,17 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.core import checks
+
         # OpenAPI extensions register themselves when their module is imported.
         from backend.core import schema  # noqa: F401
+        from backend.core.admin_site import check_admins
+
+        checks.register(check_admins, checks.Tags.admin)
+
+
+class KnigaAdminConfig(admin_apps.AdminConfig):
+    """Django's admin on Kniga 03's site (backend/core/admin_site.py: who may enter)."""
+
+    default = False  # "backend.core" is CoreConfig
+    default_site = "backend.core.admin_site.KnigaAdminSite"

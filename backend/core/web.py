@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import AccessMixin
 from django.shortcuts import redirect
 
+from backend.core.admin_site import can_use_admin
 from backend.core.roles import Role, has_role
 
 
@@ -31,7 +32,7 @@ def home(request):
         return redirect("/desk/")
     if has_role(user, Role.COORDINATOR) and not user.is_superuser:
         return redirect("/plan/")
-    if user.is_staff:
+    if can_use_admin(user):
         return redirect("/admin/")
     return redirect("/api/docs/")
 
@@ -50,7 +51,7 @@ def nav_links(request) -> dict:
         links.append(("/plan/", _("Day plan")))
     if has_role(user, Role.LIBRARIAN, Role.COORDINATOR):
         links.append(("/reports/", _("Reports")))
-    if user.is_staff:
+    if can_use_admin(user):
         links.append(("/admin/", _("Admin")))
     return {"nav_links": links}
 

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from backend.core.admin_site import ReaderDataAdmin, StrictModelAdmin
 from backend.notifications import services
 from backend.notifications.models import (
     TEMPLATE_VARIABLES,
@@ -19,7 +20,7 @@ from backend.notifications.models import (
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(StrictModelAdmin):
     list_display = ("code", "channel", "language", "short_text", "updated_at")
     list_filter = ("code", "channel", "language")
     readonly_fields = ("variables", "updated_at", "updated_by")
@@ -45,7 +46,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReaderDataAdmin):
     list_display = ("created_at", "template", "channel", "language", "masked_to", "status",
                     "attempts", "not_before", "error_code")
     list_filter = ("status", "channel", "template", "language", "via_caregiver")
@@ -81,7 +82,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboxItem)
-class InboxItemAdmin(admin.ModelAdmin):
+class InboxItemAdmin(ReaderDataAdmin):
     list_display = ("created_at", "kind", "status", "phone", "reader", "assignee")
     list_filter = ("status", "kind")
     search_fields = ("phone", "text")
@@ -90,7 +91,7 @@ class InboxItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(PhoneOptOut)
-class PhoneOptOutAdmin(admin.ModelAdmin):
+class PhoneOptOutAdmin(ReaderDataAdmin):
     list_display = ("number", "keyword", "at")
     search_fields = ("number",)
     readonly_fields = ("number", "keyword", "at")
@@ -100,7 +101,7 @@ class PhoneOptOutAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundSms)
-class InboundSmsAdmin(admin.ModelAdmin):
+class InboundSmsAdmin(ReaderDataAdmin):
     list_display = ("received_at", "phone", "action", "text", "reader")
     list_filter = ("action",)
     search_fields = ("phone", "text")
@@ -113,5 +114,5 @@ class InboundSmsAdmin(admin.ModelAdmin):
 
 
 @admin.register(BranchMessaging)
-class BranchMessagingAdmin(admin.ModelAdmin):
+class BranchMessagingAdmin(StrictModelAdmin):
     list_display = ("branch", "on_the_way")

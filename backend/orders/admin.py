@@ -2,6 +2,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.admin_site import ReaderDataAdmin
 from backend.core.exceptions import ApplicationError
 from backend.orders import services
 from backend.orders.models import CallLog, Order, OrderEvent, OrderLine
@@ -46,7 +47,7 @@ def _run(modeladmin, request, queryset, action, label):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReaderDataAdmin):
     list_display = ("id", "reader", "family_card", "status", "channel", "preferred_date",
                     "scheduled_date", "branch", "created_at")
     list_filter = ("status", "channel", "branch", "preferred_date")
@@ -90,7 +91,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallLog)
-class CallLogAdmin(admin.ModelAdmin):
+class CallLogAdmin(ReaderDataAdmin):
     list_display = ("started_at", "phone", "reader", "operator", "direction", "outcome",
                     "duration_seconds", "order")
     list_filter = ("outcome", "direction", "started_at")

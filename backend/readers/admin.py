@@ -1,4 +1,5 @@
-"""The librarians' admin for reader cards and family cards.
+"""The librarians' admin for reader cards and family cards (librarians only: see
+backend/core/admin_site.py; other roles read cards through the API and the pages).
 
 Every save goes through backend.readers.services, as the API does, so the card history
 (CardChange) names the admin user and the rules (consent, one open family) hold. A rule
@@ -18,6 +19,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.branches.models import Branch
+from backend.core.admin_site import (
+    ReaderDataAdmin,
+    ReaderDataMixin,
+    StrictModelAdmin,
+    can_see_reader_data_in_admin,
+)
 from backend.core.exceptions import ApplicationError
 from backend.readers import selectors, services
 from backend.readers.forms import FamilyCardAdminForm, ReaderAdminForm, ReaderPhoneForm
@@ -30,15 +37,7 @@ from backend.readers.models import (
     Reader,
     ReaderPhone,
 )
-from backend.readers.serializers import (
-    can_see_documents,
-    hidden_card_fields,
-    hidden_history_fields,
-)
-
-admin.site.site_header = _("Kniga 03 administration")
-admin.site.site_title = _("Kniga 03")
-admin.site.index_title = _("Reader cards, family cards and settings")
+from backend.readers.serializers import hidden_history_fields
 
 EMPTY = "—"
 HISTORY_LIMIT = 100
@@ -200,7 +199,7 @@ class ServiceRejected(Exception):
         self.error = error
 
 
-class ServiceSavingAdmin(admin.ModelAdmin):
+class ServiceSavingAdmin(StrictModelAdmin):
     """A ModelAdmin whose add and change forms write through a service function.
 
     `save_model` writes nothing; `save_related` gathers the form and its inlines and calls
@@ -300,13 +299,6 @@ class ReaderPhoneInline(admin.TabularInline):
 DOCUMENT_FIELDSET_NAME = "document"
 
 
-def _hidden_admin_fields(user) -> frozenset[str]:
-    """The reader's model fields a user's role does not see on the card (as in the API)."""
-    hidden = set(hidden_history_fields(user))
-    if "consent" in hidden_card_fields(user):
-        hidden.add("consent_recorded_by")
-    return frozenset(hidden)
-
 READER_FIELDSETS = (
     (_("Reader"), {"fields": (
         "card_number", ("last_name", "first_name", "patronymic"), "birth_date",
@@ -339,7 +331,7 @@ READER_FIELDSETS = (
 
 
 @admin.register(Reader)
-class ReaderAdmin(ServiceSavingAdmin):
+class ReaderAdmin(ReaderDataMixin, ServiceSavingAdmin):
     form = ReaderAdminForm
     inlines = (ReaderPhoneInline,)
 
@@ -381,29 +373,6 @@ class ReaderAdmin(ServiceSavingAdmin):
             return queryset, False
         # Phones are matched in a subquery: no reader is listed twice.
         return queryset.filter(selectors.reader_search_q(term)), False
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if can_see_documents(request.user):
-            return fieldsets
-        hidden = _hidden_admin_fields(request.user)
-        result = []
-        for name, options in fieldsets:
-            if DOCUMENT_FIELDSET_NAME in options.get("classes", ()):
-                continue
-            fields = tuple(f for f in options["fields"] if f not in hidden)
-            if fields:
-                result.append((name, {**options, "fields": fields}))
-        return result
-
-    def get_list_display(self, request):
-        hidden = _hidden_admin_fields(request.user)
-        return [f for f in super().get_list_display(request) if f not in hidden]
-
-    def get_list_filter(self, request):
-        hidden = _hidden_admin_fields(request.user)
-        return [f for f in super().get_list_filter(request)
-                if not (isinstance(f, str) and f in hidden)]
 
     def history_context(self, request, object_id):
         return card_history_context(request, reader_id=object_id)
@@ -475,7 +444,7 @@ class ReaderAdmin(ServiceSavingAdmin):
 
 
 @admin.register(FamilyCard)
-class FamilyCardAdmin(ServiceSavingAdmin):
+class FamilyCardAdmin(ReaderDataMixin, ServiceSavingAdmin):
     form = FamilyCardAdminForm
 
     def record_access(self, request, obj) -> None:
@@ -583,7 +552,7 @@ class FamilyCardAdmin(ServiceSavingAdmin):
 
 
 @admin.register(CardChange)
-class CardChangeAdmin(admin.ModelAdmin):
+class CardChangeAdmin(ReaderDataAdmin):
     """The card history: read-only, for librarians."""
 
     list_display = ("at", "card", "actor", "action", "changed_fields")
@@ -594,15 +563,14 @@ class CardChangeAdmin(admin.ModelAdmin):
     fields = ("at", "card", "actor", "action", "changes_table")
     readonly_fields = fields
     list_per_page = 100
+    # The card page links here for a card's older history.
+    extra_lookups = ("reader__id__exact", "family_card__id__exact")
 
     @staticmethod
     def viewer_allowed(request) -> bool:
-        return can_see_documents(request.user) and request.user.has_perm(
+        return can_see_reader_data_in_admin(request.user) and request.user.has_perm(
             "readers.view_cardchange"
         )
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.viewer_allowed(request)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -650,7 +618,7 @@ class CardChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CardAccess)
-class CardAccessAdmin(admin.ModelAdmin):
+class CardAccessAdmin(ReaderDataAdmin):
     """Who opened which card: read-only, for the librarian who answers "who saw my data?"."""
 
     list_display = ("at", "user", "action", "channel", "reader", "family_card", "count", "ip")
