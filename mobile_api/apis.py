@@ -17,8 +17,10 @@ from rest_framework.response import Response
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from backend.core import dates
 from backend.core.exceptions import ApplicationError, validation_payload
 from backend.core.schema import ErrorSerializer, errors
+from backend.core.serializers import BoundedDateField
 from backend.volunteers import services as volunteer_services
 from backend.volunteers.selectors import volunteer_calendar, volunteer_queryset
 from mobile_api import actions, auth, selectors
@@ -232,7 +234,7 @@ class MyRoutesApi(MobileApi):
     )
     def get(self, request):
         volunteer = request.volunteer
-        field = serializers.DateField()
+        field = BoundedDateField(bounds=dates.PLAN_DAY)
         raw = request.query_params.get("date")
         try:
             day = field.run_validation(raw) if raw else selectors.branch_today(volunteer.branch)

@@ -5,6 +5,8 @@ import datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from backend.core import dates
+from backend.core.serializers import BoundedDateField
 from mobile_api.actions import ACTION_TYPES
 
 # Signing in ---------------------------------------------------------------------------------------
@@ -112,8 +114,8 @@ class AvailabilitySerializer(serializers.Serializer):
 
 class AvailabilityInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=(("absence", _("Absence")), ("shift", _("Shift"))))
-    starts_on = serializers.DateField(required=False, allow_null=True)
-    ends_on = serializers.DateField(required=False, allow_null=True)
+    starts_on = BoundedDateField(bounds=dates.SCHEDULE, required=False, allow_null=True)
+    ends_on = BoundedDateField(bounds=dates.SCHEDULE, required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     rrule = serializers.CharField(required=False, max_length=300,
                                   help_text=_("For a shift, e.g. FREQ=WEEKLY;BYDAY=MO,WE"))

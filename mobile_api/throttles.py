@@ -3,6 +3,8 @@
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from backend.core.exceptions import ApplicationError
+
 
 class _SettingRateThrottle(SimpleRateThrottle):
     setting_name = ""
@@ -31,6 +33,8 @@ class SignInPhoneThrottle(_SettingRateThrottle):
 
         try:
             phone = request.data.get("phone")
+        except ApplicationError:  # a body refused as such (too deep): say why, not "no phone"
+            raise
         except Exception:  # unreadable body: the view answers 400
             return None
         if not phone or not isinstance(phone, str):

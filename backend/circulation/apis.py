@@ -9,10 +9,11 @@ from rest_framework.response import Response
 
 from backend.circulation import selectors, services
 from backend.circulation.models import Loan, LoanStatus
+from backend.core import dates
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
-from backend.core.serializers import IdField
+from backend.core.serializers import BoundedDateField, IdField
 from backend.readers.models import FamilyCard, Reader
 
 Loans = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.OPERATOR, Role.LIBRARIAN))
@@ -147,7 +148,7 @@ class FamilyReadingHistoryApi(ReaderReadingHistoryApi):
 
 
 class DueBackFilterSerializer(serializers.Serializer):
-    date = serializers.DateField(required=False,
+    date = BoundedDateField(bounds=dates.PERIOD, required=False,
                                  help_text="The visit date; by default the next visit date")
 
 

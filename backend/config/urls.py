@@ -42,5 +42,7 @@ urlpatterns = [
 
 admin.site.login_form = StaffAdminAuthenticationForm
 
+handler400 = "backend.core.views.request_refused"
+handler403 = "backend.core.views.forbidden"
 handler404 = "backend.core.views.not_found"
 handler500 = "backend.core.views.server_failure"

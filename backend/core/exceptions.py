@@ -5,8 +5,13 @@ Codes are stable and meant for clients to branch on; messages are translated.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy
@@ -46,6 +51,36 @@ class ServiceUnavailable(ApplicationError):
     def __init__(self) -> None:
         super().__init__("service.unavailable",
                          gettext_lazy("The service is briefly unavailable. Please try again."))
+
+
+class RequestTooLarge(ApplicationError):
+    """The body is over the upload limit (DATA_UPLOAD_MAX_MEMORY_SIZE and friends): 413."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+    def __init__(self) -> None:
+        super().__init__("request.too_large",
+                         gettext_lazy("The request is too large."))
+
+
+# SQLSTATE 25006: the database accepts reads only (a standby, or default_transaction_read_only).
+_READ_ONLY_SQLSTATE = "25006"
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database went away or takes no writes right now: a 503, not a 500. SQLite says
+    "attempt to write a readonly database" as an OperationalError; PostgreSQL's read-only
+    transaction arrives as an InternalError whose cause carries SQLSTATE 25006."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(exc, DatabaseError):
+        cause = exc.__cause__
+        return getattr(cause, "sqlstate", None) == _READ_ONLY_SQLSTATE
+    return False
+
+
+def error_body(exc: ApplicationError) -> dict[str, Any]:
+    return {"code": exc.code, "message": force_str(exc.message), "fields": _plain(exc.fields)}
 
 
 class ConflictError(ApplicationError):
@@ -131,16 +166,16 @@ def validation_payload(detail: Any) -> dict[str, Any]:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        # The database went away: say so cleanly; the transaction was rolled back.
+    if database_unavailable(exc):
+        # The database went away or is read-only: say so cleanly; the transaction was rolled
+        # back.
         exc = ServiceUnavailable()
+    elif isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        exc = RequestTooLarge()
     if isinstance(exc, ApplicationError):
         headers = ({"Retry-After": str(exc.retry_after)}
                    if isinstance(exc, ServiceUnavailable) else None)
-        return Response(
-            {"code": exc.code, "message": force_str(exc.message), "fields": _plain(exc.fields)},
-            status=exc.status_code, headers=headers,
-        )
+        return Response(error_body(exc), status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = exc.message_dict

@@ -2,6 +2,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from backend.core.dates import OUT_OF_RANGE, DateRange
 from backend.core.phones import to_e164
 
 
@@ -41,3 +42,34 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
+
+
+class BoundedDateField(serializers.DateField):
+    """A date within a range that fits its meaning (backend/core/dates.py): out of it, 400
+    `date.out_of_range` naming the field, before any arithmetic on the date can overflow."""
+
+    def __init__(self, *, bounds: DateRange, **kwargs):
+        self.bounds = bounds
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        message = self.bounds.problem(day)
+        if message:
+            raise serializers.ValidationError(message, code=OUT_OF_RANGE)
+        return day
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A moment whose day (as written) is within the range, as BoundedDateField."""
+
+    def __init__(self, *, bounds: DateRange, **kwargs):
+        self.bounds = bounds
+        super().__init__(**kwargs)
+
+    def enforce_timezone(self, value):
+        # Checked before the zone is applied: DRF's own check of year 1 overflows.
+        message = self.bounds.problem(value.date())
+        if message:
+            raise serializers.ValidationError(message, code=OUT_OF_RANGE)
+        return super().enforce_timezone(value)

@@ -7,10 +7,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from backend.branches.models import Branch
+from backend.core import dates
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
-from backend.core.serializers import IdField
+from backend.core.serializers import BoundedDateField, IdField
 from backend.orders import selectors, services
 from backend.orders.models import CallLog, Channel, Order, OrderLine, OrderStatus
 from backend.orders.serializers import (
@@ -64,7 +65,8 @@ class OrderFilterSerializer(serializers.Serializer):
     reader = IdField(required=False)
     family_card = IdField(required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    date = serializers.DateField(required=False, help_text="Preferred or scheduled on this date")
+    date = BoundedDateField(bounds=dates.PERIOD, required=False,
+                            help_text="Preferred or scheduled on this date")
     open = serializers.BooleanField(required=False, default=False)
 
 
@@ -272,7 +274,7 @@ class LineSuggestionsApi(_LineActionApi):
 
 class PickListFilterSerializer(serializers.Serializer):
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
-    date = serializers.DateField(required=False)
+    date = BoundedDateField(bounds=dates.PLAN_DAY, required=False)
 
 
 class PickListApi(GenericAPIView):

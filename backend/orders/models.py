@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.dates import validate_calendar_date
 from backend.core.models import TimeStampedModel
 
 
@@ -53,10 +54,12 @@ class Order(TimeStampedModel):
                                default=Channel.PHONE)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices,
                               default=OrderStatus.NEW)
-    preferred_date = models.DateField(_("preferred date"), null=True, blank=True)
+    preferred_date = models.DateField(_("preferred date"), null=True, blank=True,
+                                      validators=[validate_calendar_date])
     window_start = models.TimeField(_("window from"), null=True, blank=True)
     window_end = models.TimeField(_("window to"), null=True, blank=True)
-    scheduled_date = models.DateField(_("scheduled for"), null=True, blank=True)
+    scheduled_date = models.DateField(_("scheduled for"), null=True, blank=True,
+                                      validators=[validate_calendar_date])
     note = models.TextField(_("note"), blank=True)
     standing_plan = models.ForeignKey(
         "readers.StandingPlan", verbose_name=_("standing plan"), on_delete=models.SET_NULL,

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from backend.catalog.models import Format, Title, TitleLanguage
+from backend.core import dates
+from backend.core.serializers import BoundedDateField
 from backend.orders.models import CallLog, CallOutcome, Channel, FailReason
 from backend.readers.models import Reader
 
@@ -48,7 +50,7 @@ class OrderInputSerializer(serializers.Serializer):
     reader = serializers.PrimaryKeyRelatedField(queryset=Reader.objects.all())
     lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=30)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
-    preferred_date = serializers.DateField(required=False, allow_null=True)
+    preferred_date = BoundedDateField(bounds=dates.PLAN_DAY, required=False, allow_null=True)
     window_start = serializers.TimeField(required=False, allow_null=True)
     window_end = serializers.TimeField(required=False, allow_null=True)
     note = serializers.CharField(allow_blank=True, required=False, default="")
@@ -77,7 +79,7 @@ class OrderInputSerializer(serializers.Serializer):
 
 
 class OrderUpdateSerializer(serializers.Serializer):
-    preferred_date = serializers.DateField(required=False, allow_null=True)
+    preferred_date = BoundedDateField(bounds=dates.PLAN_DAY, required=False, allow_null=True)
     window_start = serializers.TimeField(required=False, allow_null=True)
     window_end = serializers.TimeField(required=False, allow_null=True)
     note = serializers.CharField(allow_blank=True, required=False)

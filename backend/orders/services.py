@@ -15,6 +15,7 @@ from backend.catalog import services as catalog_services
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.circulation import services as circulation_services
 from backend.circulation.models import ReturnChannel
+from backend.core import dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.notifications import events as message_events
 from backend.orders.models import (
@@ -162,6 +163,7 @@ def order_create(
     if preferred_date and preferred_date < circulation_services.local_today(reader.branch):
         raise ApplicationError("order.date_in_past", _("The preferred date has passed."),
                                fields={"preferred_date": [_("Choose today or later.")]})
+    dates.require(dates.PLAN_DAY, preferred_date, field="preferred_date")
     circulation_services.check_loan_limits(
         reader=reader, adding=len(lines), pending=_pending_items(reader)
     )
@@ -427,6 +429,7 @@ def order_update(*, order: Order, data: dict[str, Any], by=None) -> Order:
     if order.status not in (S.NEW, S.PICKING, S.READY, S.FAILED):
         raise ConflictError("order.not_editable",
                             _("A scheduled or closed order cannot be changed here."))
+    dates.require(dates.PLAN_DAY, data.get("preferred_date"), field="preferred_date")
     for name in ("preferred_date", "window_start", "window_end", "note"):
         if name in data:
             setattr(order, name, data[name] if data[name] is not None or name != "note" else "")

@@ -6,10 +6,11 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from backend.core import dates
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
-from backend.core.serializers import IdField
+from backend.core.serializers import BoundedDateTimeField, IdField
 from backend.readers import selectors, services
 from backend.readers.models import (
     CardAccess,
@@ -250,8 +251,8 @@ class CardAccessFilterSerializer(serializers.Serializer):
     user = IdField(required=False)
     action = serializers.ChoiceField(choices=CardAccess.Action.choices, required=False)
     channel = serializers.ChoiceField(choices=CardAccess.Channel.choices, required=False)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    since = BoundedDateTimeField(bounds=dates.PERIOD, required=False)
+    until = BoundedDateTimeField(bounds=dates.PERIOD, required=False)
 
 
 class CardAccessListApi(GenericAPIView):

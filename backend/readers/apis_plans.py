@@ -11,10 +11,11 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from backend.core import dates
 from backend.core.permissions import roles_allowed
 from backend.core.roles import Role
 from backend.core.schema import errors
-from backend.core.serializers import IdField
+from backend.core.serializers import BoundedDateField, IdField
 from backend.readers import selectors, services
 from backend.readers.models import FamilyCard, Reader, StandingPlan, StandingPlanPause
 
@@ -91,8 +92,9 @@ class StandingPlanInputSerializer(serializers.Serializer):
         help_text=_("An RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU. "
                     "DAILY, WEEKLY, MONTHLY or YEARLY."),
     )
-    starts_on = serializers.DateField(required=False, help_text=_("Today when not given."))
-    ends_on = serializers.DateField(required=False, allow_null=True)
+    starts_on = BoundedDateField(bounds=dates.SCHEDULE, required=False,
+                                 help_text=_("Today when not given."))
+    ends_on = BoundedDateField(bounds=dates.SCHEDULE, required=False, allow_null=True)
     window_start = serializers.TimeField()
     window_end = serializers.TimeField()
     items_per_visit = serializers.IntegerField(min_value=1, max_value=20, required=False)
@@ -104,8 +106,8 @@ class StandingPlanUpdateInputSerializer(serializers.Serializer):
     """Only the fields given change. A plan stays with its card."""
 
     rrule = serializers.CharField(max_length=300, required=False)
-    starts_on = serializers.DateField(required=False)
-    ends_on = serializers.DateField(required=False, allow_null=True)
+    starts_on = BoundedDateField(bounds=dates.SCHEDULE, required=False)
+    ends_on = BoundedDateField(bounds=dates.SCHEDULE, required=False, allow_null=True)
     window_start = serializers.TimeField(required=False)
     window_end = serializers.TimeField(required=False)
     items_per_visit = serializers.IntegerField(min_value=1, max_value=20, required=False)
@@ -114,8 +116,8 @@ class StandingPlanUpdateInputSerializer(serializers.Serializer):
 
 
 class StandingPlanPauseInputSerializer(serializers.Serializer):
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    starts_on = BoundedDateField(bounds=dates.SCHEDULE)
+    ends_on = BoundedDateField(bounds=dates.SCHEDULE)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -130,8 +132,9 @@ class StandingPlanOccurrencesFilterSerializer(serializers.Serializer):
 
     def get_fields(self):
         return {
-            "from": serializers.DateField(required=False, help_text=_("First day; today.")),
-            "to": serializers.DateField(required=False,
+            "from": BoundedDateField(bounds=dates.SCHEDULE, required=False,
+                                     help_text=_("First day; today.")),
+            "to": BoundedDateField(bounds=dates.SCHEDULE, required=False,
                                         help_text=_("Last day; 90 days after `from`.")),
         }
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from backend.core.dates import validate_calendar_date, validate_past_date
 from backend.core.models import TimeStampedModel
 
 
@@ -139,7 +140,8 @@ class Reader(Address, TimeStampedModel):
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
     patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True,
+                                  validators=[validate_past_date])
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=ReaderStatus.choices, default=ReaderStatus.ACTIVE
@@ -164,9 +166,11 @@ class Reader(Address, TimeStampedModel):
         _("eligibility document"), max_length=30, choices=DocumentType.choices, blank=True
     )
     document_number = models.CharField(_("document number"), max_length=60, blank=True)
-    document_valid_until = models.DateField(_("document valid until"), null=True, blank=True)
+    document_valid_until = models.DateField(_("document valid until"), null=True, blank=True,
+                                            validators=[validate_calendar_date])
 
-    consent_date = models.DateField(_("consent to personal data processing"), null=True, blank=True)
+    consent_date = models.DateField(_("consent to personal data processing"), null=True,
+                                    blank=True, validators=[validate_past_date])
     consent_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("consent recorded by"),
         on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -288,8 +292,9 @@ class StandingPlan(TimeStampedModel):
         _("recurrence (RRULE)"), max_length=300,
         help_text=_("For example FREQ=WEEKLY;INTERVAL=2;BYDAY=TU (every second Tuesday)."),
     )
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), validators=[validate_calendar_date])
+    ends_on = models.DateField(_("ends on"), null=True, blank=True,
+                               validators=[validate_calendar_date])
     window_start = models.TimeField(_("window from"))
     window_end = models.TimeField(_("window to"))
     items_per_visit = models.PositiveSmallIntegerField(
@@ -320,8 +325,8 @@ class StandingPlanPause(models.Model):
     """A break in a standing plan: hospital, a summer away."""
 
     plan = models.ForeignKey(StandingPlan, on_delete=models.CASCADE, related_name="pauses")
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("to"))
+    starts_on = models.DateField(_("from"), validators=[validate_calendar_date])
+    ends_on = models.DateField(_("to"), validators=[validate_calendar_date])
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:

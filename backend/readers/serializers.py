@@ -4,8 +4,9 @@ from rest_framework import serializers
 
 from backend.branches.models import Branch
 from backend.catalog.models import Format
+from backend.core import dates
 from backend.core.roles import Role, has_role
-from backend.core.serializers import IdField, PhoneField
+from backend.core.serializers import BoundedDateField, IdField, PhoneField
 from backend.readers.models import (
     Category,
     DocumentType,
@@ -142,11 +143,11 @@ class CaregiverSerializer(serializers.Serializer):
 class DocumentSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=DocumentType.choices, allow_blank=True, required=False)
     number = serializers.CharField(max_length=60, allow_blank=True, required=False)
-    valid_until = serializers.DateField(allow_null=True, required=False)
+    valid_until = BoundedDateField(bounds=dates.DOCUMENT, allow_null=True, required=False)
 
 
 class ConsentSerializer(serializers.Serializer):
-    date = serializers.DateField(allow_null=True)
+    date = BoundedDateField(bounds=dates.PAST, allow_null=True)
     recorded_by = serializers.CharField(read_only=True)
 
 
@@ -157,7 +158,7 @@ class ReaderInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=100)
     first_name = serializers.CharField(max_length=100)
     patronymic = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    birth_date = serializers.DateField(allow_null=True, required=False)
+    birth_date = BoundedDateField(bounds=dates.PAST, allow_null=True, required=False)
     category = serializers.ChoiceField(choices=Category.choices)
     status = serializers.ChoiceField(choices=ReaderStatus.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
@@ -174,13 +175,6 @@ class ReaderInputSerializer(serializers.Serializer):
         required=False,
         help_text=_("Empty: SMS, or a voice call for readers of audio or Braille books."),
     )
-
-    def validate_birth_date(self, value):
-        from django.utils import timezone
-
-        if value and value > timezone.localdate():
-            raise serializers.ValidationError(_("The birth date is in the future."))
-        return value
 
     def to_flat(self) -> dict:
         """The validated data as the service's flat field names."""

@@ -9,10 +9,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from backend.branches.models import Branch
+from backend.core import dates
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
-from backend.core.serializers import IdField
+from backend.core.serializers import BoundedDateField, IdField
 from backend.routing import selectors, services
 from backend.routing.models import DayPlan, PlanStatus, Route, Stop, UnservedReason
 from backend.routing.tasks import enqueue_planning
@@ -126,13 +127,13 @@ def plan_body(plan: DayPlan) -> dict:
 
 class PlanFilterSerializer(serializers.Serializer):
     branch = IdField(required=False)
-    date = serializers.DateField(required=False)
+    date = BoundedDateField(bounds=dates.PERIOD, required=False)
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
 
 
 class PlanCreateSerializer(serializers.Serializer):
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
-    date = serializers.DateField()
+    date = BoundedDateField(bounds=dates.PLAN_DAY)
 
 
 class PlanListApi(GenericAPIView):

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.dates import validate_calendar_date
 from backend.core.models import TimeStampedModel
 
 
@@ -26,7 +27,7 @@ class DayPlan(TimeStampedModel):
 
     branch = models.ForeignKey("branches.Branch", verbose_name=_("branch"),
                                on_delete=models.PROTECT, related_name="plans")
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_calendar_date])
     status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices,
                               default=PlanStatus.DRAFT)
     solve_status = models.CharField(_("planner"), max_length=10, choices=SolveStatus.choices,

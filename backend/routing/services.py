@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.core import dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.notifications import events as message_events
 from backend.orders import services as order_services
@@ -40,6 +41,11 @@ DEFAULT_TIME_LIMIT = 10.0
 
 
 def plan_get_or_create(*, branch, date: datetime.date, by=None) -> DayPlan:
+    """The branch's plan for the day; a new one only within a year of today."""
+    existing = DayPlan.objects.filter(branch=branch, date=date).first()
+    if existing is not None:
+        return existing
+    dates.require(dates.PLAN_DAY, date, field="date")
     plan, _created = DayPlan.objects.get_or_create(branch=branch, date=date,
                                                    defaults={"created_by": by})
     return plan

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from backend.branches.models import Branch
+from backend.core import dates
 from backend.core.calendar import working_days
 from backend.core.roles import Role, has_role
 from backend.core.web import RoleRequiredMixin
@@ -114,9 +115,11 @@ class PlanDayView(LanguageFromQueryMixin, RoleRequiredMixin, TemplateView):
 
     def _day(self) -> datetime.date:
         try:
-            return datetime.date.fromisoformat(self.request.GET.get("date", ""))
+            day = datetime.date.fromisoformat(self.request.GET.get("date", ""))
         except ValueError:
             return next_working_day()
+        # A day no plan can be made for (more than a year away) shows the next working day.
+        return day if dates.PLAN_DAY.problem(day) is None else next_working_day()
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)

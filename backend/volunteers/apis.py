@@ -15,11 +15,13 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from backend.core import dates
 from backend.core.calendar import holiday_name
 from backend.core.exceptions import ApplicationError
 from backend.core.permissions import roles_allowed
 from backend.core.roles import Role
 from backend.core.schema import errors
+from backend.core.serializers import BoundedDateField
 from backend.volunteers import selectors, services
 from backend.volunteers.models import Absence, Shift, Volunteer
 from backend.volunteers.serializers import (
@@ -235,8 +237,9 @@ class VolunteerAvailabilityFilterSerializer(serializers.Serializer):
 
     def get_fields(self):
         return {
-            "from": serializers.DateField(required=False, help_text=_("First day; today.")),
-            "to": serializers.DateField(required=False,
+            "from": BoundedDateField(bounds=dates.SCHEDULE, required=False,
+                                     help_text=_("First day; today.")),
+            "to": BoundedDateField(bounds=dates.SCHEDULE, required=False,
                                         help_text=_("Last day; 13 days after `from`.")),
         }
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.dates import validate_calendar_date
 from backend.core.models import TimeStampedModel
 
 
@@ -87,8 +88,9 @@ class Shift(models.Model):
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="shifts")
     rrule = models.CharField(_("recurrence (RRULE)"), max_length=300,
                              help_text=_("For example FREQ=WEEKLY;BYDAY=MO,WE,FR"))
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"), null=True, blank=True)
+    starts_on = models.DateField(_("from"), validators=[validate_calendar_date])
+    ends_on = models.DateField(_("until"), null=True, blank=True,
+                               validators=[validate_calendar_date])
     start_time = models.TimeField(_("start"))
     end_time = models.TimeField(_("end"))
 
@@ -109,8 +111,8 @@ class Absence(models.Model):
     """A one-off absence: illness, a trip. Whole days."""
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="absences")
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("to"))
+    starts_on = models.DateField(_("from"), validators=[validate_calendar_date])
+    ends_on = models.DateField(_("to"), validators=[validate_calendar_date])
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:

@@ -4,8 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.branches.models import Branch
+from backend.core import dates
 from backend.core.roles import Role, has_role
-from backend.core.serializers import PhoneField
+from backend.core.serializers import BoundedDateField, PhoneField
 from backend.readers.models import Language
 from backend.volunteers.models import Place, Transport
 
@@ -158,15 +159,16 @@ class VolunteerShiftInputSerializer(serializers.Serializer):
         max_length=300,
         help_text=_("An RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR."),
     )
-    starts_on = serializers.DateField(required=False, help_text=_("Today when not given."))
-    ends_on = serializers.DateField(required=False, allow_null=True)
+    starts_on = BoundedDateField(bounds=dates.SCHEDULE, required=False,
+                                 help_text=_("Today when not given."))
+    ends_on = BoundedDateField(bounds=dates.SCHEDULE, required=False, allow_null=True)
     start_time = serializers.TimeField()
     end_time = serializers.TimeField()
 
 
 class VolunteerAbsenceInputSerializer(serializers.Serializer):
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    starts_on = BoundedDateField(bounds=dates.SCHEDULE)
+    ends_on = BoundedDateField(bounds=dates.SCHEDULE)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "DATABASE_", "JWT_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120,
@@ -19,6 +20,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "backend.config.settings.production",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+    "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
     "DJANGO_ALLOWED_HOSTS": "kniga03.example.kz",
     "DATABASE_URL": "postgres://kniga:secret@127.0.0.1:5432/kniga",
 }
@@ -35,6 +37,25 @@ def test_production_refuses_to_start_without_secret_key():
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_with_a_short_secret_key():
+    result = run_manage("check", env={**PRODUCTION, "DJANGO_SECRET_KEY": "x" * 49})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be at least 50 characters long" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_jwt_signing_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "JWT_SIGNING_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_with_a_short_jwt_signing_key():
+    result = run_manage("check", env={**PRODUCTION, "JWT_SIGNING_KEY": "k" * 31})
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY must be at least 32 characters long" in result.stderr
 
 
 def test_production_refuses_to_start_without_database_url():

@@ -220,7 +220,8 @@ def test_production_starts_from_the_env_file_once_its_secrets_are_filled_in(tmp_
     assert "DJANGO_SECRET_KEY must be set" in as_written.stderr
 
     filled = production_env(
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64), TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64), JWT_SIGNING_KEY=secrets.token_urlsafe(48),
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
         TWILIO_AUTH_TOKEN=secrets.token_hex(16), TWILIO_FROM_NUMBER="+77172000000")
     static_root = tmp_path / "static"
     checked = subprocess.run([sys.executable, "-c", CHECK, str(static_root)], env=filled,

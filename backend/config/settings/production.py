@@ -1,24 +1,37 @@
 """Production: secrets are required, everything else differs from base only by value."""
+from django.core.exceptions import ImproperlyConfigured
+
 from backend.config.env import env_bool, env_int, env_list, env_str
 
 from .base import *  # noqa: F401,F403
 from .base import DATABASES, SIMPLE_JWT
 
 DEBUG = False
+# A short key can be guessed offline from one signed cookie or token; generate both with
+#     python3 -c "import secrets; print(secrets.token_urlsafe(64))"
+SECRET_KEY_MIN_LENGTH = 50
+JWT_SIGNING_KEY_MIN_LENGTH = 32
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=True)
+if len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters long.")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     env_str("DJANGO_ALLOWED_HOSTS", required=True)
 env_str("DATABASE_URL", required=True)
-SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY)}
+# The tokens are signed with a key of their own, so a leaked token key does not also sign
+# sessions and password-reset links, and the other way round.
+_JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", required=True)
+if len(_JWT_SIGNING_KEY) < JWT_SIGNING_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"JWT_SIGNING_KEY must be at least {JWT_SIGNING_KEY_MIN_LENGTH} characters long.")
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": _JWT_SIGNING_KEY}
 if env_str("MESSAGE_BACKEND", "console") == "twilio":
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
         env_str(name, required=True)
     if not (env_str("TWILIO_FROM_NUMBER") or env_str("TWILIO_MESSAGING_SERVICE_SID")):
         env_str("TWILIO_FROM_NUMBER", required=True)
 if env_str("TWILIO_API_BASE_URL"):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("TWILIO_API_BASE_URL is for tests and local fakes only.")
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 # A kept connection is checked before a request uses it: after the database restarts or
