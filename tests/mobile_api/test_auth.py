@@ -9,7 +9,7 @@ from django.utils import timezone
 from backend.notifications.models import Message
 from mobile_api.models import SignInCode
 from tests.factories import UserFactory
-from tests.mobile_api.conftest import PASSWORD, app_for, make_volunteer
+from tests.mobile_api.conftest import PASSWORD, app_for, ask_for_code, make_volunteer
 from tests.openapi import assert_documented
 
 TOKEN = "/api/mobile/v1/auth/token/"
@@ -123,7 +123,7 @@ def test_sign_in_by_sms_code(api, volunteer):
     phone = str(volunteer.user.phone)
     volunteer.user.language = "kk"
     volunteer.user.save()
-    answer = api.post(OTP_REQUEST, {"phone": national(phone)}, format="json")
+    answer = ask_for_code(api, national(phone))
     assert answer.status_code == 200
     message = Message.objects.get(to=phone)
     assert message.language == "kk"
@@ -139,9 +139,9 @@ def test_sign_in_by_sms_code(api, volunteer):
 
 
 def test_code_request_answers_the_same_for_an_unknown_phone(api, volunteer):
-    known = api.post(OTP_REQUEST, {"phone": str(volunteer.user.phone)}, format="json")
-    unknown = api.post(OTP_REQUEST, {"phone": "+77079998877"}, format="json")
-    junk = api.post(OTP_REQUEST, {"phone": "12"}, format="json")
+    known = ask_for_code(api, str(volunteer.user.phone))
+    unknown = ask_for_code(api, "+77079998877")
+    junk = ask_for_code(api, "12")
     assert known.status_code == unknown.status_code == junk.status_code == 200
     assert known.json() == unknown.json() == junk.json()
     assert Message.objects.count() == 1
@@ -150,8 +150,9 @@ def test_code_request_answers_the_same_for_an_unknown_phone(api, volunteer):
 def test_wrong_and_expired_codes(api, volunteer, settings):
     settings.MOBILE_OTP_ATTEMPTS = 3
     settings.MOBILE_LOCKOUT_FAILURES = 100
+    settings.MOBILE_OTP_PER_MINUTE = 10
     phone = str(volunteer.user.phone)
-    api.post(OTP_REQUEST, {"phone": phone}, format="json")
+    ask_for_code(api, phone)
     code = sent_code(phone)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(3):
@@ -160,7 +161,7 @@ def test_wrong_and_expired_codes(api, volunteer, settings):
     # Out of attempts: even the right code is refused now.
     assert api.post(OTP_VERIFY, {"phone": phone, "code": code},
                     format="json").status_code == 401
-    api.post(OTP_REQUEST, {"phone": phone}, format="json")
+    ask_for_code(api, phone)
     SignInCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert api.post(OTP_VERIFY, {"phone": phone, "code": sent_code(phone)},
                     format="json").status_code == 401
