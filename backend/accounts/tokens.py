@@ -23,6 +23,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
@@ -163,3 +164,14 @@ class StaffJWTAuthentication(_ApiJWTAuthentication):
 
 class AppJWTAuthentication(_ApiJWTAuthentication):
     token_class = AppAccessToken
+
+
+# The OpenAPI schema's bearer schemes: one per API, since each takes only its own tokens.
+class StaffJWTScheme(SimpleJWTScheme):
+    target_class = StaffJWTAuthentication
+    name = "jwtAuth"
+
+
+class AppJWTScheme(SimpleJWTScheme):
+    target_class = AppJWTAuthentication
+    name = "appJwtAuth"
