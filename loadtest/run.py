@@ -12,8 +12,9 @@ city, driven by locust, headless, for a bounded time.
    (redis-server on a free port, nothing on disk) for planning and messages, at a lower
    CPU priority than the web workers (nice 10). Without redis-server, or with --eager,
    tasks run in the web worker that asked for them.
-3. Tokens: minted here with mobile_api.auth.tokens_for, the function the sign-in endpoints
-   answer with, for every volunteer, operator and the coordinator. Signing in is not part
+3. Tokens: minted here with backend.accounts.tokens.tokens_issue, the function the sign-in
+   endpoints answer with (the app's tokens for volunteers, the staff API's for the operators
+   and the coordinator: each API refuses the other's). Signing in is not part
    of the load on purpose: the sign-in endpoints are throttled per address (30 a minute)
    and every simulated user comes from 127.0.0.1, so 211 sign-ins would be refused as
    designed; and a password check costs a PBKDF2 hash, which is the throttle's business,
@@ -237,17 +238,17 @@ def build_fixture(path: Path, seed: dict, operators: int) -> dict:
     from django.db import connections
     from django.db.models import Count, Q
 
+    from backend.accounts.tokens import AppRefreshToken, StaffRefreshToken, tokens_issue
     from backend.catalog.models import Title
     from backend.core.demo.city import TITLE_WORDS
     from backend.orders.models import OPEN_STATUSES
     from backend.readers.models import Reader, ReaderPhone
     from backend.volunteers.models import Volunteer
-    from mobile_api.auth import tokens_for
 
-    def token(user) -> str:
-        return tokens_for(user)["access"]
+    def token(user, token_class=StaffRefreshToken) -> str:
+        return tokens_issue(user=user, token_class=token_class)["access"]
 
-    volunteers = [{"id": v.pk, "token": token(v.user)} for v in
+    volunteers = [{"id": v.pk, "token": token(v.user, AppRefreshToken)} for v in
                   Volunteer.objects.filter(active=True, user__username__startswith="city-")
                   .select_related("user").order_by("id")]
     from django.contrib.auth import get_user_model

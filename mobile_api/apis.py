@@ -14,9 +14,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.views import TokenRefreshView
 
+from backend.accounts.tokens import AppJWTAuthentication, TokenEndpointMixin
 from backend.core import dates
 from backend.core.exceptions import ApplicationError, validation_payload
 from backend.core.schema import ErrorSerializer, errors
@@ -42,13 +41,13 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 class MobileApi(GenericAPIView):
     """Base of every mobile endpoint: a volunteer's JWT, nothing else."""
 
-    authentication_classes = [JWTAuthentication]
+    authentication_classes = [AppJWTAuthentication]
     permission_classes = [IsVolunteer]
     pagination_class = None
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if isinstance(exc, auth.LockedOut) and response is not None:
+        if isinstance(exc, (auth.LockedOut, auth.CodeRateLimited)) and response is not None:
             response["Retry-After"] = str(exc.retry_after)
         return response
 
@@ -102,19 +101,40 @@ class PasswordSignInApi(_SignInApi):
         return Response(auth.password_sign_in(**data.validated_data))
 
 
-class RefreshApi(TokenRefreshView):
-    """A new access token for a refresh token."""
+class RefreshApi(TokenEndpointMixin, GenericAPIView):
+    """A new pair of tokens for a refresh token of the app, which then stops working."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [SignInIpThrottle]
+    serializer_class = s.RefreshInputSerializer
 
     @extend_schema(tags=TAG, operation_id="mobile_auth_refresh", request=s.RefreshInputSerializer,
-                   responses={200: s.AccessSerializer, **errors(400, 401, 429)},
+                   responses={200: s.TokensSerializer, **errors(400, 401, 429)},
                    examples=[OpenApiExample("Refresh", request_only=True,
-                                            value={"refresh": "eyJhbGciOi..."})])
+                                            value={"refresh": "eyJhbGciOi..."}),
+                             TOKENS_EXAMPLE])
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(auth.refresh(refresh=data.validated_data["refresh"]))
+
+
+class SignOutApi(TokenEndpointMixin, GenericAPIView):
+    """Sign out: the refresh token stops working (the access token lapses on its own)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [SignInIpThrottle]
+    serializer_class = s.RefreshInputSerializer
+
+    @extend_schema(tags=TAG, operation_id="mobile_auth_sign_out", request=s.RefreshInputSerializer,
+                   responses={204: None, **errors(400, 401, 429)})
+    def post(self, request, *args, **kwargs):
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        auth.sign_out(refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OtpRequestApi(_SignInApi):

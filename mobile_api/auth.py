@@ -25,8 +25,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework_simplejwt.tokens import RefreshToken
+from django.utils.translation import ngettext
 
+from backend.accounts.tokens import AppRefreshToken, token_refresh, token_revoke, tokens_issue
 from backend.core.exceptions import ApplicationError
 from backend.core.phones import digits_of, to_e164
 from mobile_api.models import SignInCode, SignInLock
@@ -126,8 +127,26 @@ def volunteer_user(phone: str):
 
 
 def tokens_for(user) -> dict[str, str]:
-    refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    """A pair of the app's tokens: the staff API refuses them (backend/accounts/tokens.py)."""
+    return tokens_issue(user=user, token_class=AppRefreshToken)
+
+
+def _still_a_volunteer(user) -> bool:
+    from backend.volunteers.models import Volunteer
+
+    return Volunteer.objects.filter(user_id=user.pk, active=True).exists()
+
+
+def refresh(*, refresh: str) -> dict[str, str]:
+    """A new pair for a refresh token of the app, which then stops working. Refused
+    (`auth.token_invalid`) once the user or their volunteer profile is deactivated."""
+    return token_refresh(raw=refresh, token_class=AppRefreshToken,
+                         may_sign_in=_still_a_volunteer)
+
+
+def sign_out(*, refresh: str) -> None:
+    """The refresh token stops working; the access token lapses within its short life."""
+    token_revoke(raw=refresh, token_class=AppRefreshToken)
 
 
 def password_sign_in(*, phone: str, password: str) -> dict[str, str]:
@@ -159,25 +178,81 @@ def _code_hash(phone: str, code: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
+class CodeRateLimited(ApplicationError):
+    def __init__(self, seconds: int) -> None:
+        minutes = max(1, math.ceil(seconds / 60))
+        super().__init__("auth.code_rate_limited",
+                         ngettext("A code was asked for this number a moment ago. "
+                                  "Try again in %(minutes)d minute.",
+                                  "A code was asked for this number a moment ago. "
+                                  "Try again in %(minutes)d minutes.", minutes)
+                         % {"minutes": minutes},
+                         status_code=429)
+        self.retry_after = max(1, seconds)
+
+
+def _code_limit_check(phone: str, now: datetime.datetime) -> None:
+    """At most MOBILE_OTP_PER_MINUTE codes a minute and MOBILE_OTP_PER_HOUR an hour for one
+    phone; codes of unknown phones count the same, so the limit tells nothing."""
+    for limit, window in ((int(setting("MOBILE_OTP_PER_MINUTE", 1)), 60),
+                          (int(setting("MOBILE_OTP_PER_HOUR", 5)), 3600)):
+        since = now - datetime.timedelta(seconds=window)
+        recent = list(SignInCode.objects.filter(phone=phone, created_at__gt=since)
+                      .order_by("-created_at").values_list("created_at", flat=True)[:limit])
+        if limit > 0 and len(recent) >= limit:
+            # The limit-th newest code leaves the window first and makes room for one more.
+            raise CodeRateLimited(math.ceil((recent[-1] - since).total_seconds()))
+
+
 def otp_request(*, phone: str) -> None:
-    """Send a new code when the phone belongs to a volunteer; do nothing visible otherwise."""
+    """Make a code for the phone and have it sent if the phone is an active volunteer's.
+
+    Every phone costs the same here, known or not: the same look-up, a code made, hashed
+    and kept, the same limit counted, and the same delivery job queued after commit (the
+    job, in a worker, sends the SMS or drops the code of an unknown phone). So neither the
+    answer nor its time says whether the number is a volunteer's.
+    """
     phone = normalize_phone(phone)
     lock_check(phone)
     user = volunteer_user(phone)
-    if user is None:
-        return
-    from backend.notifications.services import sign_in_code_send
-
     code = f"{secrets.randbelow(10 ** 6):06d}"
     now = timezone.now()
     with transaction.atomic():
+        _code_limit_check(phone, now)
         SignInCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
         record = SignInCode.objects.create(
             user=user, phone=phone, code_hash=_code_hash(phone, code),
             expires_at=now + datetime.timedelta(seconds=otp_seconds()),
         )
-        language = user.language if user.language in ("ru", "kk", "en") else "ru"
-        sign_in_code_send(phone=phone, code=code, language=language, user=user,
+        transaction.on_commit(lambda: _deliver_later(record.pk, code))
+
+
+def _deliver_later(record_id: int, code: str) -> None:
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from mobile_api.tasks import sign_in_code_deliver_task
+
+    try:
+        sign_in_code_deliver_task.delay(record_id, code)
+    except BrokerError:
+        # No broker: the volunteer still gets their code, at the cost of answering later.
+        otp_deliver(record_id=record_id, code=code)
+
+
+def otp_deliver(*, record_id: int, code: str) -> None:
+    """Send the code of a volunteer's phone by SMS; a code of an unknown phone, or one
+    already replaced, used or expired, is dropped."""
+    from backend.notifications.services import sign_in_code_send
+
+    record = (SignInCode.objects.select_related("user")
+              .filter(pk=record_id, user__isnull=False, used_at__isnull=True,
+                      expires_at__gt=timezone.now()).first())
+    if record is None:
+        return
+    user = record.user
+    language = user.language if user.language in ("ru", "kk", "en") else "ru"
+    with transaction.atomic():
+        sign_in_code_send(phone=record.phone, code=code, language=language, user=user,
                           event_key=f"sign_in_code:{record.pk}")
 
 
@@ -192,7 +267,8 @@ def otp_verify(*, phone: str, code: str) -> dict[str, str]:
                   .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
                   .order_by("-id").first())
         ok = (record is not None and record.attempts < attempts and len(code) == 6
-              and hmac.compare_digest(record.code_hash, _code_hash(phone, code)))
+              and hmac.compare_digest(record.code_hash, _code_hash(phone, code))
+              and record.user_id is not None)
         if record is not None and not ok:
             record.attempts += 1
             record.save(update_fields=["attempts"])
@@ -200,7 +276,7 @@ def otp_verify(*, phone: str, code: str) -> dict[str, str]:
             record.used_at = now
             record.save(update_fields=["used_at"])
     user = volunteer_user(phone) if ok else None
-    if user is None:
+    if user is None or user.pk != record.user_id:
         lock_fail(phone)
         raise invalid_code()
     lock_clear(phone)

@@ -33,8 +33,10 @@ class IdempotencyRecord(models.Model):
 class SignInCode(models.Model):
     """A one-time sign-in code sent by SMS. Only its hash is kept."""
 
+    # Empty for a phone that is no volunteer's: a code is made and kept all the same (never
+    # sent), so asking costs the same and counts towards the same limit for every phone.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="+")
+                             related_name="+", null=True, blank=True)
     phone = models.CharField(max_length=20, db_index=True)
     code_hash = models.CharField(max_length=64)
     expires_at = models.DateTimeField()

@@ -27,10 +27,6 @@ class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class AccessSerializer(serializers.Serializer):
-    access = serializers.CharField()
-
-
 class OtpRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40)
 

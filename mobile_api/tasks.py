@@ -9,3 +9,11 @@ def prune_task() -> dict:
     """The daily job: old idempotency answers, expired sign-in codes and finished lockouts
     go. Idempotent."""
     return prune()
+
+
+@shared_task(name="mobile.sign_in_code_deliver")
+def sign_in_code_deliver_task(record_id: int, code: str) -> None:
+    """Send a sign-in code by SMS, or drop it when its phone is no volunteer's."""
+    from mobile_api.auth import otp_deliver
+
+    otp_deliver(record_id=record_id, code=code)

@@ -8,6 +8,7 @@ app_name = "mobile"
 urlpatterns = [
     path("auth/token/", apis.PasswordSignInApi.as_view(), name="auth-token"),
     path("auth/refresh/", apis.RefreshApi.as_view(), name="auth-refresh"),
+    path("auth/sign-out/", apis.SignOutApi.as_view(), name="auth-sign-out"),
     path("auth/otp/request/", apis.OtpRequestApi.as_view(), name="auth-otp-request"),
     path("auth/otp/verify/", apis.OtpVerifyApi.as_view(), name="auth-otp-verify"),
     path("me/", apis.MeApi.as_view(), name="me"),

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from backend.accounts.models import User
 from backend.core.admin_site import StrictLookupsMixin
@@ -24,3 +25,9 @@ class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "branch", "is_active")
     list_filter = ("groups", "branch", "is_active", "is_staff")
     list_select_related = ("branch",)
+
+
+# The token blacklist's tables hold every refresh token handed out (live credentials) and
+# nothing anyone needs to act on: deactivating a user ends their sign-ins. No one browses them.
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth.views import LoginView
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -25,9 +25,16 @@ api_v1 = [
 urlpatterns = [
     path("", home, name="home"),
     # Every sign-in form counts failures and locks out (backend/accounts/signin.py).
-    path("accounts/login/", LoginView.as_view(authentication_form=StaffAuthenticationForm),
+    path("accounts/login/",
+         auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm),
          name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Only sign-out and password change: there is no password reset by e-mail (no mail is
+    # configured; a librarian or the administrator sets a new password in the admin).
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(),
+         name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
     path("admin/", admin.site.urls),
     path("desk/", include("backend.orders.urls_pages")),
     path("plan/", include("backend.routing.urls_pages")),

@@ -192,10 +192,15 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         response.data = validation_payload(exc.detail)
         return response
-    code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), None)
+    detail = getattr(exc, "detail", "")
+    if isinstance(detail, dict) and "detail" in detail:
+        detail = detail["detail"]  # simplejwt's {"detail", "code", "messages"}: not a repr
+    # A stable code travels in the error itself (TokenInvalid: "auth.token_invalid").
+    code = getattr(detail, "code", None)
+    if not (isinstance(code, str) and "." in code):
+        code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), None)
     if code is None:
         code = getattr(exc, "default_code", "error")
-    detail = getattr(exc, "detail", "")
     message = force_str(detail) if not isinstance(detail, (dict, list)) else force_str(exc)
     response.data = {"code": code, "message": message, "fields": {}}
     return response

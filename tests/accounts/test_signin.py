@@ -196,3 +196,36 @@ def test_api_sign_in_and_refresh_answer_what_the_schema_documents(librarian):
     missing = api.post(refresh, {}, format="json")
     assert missing.status_code == 400 and list(missing.json()["fields"]) == ["refresh"]
     assert_documented(missing, "post", refresh)
+
+
+@pytest.mark.parametrize("url", [
+    "/accounts/password_reset/", "/accounts/password_reset/done/",
+    "/accounts/reset/MQ/set-password/", "/accounts/reset/done/",
+])
+def test_there_is_no_password_reset_by_mail(db, mailoutbox, url):
+    """No mail is configured: a librarian or the administrator sets staff passwords."""
+    client = Client()
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"email": "alma@example.org"}).status_code == 404
+    assert mailoutbox == []
+
+
+def test_the_sign_in_page_says_who_resets_a_password(db):
+    page = Client(HTTP_ACCEPT_LANGUAGE="kk").get("/accounts/login/").content.decode()
+    assert "Жаңа құпиясөзді кітапханашы немесе әкімші орнатады" in page
+    assert "password_reset" not in page
+
+
+def test_sign_out_and_password_change_still_work(librarian):
+    client = Client()
+    assert page_sign_in(client, "alma", PASSWORD).status_code == 302
+    assert client.get("/accounts/password_change/").status_code == 200
+    changed = client.post("/accounts/password_change/", {
+        "old_password": PASSWORD, "new_password1": "a-longer-passphrase-2027",
+        "new_password2": "a-longer-passphrase-2027"})
+    assert changed.status_code == 302 and changed["Location"] == "/accounts/password_change/done/"
+    assert client.get("/accounts/password_change/done/").status_code == 200
+    out = client.post("/accounts/logout/")
+    assert out.status_code == 302
+    assert client.get("/accounts/password_change/").status_code == 302  # signed out
+    assert page_sign_in(Client(), "alma", "a-longer-passphrase-2027").status_code == 302

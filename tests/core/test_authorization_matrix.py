@@ -47,6 +47,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from backend.accounts.tokens import StaffRefreshToken, tokens_issue
 from backend.notifications.models import InboxItem
 from backend.orders.models import LineStatus, Order, OrderLine
 from backend.readers.models import CardChange, Reader, StandingPlan, StandingPlanPause
@@ -373,6 +374,9 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/api/mobile/v1/auth/refresh/": {
         "post":   row(  401,   401,   401,   401,   401),
     },
+    "/api/mobile/v1/auth/sign-out/": {
+        "post":   row(  401,   401,   401,   401,   401),  # not a token
+    },
     "/api/mobile/v1/auth/token/": {
         "post":   row(  401,   401,   401,   401,   401),  # wrong password
     },
@@ -520,11 +524,21 @@ class World:
         self.call = InboxItem.objects.create(kind="call", reader=reader, phone=self.phone)
 
         self.api = {role: api_client(user) for role, user in self.users.items()}
+        self.app = {role: app_client(user) for role, user in self.users.items()}
         self.pages = {role: page_client(user) for role, user in self.users.items()}
 
 
 def api_client(user) -> APIClient:
-    """The staff and the app send a bearer token, as they do in production."""
+    """The staff API's client sends a staff bearer token, as it does in production."""
+    client = APIClient()
+    if user is not None:
+        token = tokens_issue(user=user, token_class=StaffRefreshToken)["access"]
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def app_client(user) -> APIClient:
+    """The app sends the app's bearer token (the staff API refuses it, and back)."""
     client = APIClient()
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user)['access']}")
@@ -611,6 +625,7 @@ DATA: dict[tuple[str, str], Data] = {
     ("/api/mobile/v1/auth/token/", "post"): lambda w: {"phone": str(w.mine.user.phone),
                                                       "password": "not-the-password"},
     ("/api/mobile/v1/auth/refresh/", "post"): lambda w: {"refresh": "not-a-token"},
+    ("/api/mobile/v1/auth/sign-out/", "post"): lambda w: {"refresh": "not-a-token"},
     ("/api/mobile/v1/auth/otp/request/", "post"): lambda w: {"phone": str(w.mine.user.phone)},
     ("/api/mobile/v1/auth/otp/verify/", "post"): lambda w: {"phone": str(w.mine.user.phone),
                                                            "code": "000000"},
@@ -721,7 +736,7 @@ def ask(world: World, role: str, pattern: str, method: str):
         if method == "get":
             return client.get(url, data or {})
         return getattr(client, method)(url, data or {})
-    client = world.api[role]
+    client = world.app[role] if pattern.startswith("/api/mobile/") else world.api[role]
     if method == "get":
         return client.get(url, data or {})
     if pattern.startswith("/api/v1/twilio/"):
@@ -856,7 +871,7 @@ def test_a_volunteer_sees_their_own_day_and_nothing_of_another(db):
     AbsenceFactory(volunteer=world.mine, reason="Экзамен в колледже",
                    starts_on=world.today + datetime.timedelta(days=5),
                    ends_on=world.today + datetime.timedelta(days=5))
-    app = world.api[VOLUNTEER]
+    app = world.app[VOLUNTEER]
     routes = app.get("/api/mobile/v1/me/routes/").json()["routes"]
     assert [r["id"] for r in routes] == [world.my_route.pk]
     availability = app.get("/api/mobile/v1/me/availability/").content.decode()

@@ -45,7 +45,6 @@ from django.db import transaction
 from django.urls import resolve
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -54,6 +53,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from backend.accounts.tokens import AppRefreshToken, StaffRefreshToken, tokens_issue
 from tests.fuzz.world import REAL_IDS
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
@@ -161,8 +161,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, error_shape]
 
 
-def exercise(case, user) -> None:
-    headers = {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
+def exercise(case, user, token_class=StaffRefreshToken) -> None:
+    """Each API with its own kind of token (backend/accounts/tokens.py)."""
+    token = tokens_issue(user=user, token_class=token_class)["access"]
+    headers = {"Authorization": f"Bearer {token}"}
     cache.clear()
     with transaction.atomic():
         response = case.call(headers=headers)
@@ -196,4 +198,4 @@ def test_staff_api_as_operator(case, world, db):
 @load("/api/mobile/v1/", "volunteer").parametrize()
 @fuzz_settings
 def test_mobile_api_as_volunteer(case, world, db):
-    exercise(case, world.users["volunteer"])
+    exercise(case, world.users["volunteer"], AppRefreshToken)

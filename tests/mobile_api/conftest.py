@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.test import TestCase
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -51,6 +52,14 @@ def app_for(volunteer_or_user) -> APIClient:
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user)['access']}")
     client.user = user
     return client
+
+
+def ask_for_code(client, phone: str, **extra):
+    """Ask for a sign-in code and run what the request left for after its commit (the job
+    that sends the SMS), as the real commit would; the test's transaction never commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/api/mobile/v1/auth/otp/request/", {"phone": phone}, format="json",
+                           **extra)
 
 
 def post(client, url, body=None, key=None, **extra):

@@ -8,7 +8,8 @@ from tests.mobile_api.conftest import app_for, make_volunteer, post, published_r
 
 PREFIX = "/api/mobile/v1/"
 # Sign-in endpoints are open by design; they are tested in test_auth.
-OPEN = {"auth/token/", "auth/refresh/", "auth/otp/request/", "auth/otp/verify/"}
+OPEN = {"auth/token/", "auth/refresh/", "auth/sign-out/", "auth/otp/request/",
+        "auth/otp/verify/"}
 BODIES = {
     "stops/<int:pk>/complete/": {"delivered": [], "collected": []},
     "stops/<int:pk>/fail/": {"reason": "not_home"},

@@ -4,12 +4,13 @@ import datetime
 import re
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from backend.notifications.models import Message
 from mobile_api.models import SignInCode
 from tests.factories import UserFactory
-from tests.mobile_api.conftest import PASSWORD, app_for, make_volunteer
+from tests.mobile_api.conftest import PASSWORD, app_for, ask_for_code, make_volunteer
 from tests.openapi import assert_documented
 
 TOKEN = "/api/mobile/v1/auth/token/"
@@ -123,7 +124,7 @@ def test_sign_in_by_sms_code(api, volunteer):
     phone = str(volunteer.user.phone)
     volunteer.user.language = "kk"
     volunteer.user.save()
-    answer = api.post(OTP_REQUEST, {"phone": national(phone)}, format="json")
+    answer = ask_for_code(api, national(phone))
     assert answer.status_code == 200
     message = Message.objects.get(to=phone)
     assert message.language == "kk"
@@ -139,9 +140,9 @@ def test_sign_in_by_sms_code(api, volunteer):
 
 
 def test_code_request_answers_the_same_for_an_unknown_phone(api, volunteer):
-    known = api.post(OTP_REQUEST, {"phone": str(volunteer.user.phone)}, format="json")
-    unknown = api.post(OTP_REQUEST, {"phone": "+77079998877"}, format="json")
-    junk = api.post(OTP_REQUEST, {"phone": "12"}, format="json")
+    known = ask_for_code(api, str(volunteer.user.phone))
+    unknown = ask_for_code(api, "+77079998877")
+    junk = ask_for_code(api, "12")
     assert known.status_code == unknown.status_code == junk.status_code == 200
     assert known.json() == unknown.json() == junk.json()
     assert Message.objects.count() == 1
@@ -150,8 +151,9 @@ def test_code_request_answers_the_same_for_an_unknown_phone(api, volunteer):
 def test_wrong_and_expired_codes(api, volunteer, settings):
     settings.MOBILE_OTP_ATTEMPTS = 3
     settings.MOBILE_LOCKOUT_FAILURES = 100
+    settings.MOBILE_OTP_PER_MINUTE = 10
     phone = str(volunteer.user.phone)
-    api.post(OTP_REQUEST, {"phone": phone}, format="json")
+    ask_for_code(api, phone)
     code = sent_code(phone)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(3):
@@ -160,7 +162,7 @@ def test_wrong_and_expired_codes(api, volunteer, settings):
     # Out of attempts: even the right code is refused now.
     assert api.post(OTP_VERIFY, {"phone": phone, "code": code},
                     format="json").status_code == 401
-    api.post(OTP_REQUEST, {"phone": phone}, format="json")
+    ask_for_code(api, phone)
     SignInCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert api.post(OTP_VERIFY, {"phone": phone, "code": sent_code(phone)},
                     format="json").status_code == 401
@@ -198,3 +200,60 @@ def test_refused_sign_ins_answer_the_documented_error(api, volunteer, settings):
     bad_code = api.post(OTP_VERIFY, {"phone": "+77079998877", "code": "123456"}, format="json")
     assert bad_code.status_code == 401
     assert_documented(bad_code, "post", OTP_VERIFY)
+
+
+def test_code_requests_do_the_same_work_for_known_and_unknown_phones(api, volunteer):
+    """Both keep a hashed code and answer alike; only the volunteer's phone gets the SMS
+    (sent by the job queued after commit, in a worker)."""
+    known_phone, unknown_phone = str(volunteer.user.phone), "+77079998877"
+    known = ask_for_code(api, known_phone)
+    unknown = ask_for_code(api, unknown_phone)
+    assert known.status_code == unknown.status_code == 200
+    assert known.json() == unknown.json()
+    assert dict(known.headers).keys() == dict(unknown.headers).keys()
+    assert SignInCode.objects.filter(phone=known_phone, user=volunteer.user).count() == 1
+    assert SignInCode.objects.filter(phone=unknown_phone, user=None).count() == 1
+    assert list(Message.objects.values_list("to", flat=True)) == [known_phone]
+    # The kept code of an unknown phone signs nobody in.
+    refused = api.post(OTP_VERIFY, {"phone": unknown_phone, "code": "123456"}, format="json")
+    assert refused.json()["code"] == "auth.invalid_code"
+
+
+@pytest.mark.parametrize("which", ["known", "unknown"])
+def test_one_code_a_minute_per_phone(api, volunteer, which):
+    phone = str(volunteer.user.phone) if which == "known" else "+77079998877"
+    assert ask_for_code(api, phone).status_code == 200
+    again = ask_for_code(api, national(phone), HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 429
+    assert again.json()["code"] == "auth.code_rate_limited"
+    assert again.json()["message"] == ("A code was asked for this number a moment ago. "
+                                       "Try again in 1 minute.")
+    assert 1 <= int(again["Retry-After"]) <= 60
+    assert_documented(again, "post", OTP_REQUEST)
+    # Another phone is not held up by this one.
+    assert ask_for_code(api, "+77079998866").status_code == 200
+    SignInCode.objects.filter(phone=phone).update(
+        created_at=timezone.now() - datetime.timedelta(seconds=61))
+    assert ask_for_code(api, phone).status_code == 200
+
+
+@pytest.mark.parametrize("which", ["known", "unknown"])
+def test_five_codes_an_hour_per_phone(api, volunteer, which):
+    phone = str(volunteer.user.phone) if which == "known" else "+77079998877"
+    for _ in range(5):
+        assert ask_for_code(api, phone).status_code == 200
+        SignInCode.objects.filter(phone=phone).update(
+            created_at=F("created_at") - datetime.timedelta(minutes=2))
+    sixth = ask_for_code(api, phone, HTTP_ACCEPT_LANGUAGE="ru")
+    assert sixth.status_code == 429 and sixth.json()["code"] == "auth.code_rate_limited"
+    assert "Код для этого номера только что запрашивали" in sixth.json()["message"]
+    # The oldest of the five (10 minutes ago) leaves the hour in 50 minutes.
+    assert 49 * 60 <= int(sixth["Retry-After"]) <= 50 * 60
+
+
+def test_code_limits_come_from_settings(api, volunteer, settings):
+    settings.MOBILE_OTP_PER_MINUTE = 2
+    settings.MOBILE_OTP_PER_HOUR = 2
+    phone = str(volunteer.user.phone)
+    assert [ask_for_code(api, phone).status_code for _ in range(3)] == [200, 200, 429]
+    assert len(Message.objects.filter(to=phone)) == 2

@@ -63,3 +63,17 @@ def test_the_same_key_twice_at_once_runs_the_action_once():
     assert sorted(r.get("Idempotent-Replayed", "") for r in responses) == ["", "true"]
     assert IdempotencyRecord.objects.filter(key="twin").count() == 1
     assert Loan.objects.filter(order_line__order__stops=stop).count() == 2
+
+
+def test_one_refresh_token_sent_twice_at_once_is_honoured_once():
+    from rest_framework.test import APIClient
+
+    from mobile_api.auth import tokens_for
+
+    refresh = tokens_for(make_volunteer().user)["refresh"]
+    url = "/api/mobile/v1/auth/refresh/"
+    responses = run_together(*(lambda: APIClient().post(url, {"refresh": refresh},
+                                                        format="json") for _ in range(2)))
+    assert sorted(r.status_code for r in responses) == [200, 401]
+    assert next(r for r in responses if r.status_code == 401).json()["code"] == \
+        "auth.token_invalid"

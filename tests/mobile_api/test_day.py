@@ -7,7 +7,7 @@ from backend.orders.models import Order
 from backend.routing import services as routing_services
 from backend.routing.models import Stop
 from tests.factories import ItemFactory, LoanFactory, ReaderPhoneFactory
-from tests.mobile_api.conftest import PASSWORD, make_volunteer, new_key
+from tests.mobile_api.conftest import PASSWORD, ask_for_code, make_volunteer, new_key
 from tests.routing.test_planning import reader_at, ready_order
 
 API = "/api/mobile/v1/"
@@ -114,7 +114,7 @@ def test_a_day_signed_in_by_sms_code(api, depot):
     volunteer = make_volunteer(branch=depot)
     planned_today(volunteer)
     phone = str(volunteer.user.phone)
-    assert api.post(API + "auth/otp/request/", {"phone": phone}, format="json").status_code == 200
+    assert ask_for_code(api, phone).status_code == 200
     text = Message.objects.get(to=phone, template="sign_in_code").text
     code = re.search(r"\b\d{6}\b", text).group(0)
     tokens = api.post(API + "auth/otp/verify/", {"phone": phone, "code": code},

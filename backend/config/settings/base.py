@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    # Refresh tokens are rotated and the used one blacklisted (backend/accounts/tokens.py).
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "phonenumber_field",
@@ -134,7 +136,7 @@ NUM_PROXIES = env_int("NUM_PROXIES", 0)
 REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "backend.accounts.tokens.StaffJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["backend.core.permissions.IsStaffRole"],
@@ -163,6 +165,10 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # A refresh token works once: refreshing answers a new one and blacklists the old.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "CHECK_USER_IS_ACTIVE": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -219,6 +225,9 @@ ROUTING_DEFAULT_WINDOW = tuple(env_list("ROUTING_DEFAULT_WINDOW", ["09:00", "18:
 MOBILE_DETAILS_HOURS_AFTER = float(env_str("MOBILE_DETAILS_HOURS_AFTER", "6"))
 MOBILE_OTP_SECONDS = env_int("MOBILE_OTP_SECONDS", 300)
 MOBILE_OTP_ATTEMPTS = env_int("MOBILE_OTP_ATTEMPTS", 5)
+# Codes asked for one phone (known or not): at most this many a minute and an hour.
+MOBILE_OTP_PER_MINUTE = env_int("MOBILE_OTP_PER_MINUTE", 1)
+MOBILE_OTP_PER_HOUR = env_int("MOBILE_OTP_PER_HOUR", 5)
 MOBILE_LOCKOUT_FAILURES = env_int("MOBILE_LOCKOUT_FAILURES", 5)
 MOBILE_LOCKOUT_MINUTES = env_int("MOBILE_LOCKOUT_MINUTES", 15)
 # Days an idempotency answer is kept (an app offline longer cannot replay its queue).
@@ -265,6 +274,9 @@ CELERY_BEAT_SCHEDULE = {
                         "schedule": crontab(hour=MESSAGE_REMINDER_HOUR, minute=0)},
     # Old idempotency answers, expired sign-in codes and finished lockouts, nightly.
     "prune-app-records": {"task": "mobile.prune", "schedule": crontab(hour=3, minute=0)},
+    # Expired refresh tokens (and their blacklist entries), nightly.
+    "flush-expired-tokens": {"task": "accounts.flush_expired_tokens",
+                             "schedule": crontab(hour=3, minute=15)},
     # Cards closed more than READER_RETENTION_YEARS ago lose their personal data, monthly.
     "anonymize-closed-cards": {"task": "readers.anonymize_closed",
                                "schedule": crontab(day_of_month=1, hour=3, minute=30)},

@@ -1,0 +1,177 @@
+"""JSON web tokens for the two APIs: the staff API (/api/v1/) and the volunteers' app
+(/api/mobile/v1/).
+
+Rules worth knowing:
+
+- Every token carries the claim `"api": "staff"` or `"api": "app"`. Each API authenticates
+  and refreshes only its own tokens: an app token is refused by the staff API and back, so a
+  volunteer's phone cannot be used to reach staff endpoints with its token, nor the reverse.
+- A refresh token works once. Refreshing answers a new access AND a new refresh token and
+  blacklists the one used (simplejwt's token_blacklist app); the same refresh token again is
+  refused, also when two requests race with it (the blacklist row is unique).
+- Refreshing needs a user who may still sign in: an active account (and, for the app, an
+  active volunteer profile). Deactivating a user stops their tokens at the next refresh
+  (access tokens: at once, the account is checked on every request).
+- Every refusal is one answer, `auth.token_invalid` (401, translated): expired, tampered,
+  blacklisted, for the other API, or for a user who may no longer sign in.
+- The blacklist's expired rows go nightly (`accounts.flush_expired_tokens`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+API_CLAIM = "api"
+STAFF = "staff"
+APP = "app"
+
+
+class TokenInvalid(exceptions.AuthenticationFailed):
+    default_detail = _("Your sign-in has expired or is no longer valid. Please sign in again.")
+    default_code = "auth.token_invalid"
+
+
+class TokenEndpointMixin:
+    """For views that take a token in the body and have no authenticators: a refused token
+    answers 401 with WWW-Authenticate (DRF would make it 403 without an authenticator)."""
+
+    def get_authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class _ApiClaim:
+    """Puts this API's name in new tokens and refuses tokens that carry another one."""
+
+    api = ""
+    payload: dict
+
+    def __init__(self, token=None, verify: bool = True) -> None:
+        super().__init__(token, verify)  # type: ignore[call-arg]
+        if token is None:
+            self.payload[API_CLAIM] = self.api
+
+    def verify(self) -> None:
+        # Checked before the rest: a foreign token is refused without a database look-up.
+        if self.payload.get(API_CLAIM) != self.api:
+            raise TokenError("token for another API")
+        super().verify()  # type: ignore[misc]
+
+
+class StaffAccessToken(_ApiClaim, AccessToken):
+    api = STAFF
+
+
+class StaffRefreshToken(_ApiClaim, RefreshToken):
+    api = STAFF
+    access_token_class = StaffAccessToken
+
+
+class AppAccessToken(_ApiClaim, AccessToken):
+    api = APP
+
+
+class AppRefreshToken(_ApiClaim, RefreshToken):
+    api = APP
+    access_token_class = AppAccessToken
+
+
+def tokens_issue(*, user, token_class: type[RefreshToken]) -> dict[str, str]:
+    """A new pair for a user who has just proved who they are."""
+    refresh = token_class.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def token_refresh(*, raw: str, token_class: type[RefreshToken],
+                  may_sign_in: Callable[[object], bool] | None = None) -> dict[str, str]:
+    """Trade a refresh token for a new pair and blacklist it, in one transaction.
+
+    Refused (`auth.token_invalid`) when the token is not valid for this API, was used or
+    signed out already, was never issued here, or its user may no longer sign in
+    (inactive, or `may_sign_in(user)` says no).
+    """
+    try:
+        refresh = token_class(raw)
+    except TokenError:
+        raise TokenInvalid() from None
+    user = (get_user_model().objects
+            .filter(**{api_settings.USER_ID_FIELD: refresh.get(api_settings.USER_ID_CLAIM)},
+                    is_active=True)
+            .first())
+    if user is None or (may_sign_in is not None and not may_sign_in(user)):
+        raise TokenInvalid()
+    with transaction.atomic():
+        _blacklist(refresh)
+        return tokens_issue(user=user, token_class=token_class)
+
+
+def token_revoke(*, raw: str, token_class: type[RefreshToken]) -> None:
+    """Sign out: the refresh token can no longer be used. Refused like a refresh when the
+    token is not a valid one of this API (so a stranger learns nothing either way)."""
+    try:
+        refresh = token_class(raw)
+    except TokenError:
+        raise TokenInvalid() from None
+    with transaction.atomic():
+        _blacklist(refresh)
+
+
+def _blacklist(refresh: RefreshToken) -> None:
+    outstanding = (OutstandingToken.objects.select_for_update()
+                   .filter(jti=refresh[api_settings.JTI_CLAIM]).first())
+    if outstanding is None:
+        raise TokenInvalid()  # signed with our key, but never handed out
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError:
+        raise TokenInvalid() from None  # used a moment ago by a concurrent request
+
+
+class _ApiJWTAuthentication(JWTAuthentication):
+    """Bearer access tokens of one API; every refusal answers `auth.token_invalid`."""
+
+    token_class: type[AccessToken] = AccessToken
+
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except TokenInvalid:
+            raise
+        except exceptions.AuthenticationFailed:
+            # A malformed header, a user gone or deactivated: the same answer.
+            raise TokenInvalid() from None
+
+    def get_validated_token(self, raw_token):
+        try:
+            return self.token_class(raw_token)
+        except TokenError:
+            raise TokenInvalid() from None
+
+
+class StaffJWTAuthentication(_ApiJWTAuthentication):
+    token_class = StaffAccessToken
+
+
+class AppJWTAuthentication(_ApiJWTAuthentication):
+    token_class = AppAccessToken
+
+
+# The OpenAPI schema's bearer schemes: one per API, since each takes only its own tokens.
+class StaffJWTScheme(SimpleJWTScheme):
+    target_class = StaffJWTAuthentication
+    name = "jwtAuth"
+
+
+class AppJWTScheme(SimpleJWTScheme):
+    target_class = AppJWTAuthentication
+    name = "appJwtAuth"
