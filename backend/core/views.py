@@ -1,5 +1,10 @@
-"""JSON answers for errors outside DRF views under /api/, so clients always get one shape."""
+"""JSON answers for errors outside DRF views under /api/, so clients always get one shape;
+the health checks."""
+import secrets
+
+from django.db import DatabaseError, connection, transaction
 from django.http import JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found, server_error
 
@@ -23,8 +28,37 @@ def server_failure(request):
 
 
 def health(request):
-    from django.db import connection
-
+    """Liveness: the process answers and the database answers a read."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class _Probe(Exception):
+    """Ends the readiness check's transaction: the probe row is never kept."""
+
+
+def health_ready(request):
+    """Readiness: the database takes a write. A database that answers reads but refuses
+    writes (read-only, a replica, a full disk, a file the service may not write) passes
+    /health/ but not this: 503 in the one error shape, so a load balancer sends the
+    requests elsewhere. The write is a session row, rolled back.
+    """
+    from django.contrib.sessions.models import Session
+
+    from backend.core.exceptions import ServiceUnavailable
+
+    try:
+        with transaction.atomic():
+            Session.objects.create(session_key=f"health-{secrets.token_hex(16)}",
+                                   session_data="", expire_date=timezone.now())
+            raise _Probe
+    except _Probe:
+        return JsonResponse({"status": "ok"})
+    except DatabaseError:
+        unavailable = ServiceUnavailable()
+        return JsonResponse(
+            {"code": unavailable.code, "message": str(unavailable.message), "fields": {}},
+            status=unavailable.status_code,
+            headers={"Retry-After": str(unavailable.retry_after)},
+        )

@@ -116,3 +116,36 @@ def test_import_of_20000_readers_succeeds_while_volunteers_act_and_cards_are_edi
         assert Reader.objects.get(pk=pk).access_notes == notes
     assert CardChange.objects.filter(
         reader__in=day.cards, action=CardChange.Action.UPDATED).count() == day.count
+
+
+@pytest.mark.django_db
+def test_a_matching_card_added_while_the_import_prepares_is_found_not_imported_twice():
+    """The duplicates check runs before the write transaction and again inside it: a card
+    added in between (here: by the progress callback, as the transaction begins) makes the
+    import look again, so the row is skipped as the duplicate it now is."""
+    from backend.readers.imports import import_readers
+    from backend.readers.services import reader_create
+
+    branch = BranchFactory(code="RACE")
+    rows = bench_rows(3, "RACE")
+    added = []
+
+    def progress(phase, done, total):
+        if phase == "write" and done == 0 and not added:
+            added.append(reader_create(data={
+                "branch": branch, "last_name": "Ранняя", "first_name": "Карточка",
+                "category": "elderly", "birth_date": _date(rows[1]["birth_date"]),
+                "phones": [{"number": rows[1]["phone1"], "kind": "mobile"}]}))
+
+    report = import_readers(content=rows_csv(rows), filename="r.csv", progress=progress)
+
+    assert report.ok and report.created == 2 and report.skipped == 1
+    assert [(d.row, d.existing_card) for d in report.duplicates] == [(3, added[0].card_number)]
+    assert Reader.objects.filter(branch=branch).count() == 3
+
+
+def _date(dotted: str):
+    import datetime
+
+    day, month, year = (int(part) for part in dotted.split("."))
+    return datetime.date(year, month, day)
