@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from backend.accounts.signin import StaffAdminAuthenticationForm, StaffAuthenticationForm
-from backend.core.views import health
+from backend.core.views import health, health_ready
 from backend.core.web import home
 
 api_v1 = [
@@ -40,7 +40,9 @@ urlpatterns = [
     path("plan/", include("backend.routing.urls_pages")),
     path("reports/", include("backend.reports.urls_pages")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Liveness (the database answers) and readiness (it takes a write): docs/deploy.md.
     path("health/", health, name="health"),
+    path("health/ready/", health_ready, name="health-ready"),
     path("api/v1/", include(api_v1)),
     path("api/mobile/v1/", include("mobile_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,6 +1,13 @@
-"""JSON answers for errors outside DRF views under /api/, so clients always get one shape."""
+"""JSON answers for errors outside DRF views under /api/, so clients always get one shape;
+the health checks."""
+import secrets
+
+from django.contrib.sessions.models import Session
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 
@@ -34,8 +41,6 @@ def api_error(status: int) -> JsonResponse:
 
 def unavailable_page(request: HttpRequest) -> HttpResponse:
     """503 for a page: the database is away or read-only (sign-in writes its lockout)."""
-    from django.template.loader import render_to_string
-
     if is_api(request):
         return api_error(503)
     response = HttpResponse(render_to_string("503.html", request=None), status=503)
@@ -69,8 +74,28 @@ def server_failure(request):
 
 
 def health(request):
-    from django.db import connection
-
+    """Liveness: the process answers and the database answers a read."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class _Probe(Exception):
+    """Ends the readiness check's transaction: the probe row is never kept."""
+
+
+def health_ready(request):
+    """Readiness: the database takes a write. A database that answers reads but refuses
+    writes (read-only, a replica, a full disk, a file the service may not write) passes
+    /health/ but not this: 503 in the one error shape, so a load balancer sends the
+    requests elsewhere. The write is a session row, rolled back.
+    """
+    try:
+        with transaction.atomic():
+            Session.objects.create(session_key=f"health-{secrets.token_hex(16)}",
+                                   session_data="", expire_date=timezone.now())
+            raise _Probe
+    except _Probe:
+        return JsonResponse({"status": "ok"})
+    except DatabaseError:
+        return api_error(503)

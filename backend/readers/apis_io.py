@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.permissions import IsLibrarian
-from backend.core.schema import errors
+from backend.core.schema import ErrorSerializer, errors
 from backend.readers import exports, selectors, services
 from backend.readers.apis import ReaderFilterSerializer
 from backend.readers.imports import DuplicateMode, import_readers
@@ -195,6 +195,9 @@ class ReaderImportApi(APIView):
                 "row and column, `report` is the whole report. Also the one error shape with "
                 "`import.bad_header` (fields.missing / fields.unknown), `import.empty_file`, "
                 "`import.too_many_rows`, `import.bad_file` or `validation_error`.")),
+            409: OpenApiResponse(ErrorSerializer, description=(
+                "`import.busy`: cards matching rows of the file kept being added while it "
+                "was imported; nothing was imported, try again.")),
             **errors(401, 403),
         },
         examples=[OpenApiExample(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
+from django.db.models.sql import InsertQuery
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from rest_framework import serializers
 
 from backend.branches.models import Branch
-from backend.core.exceptions import ApplicationError
+from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.phones import digits_of
 from backend.core.tabular import restore_cell
 from backend.core.text import fold
@@ -858,50 +858,70 @@ def _chunks(items: list, size: int = 500) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def find_duplicates(rows: list[_ValidRow]) -> list[Duplicate]:
+class DuplicateCheck:
     """Rows that are a reader already on file, or a reader of an earlier row.
 
     The same person: any phone and the birth date equal. Also a card number (from an
     export) that is already on file.
+
+    The queries are built once (turning thousands of phone numbers into their stored form
+    is most of the cost) and can be run again cheaply: the import runs them before its write
+    transaction and once more inside it, to be sure nothing changed in between.
     """
-    numbers = sorted({str(p["number"]) for r in rows if r.flat.get("birth_date")
-                      for p in r.flat.get("phones", [])})
-    existing: dict[tuple[str, str], str] = {}
-    for chunk in _chunks(numbers):
-        for number, birth, card in ReaderPhone.objects.filter(
-            number__in=chunk, reader__birth_date__isnull=False
-        ).values_list("number", "reader__birth_date", "reader__card_number"):
-            existing.setdefault((str(number), birth.isoformat()), card)
-    wanted_cards = sorted({r.card_number for r in rows if r.card_number})
-    known_cards: set[str] = set()
-    for chunk in _chunks(wanted_cards):
-        known_cards.update(Reader.objects.filter(card_number__in=chunk)
-                           .values_list("card_number", flat=True))
-    seen: dict[tuple[str, str], int] = {}
-    found: list[Duplicate] = []
-    for row in rows:
-        birth = row.flat.get("birth_date")
-        keys = []
-        if birth:
-            keys = [(str(p["number"]), birth.isoformat(), position)
-                    for position, p in enumerate(row.flat.get("phones", []), start=1)]
-        duplicate = None
-        if row.card_number and row.card_number in known_cards:
-            duplicate = Duplicate(row.row, "card_number", existing_card=row.card_number)
-        for number, birth_text, position in keys:
+
+    def __init__(self, rows: list[_ValidRow]) -> None:
+        self.rows = rows
+        numbers = sorted({str(p["number"]) for r in rows if r.flat.get("birth_date")
+                          for p in r.flat.get("phones", [])})
+        self._phone_queries = [
+            ReaderPhone.objects.filter(number__in=chunk, reader__birth_date__isnull=False)
+            .values_list("number", "reader__birth_date", "reader__card_number")
+            for chunk in _chunks(numbers)
+        ]
+        wanted_cards = sorted({r.card_number for r in rows if r.card_number})
+        self._card_queries = [
+            Reader.objects.filter(card_number__in=chunk).values_list("card_number", flat=True)
+            for chunk in _chunks(wanted_cards)
+        ]
+
+    def run(self) -> list[Duplicate]:
+        existing: dict[tuple[str, str], str] = {}
+        for query in self._phone_queries:
+            for number, birth, card in query.all():  # all(): a fresh run, not the cache
+                existing.setdefault((str(number), birth.isoformat()), card)
+        known_cards: set[str] = set()
+        for query in self._card_queries:
+            known_cards.update(query.all())
+        seen: dict[tuple[str, str], int] = {}
+        found: list[Duplicate] = []
+        for row in self.rows:
+            birth = row.flat.get("birth_date")
+            keys = []
+            if birth:
+                keys = [(str(p["number"]), birth.isoformat(), position)
+                        for position, p in enumerate(row.flat.get("phones", []), start=1)]
+            duplicate = None
+            if row.card_number and row.card_number in known_cards:
+                duplicate = Duplicate(row.row, "card_number", existing_card=row.card_number)
+            for number, birth_text, position in keys:
+                if duplicate:
+                    break
+                column = f"phone{row.phone_columns[position - 1]}"
+                if (number, birth_text) in existing:
+                    duplicate = Duplicate(row.row, column,
+                                          existing_card=existing[(number, birth_text)])
+                elif (number, birth_text) in seen:
+                    duplicate = Duplicate(row.row, column,
+                                          same_as_row=seen[(number, birth_text)])
+            for number, birth_text, _position in keys:
+                seen.setdefault((number, birth_text), row.row)
             if duplicate:
-                break
-            column = f"phone{row.phone_columns[position - 1]}"
-            if (number, birth_text) in existing:
-                duplicate = Duplicate(row.row, column,
-                                      existing_card=existing[(number, birth_text)])
-            elif (number, birth_text) in seen:
-                duplicate = Duplicate(row.row, column, same_as_row=seen[(number, birth_text)])
-        for number, birth_text, _position in keys:
-            seen.setdefault((number, birth_text), row.row)
-        if duplicate:
-            found.append(duplicate)
-    return found
+                found.append(duplicate)
+        return found
+
+
+def find_duplicates(rows: list[_ValidRow]) -> list[Duplicate]:
+    return DuplicateCheck(rows).run()
 
 
 # Writing --------------------------------------------------------------------------------------
@@ -930,7 +950,101 @@ def _phone_rows(reader: Reader, phones: Iterable[dict[str, Any]]) -> list[Reader
     return rows
 
 
-BATCH = 1000
+def _reserve_ids(model, count: int) -> list[int]:
+    """`count` ids for new rows of `model`, which no other insert will take.
+
+    Taken in a short transaction of their own, so that the import's cards get their numbers
+    (branch code + id), search text, phones and history before its write transaction
+    begins. An import that then writes nothing leaves a gap in the ids, as a rolled-back
+    insert does on PostgreSQL.
+    """
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # The table is AUTOINCREMENT: SQLite numbers a new row after the larger of the
+            # highest id and sqlite_sequence's value, which we move past the ids we take.
+            cursor.execute(f"SELECT COALESCE(MAX({quote(column)}), 0) FROM {quote(table)}")
+            top = cursor.fetchone()[0]
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
+                               [table, top + count])
+            else:
+                top = max(top, row[0])
+                cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s",
+                               [top + count, table])
+            return list(range(top + 1, top + count + 1))
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _insert_statements(model, objs: list, *, with_pk: bool) -> list[tuple[str, tuple]]:
+    """The INSERTs bulk_create would run for `objs`, with every value already converted.
+
+    Converting values (phone numbers, JSON, dates) is most of an insert's cost; done here,
+    before the write transaction, the transaction only runs the statements.
+    """
+    fields = [f for f in model._meta.concrete_fields
+              if not f.generated and (with_pk or not f.primary_key)]
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    size = max(connection.ops.bulk_batch_size(fields, objs), 1)
+    statements: list[tuple[str, tuple]] = []
+    for chunk in _chunks(objs, size):
+        query = InsertQuery(model)
+        query.insert_values(fields, chunk)
+        statements.extend(query.get_compiler(connection=connection).as_sql())
+    return statements
+
+
+@dataclass
+class _Writes:
+    readers: list[Reader]
+    statements: list[tuple[str, tuple]]
+
+    def run(self, progress: Progress | None = None) -> list[Reader]:
+        """Run the statements; the caller holds the transaction (and reports its end)."""
+        total, count = len(self.readers), len(self.statements)
+        with connection.cursor() as cursor:
+            for done, (sql, params) in enumerate(self.statements, start=1):
+                cursor.execute(sql, params)
+                if progress and done % 200 == 0:
+                    progress("write", total * done // count, total)
+        for reader in self.readers:
+            reader._state.adding = False
+            reader._state.db = connection.alias
+        return self.readers
+
+
+def _prepare_writes(
+    readers: list[Reader], rows: list[dict[str, Any]], *, by, action: str
+) -> _Writes:
+    """Everything the import writes for checked, unsaved readers (made by _prepare_reader
+    from `rows`), as statements ready to run: the cards, their phones, their history."""
+    phones: list[ReaderPhone] = []
+    changes: list[CardChange] = []
+    for reader, pk, flat in zip(readers, _reserve_ids(Reader, len(readers)), rows):
+        reader.pk = pk
+        reader.card_number = _card_number(reader.branch.code, pk)
+        reader.search_text = reader_search_text(reader)
+        own = _phone_rows(reader, flat.get("phones", []))
+        phones.extend(own)
+        changes.append(CardChange(reader=reader, actor=by, action=action,
+                                  changes=diff({}, _snapshot(reader, own))))
+    statements = [
+        *_insert_statements(Reader, readers, with_pk=True),
+        *_insert_statements(ReaderPhone, phones, with_pk=False),
+        *_insert_statements(CardChange, changes, with_pk=False),
+    ]
+    return _Writes(readers, statements)
 
 
 def readers_import_bulk(
@@ -956,56 +1070,20 @@ def readers_import_bulk(
             raise ApplicationError(code, message, fields={
                 "rows": [{"row": index, "column": name, "code": code, "message": message}]})
         readers.append(reader)
-    return _write_readers(readers, rows, by=by, action=action, progress=progress)
-
-
-@transaction.atomic
-def _write_readers(
-    readers: list[Reader],
-    rows: list[dict[str, Any]],
-    *,
-    by,
-    action: str,
-    progress: Progress | None,
-) -> list[Reader]:
-    """Insert checked, unsaved readers (made by _prepare_reader from `rows`)."""
-    total = len(readers)
-    token = secrets.token_hex(4)
-    for index, reader in enumerate(readers):
-        # Card numbers are unique: a placeholder until the id is known.
-        reader.card_number = f"~{token}-{index}"
-    for done, batch in enumerate(_chunks(readers, BATCH), start=1):
-        Reader.objects.bulk_create(batch)  # ids come back (SQLite 3.35+, PostgreSQL)
+    writes = _prepare_writes(readers, rows, by=by, action=action)
+    with transaction.atomic():
         if progress:
-            progress("write", min(done * BATCH, total) * 3 // 4, total)
-    phones: list[ReaderPhone] = []
-    changes: list[CardChange] = []
-    numbers: list[tuple[str, str, int]] = []
-    for reader, flat in zip(readers, rows):
-        reader.card_number = _card_number(reader.branch.code, reader.pk)
-        reader.search_text = reader_search_text(reader)
-        numbers.append((reader.card_number, reader.search_text, reader.pk))
-        own = _phone_rows(reader, flat.get("phones", []))
-        phones.extend(own)
-        changes.append(CardChange(reader=reader, actor=by, action=action,
-                                  changes=diff({}, _snapshot(reader, own))))
-    # One prepared UPDATE run for each card: bulk_update's CASE over every id of a batch
-    # costs more than the inserts themselves.
-    quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(Reader._meta.db_table)} SET {quote('card_number')} = %s, "
-        f"{quote('search_text')} = %s WHERE {quote('id')} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, numbers)
-    ReaderPhone.objects.bulk_create(phones, batch_size=BATCH)
-    CardChange.objects.bulk_create(changes, batch_size=BATCH)
+            progress("write", 0, len(readers))
+        writes.run(progress)
     if progress:
-        progress("write", total, total)
+        progress("write", len(readers), len(readers))
     return readers
 
 
 # The whole import -----------------------------------------------------------------------------
+
+# Tries before the import gives up because cards matching its rows keep being added.
+IMPORT_ATTEMPTS = 3
 
 
 def import_readers(
@@ -1021,44 +1099,77 @@ def import_readers(
 
     Raises ImportFileError when the file itself cannot be used; row problems are in the
     report. A real run with errors writes nothing and returns the same report a dry run gives.
+
+    The write transaction is kept short, because while it runs every other writer waits
+    (on SQLite, the whole database): the file is read and checked, duplicates looked for and
+    every statement prepared before it; inside it the duplicates check runs again and, if
+    it finds the same, the statements run. If a matching card came in between, the import
+    starts over from the duplicates check.
     """
     if duplicates not in DuplicateMode.ALL:
         raise ApplicationError("import.bad_mode", _("Unknown duplicates mode."),
                                fields={"duplicates": [_("Use skip, flag or error.")]})
     sheet = read_sheet(content, filename)
-    report = ImportReport(dry_run=dry_run, duplicates_mode=duplicates,
-                          total_rows=len(sheet.rows))
-    valid, errors = validate_rows(sheet, by=by, progress=progress)
-    with transaction.atomic():
-        found = find_duplicates(valid)
-        duplicate_rows = {d.row: d for d in found}
-        to_import: list[_ValidRow] = []
-        for row in valid:
-            duplicate = duplicate_rows.get(row.row)
-            if duplicate is None:
-                to_import.append(row)
-            elif duplicates == DuplicateMode.SKIP:
-                report.skipped += 1
-            elif duplicates == DuplicateMode.FLAG:
-                report.flagged += 1
-                to_import.append(row)
-            else:
-                errors.append(RowError(row.row, duplicate.column, "import.duplicate",
-                                       duplicate.message()))
-        report.duplicates = found
-        report.errors = sorted(errors, key=lambda e: (e.row, _column_order(sheet.header,
-                                                                            e.column)))
-        report.to_create = len(to_import) if report.ok else 0
+    valid, row_errors = validate_rows(sheet, by=by, progress=progress)
+    check = DuplicateCheck(valid)
+    for _attempt in range(IMPORT_ATTEMPTS):
+        report, to_import = _plan(sheet, valid, row_errors, check.run(), dry_run, duplicates)
         if dry_run or not report.ok:
             return report
         # The rows were checked above exactly as readers_import_bulk checks them.
-        readers = _write_readers([r.reader for r in to_import], [r.flat for r in to_import],
-                                 by=by, action=CardChange.Action.IMPORTED, progress=progress)
+        writes = _prepare_writes([r.reader for r in to_import], [r.flat for r in to_import],
+                                 by=by, action=CardChange.Action.IMPORTED)
+        # progress("write", 0, n) when the transaction begins, (n, n) once it is committed.
+        with transaction.atomic():
+            if progress:
+                progress("write", 0, len(to_import))
+            if check.run() != report.duplicates:
+                continue
+            readers = writes.run(progress)
+        if progress:
+            progress("write", len(readers), len(readers))
         report.created = len(readers)
         numbers = {row.row: reader.card_number for row, reader in zip(to_import, readers)}
-        for duplicate in found:
+        for duplicate in report.duplicates:
             duplicate.card_number = numbers.get(duplicate.row)
-    return report
+        return report
+    raise ConflictError(
+        "import.busy",
+        _("Cards like the ones in the file were being added while it was imported; "
+          "nothing was imported. Please try again."),
+    )
+
+
+def _plan(
+    sheet: _Sheet,
+    valid: list[_ValidRow],
+    row_errors: list[RowError],
+    found: list[Duplicate],
+    dry_run: bool,
+    duplicates: str,
+) -> tuple[ImportReport, list[_ValidRow]]:
+    """The report before writing, and the rows to write, given the duplicates found."""
+    report = ImportReport(dry_run=dry_run, duplicates_mode=duplicates,
+                          total_rows=len(sheet.rows))
+    errors = list(row_errors)
+    duplicate_rows = {d.row: d for d in found}
+    to_import: list[_ValidRow] = []
+    for row in valid:
+        duplicate = duplicate_rows.get(row.row)
+        if duplicate is None:
+            to_import.append(row)
+        elif duplicates == DuplicateMode.SKIP:
+            report.skipped += 1
+        elif duplicates == DuplicateMode.FLAG:
+            report.flagged += 1
+            to_import.append(row)
+        else:
+            errors.append(RowError(row.row, duplicate.column, "import.duplicate",
+                                   duplicate.message()))
+    report.duplicates = found
+    report.errors = sorted(errors, key=lambda e: (e.row, _column_order(sheet.header, e.column)))
+    report.to_create = len(to_import) if report.ok else 0
+    return report, to_import
 
 
 def _column_order(header: list[str], column: str) -> int:

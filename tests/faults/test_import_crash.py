@@ -10,7 +10,7 @@ phones (the copies) are:
   on the lock, then kills it;
 * on SQLite a trigger in the test's copy of the database makes the first insert into the
   second table take seconds (a slow disk); the test kills the import once it has reported
-  writing and its rollback journal is on disk.
+  writing and its write-ahead log (or rollback journal) is on disk.
 
 Then no reader (title, copy) from the file exists, the database is intact, and the same
 import run again imports everything. An exception in the middle of the write, in process,
@@ -92,10 +92,14 @@ def stalled_before_writing(shared_db, table: str):
         return
     with closing(sqlite3.connect(shared_db.path)) as db:
         db.executescript(SLOW_INSERT.format(table=table))
-    journal = shared_db.path.with_name(shared_db.path.name + "-journal")
+    # The database is in WAL mode (settings): the transaction's pages go to "-wal", with no
+    # commit record until it commits. A rollback journal ("-journal") if someone turns it off.
+    companions = [shared_db.path.with_name(shared_db.path.name + suffix)
+                  for suffix in ("-wal", "-journal")]
 
     def stuck(process, name, stderr_path):
-        return "writing" in stderr_path.read_text(errors="replace") and journal.exists()
+        return ("writing" in stderr_path.read_text(errors="replace")
+                and any(path.exists() for path in companions))
 
     yield stuck
 

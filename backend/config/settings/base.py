@@ -86,8 +86,21 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A busy reader should wait for a writer rather than fail at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded database must hold a normal day: an import while volunteers act.
+    # * IMMEDIATE: every transaction takes the write lock when it begins. A deferred one
+    #   reads first and asks for the lock at its first write; if another writer holds it,
+    #   SQLite answers "database is locked" at once (waiting could deadlock), whatever the
+    #   timeout. Taken at BEGIN, the lock is waited for like any other.
+    # * timeout: how long a writer waits for the lock (seconds) before giving up.
+    # * WAL: readers do not block the writer nor the writer the readers. NORMAL syncs at
+    #   checkpoints rather than at each commit: still safe from corruption, and a commit
+    #   survives a crash of the application (a power cut may lose the last ones).
+    # In-memory databases (the tests') keep their own journal; the rest applies.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
