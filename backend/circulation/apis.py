@@ -2,8 +2,9 @@
 import datetime
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -11,15 +12,17 @@ from backend.circulation import selectors, services
 from backend.circulation.models import Loan, LoanStatus
 from backend.core import dates
 from backend.core.permissions import roles_allowed
-from backend.core.roles import STAFF_ROLES, Role
+from backend.core.roles import STAFF_ROLES, Role, sees_reading
 from backend.core.schema import errors
 from backend.core.serializers import BoundedDateField, IdField
-from backend.readers.models import FamilyCard, Reader
+from backend.readers.models import CardAccess, FamilyCard, Reader
+from backend.readers.services import card_access_record
 
 Loans = roles_allowed(read=tuple(STAFF_ROLES), write=(Role.OPERATOR, Role.LIBRARIAN))
 Returns = roles_allowed(read=(Role.LIBRARIAN,), write=(Role.LIBRARIAN,))
 # What a reader has read (titles, formats such as Braille or audio) is for those who choose
-# their books: librarians and operators. Coordinators plan pick-ups from the loans list.
+# their books: librarians and operators. Coordinators plan pick-ups from what is out and when
+# it is due (PickupLoanOutputSerializer): no title, format or barcode, no returned loans.
 ReadingHistory = roles_allowed(read=(Role.LIBRARIAN, Role.OPERATOR))
 
 
@@ -47,6 +50,45 @@ class LoanOutputSerializer(serializers.Serializer):
                 "full_name": obj.reader.full_name}
 
 
+class PickupLoanOutputSerializer(serializers.Serializer):
+    """A loan as a coordinator sees it: one item out at a household and when it is due back.
+    Nothing says which book it is (a title or a format tells about the reader's health)."""
+
+    id = serializers.IntegerField()
+    reader = serializers.SerializerMethodField()
+    family_card = serializers.IntegerField(source="family_card_id", allow_null=True)
+    branch = serializers.IntegerField(source="branch_id")
+    due_date = serializers.DateField()
+    overdue = serializers.SerializerMethodField()
+
+    def get_reader(self, obj) -> dict:
+        return {"id": obj.reader_id, "card_number": obj.reader.card_number,
+                "full_name": obj.reader.full_name}
+
+    def get_overdue(self, obj) -> bool:
+        return obj.due_date < services.local_today()
+
+
+LOAN_ANSWER = PolymorphicProxySerializer(
+    component_name="LoanAnswer",
+    serializers=[LoanOutputSerializer, PickupLoanOutputSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
+
+
+def loan_serializer(request) -> type[serializers.Serializer]:
+    """The whole loan for those who choose books; what to collect and when for the others."""
+    return LoanOutputSerializer if sees_reading(request.user) else PickupLoanOutputSerializer
+
+
+def record_loan_readers(request, loans, action=CardAccess.Action.READING) -> None:
+    """Loans name their readers: one access-log row for the cards a page of them showed."""
+    card_access_record(request=request, readers=[loan.reader_id for loan in loans],
+                       family_cards=[loan.family_card_id for loan in loans],
+                       action=action, channel=CardAccess.Channel.API)
+
+
 class LoanFilterSerializer(serializers.Serializer):
     reader = IdField(required=False)
     family_card = serializers.PrimaryKeyRelatedField(queryset=FamilyCard.objects.all(),
@@ -62,12 +104,24 @@ class LoanListApi(GenericAPIView):
     serializer_class = LoanOutputSerializer
 
     @extend_schema(operation_id="loans_list", parameters=[LoanFilterSerializer],
-                   responses={200: LoanOutputSerializer(many=True), **errors(400, 401, 403)})
+                   description="Librarians and operators get whole loans. Coordinators get "
+                               "the loans still out (PickupLoanOutput: the household and the "
+                               "due date, no title, format or barcode); asking them for "
+                               "returned loans or a barcode is 403.",
+                   responses={200: LOAN_ANSWER, **errors(400, 401, 403)})
     def get(self, request):
         filters = LoanFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         qs = selectors.loan_queryset()
+        output = loan_serializer(request)
+        if output is PickupLoanOutputSerializer:
+            if data.get("barcode") or data.get("status") not in (None, LoanStatus.ACTIVE):
+                # A copy's barcode names its title; returned loans are reading history.
+                raise exceptions.PermissionDenied(
+                    _("Your role sees only what is due back, not which books a reader has "
+                      "or has read."))
+            qs = qs.filter(status=LoanStatus.ACTIVE)
         if data.get("reader"):
             qs = qs.filter(reader_id=data["reader"])
         if data.get("family_card"):
@@ -79,7 +133,8 @@ class LoanListApi(GenericAPIView):
         if data.get("overdue"):
             qs = qs.filter(status=LoanStatus.ACTIVE, due_date__lt=services.local_today())
         page = self.paginate_queryset(qs.order_by("-issued_at", "-id"))
-        return self.get_paginated_response(LoanOutputSerializer(page, many=True).data)
+        record_loan_readers(request, page)
+        return self.get_paginated_response(output(page, many=True).data)
 
 
 class LoanRenewApi(GenericAPIView):
@@ -134,6 +189,9 @@ class ReaderReadingHistoryApi(GenericAPIView):
     def get(self, request, pk: int):
         reader = get_object_or_404(Reader, pk=pk)
         page = self.paginate_queryset(selectors.reading_history(reader=reader))
+        card_access_record(request=request, readers=[reader],
+                           family_cards=[loan.family_card_id for loan in page],
+                           action=CardAccess.Action.READING, channel=CardAccess.Channel.API)
         return self.get_paginated_response(LoanOutputSerializer(page, many=True).data)
 
 
@@ -144,6 +202,9 @@ class FamilyReadingHistoryApi(ReaderReadingHistoryApi):
     def get(self, request, pk: int):
         family = get_object_or_404(FamilyCard, pk=pk)
         page = self.paginate_queryset(selectors.reading_history(family=family))
+        card_access_record(request=request, family_cards=[family],
+                           readers=[loan.reader_id for loan in page],
+                           action=CardAccess.Action.READING, channel=CardAccess.Channel.API)
         return self.get_paginated_response(LoanOutputSerializer(page, many=True).data)
 
 
@@ -161,7 +222,10 @@ class ReaderDueBackApi(GenericAPIView):
     pagination_class = None  # what goes back at one visit, a plain list
 
     @extend_schema(operation_id="readers_due_back", parameters=[DueBackFilterSerializer],
-                   responses={200: LoanOutputSerializer(many=True), **errors(400, 401, 403, 404)})
+                   description="Librarians and operators get whole loans; coordinators get "
+                               "what to collect and when it is due (PickupLoanOutput), not "
+                               "which books.",
+                   responses={200: LOAN_ANSWER, **errors(400, 401, 403, 404)})
     def get(self, request, pk: int):
         from backend.readers.selectors import next_visit_dates
 
@@ -174,5 +238,8 @@ class ReaderDueBackApi(GenericAPIView):
             on_date = upcoming[0]["date"] if upcoming else services.local_today() + \
                 datetime.timedelta(days=7)
         family = reader.family_card if reader.family_card_id else None
-        loans = selectors.due_back(reader=reader, family=family, on_date=on_date)
-        return Response(LoanOutputSerializer(loans, many=True).data)
+        loans = list(selectors.due_back(reader=reader, family=family, on_date=on_date))
+        card_access_record(request=request, readers=[reader, *(loan.reader_id for loan in loans)],
+                           family_cards=[family] if family else [],
+                           action=CardAccess.Action.READING, channel=CardAccess.Channel.API)
+        return Response(loan_serializer(request)(loans, many=True).data)

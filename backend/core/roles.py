@@ -30,3 +30,10 @@ def has_role(user, *roles: str) -> bool:
     if user.is_superuser:
         return True
     return bool(user_roles(user) & set(roles))
+
+
+def sees_reading(user) -> bool:
+    """What a reader reads (titles, formats such as Braille or audio, wishes, the reasons a
+    copy is suggested) tells about their health: it is for those who choose the books,
+    librarians and operators. Coordinators plan visits from counts and due dates."""
+    return has_role(user, Role.LIBRARIAN, Role.OPERATOR)

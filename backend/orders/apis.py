@@ -1,7 +1,7 @@
 """Staff API for orders, pick lists and the phone desk."""
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from backend.branches.models import Branch
 from backend.core import dates
 from backend.core.permissions import roles_allowed
-from backend.core.roles import STAFF_ROLES, Role
+from backend.core.roles import STAFF_ROLES, Role, sees_reading
 from backend.core.schema import errors
 from backend.core.serializers import BoundedDateField, IdField
 from backend.orders import selectors, services
@@ -27,13 +27,17 @@ from backend.orders.serializers import (
     OrderOutputSerializer,
     OrderUpdateSerializer,
     PickLineOutputSerializer,
+    PlanningOrderOutputSerializer,
     SuggestionOutputSerializer,
 )
+from backend.readers.models import CardAccess
+from backend.readers.services import card_access_record
 
 ALL_STAFF = tuple(STAFF_ROLES)
 TakeOrders = roles_allowed(read=ALL_STAFF, write=(Role.OPERATOR, Role.LIBRARIAN))
-Picking = roles_allowed(read=(Role.LIBRARIAN, Role.COORDINATOR),
-                        write=(Role.LIBRARIAN,))
+# Picking books (pick lists, suggested copies and why: "format:large_print") is the
+# librarians' work; what it shows is what a reader reads, which coordinators do not see.
+Picking = roles_allowed(read=(Role.LIBRARIAN,), write=(Role.LIBRARIAN,))
 Delivery = roles_allowed(read=ALL_STAFF, write=(Role.LIBRARIAN, Role.COORDINATOR))
 
 ORDER_EXAMPLE = OpenApiExample(
@@ -54,9 +58,41 @@ ORDER_EXAMPLE = OpenApiExample(
 )
 
 
+def order_serializer(request) -> type[OrderOutputSerializer]:
+    """Whole orders for those who choose books; counts of items for coordinators."""
+    if request is None or sees_reading(request.user):
+        return OrderOutputSerializer
+    return PlanningOrderOutputSerializer
+
+
 def _order_body(order: Order, request=None) -> dict:
     order = selectors.order_queryset().get(pk=order.pk)
-    return OrderOutputSerializer(order, context={"request": request}).data
+    return order_serializer(request)(order, context={"request": request}).data
+
+
+def record_order_readers(request, orders, action=CardAccess.Action.READING) -> None:
+    """Orders name their readers (and what they ordered): one access-log row per request."""
+    card_access_record(request=request,
+                       readers=[o.reader_id for o in orders] + [
+                           line.reader_id for o in orders for line in o.lines.all()],
+                       family_cards=[o.family_card_id for o in orders],
+                       action=action, channel=CardAccess.Channel.API)
+
+
+ORDER_ANSWER = PolymorphicProxySerializer(
+    component_name="OrderAnswer",
+    serializers=[OrderOutputSerializer, PlanningOrderOutputSerializer],
+    resource_type_field_name=None,
+)
+ORDER_LIST_ANSWER = PolymorphicProxySerializer(
+    component_name="OrderAnswer",
+    serializers=[OrderOutputSerializer, PlanningOrderOutputSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
+ORDER_ROLES = ("Librarians and operators get whole orders (OrderOutput). Coordinators get "
+               "PlanningOrderOutput: no lines (no titles, formats or wishes), only `items`, "
+               "the number of lines in each status.")
 
 
 class OrderFilterSerializer(serializers.Serializer):
@@ -76,12 +112,14 @@ class OrderListApi(GenericAPIView):
     serializer_class = OrderOutputSerializer
 
     @extend_schema(operation_id="orders_list", parameters=[OrderFilterSerializer],
-                   responses={200: OrderOutputSerializer(many=True), **errors(400, 401, 403)})
+                   description=ORDER_ROLES,
+                   responses={200: ORDER_LIST_ANSWER, **errors(400, 401, 403)})
     def get(self, request):
         filters = OrderFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.order_list(filters=filters.validated_data))
-        return self.get_paginated_response(OrderOutputSerializer(page, many=True).data)
+        record_order_readers(request, page)
+        return self.get_paginated_response(order_serializer(request)(page, many=True).data)
 
     @extend_schema(operation_id="orders_create", request=OrderInputSerializer,
                    responses={201: OrderOutputSerializer, **errors(400, 401, 403, 409)},
@@ -104,11 +142,12 @@ class OrderDetailApi(GenericAPIView):
     queryset = Order.objects.none()
     serializer_class = OrderOutputSerializer
 
-    @extend_schema(operation_id="orders_retrieve",
-                   responses={200: OrderOutputSerializer, **errors(401, 403, 404)})
+    @extend_schema(operation_id="orders_retrieve", description=ORDER_ROLES,
+                   responses={200: ORDER_ANSWER, **errors(401, 403, 404)})
     def get(self, request, pk: int):
         order = get_object_or_404(selectors.order_queryset(), pk=pk)
-        return Response(OrderOutputSerializer(order).data)
+        record_order_readers(request, [order])
+        return Response(order_serializer(request)(order).data)
 
     @extend_schema(operation_id="orders_partial_update", request=OrderUpdateSerializer,
                    responses={200: OrderOutputSerializer, **errors(400, 401, 403, 404, 409)})
@@ -162,8 +201,8 @@ def _action(name: str, permission, perform, input_serializer=None, codes=(401, 4
 
     slug = name.removeprefix("Order").removesuffix("Api").lower()
     post = extend_schema(
-        operation_id=f"orders_{slug}", request=input_serializer,
-        responses={200: OrderOutputSerializer, **errors(*codes)},
+        operation_id=f"orders_{slug}", request=input_serializer, description=ORDER_ROLES,
+        responses={200: ORDER_ANSWER, **errors(*codes)},
     )(post)
     return type(name, (_OrderActionApi,), {
         "permission_classes": [permission],
@@ -319,6 +358,8 @@ class CallListApi(GenericAPIView):
         if filters.validated_data.get("reader"):
             qs = qs.filter(reader_id=filters.validated_data["reader"])
         page = self.paginate_queryset(qs)
+        card_access_record(request=request, readers=[call.reader_id for call in page],
+                           action=CardAccess.Action.LIST, channel=CardAccess.Channel.API)
         return self.get_paginated_response(CallOutputSerializer(page, many=True).data)
 
     @extend_schema(operation_id="desk_calls_create", request=CallInputSerializer,
@@ -348,9 +389,7 @@ class DeskLookupApi(GenericAPIView):
                    responses={200: DeskLookupOutputSerializer, **errors(400, 401, 403)})
     def get(self, request):
         from backend.orders.desk import desk_lookup
-        from backend.readers.models import CardAccess
         from backend.readers.serializers import FamilyOutputSerializer, ReaderOutputSerializer
-        from backend.readers.services import card_access_record
 
         filters = DeskLookupFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

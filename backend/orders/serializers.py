@@ -144,6 +144,21 @@ class OrderOutputSerializer(serializers.Serializer):
                 "name": obj.family_card.name}
 
 
+class PlanningOrderOutputSerializer(OrderOutputSerializer):
+    """An order as a coordinator sees it: who, where, when and how many items, not which
+    books (titles, formats and wishes tell about the reader's health)."""
+
+    lines = None
+    items = serializers.SerializerMethodField(
+        help_text="How many lines the order has in each line status, e.g. {\"reserved\": 2}")
+
+    def get_items(self, obj) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for line in obj.lines.all():
+            counts[line.status] = counts.get(line.status, 0) + 1
+        return counts
+
+
 class OrderEventOutputSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     from_status = serializers.CharField()

@@ -46,6 +46,8 @@ class DeskHomeView(DeskPage):
     def get(self, request):
         query = request.GET.get("q", "").strip()
         matches = list(reader_list(filters={"q": query})[:MAX_MATCHES]) if query else []
+        card_access_record(request=request, readers=matches, action=CardAccess.Action.SEARCH,
+                           channel=CardAccess.Channel.DESK)
         return render(request, "desk/index.html", {
             "query": query, "matches": matches, "phone": _phone_param(query),
         })
@@ -57,6 +59,8 @@ class DeskSearchView(DeskPage):
     def get(self, request):
         query = request.GET.get("q", "").strip()
         matches = list(reader_list(filters={"q": query})[:MAX_MATCHES]) if query else []
+        card_access_record(request=request, readers=matches, action=CardAccess.Action.SEARCH,
+                           channel=CardAccess.Channel.DESK)
         return render(request, "desk/_matches.html", {
             "query": query, "matches": matches, "phone": _phone_param(query),
         })
@@ -223,6 +227,9 @@ class ReaderCardView(DeskPage):
         return get_object_or_404(reader_list(), pk=pk)
 
     def context(self, request, reader: Reader, **extra) -> dict:
+        """The card page's data; every time the card is shown it goes in the access log."""
+        card_access_record(request=request, readers=[reader], action=CardAccess.Action.VIEW,
+                           channel=CardAccess.Channel.DESK)
         card = _card_data(reader)
         for order in [*card["open_orders"], *card["last_visits"]]:
             order["status_label"] = OrderStatus(order["status"]).label
@@ -272,8 +279,6 @@ class ReaderCardView(DeskPage):
     def get(self, request, pk: int):
         reader = self.reader(pk)
         _close_incoming_call(request)
-        card_access_record(request=request, readers=[reader], action=CardAccess.Action.VIEW,
-                           channel=CardAccess.Channel.DESK)
         return render(request, self.template_name, self.context(request, reader))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Model, Q
+from django.db.models import Model, Prefetch, Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
@@ -339,6 +339,14 @@ class ReaderAdmin(ReaderDataMixin, ServiceSavingAdmin):
         services.card_access_record(request=request, readers=[obj],
                                     action=CardAccess.Action.VIEW,
                                     channel=CardAccess.Channel.ADMIN)
+
+    def get_changelist_instance(self, request):
+        """The list shows cards too: one access-log row naming the page's readers."""
+        changelist = super().get_changelist_instance(request)
+        services.card_access_record(request=request, readers=list(changelist.result_list),
+                                    action=_admin_list_action(request),
+                                    channel=CardAccess.Channel.ADMIN)
+        return changelist
     list_display = (
         "card_number", "full_name_display", "category", "status", "branch", "settlement",
         "family_card", "main_phone",
@@ -451,6 +459,17 @@ class FamilyCardAdmin(ReaderDataMixin, ServiceSavingAdmin):
         services.card_access_record(request=request, family_cards=[obj],
                                     action=CardAccess.Action.VIEW,
                                     channel=CardAccess.Channel.ADMIN)
+
+    def get_changelist_instance(self, request):
+        """The list names the families and their members: one access-log row for them."""
+        changelist = super().get_changelist_instance(request)
+        families = list(changelist.result_list)
+        members = Reader.objects.filter(family_card__in=families).values_list("pk", flat=True)
+        services.card_access_record(request=request, family_cards=families,
+                                    readers=list(members) if families else [],
+                                    action=_admin_list_action(request),
+                                    channel=CardAccess.Channel.ADMIN)
+        return changelist
     list_display = (
         "number", "name", "head", "member_names", "branch", "settlement", "status",
         "loan_limit",
@@ -614,6 +633,12 @@ class CardChangeAdmin(ReaderDataAdmin):
         )
 
 
+def _admin_list_action(request) -> str:
+    from django.contrib.admin.views.main import SEARCH_VAR
+
+    return CardAccess.Action.SEARCH if request.GET.get(SEARCH_VAR) else CardAccess.Action.LIST
+
+
 # Card access log -------------------------------------------------------------------------------
 
 
@@ -621,13 +646,25 @@ class CardChangeAdmin(ReaderDataAdmin):
 class CardAccessAdmin(ReaderDataAdmin):
     """Who opened which card: read-only, for the librarian who answers "who saw my data?"."""
 
-    list_display = ("at", "user", "action", "channel", "reader", "family_card", "count", "ip")
+    list_display = ("at", "user", "action", "channel", "cards", "count", "path", "ip")
     list_filter = ("action", "channel", "at")
-    search_fields = ("user__username", "user__last_name", "reader__card_number",
-                     "reader__last_name", "family_card__number")
-    list_select_related = ("user", "reader", "family_card")
-    raw_id_fields = ("user", "reader", "family_card")
+    search_fields = ("user__username", "user__last_name", "=readers__card_number",
+                     "readers__last_name", "=family_cards__number")
+    list_select_related = ("user",)
+    raw_id_fields = ("user", "readers", "family_cards")
     date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("readers", queryset=Reader.objects.only("id", "card_number")),
+            Prefetch("family_cards", queryset=FamilyCard.objects.only("id", "number")))
+
+    @admin.display(description=_("cards"))
+    def cards(self, obj) -> str:
+        """The first cards shown, by number; a long list ends with "…"."""
+        numbers = [r.card_number for r in obj.readers.all()]
+        numbers += [f.number for f in obj.family_cards.all()]
+        return ", ".join(numbers[:10]) + (", …" if len(numbers) > 10 else "")
 
     def has_add_permission(self, request) -> bool:
         return False

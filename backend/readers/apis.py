@@ -70,6 +70,18 @@ class ReaderFilterSerializer(serializers.Serializer):
     family_card = IdField(required=False)
 
 
+def _list_action(filters: dict) -> str:
+    return CardAccess.Action.SEARCH if filters.get("q") else CardAccess.Action.LIST
+
+
+def _family_cards_shown(request, families, action: str) -> None:
+    """A family card shows its members' names and card numbers too."""
+    services.card_access_record(
+        request=request, family_cards=families,
+        readers=[member for family in families for member in family.members.all()],
+        action=action, channel=CardAccess.Channel.API)
+
+
 class ReaderListApi(GenericAPIView):
     permission_classes = [CardPermission]
     queryset = Reader.objects.none()  # for the schema; selectors do the reads
@@ -89,6 +101,9 @@ class ReaderListApi(GenericAPIView):
                 _("Your role does not see the readers' category, so it cannot filter by it."))
         qs = selectors.reader_list(filters=filters.validated_data)
         page = self.paginate_queryset(qs)
+        services.card_access_record(request=request, readers=page,
+                                    action=_list_action(filters.validated_data),
+                                    channel=CardAccess.Channel.API)
         data = ReaderOutputSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
 
@@ -180,6 +195,7 @@ class FamilyCardListApi(GenericAPIView):
         filters = FamilyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.family_card_list(filters=filters.validated_data))
+        _family_cards_shown(request, page, _list_action(filters.validated_data))
         return self.get_paginated_response(FamilyOutputSerializer(page, many=True).data)
 
     @extend_schema(operation_id="family_cards_create", request=FamilyInputSerializer,
@@ -204,9 +220,7 @@ class FamilyCardDetailApi(GenericAPIView):
                    responses={200: FamilyOutputSerializer, **errors(401, 403, 404)})
     def get(self, request, pk: int):
         family = self.get_family(pk)
-        services.card_access_record(request=request, family_cards=[family],
-                                    action=CardAccess.Action.VIEW,
-                                    channel=CardAccess.Channel.API)
+        _family_cards_shown(request, [family], CardAccess.Action.VIEW)
         return Response(FamilyOutputSerializer(family).data)
 
     def _update(self, request, pk: int, partial: bool):
@@ -256,8 +270,10 @@ class CardAccessFilterSerializer(serializers.Serializer):
 
 
 class CardAccessListApi(GenericAPIView):
-    """Who opened which card, when and where (the API, the phone desk, the admin), and who
-    exported how many cards. Newest first. Librarians only."""
+    """Who was shown which cards, when and where (the API, the phone desk, the planning
+    pages, the admin): one row per request, naming every card it showed (a card opened, a
+    list or search, a reading history, a day plan, an export). `?reader=` finds the rows that
+    name that card among others. Newest first. Librarians only."""
 
     permission_classes = [AccessLogPermission]
     queryset = CardAccess.objects.none()  # for the schema; selectors do the reads

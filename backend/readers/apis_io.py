@@ -84,7 +84,8 @@ class ReaderExportApi(_FileApi):
         filters = {k: v for k, v in params.validated_data.items() if k != "format"}
         readers = selectors.reader_list(filters=filters)
         documents = can_see_documents(request.user)
-        services.card_access_record(request=request, count=readers.count(),
+        services.card_access_record(request=request,
+                                    readers=readers.order_by().values_list("pk", flat=True),
                                     action=CardAccess.Action.EXPORT,
                                     channel=CardAccess.Channel.API)
         if params.validated_data["format"] == "xlsx":

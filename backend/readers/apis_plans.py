@@ -17,7 +17,7 @@ from backend.core.roles import Role
 from backend.core.schema import errors
 from backend.core.serializers import BoundedDateField, IdField
 from backend.readers import selectors, services
-from backend.readers.models import FamilyCard, Reader, StandingPlan, StandingPlanPause
+from backend.readers.models import CardAccess, FamilyCard, Reader, StandingPlan, StandingPlanPause
 
 PlanPermission = roles_allowed(
     read=(Role.LIBRARIAN, Role.OPERATOR, Role.COORDINATOR),
@@ -172,6 +172,13 @@ def _plan_body(plan: StandingPlan) -> dict:
     return StandingPlanOutputSerializer(plan).data
 
 
+def _plans_shown(request, plans, action: str) -> None:
+    """A standing plan names its reader or family card: one access-log row per request."""
+    services.card_access_record(request=request, readers=[p.reader_id for p in plans],
+                                family_cards=[p.family_card_id for p in plans],
+                                action=action, channel=CardAccess.Channel.API)
+
+
 class StandingPlanListApi(GenericAPIView):
     permission_classes = [PlanPermission]
     queryset = StandingPlan.objects.none()  # for the schema; selectors do the reads
@@ -186,6 +193,7 @@ class StandingPlanListApi(GenericAPIView):
         filters = StandingPlanFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.standing_plan_list(filters=filters.validated_data))
+        _plans_shown(request, page, CardAccess.Action.LIST)
         return self.get_paginated_response(StandingPlanOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -210,6 +218,7 @@ class StandingPlanDetailApi(GenericAPIView):
                    responses={200: StandingPlanOutputSerializer, **errors(401, 403, 404)})
     def get(self, request, pk: int):
         plan = get_object_or_404(selectors.standing_plan_queryset(), pk=pk)
+        _plans_shown(request, [plan], CardAccess.Action.VIEW)
         return Response(StandingPlanOutputSerializer(plan).data)
 
     @extend_schema(operation_id="standing_plans_partial_update",

@@ -343,10 +343,11 @@ class StandingPlanPause(models.Model):
 
 
 class CardAccess(models.Model):
-    """Who opened which card, when and where: the answer to "who has seen my data?".
+    """Who was shown which cards, when and where: the answer to "who has seen my data?".
 
-    One row per card opened (the API, the phone desk, the admin) and one row per export,
-    with the number of cards in it.
+    One row per request that showed cards' personal data (a card opened, a list, a search, a
+    reading history, a day plan naming readers, an export), naming every card it showed in
+    `readers` and `family_cards`: one INSERT and one bulk INSERT of links, however many cards.
     """
 
     class Action(models.TextChoices):
@@ -354,27 +355,31 @@ class CardAccess(models.Model):
         HISTORY = "history", _("Opened the card's history")
         LOOKUP = "lookup", _("Found by phone at the desk")
         EXPORT = "export", _("Exported cards")
+        LIST = "list", _("Shown in a list")
+        SEARCH = "search", _("Found by a search")
+        READING = "reading", _("Opened the reading history or loans")
+        ROUTE = "route", _("Shown on a day plan or route")
 
     class Channel(models.TextChoices):
         API = "api", _("API")
         DESK = "desk", _("Phone desk")
         ADMIN = "admin", _("Admin")
+        PAGES = "pages", _("Planning and report pages")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
     )
-    reader = models.ForeignKey(
-        Reader, verbose_name=_("reader"), on_delete=models.CASCADE, null=True, blank=True,
-        related_name="accesses",
+    readers = models.ManyToManyField(
+        Reader, verbose_name=_("readers"), blank=True, related_name="card_accesses",
     )
-    family_card = models.ForeignKey(
-        FamilyCard, verbose_name=_("family card"), on_delete=models.CASCADE, null=True,
-        blank=True, related_name="accesses",
+    family_cards = models.ManyToManyField(
+        FamilyCard, verbose_name=_("family cards"), blank=True, related_name="card_accesses",
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     channel = models.CharField(_("where"), max_length=5, choices=Channel.choices)
+    path = models.CharField(_("page"), max_length=200, blank=True, default="")
     count = models.PositiveIntegerField(_("cards"), default=1)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
@@ -383,7 +388,6 @@ class CardAccess(models.Model):
         verbose_name_plural = _("card access log")
         ordering = ["-at", "-id"]
         indexes = [
-            models.Index(fields=["reader", "at"]),
             models.Index(fields=["user", "at"]),
         ]
 

@@ -116,8 +116,17 @@ def card_access_list(*, filters: dict | None = None):
     from backend.readers.models import CardAccess
 
     filters = filters or {}
-    qs = CardAccess.objects.select_related("user", "reader", "family_card")
-    for name in ("reader", "family_card", "user", "action", "channel"):
+    qs = CardAccess.objects.select_related("user").prefetch_related(
+        Prefetch("readers", queryset=Reader.objects.only("id", "card_number").order_by("id")),
+        Prefetch("family_cards", queryset=FamilyCard.objects.only("id", "number").order_by("id")),
+    )
+    # A row names several cards: a filter by one card is a join on the link table, which
+    # gives each row at most once (a card is linked to a row once).
+    if filters.get("reader") is not None:
+        qs = qs.filter(readers=filters["reader"])
+    if filters.get("family_card") is not None:
+        qs = qs.filter(family_cards=filters["family_card"])
+    for name in ("user", "action", "channel"):
         if filters.get(name) is not None:
             qs = qs.filter(**{name: filters[name]})
     if filters.get("since"):

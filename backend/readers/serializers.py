@@ -380,17 +380,28 @@ class CardChangeOutputSerializer(serializers.Serializer):
         return result
 
 
+class CardAccessReaderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    card_number = serializers.CharField()
+
+
+class CardAccessFamilySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
 class CardAccessOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     user = serializers.SerializerMethodField()
     action = serializers.CharField()
     channel = serializers.CharField()
-    reader = serializers.IntegerField(source="reader_id", allow_null=True)
-    reader_card_number = serializers.CharField(source="reader.card_number", allow_null=True,
-                                               default=None)
-    family_card = serializers.IntegerField(source="family_card_id", allow_null=True)
-    count = serializers.IntegerField()
+    readers = CardAccessReaderSerializer(many=True, source="readers.all",
+                                         help_text="Every reader card the request showed")
+    family_cards = CardAccessFamilySerializer(many=True, source="family_cards.all",
+                                              help_text="Every family card the request showed")
+    count = serializers.IntegerField(help_text="Cards shown (an export: cards exported)")
+    path = serializers.CharField(help_text="The address that showed them")
     ip = serializers.CharField(allow_null=True)
 
     def get_user(self, obj) -> dict | None:

@@ -587,25 +587,41 @@ def standing_plan_pause_remove(*, pause, by=None) -> None:
 # Who opened which card --------------------------------------------------------------------------
 
 
+def _card_ids(cards: Iterable) -> list[int]:
+    """Ids of cards given as model objects or ids, in order, once each."""
+    ids = (getattr(card, "pk", card) for card in cards)
+    return list(dict.fromkeys(int(pk) for pk in ids if pk is not None))
+
+
+@transaction.atomic
 def card_access_record(
     *,
     request,
     action: str,
     channel: str,
-    readers: Iterable[Reader] = (),
-    family_cards: Iterable[FamilyCard] = (),
+    readers: Iterable[Reader | int] = (),
+    family_cards: Iterable[FamilyCard | int] = (),
     count: int | None = None,
-) -> None:
-    """Write down that `request.user` opened these reader and family cards (one row each),
-    or exported `count` cards (one row)."""
+) -> CardAccess | None:
+    """Write down that `request.user` was shown these reader and family cards (objects or
+    ids): ONE row for the request naming them all, so a page of 200 cards is one INSERT and
+    one bulk INSERT of links. `count` is the number of cards shown (an export's total);
+    by default, the cards named. Nothing is written when no card was shown."""
+    reader_ids, family_ids = _card_ids(readers), _card_ids(family_cards)
+    if not reader_ids and not family_ids and not count:
+        return None
     user = getattr(request, "user", None)
     user = user if user is not None and user.is_authenticated else None
-    ip = client_address(request) or None
-    rows = [CardAccess(user=user, reader=reader, action=action, channel=channel, ip=ip)
-            for reader in readers]
-    rows += [CardAccess(user=user, family_card=family, action=action, channel=channel, ip=ip)
-             for family in family_cards]
-    if count is not None:
-        rows.append(CardAccess(user=user, action=action, channel=channel, count=count, ip=ip))
-    if rows:
-        CardAccess.objects.bulk_create(rows)
+    access = CardAccess.objects.create(
+        user=user, action=action, channel=channel, ip=client_address(request) or None,
+        path=(getattr(request, "path", "") or "")[:200],
+        count=count if count is not None else len(reader_ids) + len(family_ids))
+    if reader_ids:
+        through = CardAccess.readers.through
+        through.objects.bulk_create([through(cardaccess_id=access.pk, reader_id=pk)
+                                     for pk in reader_ids], batch_size=1000)
+    if family_ids:
+        through = CardAccess.family_cards.through
+        through.objects.bulk_create([through(cardaccess_id=access.pk, familycard_id=pk)
+                                     for pk in family_ids], batch_size=1000)
+    return access

@@ -23,9 +23,11 @@ from rest_framework.views import APIView
 
 from backend.branches.models import Branch
 from backend.core.permissions import roles_allowed
-from backend.core.roles import Role
+from backend.core.roles import Role, sees_reading
 from backend.core.schema import errors
 from backend.core.tabular import csv_row, xlsx_row
+from backend.readers.models import CardAccess
+from backend.readers.services import card_access_record
 from backend.reports.figures import PERIOD_KINDS, default_period, summary
 from backend.reports.route_map import render_route_svg
 from backend.reports.route_sheet import (
@@ -34,6 +36,7 @@ from backend.reports.route_sheet import (
     render_route_sheet_pdf,
     route_sheet_data,
     routes_for_sheet,
+    without_books,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,6 +73,14 @@ class RoutePrintoutApi(APIView):
         options = PrintoutFilterSerializer(data=request.query_params)
         options.is_valid(raise_exception=True)
         data = route_sheet_data(route)
+        card_access_record(
+            request=request,
+            readers=[pk for stop in data["stops"] for pk in (stop["reader_id"],
+                                                             *stop["member_ids"])],
+            family_cards=[stop["family_card_id"] for stop in data["stops"]],
+            action=CardAccess.Action.ROUTE, channel=CardAccess.Channel.API)
+        if not sees_reading(request.user):
+            data = without_books(data)
         return data, options.validated_data.get("language") or data["volunteer"]["language"]
 
 
@@ -79,7 +90,9 @@ class RouteSheetPdfApi(RoutePrintoutApi):
         summary="Route sheet (PDF)",
         description="The route sheet for the volunteer, on A4 in their language: stops in "
                     "order with windows and expected times, addresses and access notes, the "
-                    "phone to call ahead, what to hand over and what to collect.",
+                    "phone to call ahead, what to hand over and what to collect. Printed by "
+                    "a librarian it names the books; printed by a coordinator it says how "
+                    "many items and when each is due, not which books.",
         parameters=[PrintoutFilterSerializer],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY,

@@ -19,6 +19,7 @@ import phonenumbers
 from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -254,6 +255,7 @@ def route_sheet_data(route: Route) -> dict[str, Any]:
             "family_card_id": stop.family_card_id,
             "family_name": family.name if family is not None else "",
             "members": [m.full_name for m in others],
+            "member_ids": [m.pk for m in others],
             "address": _address(place),
             "access_notes": notes,
             "note": stop.note,
@@ -310,6 +312,20 @@ def route_sheet_data(route: Route) -> dict[str, Any]:
             "distance_km": round(route.distance_m / 1000, 1),
         },
     }
+
+
+def without_books(data: dict[str, Any]) -> dict[str, Any]:
+    """The sheet as a coordinator prints it: how many items to hand over and to collect and
+    when each is due, but not which books (a title or a format such as Braille tells about
+    the reader's health; a barcode leads to the title)."""
+    blank = {"title": "", "authors": "", "format": "", "barcode": ""}
+    stops = [
+        {**stop, "books_hidden": True,
+         "hand_over": [{**book, **blank} for book in stop["hand_over"]],
+         "collect": [{**book, **blank} for book in stop["collect"]]}
+        for stop in data["stops"]
+    ]
+    return {**data, "stops": stops}
 
 
 # Text in the active language ----------------------------------------------------------------
@@ -445,11 +461,19 @@ def _stop_table(stop: dict[str, Any], styles: _Styles) -> Table:
                 f": {escape(phone['who'])}" if phone["who"] != stop["name"] else ""
             ),
         )
-    hand = [_book_line(b, b["reader"] if stop["members"] else "") for b in stop["hand_over"]]
-    back = [
-        _book_line(b, _("due %(date)s") % {"date": b["due_date"].strftime("%d.%m")})
-        for b in stop["collect"]
-    ]
+    if stop.get("books_hidden"):
+        count = len(stop["hand_over"])
+        hand = [escape(ngettext("%(count)d item", "%(count)d items", count)
+                       % {"count": count})] if count else []
+        back = ["• " + escape(_("due %(date)s") % {"date": b["due_date"].strftime("%d.%m")})
+                for b in stop["collect"]]
+    else:
+        hand = [_book_line(b, b["reader"] if stop["members"] else "")
+                for b in stop["hand_over"]]
+        back = [
+            _book_line(b, _("due %(date)s") % {"date": b["due_date"].strftime("%d.%m")})
+            for b in stop["collect"]
+        ]
     box = "<font size='11'>☐</font>" + NBSP
     check = _lines(box + escape(_("delivered")), box + escape(_("not home")))
 

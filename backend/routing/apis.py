@@ -14,6 +14,8 @@ from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
 from backend.core.serializers import BoundedDateField, IdField
+from backend.readers.models import CardAccess
+from backend.readers.services import card_access_record
 from backend.routing import selectors, services
 from backend.routing.models import DayPlan, PlanStatus, Route, Stop, UnservedReason
 from backend.routing.tasks import enqueue_planning
@@ -121,8 +123,20 @@ class PlanOutputSerializer(serializers.Serializer):
                                     many=True).data
 
 
-def plan_body(plan: DayPlan) -> dict:
-    return PlanOutputSerializer(selectors.plan_queryset().get(pk=plan.pk)).data
+def stops_shown(request, stops, channel: str = CardAccess.Channel.API) -> None:
+    """Stops name their readers and addresses: one access-log row for the cards of a
+    request's stops, however many."""
+    stops = list(stops)
+    card_access_record(request=request, readers=[s.reader_id for s in stops],
+                       family_cards=[s.family_card_id for s in stops],
+                       action=CardAccess.Action.ROUTE, channel=channel)
+
+
+def plan_body(plan: DayPlan, request, channel: str = CardAccess.Channel.API) -> dict:
+    """The plan as the API shows it; the cards its stops name go in the access log."""
+    plan = selectors.plan_queryset().get(pk=plan.pk)
+    stops_shown(request, plan.stops.all(), channel)
+    return PlanOutputSerializer(plan).data
 
 
 class PlanFilterSerializer(serializers.Serializer):
@@ -149,6 +163,7 @@ class PlanListApi(GenericAPIView):
         page = self.paginate_queryset(selectors.plan_list(filters=filters.validated_data))
         ids = [p.pk for p in page]
         plans = {p.pk: p for p in selectors.plan_queryset().filter(pk__in=ids)}
+        stops_shown(request, [stop for p in plans.values() for stop in p.stops.all()])
         data = PlanOutputSerializer([plans[i] for i in ids], many=True).data
         return self.get_paginated_response(data)
 
@@ -160,7 +175,7 @@ class PlanListApi(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         existed = DayPlan.objects.filter(**serializer.validated_data).exists()
         plan = services.plan_get_or_create(**serializer.validated_data, by=request.user)
-        return Response(plan_body(plan),
+        return Response(plan_body(plan, request),
                         status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
@@ -172,8 +187,9 @@ class PlanDetailApi(GenericAPIView):
     @extend_schema(operation_id="plans_retrieve",
                    responses={200: PlanOutputSerializer, **errors(401, 403, 404)})
     def get(self, request, pk: int):
-        return Response(PlanOutputSerializer(
-            get_object_or_404(selectors.plan_queryset(), pk=pk)).data)
+        plan = get_object_or_404(selectors.plan_queryset(), pk=pk)
+        stops_shown(request, plan.stops.all())
+        return Response(PlanOutputSerializer(plan).data)
 
 
 class SolveInputSerializer(serializers.Serializer):
@@ -208,7 +224,7 @@ class PlanSolveApi(GenericAPIView):
         data = serializer.validated_data
         result = enqueue_planning(plan, time_limit=_time_limit(data), by=request.user,
                                   drop_volunteers=data.get("drop_volunteers"))
-        body = plan_body(plan)
+        body = plan_body(plan, request)
         # Only a task run in-process (eager) has its answer already. Asking a queued task
         # whether it is ready needs a result backend, which production does not configure.
         if isinstance(result, EagerResult):
@@ -227,7 +243,7 @@ class PlanPublishApi(GenericAPIView):
     def post(self, request, pk: int):
         plan = get_object_or_404(DayPlan, pk=pk)
         services.plan_publish(plan=plan, by=request.user)
-        return Response(plan_body(plan))
+        return Response(plan_body(plan, request))
 
 
 class PinInputSerializer(serializers.Serializer):
@@ -248,7 +264,9 @@ class StopPinApi(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         services.stop_pin(stop=stop, volunteer=serializer.validated_data["volunteer"],
                           by=request.user)
-        return Response(StopOutputSerializer(selectors.stop_queryset().get(pk=pk)).data)
+        stop = selectors.stop_queryset().get(pk=pk)
+        stops_shown(request, [stop])
+        return Response(StopOutputSerializer(stop).data)
 
 
 class MoveInputSerializer(serializers.Serializer):
@@ -275,8 +293,10 @@ class StopMoveApi(GenericAPIView):
         serializer = MoveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.stop_move(stop=stop, by=request.user, **serializer.validated_data)
+        stop = selectors.stop_queryset().get(pk=pk)
+        stops_shown(request, [stop])
         return Response({
-            "stop": StopOutputSerializer(selectors.stop_queryset().get(pk=pk)).data,
+            "stop": StopOutputSerializer(stop).data,
             "warnings": result["warnings"],
         })
 
@@ -305,6 +325,7 @@ class RouteResequenceApi(GenericAPIView):
         result = services.route_resequence(route=route, stop_ids=serializer.validated_data["stops"],
                                            by=request.user)
         route = Route.objects.select_related("volunteer__user").get(pk=pk)
+        stops_shown(request, route.stops.all())
         return Response({"route": RouteOutputSerializer(route).data,
                          "warnings": result["warnings"]})
 
@@ -318,4 +339,5 @@ class RouteDetailApi(GenericAPIView):
                    responses={200: RouteOutputSerializer, **errors(401, 403, 404)})
     def get(self, request, pk: int):
         route = get_object_or_404(Route.objects.select_related("volunteer__user"), pk=pk)
+        stops_shown(request, route.stops.all())
         return Response(RouteOutputSerializer(route).data)

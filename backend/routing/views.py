@@ -15,6 +15,7 @@ from backend.core import dates
 from backend.core.calendar import working_days
 from backend.core.roles import Role, has_role
 from backend.core.web import RoleRequiredMixin
+from backend.readers.models import CardAccess
 from backend.routing import selectors
 from backend.routing.apis import plan_body
 from backend.routing.models import (
@@ -139,7 +140,8 @@ class PlanDayView(LanguageFromQueryMixin, RoleRequiredMixin, TemplateView):
                 "branch": {"id": branch.pk, "name": branch.name, "lat": branch.lat,
                            "lon": branch.lon},
                 "date": day.isoformat(),
-                "plan": plan_body(plan) if plan else None,
+                "plan": (plan_body(plan, self.request, CardAccess.Channel.PAGES)
+                         if plan else None),
                 "can_edit": can_edit,
                 "time_limit": settings.ROUTING_TIME_LIMIT,
                 "tiles": {"url": settings.MAP_TILE_URL,

@@ -25,8 +25,13 @@ What IS separated is tested:
   anyone else, reader import and export, the card access log, returns at the desk and the
   catalog import answer 403 to every other role (`test_librarian_only_data_is_out_of_reach`);
 - coordinators plan routes without the reader's birth date, category, reading formats,
-  consent record or document (tests/readers/test_card_privacy.py); the birth date is checked
-  in every answer here.
+  consent record or document (tests/readers/test_card_privacy.py), and without what the
+  reader reads: no title, author, format, barcode, wish or suggestion reason of a loan, an
+  order or a pick list, only counts and due dates. FIELDS below says, per role, which keys
+  no JSON answer may hold (walked through the whole body) and which values no answer may
+  show (the reader's books, their Braille format, a suggestion's reasons), for every
+  endpoint of the URL configuration; the catalog (/titles/, /items/) describes books, not
+  readers, and is the one place a coordinator reads titles.
 
 Each case builds one small district (`World`) and asks as every role in turn, each inside a
 savepoint that is rolled back, so what one role writes never changes what the next finds.
@@ -80,6 +85,28 @@ DOCUMENT_NUMBER = "МСЭ-7310042"
 BIRTH_DATES = ("1938-02-17", "17.02.1938")
 OTHER_READER = "Жақсыбекова"
 OTHER_ABSENCE = "Уехала к сестре в Кокшетау"
+# The reader's books: one on loan (in Braille), one ordered, one reserved for a visit.
+LOANED_TITLE = "Шёпот степи"
+ORDERED_TITLE = "Көз нұры"
+RESERVED_TITLE = "Песни Абая для слуха"
+
+# What each role's JSON answers never hold, as keys anywhere in the body, and as text.
+READING_KEYS = frozenset({"title", "authors", "format", "barcode", "wish", "reasons",
+                          "suggestions", "lines", "preferences"})
+CARD_KEYS = frozenset({"birth_date", "category", "category_display", "consent", "document",
+                       "document_number", "document_type"})
+FIELDS: dict[str, dict[str, frozenset[str] | tuple[str, ...]]] = {
+    OPERATOR: {"keys": frozenset({"document", "document_number", "document_type"}),
+               "values": (DOCUMENT_NUMBER,)},
+    COORDINATOR: {"keys": READING_KEYS | CARD_KEYS,
+                  "values": (DOCUMENT_NUMBER, *BIRTH_DATES, LOANED_TITLE, ORDERED_TITLE,
+                             RESERVED_TITLE, "braille", "format:")},
+}
+# Books without readers: the catalog is where anyone on the staff looks titles up.
+CATALOG = ("/api/v1/titles/", "/api/v1/items/")
+# Keys an answer may hold because it repeats what the request sent: a delivery recorded by
+# a coordinator is sent as the barcodes read off the books, and its answer lists them back.
+ECHOED = {("/api/v1/orders/<int:pk>/deliver/", "barcode")}
 
 
 # The endpoints, from the URL configuration -------------------------------------------------
@@ -196,7 +223,7 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "post":   row(  401,   200,   200,   403,   403),
     },
     "/api/v1/order-lines/<int:pk>/suggestions/": {
-        "get":    row(  401,   200,   403,   200,   403),
+        "get":    row(  401,   200,   403,   403,   403),  # reasons tell preferences
     },
     "/api/v1/order-lines/<int:pk>/unassign/": {
         "post":   row(  401,   200,   403,   403,   403),
@@ -231,7 +258,7 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "post":   row(  401,   200,   403,   403,   403),
     },
     "/api/v1/pick-lists/": {
-        "get":    row(  401,   200,   403,   200,   403),
+        "get":    row(  401,   200,   403,   403,   403),  # titles, wishes, suggestions
     },
     "/api/v1/plans/": {
         "get":    row(  401,   200,   200,   200,   403),
@@ -497,7 +524,7 @@ class World:
         self.family.save()
 
         # Orders in the states their actions need.
-        self.title = TitleFactory()
+        self.title = TitleFactory(title=ORDERED_TITLE, format="large_print")
         self.shelf_copy = ItemFactory(title=self.title, branch=self.branch)
         self.new_order = Order.objects.create(reader=reader, branch=self.branch, status="new")
         self.waiting_line = OrderLine.objects.create(
@@ -505,12 +532,17 @@ class World:
             status=LineStatus.WAITING)
         self.picking_order = Order.objects.create(reader=reader, branch=self.branch,
                                                   status="picking")
-        copy = ItemFactory(branch=self.branch, status="reserved")
+        copy = ItemFactory(branch=self.branch, status="reserved",
+                           title=TitleFactory(title=RESERVED_TITLE, format="audio"))
         self.reserved_line = OrderLine.objects.create(
             order=self.picking_order, reader=reader, kind="title", item=copy, title=copy.title,
             status=LineStatus.RESERVED)
-        self.loan = LoanFactory(reader=reader, item=ItemFactory(branch=self.branch,
-                                                                 status="on_loan"))
+        self.loan = LoanFactory(reader=reader, item=ItemFactory(
+            branch=self.branch, status="on_loan",
+            title=TitleFactory(title=LOANED_TITLE, format="braille")))
+        LoanFactory(reader=reader, status="returned", returned_at=self.loan.issued_at,
+                    item=ItemFactory(branch=self.branch,
+                                     title=TitleFactory(title=LOANED_TITLE + " II")))
         self.standing_plan = StandingPlan.objects.create(
             reader=reader, rrule="FREQ=WEEKLY;BYDAY=TU", starts_on=self.today,
             window_start=datetime.time(10), window_end=datetime.time(12))
@@ -769,11 +801,39 @@ def leaks(role: str, pattern: str, response) -> list[str]:
             found.append("another volunteer's reader")
         if OTHER_ABSENCE in text:
             found.append("another volunteer's absence")
+    found += [f"the field {key!r}" for key in forbidden_keys(role, pattern, response)]
+    if not pattern.startswith(CATALOG):
+        found += [f"the value {value!r}" for value in FIELDS.get(role, {}).get("values", ())
+                  if value in text]
     if (pattern.startswith("/api/") and response.status_code in (401, 403, 404)
             and response.get("Content-Type", "").startswith("application/json")
             and "code" not in response.json()):
         found.append("an error without a code")
     return found
+
+
+def masked(value) -> bool:
+    """A card history's change whose values the role sees as ***."""
+    return (isinstance(value, dict) and set(value) == {"old", "new"}
+            and all(v in ("***", None, "") for v in value.values()))
+
+
+def keys_of(body) -> set[str]:
+    """Every key of a JSON body, at any depth (a masked history change does not count)."""
+    if isinstance(body, dict):
+        return ({k for k, value in body.items() if not masked(value)}
+                | {k for value in body.values() for k in keys_of(value)})
+    if isinstance(body, list):
+        return {k for value in body for k in keys_of(value)}
+    return set()
+
+
+def forbidden_keys(role: str, pattern: str, response) -> set[str]:
+    if (response.streaming or pattern.startswith(CATALOG)
+            or not response.get("Content-Type", "").startswith("application/json")):
+        return set()
+    keys = keys_of(response.json()) & FIELDS.get(role, {}).get("keys", frozenset())
+    return {key for key in keys if (pattern, key) not in ECHOED}
 
 
 class _Undo(Exception):

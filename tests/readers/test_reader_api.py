@@ -188,7 +188,7 @@ def test_list_runs_the_same_queries_for_5_and_50_readers(api, branch):
     large, count_large = count_queries()
     assert (count_small, count_large) == (5, 50)
     assert small == large
-    assert large <= 6
+    assert large <= 8  # two of them write the access log: its row and its links
 
 
 def test_update_is_recorded_in_history(api, branch):

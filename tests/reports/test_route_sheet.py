@@ -413,3 +413,33 @@ def test_the_schema_documents_the_printouts(api, db):
     assert "image/svg+xml" in picture["responses"]["200"]["content"]
     for operation in (sheet, picture):
         assert {"401", "403", "404"} <= set(operation["responses"])
+
+
+@pytest.mark.urls(URLS)
+def test_a_coordinators_sheet_counts_the_books_but_does_not_name_them(api, plan):
+    """Titles, formats and barcodes tell what a reader reads; the coordinator's print says
+    how many items go out and when each one that comes back was due."""
+    route = plan["route"]
+    coordinator = api.as_role("coordinator").get(f"/api/v1/routes/{route.pk}/sheet.pdf",
+                                                 {"language": "ru"})
+    librarian = api.as_role("librarian").get(f"/api/v1/routes/{route.pk}/sheet.pdf",
+                                             {"language": "ru"})
+    full, counted = (" ".join(pdf_text(r.content).split()) for r in (librarian, coordinator))
+    assert "Қара сөздер" in full and "KZ0000101" in full and "Крупный шрифт" in full
+    for secret in ("Қара сөздер", "Абай Құнанбайұлы", "KZ0000101", "KZ0000901",
+                   "Крупный шрифт"):
+        assert secret not in counted
+    assert "2 экземпляра" in counted  # the first stop's two reserved copies
+    assert "срок 05.12" in counted  # the son's loan, due three days before the visit
+    assert "Құрманғазиева Әлия" in counted  # who and where stay
+
+
+@pytest.mark.urls(URLS)
+def test_printing_a_sheet_leaves_one_access_log_row_naming_its_readers(api, plan):
+    from backend.readers.models import CardAccess
+
+    api.as_role("coordinator").get(f"/api/v1/routes/{plan['route'].pk}/sheet.pdf")
+    row = CardAccess.objects.get()
+    assert (row.action, row.count) == ("route", 5)
+    assert set(row.readers.all()) == set(plan["readers"])
+    assert list(row.family_cards.all()) == [plan["family"]]
