@@ -74,7 +74,7 @@ def assert_nothing_ran_and_inline_script_is_blocked(page) -> None:
       s.textContent = "window.__inline_ran = true; alert(4);";
       document.body.appendChild(s);
     }""")
-    page.wait_for_function("window.__violations.length > 0")
+    page.wait_for_function("() => window.__violations.length > 0")
     assert page.evaluate("window.__inline_ran") is None
     assert any(v.startswith("script-src") for v in page.evaluate("window.__violations"))
     # An inline handler too.
@@ -84,7 +84,7 @@ def assert_nothing_ran_and_inline_script_is_blocked(page) -> None:
       b.src = "data:,not-an-image";
       document.body.appendChild(b);
     }""")
-    page.wait_for_function("window.__violations.some(v => v.startsWith('script-src-attr'))")
+    page.wait_for_function("() => window.__violations.some(v => v.startsWith('script-src-attr'))")
     assert page.evaluate("window.__handler_ran") is None
     assert page.dialogs == []
 
@@ -94,7 +94,7 @@ def test_the_day_plan_shows_hostile_names_as_text(watched, hostile_day):
     UserFactory(username="coord", role="coordinator", branch=branch)
     sign_in(watched, "coord")
     open_page(watched, f"/plan/?branch={branch.pk}&date={day.isoformat()}")
-    watched.wait_for_function("document.querySelectorAll('.stop-marker').length === 1")
+    watched.wait_for_function("() => document.querySelectorAll('.stop-marker').length === 1")
     row = watched.locator("#plan-routes .stop-row").first
     assert READER_NAME in row.inner_text()
     assert SCRIPT in watched.locator("#plan-routes h3").first.inner_text()
