@@ -157,3 +157,17 @@ def test_the_api_docs_run_under_the_policy_from_the_package(watched):
     assert "Kniga 03 API" in watched.locator(".swagger-ui .info .title").inner_text()
     assert watched.locator(".swagger-ui .opblock").count() > 10
     assert_nothing_ran_and_inline_script_is_blocked(watched)
+
+
+def test_the_route_sheets_page_may_frame_its_own_sheets(watched, hostile_day):
+    branch, day, _reader = hostile_day
+    plan = services.plan_get_or_create(branch=branch, date=day)
+    UserFactory(username="coord", role="coordinator", branch=branch)
+    sign_in(watched, "coord")
+    open_page(watched, f"/plan/{plan.pk}/sheets/")
+    # A refused frame shows Chromium's error page instead of the sheet.
+    frames = watched.main_frame.child_frames
+    assert frames and all(f.url.endswith("/sheet.pdf") for f in frames), [f.url for f in frames]
+    assert not [f.url for f in watched.frames if f.url.startswith("chrome-error:")]
+    assert watched.evaluate("window.__violations") == []
+    assert watched.dialogs == []

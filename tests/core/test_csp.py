@@ -210,3 +210,21 @@ def test_templates_have_no_inline_code_or_unescaped_output(template):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script>"
     assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=", text), "inline style or handler"
     assert "|safe" not in text and "autoescape off" not in text
+
+
+@pytest.mark.django_db
+def test_only_our_own_pages_may_frame_a_route_sheet(api):
+    from tests.reports.test_route_sheet import build_route
+
+    route = build_route(1)
+    client = api.as_role("coordinator")
+    sheet = client.get(f"/api/v1/routes/{route.pk}/sheet.pdf", HTTP_ACCEPT="application/pdf")
+    assert sheet.status_code == 200
+    assert policy(sheet)["frame-ancestors"] == ["'self'"]
+    assert sheet["X-Frame-Options"] == "SAMEORIGIN"
+    assert policy(sheet)["script-src"] == ["'self'"]
+    # Everything else, the route's picture included, is never framed.
+    picture = client.get(f"/api/v1/routes/{route.pk}/map.svg", HTTP_ACCEPT="image/svg+xml")
+    assert picture.status_code == 200
+    assert policy(picture)["frame-ancestors"] == ["'none'"]
+    assert picture["X-Frame-Options"] == "DENY"
