@@ -6,13 +6,16 @@ Volunteers get their own sheet through the mobile API, from the same functions.
 import csv
 from io import BytesIO, StringIO
 
+from csp.decorators import csp_replace
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -84,6 +87,9 @@ class RoutePrintoutApi(APIView):
         return data, options.validated_data.get("language") or data["volunteer"]["language"]
 
 
+# The plan's route sheets page shows each sheet in a frame: our own pages may frame it.
+@method_decorator(xframe_options_sameorigin, name="dispatch")
+@method_decorator(csp_replace({"frame-ancestors": "'self'"}), name="dispatch")
 class RouteSheetPdfApi(RoutePrintoutApi):
     @extend_schema(
         operation_id="routes_sheet_pdf",

@@ -177,7 +177,7 @@ def bar_chart(title: str, bars: list[tuple[str, float, float]], *, now: str, bef
                 f'<rect class="{css}" x="{LABEL_WIDTH}" y="{y + offset}" width="{width}" '
                 f'height="{BAR_HEIGHT - 1}"/>'
                 f'<text class="value {css}" x="{LABEL_WIDTH + width + 4}" '
-                f'y="{y + offset + BAR_HEIGHT - 2}">{escape(_shown(number))}{unit}</text>'
+                f'y="{y + offset + BAR_HEIGHT - 2}">{escape(_shown(number))}{escape(unit)}</text>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -2,6 +2,9 @@
 
 `make test` installs Chromium (`apt-get install chromium`) when it is missing; set
 CHROMIUM_PATH for another binary. Screenshots of each page go to docs/screenshots/.
+
+Pages run under the Content-Security-Policy (no eval): give `wait_for_function` a function,
+"() => …", never a bare expression, which Playwright would eval in the page while polling.
 """
 import os
 from pathlib import Path
@@ -49,7 +52,7 @@ def sign_in(page, username: str, password: str = "correct-horse-battery") -> Non
     page.goto(f"{page.base_url}/accounts/login/")
     # The username field has autofocus; under load Chromium may apply it after the page
     # loads, so wait for it rather than lose the first keystrokes.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_username'")
+    page.wait_for_function("() => document.activeElement?.id === 'id_username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)

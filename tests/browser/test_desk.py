@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db(transaction=True),
 def sign_in(page, username: str, password: str = "correct-horse-battery") -> None:
     """The shared keyboard sign-in, waiting at each step so a busy machine does not lose keys."""
     page.goto(f"{page.base_url}/accounts/login/")
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.wait_for_function("() => document.activeElement?.name === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)

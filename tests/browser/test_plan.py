@@ -17,7 +17,7 @@ def sign_in(page, username: str, password: str = "correct-horse-battery") -> Non
     applies it a moment after the load event and early keys would be lost."""
     page.goto(f"{page.base_url}/accounts/login/")
     try:
-        page.wait_for_function("document.activeElement?.id === 'id_username'", timeout=5000)
+        page.wait_for_function("() => document.activeElement?.id === 'id_username'", timeout=5000)
     except Exception:  # noqa: BLE001 - no autofocus at all: focus the field as a user would
         page.focus("#id_username")
     page.keyboard.type(username)
@@ -59,8 +59,9 @@ def test_coordinator_plans_and_publishes_a_day(page):
     assert page.evaluate("document.activeElement.id") == "plan-solve"
     page.keyboard.press("Enter")
 
-    page.wait_for_function("document.querySelectorAll('#plan-routes .route').length === 2")
-    page.wait_for_function("document.querySelectorAll('.stop-marker:not(.unserved)').length === 4")
+    page.wait_for_function("() => document.querySelectorAll('#plan-routes .route').length === 2")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.stop-marker:not(.unserved)').length === 4")
     assert page.locator(".leaflet-overlay-pane path").count() >= 1  # the routes' lines
     unserved = page.locator("#plan-unserved .unserved-row")
     assert unserved.count() == 1
@@ -71,7 +72,7 @@ def test_coordinator_plans_and_publishes_a_day(page):
     page.locator("#plan-publish").focus()
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "document.getElementById('plan-state').dataset.status === 'published'")
+        "() => document.getElementById('plan-state').dataset.status === 'published'")
     assert page.locator("#plan-publish").is_disabled()
     assert page.locator("#plan-print").get_attribute("href").endswith("/sheets/")
 
@@ -98,7 +99,7 @@ def test_moving_a_stop_says_what_it_breaks(page):
     page.fill("#plan-time-limit", "1")
     page.locator("#plan-solve").focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelectorAll('#plan-routes .route').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#plan-routes .route').length === 2")
 
     stop = Stop.objects.get(orders=morning[0])
     other = Route.objects.filter(plan=stop.plan).exclude(pk=stop.route_id).get()

@@ -24,7 +24,7 @@ def keyboard_sign_in(page, username: str, password: str) -> None:
     """Like conftest's sign_in, but waits for the focus before typing and for the landing
     page after: keys typed while the page loads are lost on a busy machine."""
     page.goto(f"{page.base_url}/accounts/login/")
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.wait_for_function("() => document.activeElement?.name === 'username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)

@@ -6,6 +6,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from backend.config.csp import content_security_policy
 from backend.config.env import env_bool, env_int, env_list, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -29,6 +30,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "phonenumber_field",
     "backend.core",
     "backend.accounts",
@@ -48,6 +51,9 @@ MIDDLEWARE = [
     # Outermost: one JSON error shape under /api/, 503 for a database outage on any page.
     "backend.core.middleware.ErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that answers made by the middleware below (static files, redirects, CSRF
+    # refusals) carry the Content-Security-Policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -132,6 +138,8 @@ LOGOUT_REDIRECT_URL = "login"
 # map shows stops and routes on a plain background.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# Every page: no inline script, no eval, no framing; map tiles only from MAP_TILE_URL's host.
+CONTENT_SECURITY_POLICY = content_security_policy(map_tile_url=MAP_TILE_URL)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
@@ -191,6 +199,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/(v1|mobile/v1)",
+    # Swagger UI from the pinned package, not a CDN; its start script is a file of its own
+    # (SpectacularSwaggerSplitView) so it runs under the Content-Security-Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from an outside validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "backend.core.schema.document_unsupported_media_type",

@@ -116,7 +116,7 @@
       if (!taken) { lineItem(add.dataset.label, {title: add.dataset.title}); }
       var search = document.getElementById("title-q");
       search.value = "";
-      document.getElementById("title-results").innerHTML = "";
+      document.getElementById("title-results").textContent = "";
       search.focus();
       return;
     }

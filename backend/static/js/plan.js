@@ -12,11 +12,14 @@
                  "#5d4037", "#3949ab", "#7cb342", "#f4511e", "#546e7a"];
 
   function $(id) { return document.getElementById(id); }
+  /* Every piece of the page is built from elements and text nodes, never from HTML strings:
+     names come from reader cards and must stay text (and the CSP forbids inline style). */
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
       if (k === "text") node.textContent = attrs[k];
       else if (k === "className") node.className = attrs[k];
+      else if (k === "background") node.style.background = attrs[k];
       else node.setAttribute(k, attrs[k]);
     });
     (children || []).forEach(function (c) {
@@ -89,6 +92,7 @@
   } else {
     $("plan-map").classList.add("no-tiles");
   }
+  // Leaflet writes the prefix and attributions as HTML: only the settings' fixed text goes there.
   map.attributionControl.setPrefix("Leaflet");
   var layer = L.layerGroup().addTo(map);
   var branchPoint = (data.branch.lat != null && data.branch.lon != null) ? [data.branch.lat, data.branch.lon] : null;
@@ -101,7 +105,7 @@
     var bounds = [];
     if (branchPoint) {
       L.marker(branchPoint, {title: data.branch.name, alt: data.branch.name, keyboard: false,
-        icon: L.divIcon({className: "branch-marker", html: "", iconSize: [16, 16]})}).addTo(layer);
+        icon: L.divIcon({className: "branch-marker", html: el("span"), iconSize: [16, 16]})}).addTo(layer);
       bounds.push(branchPoint);
     }
     if (!plan) { fit(bounds); return; }
@@ -115,9 +119,9 @@
         var label = (n + 1) + ". " + stop.reader.full_name + " — " + time(stop.expected_arrival);
         L.marker(p, {title: label, alt: label, riseOnHover: true,
           icon: L.divIcon({className: "stop-marker", iconSize: [24, 24],
-                           html: '<span style="background:' + c + '">' + (n + 1) + "</span>"})})
+                           html: el("span", {background: c, text: String(n + 1)})})})
           .on("click", function () { openEditor(stop); })
-          .bindTooltip(label).addTo(layer);
+          .bindTooltip(el("span", {text: label})).addTo(layer);
       });
       if (branchPoint) line.push(branchPoint);
       if (line.length > 1) L.polyline(line, {color: c, weight: 4, opacity: 0.8, interactive: false}).addTo(layer);
@@ -128,9 +132,9 @@
       bounds.push(p);
       var label = stop.reader.full_name + " — " + stop.unserved_reason_display;
       L.marker(p, {title: label, alt: label,
-        icon: L.divIcon({className: "stop-marker unserved", iconSize: [24, 24], html: "<span>!</span>"})})
+        icon: L.divIcon({className: "stop-marker unserved", iconSize: [24, 24], html: el("span", {text: "!"})})})
         .on("click", function () { openEditor(stop); })
-        .bindTooltip(label).addTo(layer);
+        .bindTooltip(el("span", {text: label})).addTo(layer);
     });
     fit(bounds);
   }
@@ -167,7 +171,7 @@
     if (!plan || !plan.routes.length) { box.appendChild(el("p", {className: "muted", text: T.no_routes})); return; }
     plan.routes.forEach(function (route, i) {
       var head = el("div", {className: "route-head"}, [
-        el("span", {className: "swatch", style: "background:" + colour(i), "aria-hidden": "true"}),
+        el("span", {className: "swatch", background: colour(i), "aria-hidden": "true"}),
         el("h3", {text: route.volunteer.name}),
         el("span", {className: "muted", text: (T.route_status[route.status] || route.status) + " · " +
           route.stops.length + " " + T.stops + " · " + time(route.departure) + "–" + time(route.end) +
