@@ -243,3 +243,5 @@ def test_the_sign_in_page_on_a_read_only_database_is_503(url, wrapper):
     assert response.status_code == 503
     assert b"briefly unavailable" in response.content
     assert response["Retry-After"]
+    # The outage page is a page like any other: it carries the Content-Security-Policy.
+    assert "script-src 'self'" in response["Content-Security-Policy"]

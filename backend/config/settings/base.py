@@ -48,12 +48,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: one JSON error shape under /api/, 503 for a database outage on any page.
+    # Outermost, so that every answer carries the Content-Security-Policy, including those
+    # made by the middleware below (error shapes, static files, redirects, CSRF refusals).
+    "csp.middleware.CSPMiddleware",
+    # One JSON error shape under /api/, 503 for a database outage on any page.
     "backend.core.middleware.ErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Early, so that answers made by the middleware below (static files, redirects, CSRF
-    # refusals) carry the Content-Security-Policy too.
-    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
