@@ -146,6 +146,17 @@ class TwilioVoiceApi(TwilioWebhook):
         return twiml(response)
 
 
+def _record_cards_shown(request, items) -> None:
+    """The inbox and the incoming calls name readers and their phones: one access-log row
+    for the page, naming every card on it."""
+    from backend.readers.models import CardAccess
+    from backend.readers.services import card_access_record
+
+    card_access_record(request=request, action=CardAccess.Action.LIST,
+                       channel=CardAccess.Channel.DESK,
+                       readers=[item.reader_id for item in items if item.reader_id])
+
+
 class InboxListApi(GenericAPIView):
     """The operator's inbox: replies to read, visits to move, calls; open ones by default,
     newest first."""
@@ -164,6 +175,7 @@ class InboxListApi(GenericAPIView):
         if filters.validated_data.get("kind"):
             qs = qs.filter(kind=filters.validated_data["kind"])
         page = self.paginate_queryset(qs)
+        _record_cards_shown(request, page)
         return self.get_paginated_response(InboxItemOutputSerializer(page, many=True).data)
 
 
@@ -203,6 +215,7 @@ class IncomingCallListApi(GenericAPIView):
                                          queryset=ReaderPhone.objects.order_by("position", "id")))
               .order_by("-created_at", "-id"))
         page = self.paginate_queryset(qs)
+        _record_cards_shown(request, page)
         return self.get_paginated_response(
             IncomingCallOutputSerializer(page, many=True, context={"request": request}).data)
 

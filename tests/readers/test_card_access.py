@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from backend.notifications.models import InboxItem
 from backend.readers.models import CardAccess
 from tests.factories import FamilyCardFactory, ReaderFactory, ReaderPhoneFactory, UserFactory
 
@@ -293,3 +294,17 @@ def test_orders_by_reader_are_recorded(api, reader):
     client = api.as_role("coordinator")
     assert client.get("/api/v1/orders/", {"reader": reader.pk}).json()["count"] == 1
     assert cards(only_access()) == ({reader.pk}, set())
+
+
+@pytest.mark.parametrize(("url", "kind"), [("/api/v1/desk/inbox/", "message"),
+                                           ("/api/v1/desk/incoming/", "call")])
+def test_desk_inbox_and_incoming_calls_record_the_readers_they_name(api, reader, url, kind):
+    other = ReaderFactory()
+    InboxItem.objects.create(kind=kind, reader=reader, phone="+77011234567")
+    InboxItem.objects.create(kind=kind, reader=other, phone="+77015550000")
+    InboxItem.objects.create(kind=kind, phone="+77019990000")  # an unknown caller
+    client = api.as_role("operator")
+    assert len(client.get(url).json()["results"]) == 3
+    row = only_access()
+    assert (row.action, row.channel, row.user) == ("list", "desk", client.user)
+    assert cards(row) == ({reader.pk, other.pk}, set())
