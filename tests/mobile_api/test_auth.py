@@ -1,9 +1,12 @@
 """Signing in by password and by SMS code; throttles, lockout, and saying nothing about
 which phones exist."""
 import datetime
+import json
 import re
+from io import BytesIO
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.db.models import F
 from django.utils import timezone
 
@@ -257,3 +260,27 @@ def test_code_limits_come_from_settings(api, volunteer, settings):
     phone = str(volunteer.user.phone)
     assert [ask_for_code(api, phone).status_code for _ in range(3)] == [200, 200, 429]
     assert len(Message.objects.filter(to=phone)) == 2
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_worker_the_code_is_sent_after_the_answer(volunteer):
+    """With no worker (tasks run in the process), the SMS of a volunteer's phone goes out
+    once the server has sent the answer, so it does not make that answer slower than an
+    unknown phone's. Served by Django's own WSGI handler with real commits, as a server is."""
+    phone = str(volunteer.user.phone)
+    body = json.dumps({"phone": phone}).encode()
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/mobile/v1/auth/otp/request/",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "wsgi.url_scheme": "http",
+        "wsgi.input": BytesIO(body), "REMOTE_ADDR": "127.0.0.1",
+    }
+    started = []
+    response = WSGIHandler()(environ, lambda status, headers: started.append(status))
+    assert started == ["200 OK"]
+    assert json.loads(b"".join(response))["expires_in"] == 300
+    assert SignInCode.objects.filter(phone=phone).count() == 1
+    assert Message.objects.count() == 0  # the answer is out; the SMS is not yet
+    response.close()  # what the server does once the bytes are sent
+    assert list(Message.objects.values_list("to", flat=True)) == [phone]

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # One JSON error shape under /api/, 503 for a database outage on any page.
     "backend.core.middleware.ErrorShapeMiddleware",
+    # Work queued with backend.core.after_response runs once the answer has been sent.
+    "backend.core.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
