@@ -35,9 +35,10 @@ def search_tokens(query: str) -> list[str]:
 # U+2060, U+FEFF), the soft hyphen, and control characters. The names the service keeps are
 # Kazakh and Russian, in Cyrillic or Latin letters: none of them needs a joiner (U+200D and
 # U+200C shape Arabic, Persian and Indic script and emoji, which no name here is written in),
-# so a name refuses every such character, not only names made of nothing else. A name also
-# needs at least one letter. Other text on a card (an address, a house number) refuses the
-# same characters; it need not have a letter.
+# so a name refuses every such character, not only names made of nothing else. Nor can a
+# name be only accents (combining marks with nothing under them). Other text on a card (an
+# address, a house number) refuses the same characters. A name need not have a letter: a
+# spreadsheet's "-" for "no caregiver" stays what it was.
 
 # Letters that draw nothing (Hangul fillers): Unicode calls them letters, so say so here.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
@@ -46,7 +47,7 @@ _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 _HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Zl", "Zp"})
 
 HIDDEN_CHARACTERS = "text.hidden_characters"
-NO_LETTERS = "name.no_letters"
+NOTHING_VISIBLE = "name.nothing_visible"
 NEGATIVE_NUMBER = "address.negative_number"
 
 
@@ -73,7 +74,7 @@ def validate_plain_text(value: str | None) -> None:
 
 
 def validate_person_name(value: str | None) -> None:
-    """A person's or a household's name: no hidden characters, and at least one letter.
+    """A person's or a household's name: no hidden characters, and something to see.
 
     A model field validator, so the API (its serializers name the same function), the admin
     and the imports refuse the same names.
@@ -81,12 +82,12 @@ def validate_person_name(value: str | None) -> None:
     if not value:
         return
     validate_plain_text(value)
-    if not any(unicodedata.category(char).startswith("L") and char not in _BLANK_LETTERS
-               for char in str(value)):
-        raise ValidationError(gettext("A name needs at least one letter."), code=NO_LETTERS)
+    if all(char.isspace() or unicodedata.category(char).startswith("M") for char in str(value)):
+        raise ValidationError(gettext("A name cannot be only accents or spaces."),
+                              code=NOTHING_VISIBLE)
 
 
-_NEGATIVE = re.compile(r"^\s*[-\u2212]\s*\d")
+_NEGATIVE = re.compile(r"^\s*[-\u2212]\s*\d+([.,]\d+)?\s*$")
 
 
 def validate_address_number(value: str | None) -> None:
