@@ -1,10 +1,14 @@
-"""Text normalisation for search that works the same on SQLite and PostgreSQL.
+"""Text: normalisation for search that works the same on SQLite and PostgreSQL, and the
+rules for names and other text people type (below).
 
 SQLite's LIKE folds case for ASCII only, so Cyrillic and Kazakh names are folded here,
 in Python, and stored in a search column; queries are folded the same way.
 """
 import re
 import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 _SPACES = re.compile(r"\s+")
 
@@ -20,3 +24,78 @@ def fold(text: str | None) -> str:
 
 def search_tokens(query: str) -> list[str]:
     return [token for token in fold(query).split(" ") if token]
+
+
+# Names as people type them ------------------------------------------------------------------
+#
+# A name is shown on route sheets, the plan's map, exports and SMS. Characters that show
+# nothing, or that reorder what follows them, make a name look like another one or hide
+# part of it: bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), the
+# direction marks (U+200E, U+200F, U+061C), zero-width spaces and joiners (U+200B-U+200D,
+# U+2060, U+FEFF), the soft hyphen, and control characters. The names the service keeps are
+# Kazakh and Russian, in Cyrillic or Latin letters: none of them needs a joiner (U+200D and
+# U+200C shape Arabic, Persian and Indic script and emoji, which no name here is written in),
+# so a name refuses every such character, not only names made of nothing else. Nor can a
+# name be only accents (combining marks with nothing under them). Other text on a card (an
+# address, a house number) refuses the same characters. A name need not have a letter: a
+# spreadsheet's "-" for "no caregiver" stays what it was.
+
+# Letters that draw nothing (Hangul fillers): Unicode calls them letters, so say so here.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+# Cf (format: bidi controls, zero-width characters, the soft hyphen), Cc (control), Co and
+# Cs (private use, lone surrogates), Zl and Zp (line and paragraph separators).
+_HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Zl", "Zp"})
+
+HIDDEN_CHARACTERS = "text.hidden_characters"
+NOTHING_VISIBLE = "name.nothing_visible"
+NEGATIVE_NUMBER = "address.negative_number"
+
+
+def hidden_characters(text: str) -> list[str]:
+    """The characters of `text` that show nothing or reorder the text, as U+XXXX, once each."""
+    found: dict[str, None] = {}
+    for char in text:
+        if char in _BLANK_LETTERS or unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            found.setdefault(f"U+{ord(char):04X}", None)
+    return list(found)
+
+
+def validate_plain_text(value: str | None) -> None:
+    """Refuse invisible, direction-changing and control characters (see above)."""
+    if not value:
+        return
+    found = hidden_characters(str(value))
+    if found:
+        raise ValidationError(
+            gettext("Remove the invisible or control characters (%(chars)s).")
+            % {"chars": ", ".join(found[:5])},
+            code=HIDDEN_CHARACTERS,
+        )
+
+
+def validate_person_name(value: str | None) -> None:
+    """A person's or a household's name: no hidden characters, and something to see.
+
+    A model field validator, so the API (its serializers name the same function), the admin
+    and the imports refuse the same names.
+    """
+    if not value:
+        return
+    validate_plain_text(value)
+    if all(char.isspace() or unicodedata.category(char).startswith("M") for char in str(value)):
+        raise ValidationError(gettext("A name cannot be only accents or spaces."),
+                              code=NOTHING_VISIBLE)
+
+
+_NEGATIVE = re.compile(r"^\s*[-\u2212]\s*\d+([.,]\d+)?\s*$")
+
+
+def validate_address_number(value: str | None) -> None:
+    """A house, apartment or entrance: plain text (`12`, `12А`, `5/2`), never a negative
+    number (`-3`)."""
+    if not value:
+        return
+    validate_plain_text(value)
+    if _NEGATIVE.match(str(value)):
+        raise ValidationError(gettext("This cannot be a negative number."),
+                              code=NEGATIVE_NUMBER)

@@ -27,8 +27,14 @@ from backend.core.admin_site import (
 )
 from backend.core.exceptions import ApplicationError
 from backend.readers import selectors, services
-from backend.readers.forms import FamilyCardAdminForm, ReaderAdminForm, ReaderPhoneForm
+from backend.readers.forms import (
+    FamilyCardAdminForm,
+    ReaderAdminForm,
+    ReaderPhoneForm,
+    ReaderPhoneFormSet,
+)
 from backend.readers.models import (
+    MAX_PHONES,
     CardAccess,
     CardChange,
     FamilyCard,
@@ -289,6 +295,8 @@ class ServiceSavingAdmin(StrictModelAdmin):
 class ReaderPhoneInline(admin.TabularInline):
     model = ReaderPhone
     form = ReaderPhoneForm
+    formset = ReaderPhoneFormSet
+    max_num = MAX_PHONES  # the "add another" link stops there; the formset refuses more
     fields = ("number", "kind", "sms_ok")
     extra = 1
     ordering = ("position", "id")

@@ -16,7 +16,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.phones import to_e164
-from backend.readers.models import FamilyCard, FamilyStatus, Reader, ReaderPhone
+from backend.readers.models import (
+    TOO_MANY_PHONES,
+    FamilyCard,
+    FamilyStatus,
+    Reader,
+    ReaderPhone,
+    too_many_phones,
+)
 from backend.readers.serializers import (
     FORMAT_CHOICES,
     AvailabilitySerializer,
@@ -213,6 +220,19 @@ class ReaderPhoneForm(forms.ModelForm):
         # The service replaces the phones as a whole; repeats within the form are caught
         # by the formset, and a swap between two rows is not a conflict.
         return
+
+
+class ReaderPhoneFormSet(forms.BaseInlineFormSet):
+    """The card's phones in the admin: the same limit as the API and the import."""
+
+    def clean(self):
+        super().clean()
+        kept = [form for form in self.forms
+                if getattr(form, "cleaned_data", None) and form.cleaned_data.get("number")
+                and not (self.can_delete and form.cleaned_data.get("DELETE"))]
+        message = too_many_phones(len(kept))
+        if message:
+            raise ValidationError(message, code=TOO_MANY_PHONES)
 
 
 class FamilyCardAdminForm(ServiceErrorFormMixin, forms.ModelForm):

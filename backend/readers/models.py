@@ -4,10 +4,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from phonenumber_field.modelfields import PhoneNumberField
 
 from backend.core.dates import validate_calendar_date, validate_past_date
 from backend.core.models import TimeStampedModel
+from backend.core.text import (
+    validate_address_number,
+    validate_person_name,
+    validate_plain_text,
+)
 
 
 class Category(models.TextChoices):
@@ -49,18 +55,25 @@ class DocumentType(models.TextChoices):
 class Address(models.Model):
     """Where a volunteer comes to. Shared by reader cards and family cards."""
 
-    settlement = models.CharField(_("settlement"), max_length=120, blank=True)
-    street = models.CharField(_("street"), max_length=160, blank=True)
-    house = models.CharField(_("house"), max_length=20, blank=True)
-    apartment = models.CharField(_("apartment"), max_length=20, blank=True)
-    entrance = models.CharField(_("entrance"), max_length=10, blank=True)
+    settlement = models.CharField(_("settlement"), max_length=120, blank=True,
+                                  validators=[validate_plain_text])
+    street = models.CharField(_("street"), max_length=160, blank=True,
+                              validators=[validate_plain_text])
+    house = models.CharField(_("house"), max_length=20, blank=True,
+                             validators=[validate_address_number])
+    apartment = models.CharField(_("apartment"), max_length=20, blank=True,
+                                 validators=[validate_address_number])
+    entrance = models.CharField(_("entrance"), max_length=10, blank=True,
+                                validators=[validate_address_number])
     floor = models.SmallIntegerField(
         _("floor"), null=True, blank=True,
         validators=[MinValueValidator(-5), MaxValueValidator(100)],
     )
-    door_code = models.CharField(_("door code"), max_length=20, blank=True)
+    door_code = models.CharField(_("door code"), max_length=20, blank=True,
+                                 validators=[validate_plain_text])
     elevator = models.BooleanField(_("elevator"), null=True, blank=True)
-    landmark = models.CharField(_("landmark"), max_length=250, blank=True)
+    landmark = models.CharField(_("landmark"), max_length=250, blank=True,
+                                validators=[validate_plain_text])
     lat = models.FloatField(
         _("latitude"), null=True, blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
@@ -99,7 +112,8 @@ class FamilyCard(Address, TimeStampedModel):
     """One household at one address, served in one visit, with a shared loan limit."""
 
     number = models.CharField(_("family card number"), max_length=20, unique=True, blank=True)
-    name = models.CharField(_("household name"), max_length=200)
+    name = models.CharField(_("household name"), max_length=200,
+                            validators=[validate_person_name])
     branch = models.ForeignKey(
         "branches.Branch", verbose_name=_("branch"), on_delete=models.PROTECT,
         related_name="family_cards",
@@ -137,9 +151,12 @@ class Reader(Address, TimeStampedModel):
         "branches.Branch", verbose_name=_("branch"), on_delete=models.PROTECT,
         related_name="readers",
     )
-    last_name = models.CharField(_("last name"), max_length=100)
-    first_name = models.CharField(_("first name"), max_length=100)
-    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100,
+                                 validators=[validate_person_name])
+    first_name = models.CharField(_("first name"), max_length=100,
+                                  validators=[validate_person_name])
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True,
+                                  validators=[validate_person_name])
     birth_date = models.DateField(_("birth date"), null=True, blank=True,
                                   validators=[validate_past_date])
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -157,8 +174,10 @@ class Reader(Address, TimeStampedModel):
     preferences = models.JSONField(_("preferences"), default=dict, blank=True)
     availability = models.JSONField(_("when at home"), default=list, blank=True)
 
-    caregiver_name = models.CharField(_("caregiver"), max_length=200, blank=True)
-    caregiver_relation = models.CharField(_("caregiver is"), max_length=100, blank=True)
+    caregiver_name = models.CharField(_("caregiver"), max_length=200, blank=True,
+                                      validators=[validate_person_name])
+    caregiver_relation = models.CharField(_("caregiver is"), max_length=100, blank=True,
+                                          validators=[validate_plain_text])
     caregiver_phone = PhoneNumberField(_("caregiver phone"), blank=True)
 
     # Sensitive: seen by librarians only.
@@ -216,6 +235,20 @@ class Reader(Address, TimeStampedModel):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+
+# A card keeps a few numbers to call (the reader's, home, a caregiver's, a neighbour's), not
+# a directory: more is refused by the API, the admin and the import alike.
+MAX_PHONES = 5
+TOO_MANY_PHONES = "reader.too_many_phones"
+
+
+def too_many_phones(count: int) -> str | None:
+    """The message for a card given `count` phones when that is over the limit, or None."""
+    if count <= MAX_PHONES:
+        return None
+    return ngettext("A card keeps at most %(limit)d phone.",
+                    "A card keeps at most %(limit)d phones.", MAX_PHONES) % {"limit": MAX_PHONES}
 
 
 class ReaderPhone(models.Model):

@@ -7,7 +7,14 @@ from backend.catalog.models import Format
 from backend.core import dates
 from backend.core.roles import Role, has_role
 from backend.core.serializers import BoundedDateField, IdField, PhoneField
+from backend.core.text import (
+    validate_address_number,
+    validate_person_name,
+    validate_plain_text,
+)
 from backend.readers.models import (
+    MAX_PHONES,
+    TOO_MANY_PHONES,
     Category,
     DocumentType,
     FamilyCard,
@@ -16,6 +23,7 @@ from backend.readers.models import (
     PhoneKind,
     Reader,
     ReaderStatus,
+    too_many_phones,
 )
 
 FORMAT_CHOICES = Format.choices
@@ -62,22 +70,45 @@ def hidden_history_fields(user) -> frozenset[str]:
     )
 
 
+class PhoneListSerializer(serializers.ListSerializer):
+    """A card's phones: at most MAX_PHONES, refused before any number is read. The error
+    names the first phone over the limit, as DRF names a bad item: `phones[5]`."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            message = too_many_phones(len(data))
+            if message:
+                raise serializers.ValidationError([{}] * MAX_PHONES + [[message]],
+                                                  code=TOO_MANY_PHONES)
+        return super().to_internal_value(data)
+
+
 class PhoneSerializer(serializers.Serializer):
     number = PhoneField()
     kind = serializers.ChoiceField(choices=PhoneKind.choices, default=PhoneKind.MOBILE)
     sms_ok = serializers.BooleanField(default=True)
 
+    class Meta:
+        list_serializer_class = PhoneListSerializer
+
 
 class AddressSerializer(serializers.Serializer):
-    settlement = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    street = serializers.CharField(max_length=160, allow_blank=True, required=False)
-    house = serializers.CharField(max_length=20, allow_blank=True, required=False)
-    apartment = serializers.CharField(max_length=20, allow_blank=True, required=False)
-    entrance = serializers.CharField(max_length=10, allow_blank=True, required=False)
+    settlement = serializers.CharField(max_length=120, allow_blank=True, required=False,
+                                       validators=[validate_plain_text])
+    street = serializers.CharField(max_length=160, allow_blank=True, required=False,
+                                   validators=[validate_plain_text])
+    house = serializers.CharField(max_length=20, allow_blank=True, required=False,
+                                  validators=[validate_address_number])
+    apartment = serializers.CharField(max_length=20, allow_blank=True, required=False,
+                                      validators=[validate_address_number])
+    entrance = serializers.CharField(max_length=10, allow_blank=True, required=False,
+                                     validators=[validate_address_number])
     floor = serializers.IntegerField(min_value=-5, max_value=100, allow_null=True, required=False)
-    door_code = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    door_code = serializers.CharField(max_length=20, allow_blank=True, required=False,
+                                      validators=[validate_plain_text])
     elevator = serializers.BooleanField(allow_null=True, required=False)
-    landmark = serializers.CharField(max_length=250, allow_blank=True, required=False)
+    landmark = serializers.CharField(max_length=250, allow_blank=True, required=False,
+                                     validators=[validate_plain_text])
     lat = serializers.FloatField(min_value=-90, max_value=90, allow_null=True, required=False)
     lon = serializers.FloatField(min_value=-180, max_value=180, allow_null=True, required=False)
 
@@ -135,8 +166,10 @@ class AvailabilitySerializer(serializers.Serializer):
 
 
 class CaregiverSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    relation = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False,
+                                 validators=[validate_person_name])
+    relation = serializers.CharField(max_length=100, allow_blank=True, required=False,
+                                     validators=[validate_plain_text])
     phone = PhoneField(allow_blank=True, required=False)
 
 
@@ -155,9 +188,10 @@ class ReaderInputSerializer(serializers.Serializer):
     """What a librarian writes on a card. Nested groups become flat model fields."""
 
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
-    last_name = serializers.CharField(max_length=100)
-    first_name = serializers.CharField(max_length=100)
-    patronymic = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    last_name = serializers.CharField(max_length=100, validators=[validate_person_name])
+    first_name = serializers.CharField(max_length=100, validators=[validate_person_name])
+    patronymic = serializers.CharField(max_length=100, allow_blank=True, required=False,
+                                       validators=[validate_person_name])
     birth_date = BoundedDateField(bounds=dates.PAST, allow_null=True, required=False)
     category = serializers.ChoiceField(choices=Category.choices)
     status = serializers.ChoiceField(choices=ReaderStatus.choices, required=False)
@@ -308,7 +342,7 @@ class ReaderOutputSerializer(serializers.Serializer):
 
 
 class FamilyInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=200, validators=[validate_person_name])
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all())
     head = serializers.PrimaryKeyRelatedField(
         queryset=Reader.objects.all(), allow_null=True, required=False

@@ -11,6 +11,8 @@ from backend.core.exceptions import ApplicationError
 from backend.core.text import fold
 from backend.core.web import client_address
 from backend.readers.models import (
+    MAX_PHONES,
+    TOO_MANY_PHONES,
     CardAccess,
     CardChange,
     FamilyCard,
@@ -18,6 +20,7 @@ from backend.readers.models import (
     Reader,
     ReaderPhone,
     ReaderStatus,
+    too_many_phones,
 )
 
 READER_FIELDS = (
@@ -89,6 +92,14 @@ def _check_consent(reader: Reader) -> None:
         )
 
 
+def _check_phones(phones: list[dict[str, Any]] | None) -> None:
+    """At most MAX_PHONES on a card (the API's serializer says the same, with the index)."""
+    message = too_many_phones(len(phones or []))
+    if message:
+        raise ApplicationError(TOO_MANY_PHONES, message,
+                               fields={"phones": [{}] * MAX_PHONES + [[message]]})
+
+
 def _set_phones(reader: Reader, phones: Iterable[dict[str, Any]]) -> None:
     reader.phones.all().delete()
     seen: set[str] = set()
@@ -138,6 +149,7 @@ def reader_create(
     """
     reader = Reader(created_by=by)
     phones = data.get("phones", [])
+    _check_phones(phones)
     if "status" not in data or data["status"] in (None, ""):
         data = {
             **data,
@@ -160,6 +172,7 @@ def reader_create(
 @transaction.atomic
 def reader_update(*, reader: Reader, data: dict[str, Any], by=None) -> Reader:
     """Change a reader card; only the fields given change. Phones, when given, are replaced."""
+    _check_phones(data.get("phones"))
     reader = Reader.objects.select_for_update().get(pk=reader.pk)
     before = reader_snapshot(reader)
     _apply(reader, data, by)

@@ -7,6 +7,7 @@ from backend.branches.models import Branch
 from backend.core import dates
 from backend.core.roles import Role, has_role
 from backend.core.serializers import BoundedDateField, PhoneField
+from backend.core.text import validate_person_name
 from backend.readers.models import Language
 from backend.volunteers.models import Place, Transport
 
@@ -34,8 +35,10 @@ class VolunteerHomeInputSerializer(serializers.Serializer):
 class VolunteerProfileFieldsSerializer(serializers.Serializer):
     """The profile fields shared by create and update."""
 
-    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
-    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    first_name = serializers.CharField(max_length=150, allow_blank=True, required=False,
+                                       validators=[validate_person_name])
+    last_name = serializers.CharField(max_length=150, allow_blank=True, required=False,
+                                      validators=[validate_person_name])
     phone = PhoneField(allow_blank=True, required=False,
                        help_text=_("Any form; stored as +7XXXXXXXXXX. Unique."))
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all(), required=False)

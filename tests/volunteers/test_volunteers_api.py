@@ -320,3 +320,16 @@ def test_a_volunteer_id_no_database_can_hold_is_404_not_500(coordinator):
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert Shift.objects.filter(pk=shift.pk).exists()
     assert Absence.objects.filter(pk=absence.pk).exists()
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200d", "Мұратова\u202e", "\u2066Дана\u2069"])
+def test_a_volunteer_name_that_hides_or_reorders_text_is_refused(coordinator, name):
+    branch = BranchFactory()
+    created = coordinator.post(URL, new_volunteer(branch, last_name=name), format="json")
+    assert created.status_code == 400
+    assert created.json()["code"] == "text.hidden_characters"
+    assert set(created.json()["fields"]) == {"last_name"}
+    volunteer = VolunteerFactory()
+    changed = coordinator.patch(f"{URL}{volunteer.pk}/", {"first_name": name}, format="json")
+    assert changed.status_code == 400
+    assert set(changed.json()["fields"]) == {"first_name"}
