@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "backend.reports",
     "backend.notifications",
     "mobile_api",
+    "volunteer_app",
 ]
 
 MIDDLEWARE = [

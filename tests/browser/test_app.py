@@ -1,0 +1,173 @@
+"""The volunteers' app at /app/ on a phone: installable, a whole day offline, sign-out.
+
+A phone-sized Chromium context (360×640, touch, ru-RU) against the live server; offline is
+Playwright's `context.set_offline(True)`, so the page sees `navigator.onLine === false` and
+every request fails unless the service worker answers it.
+"""
+import re
+
+import pytest
+
+from backend.circulation.models import Loan
+from backend.notifications.models import Message
+from backend.orders.models import Order
+from backend.routing.models import Stop
+from tests.browser.conftest import screenshot
+from tests.mobile_api.conftest import due_back, make_volunteer, published_route, stops_of, to_hand_over
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True,
+                                  has_touch=True, locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
+def open_app(page, hash_=""):
+    page.goto(f"{page.base_url}/app/{hash_}")
+    page.wait_for_function("() => document.body.dataset.ready === 'true'")
+
+
+def sign_in_by_code(page, phone_number: str) -> None:
+    page.fill("#signin-code-phone", phone_number)
+    page.get_by_role("button", name="Прислать код").click()
+    page.wait_for_selector("#signin-code", state="visible")
+    text = Message.objects.filter(template="sign_in_code", to=phone_number).latest("pk").text
+    page.fill("#signin-code", re.search(r"\b(\d{6})\b", text).group(1))
+    page.get_by_role("button", name="Войти по коду").click()
+
+
+def wait_controlled(page) -> None:
+    """The service worker is active and controls the page (the shell is precached)."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+
+
+def test_chromium_reports_the_app_installable(phone):
+    open_app(phone)
+    wait_controlled(phone)
+    cdp = phone.context.new_cdp_session(phone)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert errors == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == []
+    assert manifest["url"].endswith("/app/manifest.webmanifest")
+
+
+def test_a_whole_day_offline_then_synced(phone):
+    volunteer = make_volunteer()
+    route = published_route(volunteer, stops=3, items=2, collect=1)
+    first, second, third = stops_of(route)
+    handed_first, handed_second = to_hand_over(first), to_hand_over(second)
+    returned = due_back(first)
+    kept_second = due_back(second)
+    page = phone
+
+    open_app(page)
+    sign_in_by_code(page, str(volunteer.user.phone))
+    page.wait_for_function("() => document.querySelectorAll('li.stop').length === 3")
+    wait_controlled(page)
+    screenshot(page, "app-day")
+
+    page.context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('net').dataset.online === 'false'")
+
+    # First door: arrive, tick the two books by hand, type the barcode of the one due back.
+    page.locator(f"li.stop[data-stop='{first.pk}'] a").click()
+    page.get_by_role("button", name="Я на месте").click()
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '1'")
+    for barcode in handed_first:
+        page.get_by_label(re.compile(re.escape(barcode))).check()
+    page.fill("#stop-barcode", returned[0])
+    page.keyboard.press("Enter")
+    assert page.get_by_label(re.compile(re.escape(returned[0]))).is_checked()
+    screenshot(page, "app-stop")
+    page.get_by_role("button", name="Завершить визит").click()
+
+    # The next stop opens: hand over both books, collect nothing, complete without "arrive".
+    page.wait_for_url(re.compile(rf"#/stop/{second.pk}$"))
+    for barcode in handed_second:
+        page.get_by_label(re.compile(re.escape(barcode))).check()
+    page.get_by_role("button", name="Завершить визит").click()
+
+    # The third: nobody at home.
+    page.wait_for_url(re.compile(rf"#/stop/{third.pk}$"))
+    page.get_by_label("Никого нет дома").check()
+    page.fill("#fail-note", "Звонил дважды")
+    page.get_by_role("button", name="Не доставлено").click()
+    page.wait_for_url(re.compile(r"#/$"))
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '5'")
+    assert "Ждут отправки (5)" in page.locator("#pending").inner_text()
+    assert Stop.objects.filter(route=route, status="planned").count() == 3  # nothing sent
+
+    # Close the app and open it again, still offline: the ticks are still there.
+    context = page.context
+    page.close()
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.base_url = phone.base_url
+    open_app(page)
+    page.wait_for_function("() => document.querySelectorAll('li.stop').length === 3")
+    assert page.locator("li.stop.completed").count() == 2
+    assert page.locator("li.stop.failed").count() == 1
+    assert "Никого нет дома" in page.locator(f"li.stop[data-stop='{third.pk}']").inner_text()
+    assert page.locator("#pending").get_attribute("data-count") == "5"
+
+    # Online again: the queue drains and the server has what one online pass gives.
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '0'")
+    statuses = dict(Stop.objects.filter(route=route).values_list("pk", "status"))
+    assert statuses == {first.pk: "completed", second.pk: "completed", third.pk: "failed"}
+    assert Stop.objects.get(pk=third.pk).fail_reason == "not_home"
+    for barcode in handed_first + handed_second:
+        assert Loan.objects.get(item__barcode=barcode, status="active").reader_id in (
+            first.reader_id, second.reader_id)
+    assert Loan.objects.get(item__barcode=returned[0]).status == "returned"
+    assert Loan.objects.get(item__barcode=kept_second[0]).status == "active"
+    orders = {o.reader_id: o.status for o in Order.objects.filter(stops__route=route)}
+    assert orders == {first.reader_id: "delivered", second.reader_id: "delivered",
+                      third.reader_id: "ready"}
+
+    # Opening the app once more sends nothing again and changes nothing.
+    open_app(page)
+    page.wait_for_function("() => document.querySelectorAll('li.stop.completed').length === 2")
+    assert Loan.objects.filter(item__barcode__in=handed_first + handed_second).count() == 4
+
+    # Sign out: no reader data left on the phone, in IndexedDB or in the caches.
+    page.goto(f"{page.base_url}/app/#/me")
+    page.get_by_role("button", name="Выйти").click()
+    page.wait_for_function("() => document.body.dataset.signedOut === 'true'")
+    page.wait_for_selector("#signin-code-phone")
+    left = page.evaluate("""async () => {
+        const found = [];
+        for (const info of await indexedDB.databases()) {
+            const db = await new Promise((ok, ko) => {
+                const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result);
+                r.onerror = () => ko(r.error); });
+            for (const name of db.objectStoreNames) {
+                const rows = await new Promise((ok) => {
+                    const r = db.transaction(name).objectStore(name).getAll();
+                    r.onsuccess = () => ok(r.result); });
+                found.push(...rows.map((row) => JSON.stringify(row)));
+            }
+            db.close();
+        }
+        for (const key of await caches.keys()) {
+            const cache = await caches.open(key);
+            for (const request of await cache.keys()) {
+                const response = await cache.match(request);
+                found.push(request.url + " " + await response.clone().text());
+            }
+        }
+        return found.join("\\n");
+    }""")
+    assert first.reader.last_name not in left
+    assert "/api/mobile/v1/" not in left
+    for barcode in handed_first + returned:
+        assert barcode not in left
