@@ -10,6 +10,21 @@ workbox.core.setCacheNameDetails({ prefix: "kniga-app", suffix: "v1" });
 workbox.core.skipWaiting();
 workbox.core.clientsClaim();
 
+// Django answers "Vary: Accept-Language, Cookie" (and the API "Authorization"): a cached answer
+// would then match only a request with the very same headers, so an access token refreshed
+// offline, or a browser sending its language, would find nothing. What is kept here is the
+// same for every such header: it is stored without Vary.
+const withoutVary = {
+  cacheWillUpdate: async ({ response }) => {
+    if (!response || response.status !== 200) return null;
+    if (!response.headers.has("Vary")) return response;
+    const headers = new Headers(response.headers);
+    headers.delete("Vary");
+    return new Response(await response.blob(), { status: response.status,
+      statusText: response.statusText, headers });
+  },
+};
+workbox.precaching.addPlugins([withoutVary]);
 workbox.precaching.cleanupOutdatedCaches();
 workbox.precaching.precacheAndRoute(CONFIG.precache, { directoryIndex: null, cleanURLs: false });
 
@@ -25,7 +40,8 @@ workbox.routing.registerRoute(
   ({ url, request }) => request.method === "GET" && url.origin === self.location.origin
     && url.pathname.startsWith(CONFIG.api)
     && ROUTE_GETS.some((pattern) => pattern.test(url.pathname)),
-  new workbox.strategies.NetworkFirst({ cacheName: "kniga-app-api", networkTimeoutSeconds: 8 }),
+  new workbox.strategies.NetworkFirst({ cacheName: "kniga-app-api", networkTimeoutSeconds: 8,
+    plugins: [withoutVary] }),
   "GET",
 );
 
