@@ -84,6 +84,9 @@ async function afterSignIn() {
 }
 
 async function signOut() {
+  // Nothing may write to the phone after the wipe: no new refresh, and the running one ends.
+  signingOut = true;
+  if (refreshing) await refreshing.catch(() => {});
   await api.signOut();
   await store.wipe();
   if ("caches" in window) {
@@ -95,14 +98,20 @@ async function signOut() {
     navigator.serviceWorker.controller.postMessage({ type: "wipe" });
   }
   document.getElementById("notices").replaceChildren();
+  signingOut = false;
   body.dataset.signedOut = "true";
   go("#/");
 }
 
-let refreshing = false;
-async function refresh() {
-  if (refreshing || !navigator.onLine || !(await signedIn())) return;
-  refreshing = true;
+let refreshing = null;
+let signingOut = false;
+function refresh() {
+  if (!refreshing && !signingOut) refreshing = doRefresh().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function doRefresh() {
+  if (!navigator.onLine || !(await signedIn())) return;
   try {
     await sync.drain();
     await sync.pollChanges();
@@ -114,7 +123,6 @@ async function refresh() {
       route();
     }
   } finally {
-    refreshing = false;
     body.dataset.synced = String(Date.now());
     await showPending();
   }
