@@ -302,6 +302,9 @@ class RouteDetailApi(MobileApi):
 
 
 ACTION_ERRORS = errors(400, 401, 403, 404, 409, 422)
+DAY_RULE = (" Only on the route's day (409 route.not_today before it; a late sync of a past "
+            "day is taken); a happened_at before the route's day is refused (400, field "
+            "happened_at).")
 ACTION_DESCRIPTIONS = {
     "start": "Set out. Starting twice is harmless. 409 route.finished.",
     "finish": "The day is over; stops not visited go back to be planned again. "
@@ -321,6 +324,7 @@ ACTION_EXAMPLES = {
     "fail": [OpenApiExample("Nobody at home", request_only=True,
                             value={"reason": "not_home", "note": "Called twice, no answer"})],
 }
+ACTION_DESCRIPTIONS = {kind: text + DAY_RULE for kind, text in ACTION_DESCRIPTIONS.items()}
 ACTION_RESULT_EXAMPLE = OpenApiExample("Done", response_only=True, value={
     "action": "complete",
     "route": {"id": 12, "status": "started", "version": 7,
