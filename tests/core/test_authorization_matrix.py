@@ -22,8 +22,9 @@ What IS separated is tested:
   the app, the staff API (another volunteer's availability, routes, loans) answers 403, and
   no answer to a volunteer holds another volunteer's reader or absence;
 - librarian-only data stays with librarians: the eligibility document and volunteers'
-  concerns about a reader (their notes, what was done) are in no answer to anyone else, reader import and export, the card access log, returns at the desk and the
-  catalog import answer 403 to every other role (`test_librarian_only_data_is_out_of_reach`);
+  concerns about a reader (their notes, what was done) are in no answer to anyone else;
+  reader import and export, the card access log, a card's concerns, returns at the desk and
+  the catalog import answer 403 to every other role (`test_librarian_only_data_is_out_of_reach`);
 - coordinators plan routes without the reader's birth date, category, reading formats,
   consent record or document (tests/readers/test_card_privacy.py), and without what the
   reader reads: no title, author, format, barcode, wish or suggestion reason of a loan, an
