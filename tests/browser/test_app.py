@@ -5,15 +5,25 @@ Playwright's `context.set_offline(True)`, so the page sees `navigator.onLine ===
 every request fails unless the service worker answers it.
 """
 import re
+from importlib import import_module
 
 import pytest
+from django.apps import apps
+from django.db import transaction
 
 from backend.circulation.models import Loan
-from backend.notifications.models import Message
+from backend.notifications.models import InboxItem, Message
 from backend.orders.models import Order
-from backend.routing.models import Stop
+from backend.routing.models import Concern, Stop
+from backend.routing.services import stop_move
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot
-from tests.mobile_api.conftest import due_back, make_volunteer, published_route, stops_of, to_hand_over
+from tests.mobile_api.conftest import (
+    due_back,
+    make_volunteer,
+    published_route,
+    stops_of,
+    to_hand_over,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -180,3 +190,105 @@ def test_a_whole_day_offline_then_synced(phone):
     assert not re.search(r"^http\S*/api/", left, re.M)  # no API answer is kept
     for barcode in handed_first + returned:
         assert barcode not in left
+
+
+def sign_in_by_password(page, volunteer) -> None:
+    page.fill("#signin-phone", str(volunteer.user.phone))
+    page.fill("#signin-password", "correct-horse-battery")
+    page.get_by_role("button", name="Войти", exact=True).click()
+
+
+def test_a_stop_moved_to_another_volunteer_while_offline_is_shown_and_dropped(phone):
+    volunteer = make_volunteer()
+    other = make_volunteer(branch=volunteer.branch)
+    route = published_route(volunteer, stops=2, items=1, collect=0)
+    other_route = published_route(other, stops=1, items=1, collect=0)
+    kept, moved = stops_of(route)
+    page = phone
+    open_app(page)
+    sign_in_by_password(page, volunteer)
+    page.wait_for_function("() => document.querySelectorAll('li.stop').length === 2")
+
+    page.context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('net').dataset.online === 'false'")
+    page.locator(f"li.stop[data-stop='{moved.pk}'] a").click()
+    page.get_by_role("button", name="Я на месте").click()
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '1'")
+    with transaction.atomic():
+        stop_move(stop=moved, route=other_route)
+
+    page.context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '0'")
+    page.wait_for_function("() => document.querySelectorAll('li.stop').length === 1")
+    assert "передана другому волонтёру" in page.locator("#notices").inner_text()
+    assert page.locator(f"li.stop[data-stop='{kept.pk}']").count() == 1
+    assert Stop.objects.get(pk=moved.pk).status == "planned"  # the arrival was refused
+
+
+def test_a_concern_reaches_the_inbox_once_when_sent_three_times(phone):
+    # A transactional test starts from an empty database: the SMS texts the migrations write
+    # are written again.
+    import_module("backend.notifications.migrations.0004_concerns_and_sign_in_link").add_texts(
+        apps, None)
+    volunteer = make_volunteer()
+    volunteer.branch.duty_phone = "+77015550000"
+    volunteer.branch.save()
+    route = published_route(volunteer, stops=1, items=1, collect=0)
+    (stop,) = stops_of(route)
+    page = phone
+    open_app(page)
+    sign_in_by_password(page, volunteer)
+    page.wait_for_function("() => document.querySelectorAll('li.stop').length === 1")
+
+    page.context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('net').dataset.online === 'false'")
+    page.locator(f"li.stop[data-stop='{stop.pk}'] a").click()
+    page.select_option("#concern-kind", "unwell")
+    page.fill("#concern-note", "Жалуется на сердце")
+    page.get_by_role("button", name="Сообщить в библиотеку").click()
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '1'")
+
+    # The first two sendings reach the server but their answers are lost on the way back.
+    sent = []
+
+    def lose_the_answer(route_):
+        sent.append(route_.request.post_data)
+        if len(sent) < 3:
+            route_.fetch()
+            route_.abort()
+        else:
+            route_.continue_()
+
+    page.context.route("**/api/mobile/v1/sync/", lose_the_answer)
+    for _ in range(3):
+        synced = page.evaluate("() => document.body.dataset.synced || ''")
+        page.context.set_offline(False)
+        page.wait_for_function(f"() => (document.body.dataset.synced || '') !== '{synced}'")
+        if len(sent) < 3:
+            page.context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '0'")
+    assert len(sent) == 3 and len(set(sent)) == 1
+    assert Concern.objects.filter(stop=stop).count() == 1
+    assert InboxItem.objects.filter(kind="concern", reader=stop.reader).count() == 1
+    assert Message.objects.filter(template="concern_raised", to="+77015550000").count() == 1
+
+
+def test_screenshots_in_kazakh(phone):
+    volunteer = make_volunteer()
+    route = published_route(volunteer, stops=3, items=2, collect=1)
+    page = phone
+    open_app(page)
+    page.get_by_role("button", name="Қазақша").click()
+    page.wait_for_function("() => document.body.dataset.ready === 'true' "
+                           "&& document.documentElement.lang === 'kk'")
+    assert page.get_by_role("button", name="Кіру", exact=True).count() == 1
+    screenshot(page, "app-sign-in-kk")
+    page.fill("#signin-phone", str(volunteer.user.phone))
+    page.fill("#signin-password", "correct-horse-battery")
+    page.get_by_role("button", name="Кіру", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('li.stop').length === 3")
+    assert "аялдама қалды" in page.locator(".progress").inner_text()
+    screenshot(page, "app-day-kk")
+    page.locator(f"li.stop[data-stop='{stops_of(route)[0].pk}'] a").click()
+    page.get_by_role("button", name="Мен келдім").wait_for()
+    screenshot(page, "app-stop-kk")

@@ -303,7 +303,8 @@ export async function stopScreen(view, id, { go }) {
   const concernKind = h("select", {}, CONCERNS.map(([code, label]) => h("option", { value: code, text: label() })));
   const concern = stop.details !== false ? h("form", { class: "card concern", onsubmit: async (event) => {
     event.preventDefault();
-    await sync.post(`stops/${id}/concern/`, { kind: concernKind.value, note: concernNote.value }, "concern");
+    // Queued with the day's actions (sync/ takes concerns too), so it keeps its place in time.
+    await sync.act("concern", id, { kind: concernKind.value, note: concernNote.value });
     concernNote.value = "";
     status.textContent = t("Your concern will reach the library.");
   } }, h("h2", { text: t("Worried about the reader?") }),
