@@ -11,13 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from backend.core.exceptions import ConflictError
 from backend.routing import services as routing_services
-from backend.routing.models import Route, Stop
+from backend.routing.models import ConcernKind, Route, Stop
 from mobile_api import selectors
 
 STOP_ACTIONS = ("arrive", "complete", "fail")
 ROUTE_ACTIONS = ("start", "finish")
-ACTION_TYPES = ROUTE_ACTIONS + STOP_ACTIONS
+CONCERN = "concern"
+ACTION_TYPES = ROUTE_ACTIONS + STOP_ACTIONS + (CONCERN,)
 API_PREFIX = "/api/mobile/v1/"
 
 
@@ -53,12 +55,26 @@ class MobileFailInputSerializer(MobileActionInputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+class MobileConcernInputSerializer(MobileActionInputSerializer):
+    kind = serializers.ChoiceField(choices=ConcernKind.choices,
+                                   help_text=_("What worries you about the reader."))
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000,
+                                 help_text=_("Required for \"other\"."))
+
+    def validate(self, attrs):
+        attrs["note"] = attrs.get("note", "").strip()
+        if attrs["kind"] == ConcernKind.OTHER and not attrs["note"]:
+            raise serializers.ValidationError({"note": [_("Say what worries you.")]})
+        return attrs
+
+
 INPUT = {
     "start": MobileActionInputSerializer,
     "finish": MobileActionInputSerializer,
     "arrive": MobileActionInputSerializer,
     "complete": MobileCompleteInputSerializer,
     "fail": MobileFailInputSerializer,
+    CONCERN: MobileConcernInputSerializer,
 }
 
 
@@ -76,16 +92,43 @@ def hashed_body(data: Any) -> Any:
     return data
 
 
-def _at(value: datetime.datetime | None, plan) -> datetime.datetime:
-    """When the action happened: the phone's clock, unless it cannot be right. A clock ahead
-    of ours, or one before the day before the route's day (a phone reset to 1970, a typo in
-    the year), is recorded as now."""
+def _day_start(plan) -> datetime.datetime:
+    return datetime.datetime.combine(plan.date, datetime.time(),
+                                     tzinfo=selectors.branch_zone(plan.branch))
+
+
+def check_day(plan) -> None:
+    """A route's actions are for its day: a route dated after today (in the branch's zone)
+    refuses them (`route.not_today`, 409). A route of a past day still takes them, so a
+    queue synced late for its own day is applied."""
+    if plan.date > selectors.branch_today(plan.branch):
+        from django.utils.translation import gettext
+
+        raise ConflictError("route.not_today",
+                            gettext("This route is for %(date)s: its actions are taken on "
+                                    "that day.") % {"date": plan.date.isoformat()})
+
+
+def _at(value: datetime.datetime | None, plan, route: Route) -> datetime.datetime:
+    """When the action happened: the phone's clock, unless it cannot be right.
+
+    - No time, or a time ahead of ours: now.
+    - A time before the route's day (in the branch's zone) that is also before the route
+      was made (a phone reset to 1970, a typo in the year): the clock cannot be right, so
+      the action is recorded as now, as it always was.
+    - A time before the route's day but after the route was made: a real clock saying the
+      action was done before its day (a tap on tomorrow's route, queued offline). That is
+      refused: 400 with a field error on `happened_at`.
+    """
     now = timezone.now()
     if value is None or value > now:
         return now
-    earliest = datetime.datetime.combine(plan.date - datetime.timedelta(days=1), datetime.time(),
-                                         tzinfo=selectors.branch_zone(plan.branch))
-    return now if value < earliest else value
+    if value >= _day_start(plan):
+        return value
+    if value < route.created_at:
+        return now
+    raise serializers.ValidationError({"happened_at": [
+        _("This is before the route's day: a route's actions are done on its day.")]})
 
 
 def _route_state(route: Route) -> dict[str, Any]:
@@ -101,6 +144,38 @@ def _stop_state(stop: Stop) -> dict[str, Any]:
             "note": stop.note}
 
 
+def concern_allowed(stop: Stop) -> None:
+    """A concern is raised at the door: on a stop of today, or of a route whose reader
+    details the volunteer still sees (from the day before until a few hours after it)."""
+    route = stop.route
+    plan = stop.plan
+    if plan.date == selectors.branch_today(plan.branch) or selectors.details_visible(route):
+        return
+    from django.utils.translation import gettext
+
+    raise ConflictError("concern.too_late",
+                        gettext("This visit is over: call the library about the reader."))
+
+
+def _concern_at(value: datetime.datetime | None, plan) -> datetime.datetime:
+    """When the worry was seen: the phone's time when it can be right (not ahead of ours,
+    not before the day before the route), else now."""
+    now = timezone.now()
+    earliest = _day_start(plan) - datetime.timedelta(days=1)
+    return value if value is not None and earliest <= value <= now else now
+
+
+def raise_concern(*, volunteer, target: int, values: dict) -> tuple[int, dict]:
+    from mobile_api.serializers import ConcernSerializer
+
+    stop = selectors.own_stop(volunteer, target)
+    concern_allowed(stop)
+    concern = routing_services.concern_raise(
+        stop=stop, volunteer=volunteer, kind=values["kind"], note=values["note"],
+        at=_concern_at(values.get("happened_at"), stop.plan))
+    return 201, ConcernSerializer(concern).data
+
+
 def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int, dict]:
     """Check the input and the owner, then act. Answers (status, body) in plain JSON;
     raises 404 (not yours), ValidationError (bad input) or ApplicationError (refused)."""
@@ -109,10 +184,13 @@ def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int,
     serializer = INPUT[kind](data=data if isinstance(data, dict) else {})
     serializer.is_valid(raise_exception=True)
     values = serializer.validated_data
+    if kind == CONCERN:
+        return raise_concern(volunteer=volunteer, target=target, values=values)
     result: dict[str, Any] = {"action": kind}
     if kind in ROUTE_ACTIONS:
         route = selectors.own_route(volunteer, target)
-        at = _at(values.get("happened_at"), route.plan)
+        check_day(route.plan)
+        at = _at(values.get("happened_at"), route.plan, route)
         if kind == "start":
             routing_services.route_start(route=route, by=user, at=at)
         else:
@@ -120,7 +198,8 @@ def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int,
         result["route"] = _route_state(route)
     else:
         stop = selectors.own_stop(volunteer, target)
-        at = _at(values.get("happened_at"), stop.plan)
+        check_day(stop.plan)
+        at = _at(values.get("happened_at"), stop.plan, stop.route)
         if kind == "arrive":
             routing_services.stop_arrive(stop=stop, by=user, at=at)
         elif kind == "complete":

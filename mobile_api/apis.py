@@ -175,6 +175,33 @@ class OtpVerifyApi(_SignInApi):
         return Response(auth.otp_verify(**data.validated_data))
 
 
+class LinkSignInApi(_SignInApi):
+    """Sign in with the one-tap link of the "your route is published" SMS
+    ({APP_BASE_URL}/app/#link=<token>): it works once and for a few hours."""
+
+    throttle_classes = [SignInIpThrottle]
+
+    @extend_schema(
+        tags=TAG, operation_id="mobile_auth_link", request=s.LinkSignInSerializer,
+        responses={200: s.TokensSerializer, **errors(400, 429),
+                   401: OpenApiResponse(ErrorSerializer, description=(
+                       "auth.link_invalid: used, expired, unknown, or the volunteer is no "
+                       "longer active. Ask for a code instead."))},
+        examples=[OpenApiExample("Link", request_only=True,
+                                 value={"token": "q3Jx0m2kTq9b6oVt1bC8w5sY3d7fH1aE"}),
+                  TOKENS_EXAMPLE,
+                  OpenApiExample("Used or expired", response_only=True, status_codes=["401"],
+                                 value={"code": "auth.link_invalid",
+                                        "message": "This sign-in link has been used or has "
+                                                   "expired. Ask for a code instead.",
+                                        "fields": {}})],
+    )
+    def post(self, request):
+        data = s.LinkSignInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(auth.link_sign_in(token=data.validated_data["token"]))
+
+
 # The volunteer ------------------------------------------------------------------------------------
 
 
@@ -302,6 +329,9 @@ class RouteDetailApi(MobileApi):
 
 
 ACTION_ERRORS = errors(400, 401, 403, 404, 409, 422)
+DAY_RULE = (" Only on the route's day (409 route.not_today before it; a late sync of a past "
+            "day is taken); a happened_at before the route's day is refused (400, field "
+            "happened_at).")
 ACTION_DESCRIPTIONS = {
     "start": "Set out. Starting twice is harmless. 409 route.finished.",
     "finish": "The day is over; stops not visited go back to be planned again. "
@@ -321,6 +351,7 @@ ACTION_EXAMPLES = {
     "fail": [OpenApiExample("Nobody at home", request_only=True,
                             value={"reason": "not_home", "note": "Called twice, no answer"})],
 }
+ACTION_DESCRIPTIONS = {kind: text + DAY_RULE for kind, text in ACTION_DESCRIPTIONS.items()}
 ACTION_RESULT_EXAMPLE = OpenApiExample("Done", response_only=True, value={
     "action": "complete",
     "route": {"id": 12, "status": "started", "version": 7,
@@ -370,10 +401,46 @@ StopCompleteApi = action_view("complete")
 StopFailApi = action_view("fail")
 
 
+class StopConcernApi(MobileApi):
+    """A worry about the reader at this door. The branch hears at once: an urgent item in the
+    desk's inbox, an SMS to the branch's duty phone, and the caregiver where the card says
+    messages go to them. Allowed on the volunteer's own stops of today, or of a route whose
+    details they still see."""
+
+    @extend_schema(
+        tags=TAG, operation_id="mobile_concern", parameters=[IDEMPOTENCY_PARAMETER],
+        request=actions.MobileConcernInputSerializer,
+        description="400 validation_error (kind, note: required for \"other\", at most 1000); "
+                    "404 not your stop; 409 concern.too_late (the visit is over), "
+                    "stop.not_on_your_route; 422 idempotency.key_reused.",
+        responses={201: s.ConcernSerializer, **ACTION_ERRORS},
+        examples=[
+            OpenApiExample("Seems unwell", request_only=True,
+                           value={"kind": "unwell", "note": "Dizzy, did not get up"}),
+            OpenApiExample("Raised", response_only=True, status_codes=["201"], value={
+                "id": 7, "stop": 301, "kind": "unwell", "kind_label": "Seems unwell",
+                "note": "Dizzy, did not get up", "created_at": "2026-11-25T09:44:00+05:00"}),
+        ],
+    )
+    def post(self, request, pk: int):
+        key = check_key(request.headers.get(HEADER))
+        data = request.data if isinstance(request.data, dict) else {}
+        answer = run_once(
+            user=request.user, key=key, method="POST",
+            path=actions.action_path(actions.CONCERN, pk),
+            body=actions.hashed_body(dict(data)),
+            action=lambda: actions.perform(volunteer=request.volunteer, user=request.user,
+                                           kind=actions.CONCERN, target=pk, data=data),
+        )
+        return answer_response(answer)
+
+
 class SyncApi(MobileApi):
     """What the app queued offline: applied in the order it happened (happened_at, then
     position), each action under its own idempotency key, with a result per action in the
-    order sent. Sending the same batch again changes nothing."""
+    order sent. Sending the same batch again changes nothing. Types: start, finish (with
+    `route`), arrive, complete, fail, concern (with `stop`); `body` is what the action's own
+    endpoint takes."""
 
     @extend_schema(
         tags=TAG, operation_id="mobile_sync", request=s.SyncInputSerializer,

@@ -9,6 +9,9 @@ Rules worth knowing:
 - Failures are counted per phone (known or not) in the database: after
   MOBILE_LOCKOUT_FAILURES failures within MOBILE_LOCKOUT_MINUTES the phone is locked for
   MOBILE_LOCKOUT_MINUTES (`auth.locked`, 429, with Retry-After). A success clears the count.
+- A one-tap link (from the "your route is published" SMS, backend/accounts/links.py) works
+  once, for MOBILE_LINK_HOURS, for its own volunteer only; any refusal is one answer,
+  `auth.link_invalid` (401), and the app then asks for a code.
 - A code has 6 digits, lives MOBILE_OTP_SECONDS, takes MOBILE_OTP_ATTEMPTS tries, is kept as
   an HMAC only, and a new code replaces the previous ones.
 """
@@ -290,5 +293,27 @@ def otp_verify(*, phone: str, code: str) -> dict[str, str]:
         raise invalid_code()
     lock_clear(phone)
     user.last_login = now
+    user.save(update_fields=["last_login"])
+    return tokens_for(user)
+
+
+# One-tap links ------------------------------------------------------------------------------------
+
+
+def link_invalid() -> ApplicationError:
+    return ApplicationError("auth.link_invalid",
+                            _("This sign-in link has been used or has expired. Ask for a code "
+                              "instead."), status_code=401)
+
+
+def link_sign_in(*, token: str) -> dict[str, str]:
+    """Sign in with the token of a one-tap link: used, expired, unknown, or of a user who is
+    no longer an active volunteer, it is refused the same way."""
+    from backend.accounts.links import sign_in_link_use
+
+    user = sign_in_link_use(token=token)
+    if user is None or not _still_a_volunteer(user):
+        raise link_invalid()
+    user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
     return tokens_for(user)

@@ -36,6 +36,11 @@ class OtpRequestedSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text=_("Seconds the code is valid."))
 
 
+class LinkSignInSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=100, help_text=_(
+        "What follows #link= in the link of the route SMS."))
+
+
 class OtpVerifySerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40)
     code = serializers.CharField(max_length=12)
@@ -299,10 +304,21 @@ class ActionResultSerializer(serializers.Serializer):
                                    help_text=_("Returns recorded (complete only)"))
 
 
+class ConcernSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    stop = serializers.IntegerField(source="stop_id", allow_null=True)
+    kind = serializers.CharField(help_text="unwell | fall_or_injury | no_heating_or_food | "
+                                           "neglect | no_answer_again | other")
+    kind_label = serializers.CharField(source="get_kind_display")
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 class SyncActionSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=100, help_text=_("The action's idempotency key"))
     type = serializers.ChoiceField(choices=[(t, t) for t in ACTION_TYPES])
-    stop = serializers.IntegerField(required=False, help_text=_("For arrive, complete, fail"))
+    stop = serializers.IntegerField(required=False,
+                                    help_text=_("For arrive, complete, fail, concern"))
     route = serializers.IntegerField(required=False, help_text=_("For start, finish"))
     body = serializers.DictField(required=False, default=dict,
                                  help_text=_("What the action's own endpoint takes"))

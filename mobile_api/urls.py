@@ -11,6 +11,7 @@ urlpatterns = [
     path("auth/sign-out/", apis.SignOutApi.as_view(), name="auth-sign-out"),
     path("auth/otp/request/", apis.OtpRequestApi.as_view(), name="auth-otp-request"),
     path("auth/otp/verify/", apis.OtpVerifyApi.as_view(), name="auth-otp-verify"),
+    path("auth/link/", apis.LinkSignInApi.as_view(), name="auth-link"),
     path("me/", apis.MeApi.as_view(), name="me"),
     path("me/availability/", apis.AvailabilityApi.as_view(), name="availability"),
     path("me/routes/", apis.MyRoutesApi.as_view(), name="my-routes"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("stops/<int:pk>/arrive/", apis.StopArriveApi.as_view(), name="stop-arrive"),
     path("stops/<int:pk>/complete/", apis.StopCompleteApi.as_view(), name="stop-complete"),
     path("stops/<int:pk>/fail/", apis.StopFailApi.as_view(), name="stop-fail"),
+    path("stops/<int:pk>/concern/", apis.StopConcernApi.as_view(), name="stop-concern"),
     path("sync/", apis.SyncApi.as_view(), name="sync"),
     path("changes/", apis.ChangesApi.as_view(), name="changes"),
 ]

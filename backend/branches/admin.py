@@ -18,7 +18,8 @@ class BranchAdmin(StrictModelAdmin):
     search_fields = ("code", "name", "settlement")
     fieldsets = (
         (None, {"fields": ("code", "name", "is_central")}),
-        (_("Where"), {"fields": ("settlement", "address", ("lat", "lon"), "phone", "time_zone")}),
+        (_("Where"), {"fields": ("settlement", "address", ("lat", "lon"), "phone", "duty_phone",
+                                   "time_zone")}),
         (_("Loan rules"), {"fields": (
             "loan_days", "max_renewals", "reader_loan_limit", "family_loan_limit",
             "history_months",

@@ -12,8 +12,9 @@ class BranchListApi(GenericAPIView):
             model = Branch
             fields = [
                 "id", "code", "name", "is_central", "settlement", "address", "lat", "lon",
-                "phone", "time_zone", "loan_days", "max_renewals", "reader_loan_limit",
-                "family_loan_limit", "history_months", "quiet_hours_start", "quiet_hours_end",
+                "phone", "duty_phone", "time_zone", "loan_days", "max_renewals",
+                "reader_loan_limit", "family_loan_limit", "history_months", "quiet_hours_start",
+                "quiet_hours_end",
             ]
 
     serializer_class = BranchOutputSerializer

@@ -32,6 +32,10 @@ class Branch(TimeStampedModel):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    duty_phone = models.CharField(
+        _("duty phone"), max_length=20, blank=True,
+        help_text=_("A mobile that takes SMS: volunteers' concerns about readers reach it "
+                    "at once, day or night."))
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Almaty", validators=[validate_time_zone]
     )
@@ -56,3 +60,14 @@ class Branch(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.duty_phone:
+            from backend.core.phones import to_e164
+
+            number = to_e164(self.duty_phone)
+            if number is None:
+                raise ValidationError({"duty_phone": _("Enter a valid phone number.")},
+                                      code="invalid")
+            self.duty_phone = number

@@ -45,6 +45,8 @@ urlpatterns = [
     path("health/ready/", health_ready, name="health-ready"),
     path("api/v1/", include(api_v1)),
     path("api/mobile/v1/", include("mobile_api.urls")),
+    # The volunteers' app: one shell page, its manifest, service worker and texts.
+    path("app/", include("volunteer_app.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar; its start script is served by the same view
     # (?script) so the page has no inline script.

@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import AccessMixin
 from django.shortcuts import redirect
 
 from backend.core.admin_site import can_use_admin
-from backend.core.roles import Role, has_role
+from backend.core.roles import STAFF_ROLES, Role, has_role, user_roles
 
 
 class RoleRequiredMixin(AccessMixin):
@@ -32,6 +32,9 @@ def home(request):
         return redirect("/desk/")
     if has_role(user, Role.COORDINATOR) and not user.is_superuser:
         return redirect("/plan/")
+    if not user.is_superuser and Role.VOLUNTEER in user_roles(user) \
+            and not user_roles(user) & STAFF_ROLES:
+        return redirect("/app/")  # a volunteer works in the app, not on the API docs
     if can_use_admin(user):
         return redirect("/admin/")
     return redirect("/api/docs/")

@@ -171,7 +171,7 @@ class InboxListApi(GenericAPIView):
         filters = InboxFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = InboxItem.objects.select_related("reader", "assignee").filter(
-            status=filters.validated_data["status"]).order_by("-created_at", "-id")
+            status=filters.validated_data["status"]).order_by("-urgent", "-created_at", "-id")
         if filters.validated_data.get("kind"):
             qs = qs.filter(kind=filters.validated_data["kind"])
         page = self.paginate_queryset(qs)

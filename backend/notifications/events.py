@@ -6,7 +6,8 @@ template, a bad phone) never stops the event: it is logged, and the event goes o
 
 Who hears it: the reader by SMS; by a call when the card says so, or when the reader takes
 audio or Braille books, or has no phone that takes SMS; the caregiver instead when the card
-says so. Volunteers get their route by SMS. Each message says its event once
+says so. Volunteers get their route by SMS, the first time with a one-tap sign-in link to the app.
+Each message says its event once
 (`event_key`), so running a job twice or publishing twice sends nothing new.
 """
 import datetime
@@ -354,7 +355,10 @@ def fresh_context(message: Message) -> dict | None:
              .select_related("plan__branch", "volunteer__user").first())
     if route is None:
         return None
-    return route_context(route, message.language)
+    context = route_context(route, message.language)
+    if message.context.get("link"):
+        context["link"] = message.context["link"]  # only its hash is kept elsewhere
+    return context
 
 
 @_safe
@@ -388,6 +392,11 @@ def on_route_changed(route, change) -> Message | None:
         Message.objects.filter(pk=waiting.pk, status=MessageStatus.QUEUED).update(
             status=MessageStatus.CANCELLED, error_code="superseded",
             error_message="The route was cancelled.")
+    if code == TemplateCode.ROUTE_PUBLISHED:
+        # One tap from the SMS into the app, signed in (backend/accounts/links.py).
+        from backend.accounts.links import sign_in_link_issue
+
+        context["link"] = sign_in_link_issue(user=user)
     try:
         text, language = render(code, channel=Channel.SMS, language=language, context=context)
     except TemplateMissing:
@@ -409,3 +418,58 @@ def on_route_published(route) -> Message | None:
     from backend.routing.models import RouteChange
 
     return on_route_changed(route, RouteChange.Kind.PUBLISHED)
+
+
+# Concerns about a reader -------------------------------------------------------------------------
+
+
+def _address(reader) -> str:
+    parts = [reader.settlement, reader.street, reader.house]
+    text = ", ".join(p for p in parts if p)
+    return f"{text}, {reader.apartment}" if text and reader.apartment else text
+
+
+@_safe
+def on_concern_raised(concern) -> list[Message]:
+    """A volunteer is worried about a reader: the branch's duty phone hears at once (day or
+    night, the note stays on the card), and the reader's caregiver when the card says
+    messages go to them. Each once (`event_key`)."""
+    from django.utils import translation
+
+    from backend.routing.models import ConcernKind
+
+    reader, stop = concern.reader, concern.stop
+    branch = stop.plan.branch if stop is not None else reader.branch
+    volunteer = concern.raised_by.user if concern.raised_by_id else None
+    sent: list[Message] = []
+    language = "kk" if settings.LANGUAGE_CODE == "kk" else "ru"
+    if branch.duty_phone:
+        with translation.override(language):
+            kind = str(ConcernKind(concern.kind).label)
+        context = {"reader": reader.full_name, "address": _address(reader), "kind": kind,
+                   "card": reader.card_number,
+                   "volunteer": volunteer.get_full_name() or str(volunteer) if volunteer else "",
+                   "phone": str(volunteer.phone or "") if volunteer else ""}
+        try:
+            text, language = render(TemplateCode.CONCERN_RAISED, channel=Channel.SMS,
+                                    language=language, context=context)
+        except TemplateMissing:
+            logger.error("No template concern_raised: concern %s not sent", concern.pk)
+        else:
+            message = message_enqueue(
+                event_key=f"concern:{concern.pk}:duty", template=TemplateCode.CONCERN_RAISED,
+                to=branch.duty_phone, text=text, language=language, branch=branch,
+                context={"concern": concern.pk}, quiet_hours=False)
+            if message is not None:
+                sent.append(message)
+    recipient = reader_recipient(reader)
+    if recipient is not None and recipient.via_caregiver:
+        with translation.override(recipient.language):
+            kind = str(ConcernKind(concern.kind).label).lower()
+        message = _send_to_reader(
+            reader=reader, code=TemplateCode.CONCERN_CAREGIVER,
+            event_key=f"concern:{concern.pk}:caregiver", branch=branch,
+            context={"kind": kind, "branch_phone": branch.phone or branch.duty_phone})
+        if message is not None:
+            sent.append(message)
+    return sent

@@ -93,6 +93,8 @@ class TemplateCode(models.TextChoices):
     ROUTE_PUBLISHED = "route_published", _("Route published")
     ROUTE_CHANGED = "route_changed", _("Route changed")
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
+    CONCERN_RAISED = "concern_raised", _("Concern about a reader (to the duty phone)")
+    CONCERN_CAREGIVER = "concern_caregiver", _("Concern about a reader (to the caregiver)")
 
 
 # Which {variables} each template may use; the first set must all be there.
@@ -104,9 +106,12 @@ TEMPLATE_VARIABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     TemplateCode.ON_THE_WAY: (frozenset(), frozenset({"name", "volunteer", "time"})),
     TemplateCode.ITEMS_DUE: (frozenset({"date", "titles"}), frozenset({"name", "count"})),
     TemplateCode.ROUTE_PUBLISHED: (frozenset({"date"}),
-                                   frozenset({"volunteer", "stops", "start"})),
+                                   frozenset({"volunteer", "stops", "start", "link"})),
     TemplateCode.ROUTE_CHANGED: (frozenset({"date"}), frozenset({"volunteer", "stops"})),
     TemplateCode.SIGN_IN_CODE: (frozenset({"code"}), frozenset()),
+    TemplateCode.CONCERN_RAISED: (frozenset({"reader", "kind"}),
+                                  frozenset({"address", "volunteer", "phone", "card"})),
+    TemplateCode.CONCERN_CAREGIVER: (frozenset({"name"}), frozenset({"kind", "branch_phone"})),
 }
 
 
@@ -179,6 +184,7 @@ class InboxKind(models.TextChoices):
     MOVE_REQUEST = "move_request", _("Asks to move a visit")
     MESSAGE = "message", _("Message")
     CALL = "call", _("Incoming call")
+    CONCERN = "concern", _("Concern about a reader")
 
 
 class InboxStatus(models.TextChoices):
@@ -193,6 +199,8 @@ class InboxItem(models.Model):
     kind = models.CharField(_("kind"), max_length=15, choices=InboxKind.choices)
     status = models.CharField(_("status"), max_length=5, choices=InboxStatus.choices,
                               default=InboxStatus.OPEN)
+    urgent = models.BooleanField(_("urgent"), default=False,
+                                 help_text=_("Shown before everything else (concerns)."))
     reader = models.ForeignKey("readers.Reader", verbose_name=_("reader"),
                                on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="inbox_items")
@@ -210,7 +218,7 @@ class InboxItem(models.Model):
     class Meta:
         verbose_name = _("inbox item")
         verbose_name_plural = _("operator inbox")
-        ordering = ["-created_at", "-id"]
+        ordering = ["-urgent", "-created_at", "-id"]
         indexes = [models.Index(fields=["status", "kind", "created_at"])]
         constraints = [
             # Twilio retries a webhook it did not hear back from: one item per SMS or call.

@@ -16,8 +16,8 @@ class InboxItemOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InboxItem
-        fields = ["id", "kind", "status", "phone", "text", "reader", "order", "assignee",
-                  "created_at", "done_at"]
+        fields = ["id", "kind", "status", "urgent", "phone", "text", "reader", "order",
+                  "assignee", "created_at", "done_at"]
 
     def get_reader(self, obj) -> dict | None:
         if obj.reader is None:

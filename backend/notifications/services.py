@@ -569,6 +569,14 @@ def incoming_call_receive(*, phone: str, sid: str = "",
                                     phone=number, provider_id=sid)
 
 
+def inbox_item_add(*, kind: str, phone: str, text: str = "", reader=None, order=None,
+                   urgent: bool = False) -> InboxItem:
+    """Something for the desk to look at, written in the caller's transaction. An urgent
+    item (a concern about a reader) is listed before everything else."""
+    return InboxItem.objects.create(kind=kind, phone=_normal(phone)[:20], text=text[:1000],
+                                    reader=reader, order=order, urgent=urgent)
+
+
 @transaction.atomic
 def inbox_item_done(*, item: InboxItem, by=None, now: datetime.datetime | None = None) -> InboxItem:
     """The operator has dealt with it. Doing it twice is harmless."""

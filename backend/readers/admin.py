@@ -331,6 +331,11 @@ READER_FIELDSETS = (
         "classes": (DOCUMENT_FIELDSET_NAME,),
     }),
     (_("Consent"), {"fields": ("consent_date", "consent_recorded_by")}),
+    (_("Volunteers' concerns"), {
+        "fields": ("concern_list",),
+        "description": _("Close a concern with what was done through the API "
+                         "(POST /api/v1/concerns/{id}/close/)."),
+    }),
     (_("Record"), {
         "fields": ("created_by", "created_at", "updated_at"),
         "classes": ("collapse",),
@@ -374,7 +379,7 @@ class ReaderAdmin(ReaderDataMixin, ServiceSavingAdmin):
     )
     readonly_fields = (
         "card_number", "family_membership", "phone_list", "closed_at", "consent_recorded_by",
-        "created_by", "created_at", "updated_at", "messages_opt_out_at",
+        "created_by", "created_at", "updated_at", "messages_opt_out_at", "concern_list",
     )
     fieldsets = READER_FIELDSETS
 
@@ -414,6 +419,27 @@ class ReaderAdmin(ReaderDataMixin, ServiceSavingAdmin):
             ", ", "{} ({})",
             ((str(p.number), kinds.get(p.kind, p.kind)) for p in phones),
         )
+
+    @admin.display(description=_("concerns"))
+    def concern_list(self, obj: Reader) -> str:
+        """What volunteers were worried about at the door, open ones first (read only)."""
+        if obj.pk is None:
+            return EMPTY
+        # Raised at a stop (routing); the card only shows them.
+        from django.utils.timezone import localtime
+
+        from backend.routing.selectors import reader_concerns
+
+        concerns = list(reader_concerns(reader_id=obj.pk)[:50])
+        if not concerns:
+            return EMPTY
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", (
+            (" — ".join(part for part in (
+                f"#{c.pk} {localtime(c.created_at):%Y-%m-%d %H:%M}", c.get_kind_display(), c.note,
+                gettext("closed %(when)s: %(note)s") % {
+                    "when": f"{localtime(c.closed_at):%Y-%m-%d}", "note": c.closing_note}
+                if c.closed_at else gettext("open")) if part),)
+            for c in concerns)))
 
     @admin.display(description=_("family card"))
     def family_membership(self, obj: Reader) -> str:

@@ -341,3 +341,81 @@ class RouteDetailApi(GenericAPIView):
         route = get_object_or_404(Route.objects.select_related("volunteer__user"), pk=pk)
         stops_shown(request, route.stops.all())
         return Response(RouteOutputSerializer(route).data)
+
+
+# Concerns about a reader: sensitive, librarians only ----------------------------------------------
+
+Concerns = roles_allowed(read=(Role.LIBRARIAN,), write=(Role.LIBRARIAN,))
+
+
+class ConcernOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reader = serializers.IntegerField(source="reader_id")
+    stop = serializers.IntegerField(source="stop_id", allow_null=True)
+    date = serializers.SerializerMethodField(help_text=_("The day of the visit"))
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    note = serializers.CharField()
+    raised_by = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    closed_by = serializers.SerializerMethodField()
+    closing_note = serializers.CharField()
+
+    def get_date(self, obj) -> str | None:
+        return obj.stop.plan.date.isoformat() if obj.stop_id else None
+
+    def get_raised_by(self, obj) -> str | None:
+        if not obj.raised_by_id:
+            return None
+        user = obj.raised_by.user
+        return user.get_full_name() or user.get_username()
+
+    def get_closed_by(self, obj) -> str | None:
+        return str(obj.closed_by) if obj.closed_by_id else None
+
+
+class ReaderConcernListApi(GenericAPIView):
+    """What volunteers were worried about at this reader's door, open ones first. Reading it
+    is written in the card access log."""
+
+    permission_classes = [Concerns]
+    queryset = Stop.objects.none()
+    serializer_class = ConcernOutputSerializer
+
+    @extend_schema(operation_id="readers_concerns",
+                   responses={200: ConcernOutputSerializer(many=True),
+                              **errors(400, 401, 403, 404)})
+    def get(self, request, pk: int):
+        from backend.readers.models import Reader
+
+        reader = get_object_or_404(Reader.objects.only("id"), pk=pk)
+        card_access_record(request=request, readers=[reader.pk],
+                           action=CardAccess.Action.VIEW, channel=CardAccess.Channel.API)
+        page = self.paginate_queryset(selectors.reader_concerns(reader_id=reader.pk))
+        return self.get_paginated_response(ConcernOutputSerializer(page, many=True).data)
+
+
+class ConcernCloseApi(GenericAPIView):
+    """Close a concern with what was done (a call made, a visit, a doctor)."""
+
+    permission_classes = [Concerns]
+    queryset = Stop.objects.none()
+    serializer_class = ConcernOutputSerializer
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=2000, help_text=_("What was done."))
+
+    @extend_schema(operation_id="concerns_close", request=InputSerializer,
+                   responses={200: ConcernOutputSerializer, **errors(400, 401, 403, 404, 409)},
+                   description="409 concern.closed when it is already closed.")
+    def post(self, request, pk: int):
+        from backend.routing.models import Concern
+
+        concern = get_object_or_404(Concern, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        concern = services.concern_close(concern=concern, note=data.validated_data["note"],
+                                         by=request.user)
+        concern = selectors.reader_concerns(reader_id=concern.reader_id).get(pk=concern.pk)
+        return Response(ConcernOutputSerializer(concern).data)

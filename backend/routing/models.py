@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.dates import validate_calendar_date
@@ -207,3 +208,48 @@ class RouteChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%H:%M}"
+
+
+class ConcernKind(models.TextChoices):
+    UNWELL = "unwell", _("Seems unwell")
+    FALL_OR_INJURY = "fall_or_injury", _("Fall or injury")
+    NO_HEATING_OR_FOOD = "no_heating_or_food", _("No heating or food")
+    NEGLECT = "neglect", _("Signs of neglect")
+    NO_ANSWER_AGAIN = "no_answer_again", _("Second visit with no answer")
+    OTHER = "other", _("Other")
+
+
+class Concern(models.Model):
+    """A volunteer's worry about a reader, raised at the door of a stop. The branch hears
+    at once (an urgent inbox item, an SMS to its duty phone); a librarian closes it with
+    what was done. Sensitive: librarians only."""
+
+    reader = models.ForeignKey("readers.Reader", verbose_name=_("reader"),
+                               on_delete=models.CASCADE, related_name="concerns")
+    stop = models.ForeignKey(Stop, verbose_name=_("stop"), on_delete=models.SET_NULL,
+                             null=True, blank=True, related_name="concerns")
+    kind = models.CharField(_("kind"), max_length=20, choices=ConcernKind.choices)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    raised_by = models.ForeignKey("volunteers.Volunteer", verbose_name=_("raised by"),
+                                  on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="concerns")
+    created_at = models.DateTimeField(_("raised"), default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("closed by"),
+                                  on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+    closing_note = models.TextField(_("what was done"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("concern")
+        verbose_name_plural = _("concerns")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["reader", "created_at"], name="concern_reader_created")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="other") | ~Q(note=""),
+                                   name="concern_other_has_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})" if self.created_at \
+            else self.get_kind_display()

@@ -1,5 +1,5 @@
 """Reads of day plans and routes, in a fixed number of queries."""
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from backend.routing.models import DayPlan, Route, Stop, StopStatus
 
@@ -26,3 +26,12 @@ def plan_list(*, filters: dict | None = None) -> QuerySet[DayPlan]:
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
     return qs.order_by("-date", "branch_id")
+
+
+def reader_concerns(*, reader_id: int) -> QuerySet:
+    """A card's concerns, open ones first, newest first, with who raised and closed them."""
+    from backend.routing.models import Concern
+
+    return (Concern.objects.filter(reader_id=reader_id)
+            .select_related("raised_by__user", "closed_by", "stop__plan")
+            .order_by(F("closed_at").asc(nulls_first=True), "-created_at", "-id"))

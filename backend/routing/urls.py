@@ -10,6 +10,9 @@ urlpatterns = [
     path("stops/<int:pk>/pin/", apis.StopPinApi.as_view(), name="stop-pin"),
     path("stops/<int:pk>/move/", apis.StopMoveApi.as_view(), name="stop-move"),
     path("routes/<int:pk>/", apis.RouteDetailApi.as_view(), name="route-detail"),
+    path("readers/<int:pk>/concerns/", apis.ReaderConcernListApi.as_view(),
+         name="reader-concerns"),
+    path("concerns/<int:pk>/close/", apis.ConcernCloseApi.as_view(), name="concern-close"),
     path("routes/<int:pk>/resequence/", apis.RouteResequenceApi.as_view(),
          name="route-resequence"),
 ]

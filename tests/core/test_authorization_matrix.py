@@ -21,9 +21,10 @@ What IS separated is tested:
 - a volunteer reaches only their own day: another volunteer's route and stop answer 404 in
   the app, the staff API (another volunteer's availability, routes, loans) answers 403, and
   no answer to a volunteer holds another volunteer's reader or absence;
-- librarian-only data stays with librarians: the eligibility document is in no answer to
-  anyone else, reader import and export, the card access log, returns at the desk and the
-  catalog import answer 403 to every other role (`test_librarian_only_data_is_out_of_reach`);
+- librarian-only data stays with librarians: the eligibility document and volunteers'
+  concerns about a reader (their notes, what was done) are in no answer to anyone else;
+  reader import and export, the card access log, a card's concerns, returns at the desk and
+  the catalog import answer 403 to every other role (`test_librarian_only_data_is_out_of_reach`);
 - coordinators plan routes without the reader's birth date, category, reading formats,
   consent record or document (tests/readers/test_card_privacy.py), and without what the
   reader reads: no title, author, format, barcode, wish or suggestion reason of a loan, an
@@ -57,7 +58,7 @@ from backend.notifications.models import InboxItem
 from backend.orders.models import LineStatus, Order, OrderLine
 from backend.readers.models import CardChange, Reader, StandingPlan, StandingPlanPause
 from backend.readers.services import reader_search_text
-from backend.routing.models import DayPlan
+from backend.routing.models import Concern, DayPlan
 from mobile_api.auth import tokens_for
 from tests.factories import (
     BranchFactory,
@@ -87,6 +88,8 @@ OTHER_READER = "Жақсыбекова"
 OTHER_ABSENCE = "Уехала к сестре в Кокшетау"
 # The reader's books: one on loan (in Braille), one ordered, one reserved for a visit.
 LOANED_TITLE = "Шёпот степи"
+# What a volunteer wrote about the reader's health: librarians only.
+CONCERN_NOTE = "Жаловалась на давление"
 ORDERED_TITLE = "Көз нұры"
 RESERVED_TITLE = "Песни Абая для слуха"
 
@@ -95,12 +98,15 @@ READING_KEYS = frozenset({"title", "authors", "format", "barcode", "wish", "reas
                           "suggestions", "lines", "preferences"})
 CARD_KEYS = frozenset({"birth_date", "category", "category_display", "consent", "document",
                        "document_number", "document_type"})
+CONCERN_KEYS = frozenset({"closing_note"})
 FIELDS: dict[str, dict[str, frozenset[str] | tuple[str, ...]]] = {
-    OPERATOR: {"keys": frozenset({"document", "document_number", "document_type"}),
-               "values": (DOCUMENT_NUMBER,)},
-    COORDINATOR: {"keys": READING_KEYS | CARD_KEYS,
+    OPERATOR: {"keys": frozenset({"document", "document_number", "document_type"})
+               | CONCERN_KEYS,
+               "values": (DOCUMENT_NUMBER, CONCERN_NOTE)},
+    COORDINATOR: {"keys": READING_KEYS | CARD_KEYS | CONCERN_KEYS,
                   "values": (DOCUMENT_NUMBER, *BIRTH_DATES, LOANED_TITLE, ORDERED_TITLE,
-                             RESERVED_TITLE, "braille", "format:")},
+                             RESERVED_TITLE, "braille", "format:", CONCERN_NOTE)},
+    VOLUNTEER: {"keys": CONCERN_KEYS, "values": (CONCERN_NOTE,)},
 }
 # Books without readers: the catalog is where anyone on the staff looks titles up.
 CATALOG = ("/api/v1/titles/", "/api/v1/items/")
@@ -288,6 +294,12 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/api/v1/readers/<int:pk>/history/": {
         "get":    row(  401,   200,   200,   200,   403),
     },
+    "/api/v1/readers/<int:pk>/concerns/": {
+        "get":    row(  401,   200,   403,   403,   403),  # sensitive: librarians only
+    },
+    "/api/v1/concerns/<int:pk>/close/": {
+        "post":   row(  401,   200,   403,   403,   403),
+    },
     "/api/v1/readers/<int:pk>/reading-history/": {
         "get":    row(  401,   200,   200,   403,   403),
     },
@@ -398,6 +410,9 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/api/mobile/v1/auth/otp/verify/": {
         "post":   row(  401,   401,   401,   401,   401),
     },
+    "/api/mobile/v1/auth/link/": {
+        "post":   row(  401,   401,   401,   401,   401),  # unknown link
+    },
     "/api/mobile/v1/auth/refresh/": {
         "post":   row(  401,   401,   401,   401,   401),
     },
@@ -436,6 +451,9 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
         "post":   row(  401,   403,   403,   403,   404),
     },
     "/api/mobile/v1/stops/<int:pk>/fail/": {
+        "post":   row(  401,   403,   403,   403,   404),
+    },
+    "/api/mobile/v1/stops/<int:pk>/concern/": {
         "post":   row(  401,   403,   403,   403,   404),
     },
     "/api/mobile/v1/sync/": {
@@ -554,6 +572,8 @@ class World:
         self.reply = InboxItem.objects.create(kind="message", reader=reader, phone=self.phone,
                                               text="Можно в пятницу?")
         self.call = InboxItem.objects.create(kind="call", reader=reader, phone=self.phone)
+        self.concern = Concern.objects.create(reader=reader, stop=self.stop, kind="unwell",
+                                              note=CONCERN_NOTE, raised_by=self.theirs)
 
         self.api = {role: api_client(user) for role, user in self.users.items()}
         self.app = {role: app_client(user) for role, user in self.users.items()}
@@ -594,6 +614,9 @@ PATHS: dict[str, Kwargs] = {
     "/api/mobile/v1/stops/<int:pk>/arrive/": lambda w: {"pk": w.stop.pk},
     "/api/mobile/v1/stops/<int:pk>/complete/": lambda w: {"pk": w.stop.pk},
     "/api/mobile/v1/stops/<int:pk>/fail/": lambda w: {"pk": w.stop.pk},
+    "/api/mobile/v1/stops/<int:pk>/concern/": lambda w: {"pk": w.stop.pk},
+    "/api/v1/readers/<int:pk>/concerns/": lambda w: {"pk": w.reader.pk},
+    "/api/v1/concerns/<int:pk>/close/": lambda w: {"pk": w.concern.pk},
     "/api/v1/desk/inbox/<int:pk>/done/": lambda w: {"pk": w.reply.pk},
     "/api/v1/desk/incoming/<int:pk>/done/": lambda w: {"pk": w.call.pk},
     "/api/v1/family-cards/<int:pk>/": lambda w: {"pk": w.family.pk},
@@ -659,6 +682,8 @@ DATA: dict[tuple[str, str], Data] = {
     ("/api/mobile/v1/auth/refresh/", "post"): lambda w: {"refresh": "not-a-token"},
     ("/api/mobile/v1/auth/sign-out/", "post"): lambda w: {"refresh": "not-a-token"},
     ("/api/mobile/v1/auth/otp/request/", "post"): lambda w: {"phone": str(w.mine.user.phone)},
+    ("/api/mobile/v1/auth/link/", "post"): lambda w: {"token": "not-a-link-token"},
+    ("/api/v1/concerns/<int:pk>/close/", "post"): lambda w: {"note": "Позвонили дочери"},
     ("/api/mobile/v1/auth/otp/verify/", "post"): lambda w: {"phone": str(w.mine.user.phone),
                                                            "code": "000000"},
     ("/api/v1/auth/token/", "post"): lambda w: {"username": w.users[LIBRARIAN].username,
@@ -890,6 +915,7 @@ LIBRARIAN_ONLY = {
     ("/api/v1/readers/import/", "post"), ("/api/v1/readers/import/template/", "get"),
     ("/api/v1/readers/export/", "get"), ("/api/v1/card-access/", "get"),
     ("/api/v1/returns/", "post"), ("/api/v1/titles/import/", "post"),
+    ("/api/v1/readers/<int:pk>/concerns/", "get"), ("/api/v1/concerns/<int:pk>/close/", "post"),
 }
 
 

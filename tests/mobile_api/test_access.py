@@ -9,10 +9,11 @@ from tests.mobile_api.conftest import app_for, make_volunteer, post, published_r
 PREFIX = "/api/mobile/v1/"
 # Sign-in endpoints are open by design; they are tested in test_auth.
 OPEN = {"auth/token/", "auth/refresh/", "auth/sign-out/", "auth/otp/request/",
-        "auth/otp/verify/"}
+        "auth/otp/verify/", "auth/link/"}
 BODIES = {
     "stops/<int:pk>/complete/": {"delivered": [], "collected": []},
     "stops/<int:pk>/fail/": {"reason": "not_home"},
+    "stops/<int:pk>/concern/": {"kind": "unwell"},
     "me/availability/": {"kind": "absence", "starts_on": "2026-12-28",
                          "ends_on": "2026-12-29"},
     "sync/": {"actions": []},

@@ -117,7 +117,10 @@ def test_publishing_a_route_tells_the_volunteer_once(depot, day):
     messages_send_due(now=message.not_before)
     message.refresh_from_db()
     assert message.status == "sent"
-    assert "адресов: 2" in message.text
+    assert "адресов 2" in message.text
+    # It carries a one-tap sign-in link to the app, still there when the text is refreshed.
+    assert "http://127.0.0.1:8000/app/#link=" in message.text
+    assert message.context["link"] in message.text
     # Each reader hears the date once (their orders were not confirmed before).
     for reader in _people:
         assert list(Message.objects.filter(reader=reader).values_list("template", flat=True)) \

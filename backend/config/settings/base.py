@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "backend.reports",
     "backend.notifications",
     "mobile_api",
+    "volunteer_app",
 ]
 
 MIDDLEWARE = [
@@ -288,6 +289,10 @@ TWILIO_TIMEOUT = float(env_str("TWILIO_TIMEOUT", "10"))
 TWILIO_VOICE = env_str("TWILIO_VOICE", "")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")  # tests and local fakes only
 DESK_PHONE_NUMBER = env_str("DESK_PHONE_NUMBER", "")
+# Where the volunteers' app is reached from a phone: the one-tap sign-in link in the "your
+# route is published" SMS is {APP_BASE_URL}/app/#link=...; it works once, MOBILE_LINK_HOURS.
+APP_BASE_URL = env_str("APP_BASE_URL", TWILIO_WEBHOOK_BASE_URL or "http://127.0.0.1:8000")
+MOBILE_LINK_HOURS = float(env_str("MOBILE_LINK_HOURS", "12"))
 
 # Background jobs (celery beat).
 CELERY_BEAT_SCHEDULE = {
