@@ -20,6 +20,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from backend.core.exceptions import ConflictError
+from backend.core.serializers import MAX_ID
 from backend.orders.models import LineStatus, OrderLine
 from backend.routing.models import Route, RouteChange, RouteStatus, Stop, StopStatus
 
@@ -55,6 +56,8 @@ def routes_on(volunteer, date: datetime.date) -> QuerySet[Route]:
 
 def own_route(volunteer, pk: int) -> Route:
     """The volunteer's own visible route, or 404 (another volunteer's route is "not found")."""
+    if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
+        raise NotFound()
     route = own_routes(volunteer).select_related("plan__branch").filter(pk=pk).first()
     if route is None:
         raise NotFound()
@@ -67,6 +70,8 @@ def own_stop(volunteer, pk: int) -> Stop:
     A stop that was on their route and has since been moved to someone else answers
     `stop.not_on_your_route` (409) so the app can drop it; any other id answers 404.
     """
+    if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
+        raise NotFound()
     stop = (Stop.objects.select_related("route", "plan")
             .filter(pk=pk, route__volunteer=volunteer,
                     route__status__in=VISIBLE_ROUTE_STATUSES).first())

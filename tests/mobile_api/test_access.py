@@ -118,3 +118,13 @@ def test_a_stop_moved_away_answers_not_on_your_route(volunteer, app):
     assert response.status_code == 409
     assert response.json()["code"] == "stop.not_on_your_route"
     assert stop.reader.full_name not in response.content.decode()
+
+
+@pytest.mark.parametrize("pattern, method", [c for c in CASES if "<int:pk>" in c[0]])
+def test_an_id_no_database_can_hold_is_404(db, pattern, method):
+    """A path id past what a database id can be (the fuzz found one on stops/{id}/fail/)
+    answers 404 like any unknown id, not a 500 from SQLite."""
+    client = app_for(make_volunteer())
+    response = call(client, pattern, method, 114468704570595471924396032)
+    assert response.status_code == 404, response.content
+    assert response.json()["code"] == "not_found"

@@ -56,7 +56,7 @@ def test_an_expired_link_is_refused(api, volunteer):
 
 def test_an_unknown_link_is_refused_the_same_way(api, volunteer):
     sign_in_link_issue(user=volunteer.user)
-    response = use(api, "A" * 32)
+    response = api.post(LINK, {"token": "A" * 32}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401 and response.json()["code"] == "auth.link_invalid"
     assert "code" in response.json()["message"].lower()
 
