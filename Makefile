@@ -48,8 +48,10 @@ test: $(VENV)/.installed-dev chromium
 fuzz: $(VENV)/.installed-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_COVERAGE=all $(PY) -m pytest tests/fuzz $(PYTEST_ARGS)
 
+## Style, and the import contract of the house (.importlinter: layers, no cycles)
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache
 
 ## Known vulnerabilities in every pinned package (AUDIT_STRICT=1: also fail on unaudited ones)
 audit: $(VENV)/.installed-dev
