@@ -94,14 +94,14 @@ def hashed_body(data: Any) -> Any:
 
 def _day_start(plan) -> datetime.datetime:
     return datetime.datetime.combine(plan.date, datetime.time(),
-                                     tzinfo=selectors.branch_zone(plan.branch))
+                                     tzinfo=plan.branch.zone)
 
 
 def check_day(plan) -> None:
     """A route's actions are for its day: a route dated after today (in the branch's zone)
     refuses them (`route.not_today`, 409). A route of a past day still takes them, so a
     queue synced late for its own day is applied."""
-    if plan.date > selectors.branch_today(plan.branch):
+    if plan.date > plan.branch.today():
         from django.utils.translation import gettext
 
         raise ConflictError("route.not_today",
@@ -149,7 +149,7 @@ def concern_allowed(stop: Stop) -> None:
     details the volunteer still sees (from the day before until a few hours after it)."""
     route = stop.route
     plan = stop.plan
-    if plan.date == selectors.branch_today(plan.branch) or selectors.details_visible(route):
+    if plan.date == plan.branch.today() or selectors.details_visible(route):
         return
     from django.utils.translation import gettext
 

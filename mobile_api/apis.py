@@ -221,7 +221,7 @@ class AvailabilityApi(MobileApi):
                    responses={200: s.AvailabilitySerializer, **errors(401, 403)})
     def get(self, request):
         volunteer = volunteer_queryset().get(pk=request.volunteer.pk)
-        today = selectors.branch_today(volunteer.branch)
+        today = volunteer.branch.today()
         days = [{"date": d["date"], "absent": d["absence"] is not None,
                  "windows": [{"start": a, "end": b} for a, b in d["windows"]]}
                 for d in volunteer_calendar(volunteer, today, today + datetime.timedelta(days=13))]
@@ -284,7 +284,7 @@ class MyRoutesApi(MobileApi):
         field = BoundedDateField(bounds=dates.PLAN_DAY)
         raw = request.query_params.get("date")
         try:
-            day = field.run_validation(raw) if raw else selectors.branch_today(volunteer.branch)
+            day = field.run_validation(raw) if raw else volunteer.branch.today()
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"date": exc.detail}) from exc
         routes = selectors.routes_on(volunteer, day)

@@ -1,8 +1,11 @@
+import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.models import TimeStampedModel
@@ -11,6 +14,21 @@ from backend.core.models import TimeStampedModel
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("Unknown time zone."), code="invalid")
+
+
+def branch_zone(branch: "Branch | None" = None) -> zoneinfo.ZoneInfo:
+    """The branch's time zone; the site's (settings.TIME_ZONE) when there is no branch or it
+    names none we know."""
+    name = getattr(branch, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def branch_today(branch: "Branch | None" = None) -> datetime.date:
+    """Today's date on the branch (in its zone), or the site's when there is no branch."""
+    return timezone.localdate(timezone=branch_zone(branch))
 
 
 class Branch(TimeStampedModel):
@@ -60,6 +78,15 @@ class Branch(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """Where the branch's times are shown: its time zone (Asia/Almaty by default)."""
+        return branch_zone(self)
+
+    def today(self) -> datetime.date:
+        """Today's date on the branch."""
+        return branch_today(self)
 
     def clean(self) -> None:
         super().clean()

@@ -1,5 +1,4 @@
 """Staff API for loans: lists, renewals on the phone, returns at the desk, reading history."""
-import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +7,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from backend.branches.models import branch_today
 from backend.circulation import selectors, services
 from backend.circulation.models import Loan, LoanStatus
 from backend.core import dates
@@ -66,7 +66,7 @@ class PickupLoanOutputSerializer(serializers.Serializer):
                 "full_name": obj.reader.full_name}
 
     def get_overdue(self, obj) -> bool:
-        return obj.due_date < services.local_today()
+        return obj.due_date < branch_today()
 
 
 LOAN_ANSWER = PolymorphicProxySerializer(
@@ -131,7 +131,7 @@ class LoanListApi(GenericAPIView):
         if data.get("barcode"):
             qs = qs.filter(item__barcode=data["barcode"].strip())
         if data.get("overdue"):
-            qs = qs.filter(status=LoanStatus.ACTIVE, due_date__lt=services.local_today())
+            qs = qs.filter(status=LoanStatus.ACTIVE, due_date__lt=branch_today())
         page = self.paginate_queryset(qs.order_by("-issued_at", "-id"))
         record_loan_readers(request, page)
         return self.get_paginated_response(output(page, many=True).data)
@@ -227,16 +227,10 @@ class ReaderDueBackApi(GenericAPIView):
                                "which books.",
                    responses={200: LOAN_ANSWER, **errors(400, 401, 403, 404)})
     def get(self, request, pk: int):
-        from backend.readers.selectors import next_visit_dates
-
-        reader = get_object_or_404(Reader.objects.select_related("family_card"), pk=pk)
+        reader = get_object_or_404(Reader.objects.select_related("family_card", "branch"), pk=pk)
         filters = DueBackFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        on_date = filters.validated_data.get("date")
-        if on_date is None:
-            upcoming = next_visit_dates(reader, limit=1)
-            on_date = upcoming[0]["date"] if upcoming else services.local_today() + \
-                datetime.timedelta(days=7)
+        on_date = filters.validated_data.get("date") or selectors.due_back_day(reader)
         family = reader.family_card if reader.family_card_id else None
         loans = list(selectors.due_back(reader=reader, family=family, on_date=on_date))
         card_access_record(request=request, readers=[reader, *(loan.reader_id for loan in loans)],

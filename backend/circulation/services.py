@@ -12,13 +12,6 @@ from backend.core.exceptions import ApplicationError, ConflictError
 from backend.readers.models import FamilyCard, Reader
 
 
-def local_today(branch=None) -> datetime.date:
-    import zoneinfo
-
-    tz = zoneinfo.ZoneInfo(branch.time_zone) if branch is not None else None
-    return timezone.localdate(timezone=tz)
-
-
 def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
     """Items on loan per reader (branch policy) and per family card (shared limit).
 
@@ -71,7 +64,7 @@ def loan_issue(*, item: Item, reader: Reader, by=None, order_line=None,
     loan = Loan(
         item=item, title_id=item.title_id, reader=reader, family_card=family_card,
         branch=branch, order_line=order_line, issued_at=timezone.now(),
-        due_date=local_today(branch) + datetime.timedelta(days=branch.loan_days),
+        due_date=branch.today() + datetime.timedelta(days=branch.loan_days),
         issued_by=by,
     )
     loan.save()
@@ -126,7 +119,7 @@ def loan_renew(*, loan: Loan, by=None) -> Loan:
             "loan.title_requested",
             _("Another reader is waiting for this title; it cannot be renewed."),
         )
-    loan.due_date = max(loan.due_date, local_today(branch)) + datetime.timedelta(
+    loan.due_date = max(loan.due_date, branch.today()) + datetime.timedelta(
         days=branch.loan_days
     )
     loan.renewals += 1

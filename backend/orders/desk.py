@@ -3,12 +3,12 @@
 The number of queries does not grow with the reader's loans or visits.
 """
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from backend.circulation.models import Loan, LoanStatus
+from backend.circulation.selectors import due_back_by_reader, due_back_day
 from backend.core.phones import to_e164
 from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
-from backend.readers.models import StandingPlan
+from backend.readers.models import Reader, StandingPlan
 from backend.readers.selectors import next_visit_dates, readers_by_phone
 
 
@@ -58,11 +58,11 @@ def _plan_dict(plan: StandingPlan) -> dict:
     }
 
 
-def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
-    """The reader(s) and family card behind a number said in any form."""
-    number = to_e164(phone)
-    readers = list(readers_by_phone(phone).prefetch_related("family_card__members"))
-    today = timezone.localdate()
+def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
+    """The desk card of each reader: loans, what is due back at the next visit (the whole
+    household's, `circulation.selectors.due_back`), open orders, last visits, standing plans
+    (theirs and their family card's), preferences and the next visit dates. The number of
+    queries does not grow with the readers, loans or visits."""
     reader_ids = [r.id for r in readers]
     family_ids = {r.family_card_id for r in readers if r.family_card_id}
     loans = list(
@@ -91,16 +91,17 @@ def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
     ) + list(
         StandingPlan.objects.filter(family_card_id__in=family_ids).prefetch_related("pauses")
     )
+    upcoming = {reader.id: next_visit_dates(reader) for reader in readers}
+    due = due_back_by_reader(readers, on_date={
+        reader.id: due_back_day(reader, upcoming=upcoming[reader.id]) for reader in readers})
     result = []
     for reader in readers:
+        today = reader.branch.today()
         mine = [loan for loan in loans if loan.reader_id == reader.id]
-        upcoming = next_visit_dates(reader)
-        # What to hand back: overdue, or due by the next visit.
-        due_by = max(today, upcoming[0]["date"]) if upcoming else today
         result.append({
             "reader": reader,
             "loans": [_loan_dict(loan, today) for loan in mine],
-            "due_back": [_loan_dict(loan, today) for loan in mine if loan.due_date <= due_by],
+            "due_back": [_loan_dict(loan, today) for loan in due[reader.id]],
             "open_orders": [_order_dict(o) for o in open_orders if o.reader_id == reader.id],
             "last_visits": [_order_dict(o) for o in sorted(
                 (v for v in visits if v.reader_id == reader.id),
@@ -109,12 +110,24 @@ def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
                                if p.reader_id == reader.id
                                or (p.family_card_id and p.family_card_id == reader.family_card_id)],
             "preferences": reader.preferences,
-            "next_visit_dates": upcoming,
+            "next_visit_dates": upcoming[reader.id],
         })
+    return result
+
+
+def desk_card(reader: Reader, *, recent_visits: int = 10) -> dict:
+    """One reader's desk card: what the lookup shows for them, whether or not they have a
+    phone on file."""
+    return desk_cards([reader], recent_visits=recent_visits)[0]
+
+
+def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
+    """The reader(s) and family card behind a number said in any form."""
+    number = to_e164(phone)
+    readers = list(readers_by_phone(phone).prefetch_related("family_card__members"))
     families = {r.family_card_id: r.family_card for r in readers if r.family_card_id}
     return {
         "phone": number or phone,
-        "matches": result,
+        "matches": desk_cards(readers, recent_visits=recent_visits),
         "family_cards": list(families.values()),
     }
-

@@ -160,7 +160,7 @@ def order_create(
     if window_start and window_end and window_start >= window_end:
         raise ApplicationError("order.bad_window", _("The window must end after it starts."),
                                fields={"window_end": [_("Must be later than the start.")]})
-    if preferred_date and preferred_date < circulation_services.local_today(reader.branch):
+    if preferred_date and preferred_date < reader.branch.today():
         raise ApplicationError("order.date_in_past", _("The preferred date has passed."),
                                fields={"preferred_date": [_("Choose today or later.")]})
     dates.require(dates.PLAN_DAY, preferred_date, field="preferred_date")

@@ -12,14 +12,14 @@ from django.views import View
 
 from backend.catalog.models import Format, Title, TitleLanguage
 from backend.catalog.selectors import title_list
-from backend.circulation.models import Loan, LoanStatus
+from backend.circulation.models import Loan
 from backend.circulation.services import loan_renew
 from backend.core.exceptions import ApplicationError
 from backend.core.phones import digits_of, to_e164
 from backend.core.roles import Role
 from backend.core.web import RoleRequiredMixin
-from backend.orders import desk as desk_reads
-from backend.orders.models import OPEN_STATUSES, CallOutcome, Channel, Order, OrderStatus
+from backend.orders.desk import desk_card
+from backend.orders.models import CallOutcome, Channel, Order, OrderStatus
 from backend.orders.services import order_create, order_update
 from backend.readers.models import CardAccess, Reader
 from backend.readers.selectors import delivery_address, reader_list
@@ -82,41 +82,6 @@ class DeskTitleSearchView(DeskPage):
 
 
 # The reader's card -------------------------------------------------------------------------
-
-
-def _card_data(reader: Reader) -> dict:
-    """Everything for the call, from desk_lookup on one of the reader's numbers."""
-    numbers = [str(p.number) for p in reader.phones.all()]
-    if reader.caregiver_phone:
-        numbers.append(str(reader.caregiver_phone))
-    for number in numbers:
-        found = desk_reads.desk_lookup(number)
-        for match in found["matches"]:
-            if match["reader"].id == reader.id:
-                return match
-    # A reader with no phone on file: the same shape, read directly.
-    from django.utils import timezone
-
-    from backend.readers.selectors import next_visit_dates
-
-    today = timezone.localdate()
-    loans = [desk_reads._loan_dict(loan, today) for loan in
-             Loan.objects.filter(reader=reader, status=LoanStatus.ACTIVE)
-             .select_related("item", "title").order_by("due_date", "id")]
-    orders = Order.objects.filter(reader=reader).prefetch_related("lines__title")
-    return {
-        "reader": reader,
-        "loans": loans,
-        "due_back": [loan for loan in loans if loan["due_date"] <= today],
-        "open_orders": [desk_reads._order_dict(o) for o in
-                        orders.filter(status__in=OPEN_STATUSES).order_by("preferred_date", "id")],
-        "last_visits": [desk_reads._order_dict(o) for o in
-                        orders.exclude(status__in=OPEN_STATUSES).order_by("-updated_at")[:10]],
-        "standing_plans": [desk_reads._plan_dict(p) for p in
-                           reader.standing_plans.prefetch_related("pauses")],
-        "preferences": reader.preferences,
-        "next_visit_dates": next_visit_dates(reader),
-    }
 
 
 def _windows(next_dates: list[dict]) -> list[tuple[str, str]]:
@@ -230,7 +195,7 @@ class ReaderCardView(DeskPage):
         """The card page's data; every time the card is shown it goes in the access log."""
         card_access_record(request=request, readers=[reader], action=CardAccess.Action.VIEW,
                            channel=CardAccess.Channel.DESK)
-        card = _card_data(reader)
+        card = desk_card(reader)
         for order in [*card["open_orders"], *card["last_visits"]]:
             order["status_label"] = OrderStatus(order["status"]).label
         phone = request.GET.get("phone") or extra.get("draft", {}).get("phone") or ""

@@ -43,13 +43,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from backend.branches.models import Branch
+from backend.branches.models import Branch, branch_zone
 from backend.circulation.models import Loan, ReturnChannel
 from backend.orders.models import FailReason, OrderEvent, OrderStatus
 from backend.readers.models import Category, FamilyCard, Reader, ReaderStatus
@@ -62,7 +61,8 @@ MADE_STATUSES = (OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED)
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    """The library's zone, which every branch's periods share: no branch's own zone."""
+    return branch_zone()
 
 
 def _month_start(year: int, month: int) -> datetime.datetime:

@@ -1,13 +1,14 @@
 """The route sheet (маршрутный лист): one volunteer's day on paper.
 
-`route_sheet_data` gathers everything in a fixed number of queries, whatever the number of
-stops; `render_route_sheet_pdf` lays it out in the volunteer's language. Both are plain
-functions so the staff API, the mobile API and a nightly print job can share them.
+`route_sheet_data` shapes what `routing.doors.route_doors` reads (a fixed number of
+queries, whatever the number of stops); `render_route_sheet_pdf` lays it out in the
+volunteer's language. Both are plain functions so the staff API, the mobile API and a
+nightly print job can share them.
 """
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from dataclasses import asdict
 from functools import partial
 from io import BytesIO
 from pathlib import Path
@@ -15,8 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,10 +31,9 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from backend.catalog.models import Format
-from backend.circulation.models import Loan, LoanStatus
-from backend.orders.models import LineStatus, OrderLine
-from backend.readers.models import PhoneKind, Reader, ReaderPhone, ReaderStatus
-from backend.routing.models import Route, Stop, StopStatus
+from backend.readers.models import PhoneKind
+from backend.routing.doors import Door, route_doors
+from backend.routing.models import Route
 
 SHEET_LANGUAGES = ("kk", "ru")
 DEFAULT_LANGUAGE = "ru"
@@ -74,201 +73,47 @@ def _hhmm(value: datetime.datetime | datetime.time | None) -> str:
     return value.strftime("%H:%M") if value is not None else ""
 
 
-def _phone_display(number: str) -> str:
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def _phone(number, kind: str, who: str) -> dict[str, str]:
-    text = str(number)
-    return {"number": text, "display": _phone_display(text), "kind": kind, "who": who}
-
-
-def call_ahead_phone(people: list[Reader], phones: dict[int, list[ReaderPhone]]) -> dict | None:
-    """The number to ring before the visit, people in order of preference (the stop's reader
-    first, then the rest of the household): an SMS-capable mobile, else a home phone, else
-    any other mobile, else a caregiver."""
-    def first(match) -> dict | None:
-        for person in people:
-            for phone in phones.get(person.pk, []):
-                if match(phone):
-                    return _phone(phone.number, phone.kind, person.full_name)
-        return None
-
-    found = (
-        first(lambda p: p.kind == PhoneKind.MOBILE and p.sms_ok)
-        or first(lambda p: p.kind == PhoneKind.HOME)
-        or first(lambda p: p.kind == PhoneKind.MOBILE)
-        or first(lambda p: p.kind == PhoneKind.CAREGIVER)
-    )
-    if found:
-        return found
-    for person in people:
-        if person.caregiver_phone:
-            return _phone(person.caregiver_phone, PhoneKind.CAREGIVER,
-                          person.caregiver_name or person.full_name)
-    return None
-
-
-def _address(holder) -> dict[str, Any]:
+def _stop_row(door: Door, zone: ZoneInfo) -> dict[str, Any]:
+    arrival = _local(door.expected_arrival, zone)
     return {
-        "settlement": holder.settlement,
-        "street": holder.street,
-        "house": holder.house,
-        "apartment": holder.apartment,
-        "entrance": holder.entrance,
-        "floor": holder.floor,
-        "door_code": holder.door_code,
-        "elevator": holder.elevator,
-        "landmark": holder.landmark,
+        "id": door.stop_id,
+        "number": door.number,
+        "sequence": door.sequence,
+        "kind": door.kind,
+        "status": door.status,
+        "name": door.name,
+        "reader_id": door.reader_id,
+        "family_card_id": door.family_card_id,
+        "family_name": door.family_name,
+        "members": list(door.members),
+        "member_ids": list(door.member_ids),
+        "address": asdict(door.address),
+        "access_notes": list(door.access_notes),
+        "note": door.note,
+        "phone": asdict(door.phone) if door.phone is not None else None,
+        "window_start": door.window_start,
+        "window_end": door.window_end,
+        "expected_arrival": arrival,
+        "expected_time": _hhmm(arrival),
+        "hand_over": [asdict(book) for book in door.hand_over],
+        "collect": [asdict(book) for book in door.collect],
+        "lat": door.lat,
+        "lon": door.lon,
     }
-
-
-def _title_info(title) -> dict[str, str]:
-    if title is None:
-        return {"title": "", "authors": "", "format": ""}
-    return {"title": title.title, "authors": title.authors_display, "format": title.format}
 
 
 def route_sheet_data(route: Route) -> dict[str, Any]:
     """Everything the sheet and the map show, as plain data.
 
-    Six queries for the stops however many there are (plus up to three if `route` did not
-    come from `routes_for_sheet()`): stops, stop→order links, reserved order lines, loans
-    due back, household members, phones. Cancelled stops are left out.
-
-    What to collect is `circulation.selectors.due_back(reader=..., family=..., on_date=...)`
-    for each stop, read in one query for all households and shared out here.
+    The stops are `routing.doors.route_doors` (six queries however many stops there are),
+    plus up to three queries if `route` did not come from `routes_for_sheet()`. Times are in
+    the branch's zone.
     """
     plan = route.plan
     branch = plan.branch
     volunteer = route.volunteer
-    zone = ZoneInfo(branch.time_zone or "Asia/Almaty")
-
-    stops = list(
-        Stop.objects.filter(route=route)
-        .exclude(status=StopStatus.CANCELLED)
-        .select_related("reader", "family_card")
-        .order_by("sequence", "id")
-    )
-    stop_ids = [stop.pk for stop in stops]
-    family_ids = {stop.family_card_id for stop in stops if stop.family_card_id}
-
-    # What to hand over: the reserved copies on the stop's orders.
-    orders_of: dict[int, list[int]] = defaultdict(list)
-    if stop_ids:
-        links = Stop.orders.through.objects.filter(stop_id__in=stop_ids)
-        for stop_id, order_id in links.values_list("stop_id", "order_id"):
-            orders_of[stop_id].append(order_id)
-    order_ids = {order_id for ids in orders_of.values() for order_id in ids}
-    lines_of: dict[int, list[OrderLine]] = defaultdict(list)
-    if order_ids:
-        lines = (
-            OrderLine.objects.filter(order_id__in=order_ids, status=LineStatus.RESERVED)
-            .select_related("title", "item__title", "reader")
-            .order_by("order_id", "position", "id")
-        )
-        for line in lines:
-            lines_of[line.order_id].append(line)
-
-    # What to collect: due_back() of every household at once.
-    loans: list[Loan] = []
-    if stops:
-        reader_ids = {stop.reader_id for stop in stops}
-        households = Q(reader_id__in=reader_ids)
-        if family_ids:
-            households |= Q(family_card_id__in=family_ids)
-            households |= Q(reader__family_card_id__in=family_ids)
-        loans = list(
-            Loan.objects.select_related("item", "title", "reader")
-            .filter(status=LoanStatus.ACTIVE, due_date__lte=plan.date)
-            .filter(households)
-            .order_by("due_date", "id")
-        )
-
-    members_of: dict[int, list[Reader]] = defaultdict(list)
-    if family_ids:
-        members = (
-            Reader.objects.filter(family_card_id__in=family_ids)
-            .exclude(status=ReaderStatus.CLOSED)
-            .order_by("last_name", "first_name", "id")
-        )
-        for member in members:
-            members_of[member.family_card_id].append(member)
-
-    people_ids = {stop.reader_id for stop in stops}
-    people_ids |= {m.pk for group in members_of.values() for m in group}
-    phones: dict[int, list[ReaderPhone]] = defaultdict(list)
-    if people_ids:
-        for phone in ReaderPhone.objects.filter(reader_id__in=people_ids).order_by(
-            "reader_id", "position", "id"
-        ):
-            phones[phone.reader_id].append(phone)
-
-    stop_rows = []
-    for number, stop in enumerate(stops, start=1):
-        reader = stop.reader
-        family = stop.family_card
-        others = [m for m in members_of.get(stop.family_card_id, []) if m.pk != reader.pk]
-        # A family card without a street or house yet: the reader's own address is the better guess.
-        place = family if family is not None and (family.street or family.house) else reader
-        lat = stop.lat if stop.lat is not None else place.lat
-        lon = stop.lon if stop.lon is not None else place.lon
-        hand_over = []
-        for order_id in orders_of.get(stop.pk, []):
-            for line in lines_of.get(order_id, []):
-                title = line.item.title if line.item_id else line.title
-                hand_over.append({
-                    **_title_info(title),
-                    "barcode": line.item.barcode if line.item_id else "",
-                    "reader": line.reader.full_name,
-                    "order_id": order_id,
-                })
-        collect = []
-        for loan in loans:
-            if loan.reader_id == reader.pk or (
-                family is not None
-                and family.pk in (loan.family_card_id, loan.reader.family_card_id)
-            ):
-                collect.append({
-                    **_title_info(loan.title),
-                    "barcode": loan.item.barcode,
-                    "due_date": loan.due_date,
-                    "reader": loan.reader.full_name,
-                    "loan_id": loan.pk,
-                })
-        notes = [text.strip() for text in (
-            family.access_notes if family is not None else "", reader.access_notes,
-        ) if text and text.strip()]
-        arrival = _local(stop.expected_arrival, zone)
-        stop_rows.append({
-            "id": stop.pk,
-            "number": number,
-            "sequence": stop.sequence,
-            "kind": stop.kind,
-            "status": stop.status,
-            "name": reader.full_name,
-            "reader_id": reader.pk,
-            "family_card_id": stop.family_card_id,
-            "family_name": family.name if family is not None else "",
-            "members": [m.full_name for m in others],
-            "member_ids": [m.pk for m in others],
-            "address": _address(place),
-            "access_notes": notes,
-            "note": stop.note,
-            "phone": call_ahead_phone([reader, *others], phones),
-            "window_start": stop.window_start,
-            "window_end": stop.window_end,
-            "expected_arrival": arrival,
-            "expected_time": _hhmm(arrival),
-            "hand_over": hand_over,
-            "collect": collect,
-            "lat": lat,
-            "lon": lon,
-        })
+    zone = branch.zone
+    stop_rows = [_stop_row(door, zone) for door in route_doors(route)]
 
     user = volunteer.user
     departure = _local(route.departure, zone)

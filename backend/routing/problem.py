@@ -4,7 +4,6 @@ Times are seconds since midnight of the plan's day in the branch's time zone. Ea
 travels at their own speed, so each (transport, speed) pair is a solver profile.
 """
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 
 from backend.routing import solver
@@ -34,7 +33,7 @@ class Built:
 
 
 def plan_origin(plan: DayPlan) -> datetime.datetime:
-    tz = zoneinfo.ZoneInfo(plan.branch.time_zone)
+    tz = plan.branch.zone
     return datetime.datetime.combine(plan.date, datetime.time(0), tzinfo=tz)
 
 
@@ -51,7 +50,7 @@ def build_problem(plan: DayPlan, *, exclude_volunteers: set[int] = frozenset(),
                  if v.pk not in exclude_volunteers]
     if keep_route_volunteers:
         have = {v.pk for v, _ in available}
-        tz = zoneinfo.ZoneInfo(branch.time_zone)
+        tz = branch.zone
         for route in plan.routes.select_related("volunteer", "volunteer__user"):
             if route.volunteer_id in have or route.volunteer_id in exclude_volunteers:
                 continue

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 
-from backend.circulation.models import Loan, LoanStatus
+from backend.circulation.selectors import due_back_in_branch
 from backend.orders.models import LineStatus, Order, OrderStatus
-from backend.readers.models import Reader, ReaderStatus
+from backend.readers.models import Reader
 from backend.routing.models import (
     DayPlan,
     Route,
@@ -103,11 +103,7 @@ def plan_collect_stops(*, plan: DayPlan) -> dict:
         group["family"] = order.family_card
 
     # Returns due by the day, for households that have no order that day.
-    due = (
-        Loan.objects.filter(status=LoanStatus.ACTIVE, due_date__lte=plan.date,
-                            reader__branch=plan.branch, reader__status=ReaderStatus.ACTIVE)
-        .select_related("reader", "reader__family_card", "family_card")
-    )
+    due = due_back_in_branch(branch=plan.branch, on_date=plan.date)
     load_back: dict[str, int] = defaultdict(int)
     for loan in due:
         family = loan.family_card or loan.reader.family_card

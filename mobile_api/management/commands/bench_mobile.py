@@ -34,7 +34,6 @@ def build_route(stops: int):
     from backend.readers.models import Reader, ReaderPhone
     from backend.routing.models import DayPlan, Route, Stop
     from backend.volunteers.models import Volunteer
-    from mobile_api.selectors import branch_today
 
     tag = uuid.uuid4().hex[:6].upper()
     branch = Branch.objects.create(code=f"BM{tag[:4]}", name=f"Bench {tag}", settlement="Бишкуль",
@@ -43,7 +42,7 @@ def build_route(stops: int):
                                                 phone=None, branch=branch)
     user.groups.add(Group.objects.get_or_create(name="volunteer")[0])
     volunteer = Volunteer.objects.create(user=user, branch=branch, languages=["kk", "ru"])
-    day = branch_today(branch)
+    day = branch.today()
     plan = DayPlan.objects.create(branch=branch, date=day, status="published",
                                   solve_status="done", published_at=timezone.now())
     route = Route.objects.create(plan=plan, volunteer=volunteer, status="published")

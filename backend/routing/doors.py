@@ -1,0 +1,269 @@
+"""What happens at each door of a route: one read for the route sheet and the volunteers' app.
+
+`route_doors(route)` answers, for every stop not cancelled, in order: who lives there (the
+stop's reader and the other members of its family card), where (the family card's address,
+or the reader's own while the card has no street or house yet), the access notes, the phone
+to ring ahead, what to hand over (the reserved copies on the stop's orders) and what to
+collect (`circulation.selectors.due_back` of the stop's household on the plan's day).
+
+Six queries however many stops there are: stops, stop→order links, order lines, loans due
+back, household members, phones. The route sheet and the app only shape the answer.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import phonenumbers
+
+from backend.circulation.selectors import due_back_by_household
+from backend.orders.models import LineStatus, OrderLine
+from backend.readers.models import PhoneKind, Reader, ReaderPhone, ReaderStatus
+from backend.routing.models import Route, Stop, StopStatus
+
+
+@dataclass(frozen=True)
+class Phone:
+    number: str  # E.164, to dial
+    display: str
+    kind: str
+    who: str  # whose phone it is
+
+
+@dataclass(frozen=True)
+class Address:
+    settlement: str
+    street: str
+    house: str
+    apartment: str
+    entrance: str
+    floor: int | None
+    door_code: str
+    elevator: bool | None
+    landmark: str
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """A reserved copy to hand over."""
+
+    title: str
+    authors: str
+    format: str
+    barcode: str
+    reader: str  # the household member it is for
+    order_id: int
+
+
+@dataclass(frozen=True)
+class Collect:
+    """A loan due back by the visit."""
+
+    title: str
+    authors: str
+    format: str
+    barcode: str
+    due_date: datetime.date
+    reader: str  # whose loan it is
+    loan_id: int
+
+
+@dataclass(frozen=True)
+class Door:
+    """One stop of a route, as the volunteer meets it."""
+
+    stop_id: int
+    number: int  # position among the route's live stops, from 1
+    sequence: int
+    kind: str
+    status: str
+    reader_id: int
+    name: str
+    family_card_id: int | None
+    family_name: str
+    member_ids: tuple[int, ...]  # the other members served here
+    members: tuple[str, ...]
+    address: Address
+    access_notes: tuple[str, ...]
+    note: str
+    phone: Phone | None
+    window_start: datetime.time
+    window_end: datetime.time
+    expected_arrival: datetime.datetime | None
+    arrived_at: datetime.datetime | None
+    completed_at: datetime.datetime | None
+    fail_reason: str
+    lat: float | None
+    lon: float | None
+    hand_over: tuple[HandOver, ...]
+    collect: tuple[Collect, ...]
+    items_delivered: int  # copies already handed over on the stop's orders
+
+
+class _Person(Protocol):
+    pk: int
+    full_name: str
+    caregiver_phone: object
+    caregiver_name: str
+
+
+def phone_display(number: str) -> str:
+    """+77011110001 -> +7 701 111 0001."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _phone(number, kind: str, who: str) -> Phone:
+    text = str(number)
+    return Phone(number=text, display=phone_display(text), kind=kind, who=who)
+
+
+def call_ahead_phone(people: Sequence[_Person],
+                     phones: dict[int, list[ReaderPhone]]) -> Phone | None:
+    """The number to ring before the visit, people in order of preference (the stop's reader
+    first, then the rest of the household): an SMS-capable mobile, else a home phone, else
+    any other mobile, else a caregiver."""
+    def first(match) -> Phone | None:
+        for person in people:
+            for phone in phones.get(person.pk, []):
+                if match(phone):
+                    return _phone(phone.number, phone.kind, person.full_name)
+        return None
+
+    found = (
+        first(lambda p: p.kind == PhoneKind.MOBILE and p.sms_ok)
+        or first(lambda p: p.kind == PhoneKind.HOME)
+        or first(lambda p: p.kind == PhoneKind.MOBILE)
+        or first(lambda p: p.kind == PhoneKind.CAREGIVER)
+    )
+    if found:
+        return found
+    for person in people:
+        if person.caregiver_phone:
+            return _phone(person.caregiver_phone, PhoneKind.CAREGIVER,
+                          person.caregiver_name or person.full_name)
+    return None
+
+
+def _address(holder) -> Address:
+    return Address(
+        settlement=holder.settlement, street=holder.street, house=holder.house,
+        apartment=holder.apartment, entrance=holder.entrance, floor=holder.floor,
+        door_code=holder.door_code, elevator=holder.elevator, landmark=holder.landmark,
+    )
+
+
+def _title_parts(title) -> tuple[str, str, str]:
+    if title is None:
+        return "", "", ""
+    return title.title or "", title.authors_display, title.format or ""
+
+
+def route_doors(route: Route) -> list[Door]:
+    """The route's stops (cancelled ones left out), in order, with what happens at each."""
+    stops = list(
+        Stop.objects.filter(route=route)
+        .exclude(status=StopStatus.CANCELLED)
+        .select_related("reader", "family_card")
+        .order_by("sequence", "id")
+    )
+    if not stops:
+        return []
+    stop_ids = [stop.pk for stop in stops]
+    family_ids = {stop.family_card_id for stop in stops if stop.family_card_id}
+
+    # What to hand over: the reserved copies on the stop's orders (and how many went already).
+    orders_of: dict[int, list[int]] = defaultdict(list)
+    for stop_id, order_id in Stop.orders.through.objects.filter(
+            stop_id__in=stop_ids).values_list("stop_id", "order_id"):
+        orders_of[stop_id].append(order_id)
+    order_ids = {order_id for ids in orders_of.values() for order_id in ids}
+    lines_of: dict[int, list[OrderLine]] = defaultdict(list)
+    delivered_of: dict[int, int] = defaultdict(int)
+    if order_ids:
+        for line in (OrderLine.objects
+                     .filter(order_id__in=order_ids,
+                             status__in=[LineStatus.RESERVED, LineStatus.DELIVERED])
+                     .select_related("title", "item__title", "reader")
+                     .order_by("order_id", "position", "id")):
+            if line.status == LineStatus.DELIVERED:
+                delivered_of[line.order_id] += 1
+            else:
+                lines_of[line.order_id].append(line)
+
+    # What to collect: what is due back from each stop's household on the plan's day.
+    due = due_back_by_household(((stop.reader_id, stop.family_card_id) for stop in stops),
+                                on_date=route.plan.date)
+
+    members_of: dict[int, list[Reader]] = defaultdict(list)
+    if family_ids:
+        for member in (Reader.objects.filter(family_card_id__in=family_ids)
+                       .exclude(status=ReaderStatus.CLOSED)
+                       .order_by("last_name", "first_name", "id")):
+            members_of[member.family_card_id].append(member)
+
+    people_ids = {stop.reader_id for stop in stops}
+    people_ids |= {m.pk for group in members_of.values() for m in group}
+    phones: dict[int, list[ReaderPhone]] = defaultdict(list)
+    for phone in ReaderPhone.objects.filter(reader_id__in=people_ids).order_by(
+            "reader_id", "position", "id"):
+        phones[phone.reader_id].append(phone)
+
+    doors = []
+    for number, stop in enumerate(stops, start=1):
+        reader = stop.reader
+        family = stop.family_card
+        others = [m for m in members_of.get(stop.family_card_id, []) if m.pk != reader.pk]
+        # A family card without a street or house yet: the reader's own address is the better guess.
+        place = family if family is not None and (family.street or family.house) else reader
+        hand_over = []
+        for order_id in orders_of.get(stop.pk, []):
+            for line in lines_of.get(order_id, []):
+                title = line.item.title if line.item_id else line.title
+                hand_over.append(HandOver(
+                    *_title_parts(title), barcode=line.item.barcode if line.item_id else "",
+                    reader=line.reader.full_name, order_id=order_id,
+                ))
+        collect = tuple(
+            Collect(*_title_parts(loan.title), barcode=loan.item.barcode,
+                    due_date=loan.due_date, reader=loan.reader.full_name, loan_id=loan.pk)
+            for loan in due[(stop.reader_id, stop.family_card_id)]
+        )
+        notes = tuple(text.strip() for text in (
+            family.access_notes if family is not None else "", reader.access_notes,
+        ) if text and text.strip())
+        doors.append(Door(
+            stop_id=stop.pk,
+            number=number,
+            sequence=stop.sequence,
+            kind=stop.kind,
+            status=stop.status,
+            reader_id=reader.pk,
+            name=reader.full_name,
+            family_card_id=stop.family_card_id,
+            family_name=family.name if family is not None else "",
+            member_ids=tuple(m.pk for m in others),
+            members=tuple(m.full_name for m in others),
+            address=_address(place),
+            access_notes=notes,
+            note=stop.note,
+            phone=call_ahead_phone([reader, *others], phones),
+            window_start=stop.window_start,
+            window_end=stop.window_end,
+            expected_arrival=stop.expected_arrival,
+            arrived_at=stop.arrived_at,
+            completed_at=stop.completed_at,
+            fail_reason=stop.fail_reason or "",
+            lat=stop.lat if stop.lat is not None else place.lat,
+            lon=stop.lon if stop.lon is not None else place.lon,
+            hand_over=tuple(hand_over),
+            collect=collect,
+            items_delivered=sum(delivered_of.get(o, 0) for o in orders_of.get(stop.pk, [])),
+        ))
+    return doors
