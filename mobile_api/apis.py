@@ -270,23 +270,32 @@ class AvailabilityApi(MobileApi):
 # Routes -------------------------------------------------------------------------------------------
 
 
+class MyRoutesFilterSerializer(serializers.Serializer):
+    date = BoundedDateField(bounds=dates.PLAN_DAY, required=False,
+                            help_text="YYYY-MM-DD; today in the branch's time zone by default")
+
+
 class MyRoutesApi(MobileApi):
     """The volunteer's published routes on a day (today in the branch's time zone)."""
 
     @extend_schema(
-        tags=TAG, operation_id="mobile_my_routes",
-        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="YYYY-MM-DD; "
-                                     "today in the branch's time zone by default")],
+        tags=TAG, operation_id="mobile_my_routes", parameters=[MyRoutesFilterSerializer],
         responses={200: s.RouteListSerializer, **errors(400, 401, 403)},
     )
     def get(self, request):
         volunteer = request.volunteer
+<<<<<<< HEAD
         field = BoundedDateField(bounds=dates.PLAN_DAY)
         raw = request.query_params.get("date")
         try:
             day = field.run_validation(raw) if raw else volunteer.branch.today()
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"date": exc.detail}) from exc
+=======
+        filters = MyRoutesFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        day = filters.validated_data.get("date") or selectors.branch_today(volunteer.branch)
+>>>>>>> i14-filters
         routes = selectors.routes_on(volunteer, day)
         return Response(s.RouteListSerializer({"date": day, "routes": routes}).data)
 
@@ -508,15 +517,19 @@ class SyncApi(MobileApi):
             return {"key": key, "status": exc.status_code, "body": error_body(exc)}
 
 
+class ChangesFilterSerializer(serializers.Serializer):
+    since = serializers.IntegerField(min_value=0, max_value=2 ** 62, required=False,
+                                     help_text="The last cursor; 0 at first")
+    limit = serializers.IntegerField(min_value=0, max_value=500, required=False,
+                                     help_text="At most 500")
+
+
 class ChangesApi(MobileApi):
     """What changed on the volunteer's routes since the cursor: a route published or
     cancelled, a stop added, moved, removed or cancelled. Start with since=0, keep `cursor`."""
 
     @extend_schema(
-        tags=TAG, operation_id="mobile_changes",
-        parameters=[OpenApiParameter("since", OpenApiTypes.INT, description="The last cursor; "
-                                     "0 at first"),
-                    OpenApiParameter("limit", OpenApiTypes.INT, description="At most 500")],
+        tags=TAG, operation_id="mobile_changes", parameters=[ChangesFilterSerializer],
         responses={200: s.ChangesSerializer, **errors(400, 401, 403)},
         examples=[OpenApiExample("Changes", response_only=True, value={
             "changes": [{"id": 88, "kind": "stop_added", "route": 12, "date": "2026-11-25",
@@ -524,16 +537,10 @@ class ChangesApi(MobileApi):
             "cursor": 88, "more": False})],
     )
     def get(self, request):
-        def number(name: str, default: int, high: int) -> int:
-            raw = request.query_params.get(name)
-            try:
-                return serializers.IntegerField(min_value=0, max_value=high).run_validation(
-                    raw) if raw not in (None, "") else default
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({name: exc.detail}) from exc
-
-        since = number("since", 0, 2 ** 62)
-        limit = number("limit", 200, 500) or 200
+        filters = ChangesFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        since = filters.validated_data.get("since", 0)
+        limit = filters.validated_data.get("limit") or 200
         rows = selectors.changes_since(request.volunteer, since, limit)
         more = len(rows) > limit
         rows = rows[:limit]

@@ -55,7 +55,7 @@ class Loan(models.Model):
         ]
         constraints = [
             # A copy is on one active loan at most.
-            models.UniqueConstraint(fields=["item"], condition=Q(status="active"),
+            models.UniqueConstraint(fields=["item"], condition=Q(status=LoanStatus.ACTIVE),
                                     name="loan_item_active_once"),
         ]
 

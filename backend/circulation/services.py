@@ -6,10 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.catalog import services as catalog_services
-from backend.catalog.models import Item
+from backend.catalog.models import Item, ItemStatus
 from backend.circulation.models import Loan, LoanStatus, ReturnChannel
 from backend.core.exceptions import ApplicationError, ConflictError
-from backend.readers.models import FamilyCard, Reader
+from backend.readers.models import FamilyCard, FamilyStatus, Reader
 
 
 def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
@@ -32,7 +32,7 @@ def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
             status_code=409,
         )
     family = reader.family_card
-    if family is not None and family.status == "open":
+    if family is not None and family.status == FamilyStatus.OPEN:
         household = active_loans(family=family).count()
         if household + pending + adding > family.loan_limit:
             raise ApplicationError(
@@ -59,7 +59,8 @@ def loan_issue(*, item: Item, reader: Reader, by=None, order_line=None,
         check_loan_limits(reader=reader, adding=1)
     catalog_services.item_lend(item=item)
     branch = reader.branch
-    if family_card is None and reader.family_card_id and reader.family_card.status == "open":
+    if (family_card is None and reader.family_card_id
+            and reader.family_card.status == FamilyStatus.OPEN):
         family_card = reader.family_card
     loan = Loan(
         item=item, title_id=item.title_id, reader=reader, family_card=family_card,
@@ -135,5 +136,5 @@ def loan_mark_lost(*, loan: Loan, by=None) -> Loan:
     loan.status = LoanStatus.LOST
     loan.returned_by = by
     loan.save(update_fields=["status", "returned_by"])
-    Item.objects.filter(pk=loan.item_id).update(status="lost")
+    Item.objects.filter(pk=loan.item_id).update(status=ItemStatus.LOST)
     return loan

@@ -1,4 +1,11 @@
-"""Serializer fields every app uses."""
+"""Serializer fields every app uses.
+
+Query parameters (a list's filters, a report's period, a window of days) are read one way:
+a `...FilterSerializer` beside the view, `is_valid(raise_exception=True)` on
+`request.query_params` (a bad value is 400 in the one error shape, naming the parameter; a
+date is a BoundedDateField), its `validated_data` handed to a selector, which owns the query;
+`extend_schema(parameters=[...FilterSerializer])` documents it. No FilterSets.
+"""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 

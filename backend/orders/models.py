@@ -140,7 +140,7 @@ class OrderLine(models.Model):
                 condition=Q(kind="wish") | Q(title__isnull=False), name="line_title_has_title"
             ),
             # A copy is on at most one live line at a time.
-            models.UniqueConstraint(fields=["item"], condition=Q(status="reserved"),
+            models.UniqueConstraint(fields=["item"], condition=Q(status=LineStatus.RESERVED),
                                     name="line_item_reserved_once"),
         ]
 

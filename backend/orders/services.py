@@ -28,7 +28,7 @@ from backend.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from backend.readers.models import Reader, ReaderStatus
+from backend.readers.models import FamilyStatus, Reader, ReaderStatus
 
 S = OrderStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -167,8 +167,8 @@ def order_create(
     circulation_services.check_loan_limits(
         reader=reader, adding=len(lines), pending=_pending_items(reader)
     )
-    family = reader.family_card if reader.family_card and reader.family_card.status == "open" \
-        else None
+    family = reader.family_card \
+        if reader.family_card and reader.family_card.status == FamilyStatus.OPEN else None
     order = Order.objects.create(
         reader=reader, family_card=family, branch=reader.branch, channel=channel,
         preferred_date=preferred_date, window_start=window_start, window_end=window_end,

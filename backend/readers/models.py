@@ -223,7 +223,7 @@ class Reader(Address, TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="active") | Q(consent_date__isnull=False),
+                condition=~Q(status=ReaderStatus.ACTIVE) | Q(consent_date__isnull=False),
                 name="reader_active_needs_consent",
                 violation_error_message=_("A card cannot be active without consent."),
             ),

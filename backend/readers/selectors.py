@@ -3,7 +3,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from backend.core.phones import digits_of, to_e164
 from backend.core.text import search_tokens
-from backend.readers.models import CardChange, FamilyCard, Reader, ReaderPhone
+from backend.readers.models import CardChange, FamilyCard, FamilyStatus, Reader, ReaderPhone
 
 
 def reader_queryset() -> QuerySet[Reader]:
@@ -78,7 +78,7 @@ def readers_by_phone(phone: str) -> QuerySet[Reader]:
 def delivery_address(reader: Reader) -> dict:
     """A family member is visited at the family's address."""
     family = reader.family_card
-    if family is not None and family.status == "open":
+    if family is not None and family.status == FamilyStatus.OPEN:
         return family.address_dict()
     return reader.address_dict()
 
@@ -140,7 +140,7 @@ def home_windows(reader: Reader) -> dict[int, list[tuple[str, str]]]:
     """Weekday -> [(start, end)] when someone of the household is at home."""
     people = [reader]
     family = reader.family_card
-    if family is not None and family.status == "open":
+    if family is not None and family.status == FamilyStatus.OPEN:
         people = list(family.members.all()) or [reader]
     windows: dict[int, list[tuple[str, str]]] = {}
     for person in people:

@@ -168,7 +168,7 @@ class Stop(TimeStampedModel):
         constraints = [
             # A household is one stop in a day: one visit serves the family.
             models.UniqueConstraint(fields=["plan", "household"],
-                                    condition=~Q(status="cancelled"),
+                                    condition=~Q(status=StopStatus.CANCELLED),
                                     name="stop_one_per_household"),
             models.CheckConstraint(condition=Q(window_start__lt=models.F("window_end")),
                                    name="stop_window_ordered"),

@@ -19,7 +19,7 @@ from backend.core import dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.notifications import events as message_events
 from backend.orders import services as order_services
-from backend.orders.models import OrderStatus
+from backend.orders.models import LineStatus, OrderStatus
 from backend.routing import solver
 from backend.routing.models import (
     Concern,
@@ -517,7 +517,7 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
     orders = list(stop.orders.select_for_update(of=("self",)).prefetch_related("lines__item"))
     barcode_order = {
         line.item.barcode: order for order in orders for line in order.lines.all()
-        if line.item_id and line.status == "reserved"
+        if line.item_id and line.status == LineStatus.RESERVED
     }
     unknown = [b for b in delivered if b not in barcode_order]
     if unknown:

@@ -12,7 +12,11 @@ from django.db.models import F, Q
 
 from backend.circulation.selectors import due_back_in_branch
 from backend.orders.models import LineStatus, Order, OrderStatus
+<<<<<<< HEAD
 from backend.readers.models import Reader
+=======
+from backend.readers.models import FamilyStatus, Reader, ReaderStatus
+>>>>>>> i14-filters
 from backend.routing.models import (
     DayPlan,
     Route,
@@ -107,7 +111,7 @@ def plan_collect_stops(*, plan: DayPlan) -> dict:
     load_back: dict[str, int] = defaultdict(int)
     for loan in due:
         family = loan.family_card or loan.reader.family_card
-        family_id = family.pk if family and family.status == "open" else None
+        family_id = family.pk if family and family.status == FamilyStatus.OPEN else None
         key = household_key(loan.reader, family_id)
         load_back[key] += 1
         if key not in groups:
@@ -141,7 +145,7 @@ def plan_collect_stops(*, plan: DayPlan) -> dict:
             + SERVICE_PER_ITEM_MINUTES * (items_out + items_back),
             "load_out": items_out,
             "load_back": items_back,
-            "languages": sorted({m.language for m in members if m.status == "active"}
+            "languages": sorted({m.language for m in members if m.status == ReaderStatus.ACTIVE}
                                 or {reader.language}),
         }
         stop = existing.pop(key, None)

@@ -5,9 +5,9 @@ import math
 import random
 
 from backend.branches.models import Branch
-from backend.catalog.models import Item, Title
+from backend.catalog.models import Item, ItemStatus, Title
 from backend.orders.models import LineStatus, Order, OrderLine, OrderStatus
-from backend.readers.models import Reader
+from backend.readers.models import Reader, ReaderStatus
 from backend.volunteers.models import Shift, Volunteer
 
 CENTRE = (54.8667, 69.15)  # Petropavl
@@ -44,7 +44,7 @@ def make_day(*, stops: int, volunteers: int, day: datetime.date, seed: int = 0,
         lon = CENTRE[1] + dist / (111.0 * math.cos(math.radians(CENTRE[0]))) * math.cos(angle)
         readers.append(Reader(
             branch=branch, card_number=f"SY{seed}-{i:05d}", last_name=f"Reader{i}",
-            first_name="Synthetic", category="elderly", status="active",
+            first_name="Synthetic", category="elderly", status=ReaderStatus.ACTIVE,
             language=rng.choice(["kk", "ru", "ru"]), consent_date=day,
             lat=round(lat, 6), lon=round(lon, 6),
         ))
@@ -60,7 +60,7 @@ def make_day(*, stops: int, volunteers: int, day: datetime.date, seed: int = 0,
     for i in range(len(orders)):
         for k in range(rng.choice([1, 2, 2, 3])):
             items.append(Item(title=title, barcode=f"SY{seed}-{i:05d}-{k}", branch=branch,
-                              status="reserved"))
+                              status=ItemStatus.RESERVED))
     Item.objects.bulk_create(items)
     by_order: dict[int, list[Item]] = {}
     for item in items:

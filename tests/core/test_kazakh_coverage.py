@@ -31,7 +31,7 @@ THIRDPARTY = BASE / "locale_thirdparty"
 
 # (package, domain): every catalogue whose strings reach a librarian in this project —
 # the admin, auth forms and password validation, contenttypes, core validators, forms,
-# dates and pagination, DRF and simplejwt API errors, phone numbers, API filters.
+# dates and pagination, DRF and simplejwt API errors, phone numbers.
 PACKAGES = [
     ("django", "django"),
     ("django.contrib.admin", "django"),
@@ -41,7 +41,6 @@ PACKAGES = [
     ("rest_framework", "django"),
     ("rest_framework_simplejwt", "django"),
     ("phonenumber_field", "django"),
-    ("django_filters", "django"),
     ("django.contrib.admin", "djangojs"),
 ]
 

@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     # Refresh tokens are rotated and the used one blacklisted (backend/accounts/tokens.py).
     "rest_framework_simplejwt.token_blacklist",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -166,7 +165,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["backend.core.permissions.IsStaffRole"],
     "DEFAULT_PAGINATION_CLASS": "backend.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # JSON with a nesting bound (backend/core/parsers.py); forms and uploads as DRF has them.
     "DEFAULT_PARSER_CLASSES": [
         "backend.core.parsers.JSONParser",

@@ -28,11 +28,11 @@ def build_route(stops: int):
     from django.contrib.auth.models import Group
 
     from backend.branches.models import Branch
-    from backend.catalog.models import Item, Title
-    from backend.circulation.models import Loan
-    from backend.orders.models import Order, OrderLine
-    from backend.readers.models import Reader, ReaderPhone
-    from backend.routing.models import DayPlan, Route, Stop
+    from backend.catalog.models import Item, ItemStatus, Title
+    from backend.circulation.models import Loan, LoanStatus
+    from backend.orders.models import LineStatus, Order, OrderLine, OrderStatus
+    from backend.readers.models import Reader, ReaderPhone, ReaderStatus
+    from backend.routing.models import DayPlan, PlanStatus, Route, RouteStatus, SolveStatus, Stop
     from backend.volunteers.models import Volunteer
 
     tag = uuid.uuid4().hex[:6].upper()
@@ -43,30 +43,31 @@ def build_route(stops: int):
     user.groups.add(Group.objects.get_or_create(name="volunteer")[0])
     volunteer = Volunteer.objects.create(user=user, branch=branch, languages=["kk", "ru"])
     day = branch.today()
-    plan = DayPlan.objects.create(branch=branch, date=day, status="published",
-                                  solve_status="done", published_at=timezone.now())
-    route = Route.objects.create(plan=plan, volunteer=volunteer, status="published")
+    plan = DayPlan.objects.create(branch=branch, date=day, status=PlanStatus.PUBLISHED,
+                                  solve_status=SolveStatus.DONE, published_at=timezone.now())
+    route = Route.objects.create(plan=plan, volunteer=volunteer, status=RouteStatus.PUBLISHED)
     title = Title.objects.create(title="Абай жолы", authors=["Мұхтар Әуезов"], language="kk")
     start = timezone.now().replace(hour=3, minute=0, second=0, microsecond=0)
     for number in range(1, stops + 1):
         reader = Reader.objects.create(
             branch=branch, card_number=f"BM-{tag}-{number}", last_name=f"Оқырман{number}",
-            first_name="Айгүл", category="elderly", status="active", language="kk",
+            first_name="Айгүл", category="elderly", status=ReaderStatus.ACTIVE,
+            language="kk",
             settlement="Бишкуль", street="Абая", house=str(number), entrance="1", floor=2,
             door_code="12К", landmark="у аптеки", lat=54.0, lon=69.0 + number / 1000,
             access_notes="Позвонить за 10 минут", consent_date=day)
         ReaderPhone.objects.create(reader=reader, number=f"+7701{number:07d}")
-        order = Order.objects.create(reader=reader, branch=branch, status="scheduled",
+        order = Order.objects.create(reader=reader, branch=branch, status=OrderStatus.SCHEDULED,
                                      scheduled_date=day, preferred_date=day)
         for copy in range(2):
             item = Item.objects.create(title=title, barcode=f"BM{tag}{number:03d}{copy}",
-                                       branch=branch, status="reserved")
+                                       branch=branch, status=ItemStatus.RESERVED)
             OrderLine.objects.create(order=order, reader=reader, kind="title", item=item,
-                                     title=title, status="reserved")
+                                     title=title, status=LineStatus.RESERVED)
         back = Item.objects.create(title=title, barcode=f"BM{tag}{number:03d}R", branch=branch,
-                                   status="on_loan")
+                                   status=ItemStatus.ON_LOAN)
         Loan.objects.create(item=back, title=title, reader=reader, branch=branch,
-                            status="active", issued_at=timezone.now(),
+                            status=LoanStatus.ACTIVE, issued_at=timezone.now(),
                             due_date=day - datetime.timedelta(days=1))
         stop = Stop.objects.create(
             plan=plan, route=route, sequence=number, reader=reader, household=f"R{reader.pk}",
