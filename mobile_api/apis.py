@@ -284,18 +284,9 @@ class MyRoutesApi(MobileApi):
     )
     def get(self, request):
         volunteer = request.volunteer
-<<<<<<< HEAD
-        field = BoundedDateField(bounds=dates.PLAN_DAY)
-        raw = request.query_params.get("date")
-        try:
-            day = field.run_validation(raw) if raw else volunteer.branch.today()
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({"date": exc.detail}) from exc
-=======
         filters = MyRoutesFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        day = filters.validated_data.get("date") or selectors.branch_today(volunteer.branch)
->>>>>>> i14-filters
+        day = filters.validated_data.get("date") or volunteer.branch.today()
         routes = selectors.routes_on(volunteer, day)
         return Response(s.RouteListSerializer({"date": day, "routes": routes}).data)
 

@@ -12,11 +12,7 @@ from django.db.models import F, Q
 
 from backend.circulation.selectors import due_back_in_branch
 from backend.orders.models import LineStatus, Order, OrderStatus
-<<<<<<< HEAD
-from backend.readers.models import Reader
-=======
 from backend.readers.models import FamilyStatus, Reader, ReaderStatus
->>>>>>> i14-filters
 from backend.routing.models import (
     DayPlan,
     Route,
