@@ -240,7 +240,7 @@ def build_fixture(path: Path, seed: dict, operators: int) -> dict:
 
     from backend.accounts.tokens import AppRefreshToken, StaffRefreshToken, tokens_issue
     from backend.catalog.models import Title
-    from backend.core.demo.city import TITLE_WORDS
+    from backend.demo.city import TITLE_WORDS
     from backend.orders.models import OPEN_STATUSES
     from backend.readers.models import Reader, ReaderPhone
     from backend.volunteers.models import Volunteer

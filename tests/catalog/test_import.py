@@ -9,12 +9,12 @@ from django.core.management import call_command
 from pymarc import Field, Indicators, Subfield
 
 from backend.catalog import imports
-from backend.catalog.demo import DEMO_CSV, load_demo_catalog
 from backend.catalog.imports import import_catalog
 from backend.catalog.models import Format, Item, Title
 from backend.catalog.selectors import title_list
 from backend.core.exceptions import ConflictError
 from backend.core.tabular import csv_row
+from backend.demo.catalog import DEMO_CSV, load_demo_catalog
 from tests.catalog.helpers import isbn13, make_record, marc_file, marcxml_file, thousand_records
 from tests.factories import BranchFactory, ItemFactory
 

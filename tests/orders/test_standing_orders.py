@@ -234,7 +234,7 @@ def test_celery_task_runs_eagerly_and_makes_the_orders(frozen_today):
 
 
 def test_demo_plans_for_a_third_of_households(frozen_today):
-    from backend.orders.demo import load_demo_standing_plans
+    from backend.demo.orders import load_demo_standing_plans
 
     readers = [ReaderFactory(preferences={"subjects": ["поэзия"]}) for _ in range(9)]
     ReaderFactory(status="paused")

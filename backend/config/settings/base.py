@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "backend.notifications",
     "mobile_api",
     "volunteer_app",
+    "backend.demo",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from backend.core.demo import load_demo, registered_steps
+from backend.demo.base import load_demo, registered_steps
 from backend.volunteers import selectors
 from backend.volunteers.models import Absence, Shift, Volunteer
 

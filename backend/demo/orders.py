@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from backend.core.demo import demo_step
+from backend.demo.base import demo_step
 
 PATTERNS = (
     # (rule, window, items per visit, note)

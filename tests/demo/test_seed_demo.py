@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import User
 from backend.branches.models import Branch
-from backend.core.demo import FIXTURES_DIR, DemoStep, load_demo, registered_steps
+from backend.demo.base import FIXTURES_DIR, DemoStep, load_demo, registered_steps
 from backend.readers.models import (
     CardChange,
     Category,

@@ -4,7 +4,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from backend.core.demo import DemoDataError, load_demo, registered_steps
+from backend.demo.base import DemoDataError, load_demo, registered_steps
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import random
 
-from backend.core.demo import DemoContext, demo_step
+from backend.demo.base import DemoContext, demo_step
 
 SEED = 5
 ORDERS_PER_BRANCH = (8, 12)

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from backend.catalog.models import Item, Title
 from backend.circulation.models import Loan
-from backend.core.demo.city import MAX_ACTIVE_PER_READER, CityExistsError, CityScale, generate_city
 from backend.core.phones import to_e164
+from backend.demo.city import MAX_ACTIVE_PER_READER, CityExistsError, CityScale, generate_city
 from backend.orders.models import Order, OrderLine
 from backend.readers.models import FamilyCard, Reader, ReaderPhone
 from backend.readers.services import reader_search_text

@@ -12,7 +12,7 @@ from django.utils import timezone
 from backend.catalog.models import Item, ItemStatus
 from backend.circulation import services as circulation_services
 from backend.circulation.models import Loan, ReturnChannel
-from backend.core.demo import demo_step
+from backend.demo.base import demo_step
 from backend.orders import services as order_services
 from backend.orders.models import Order, OrderEvent
 from backend.readers.models import Reader, ReaderStatus

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from backend.core.demo import DemoContext, DemoDataError, demo_step
 from backend.core.exceptions import ApplicationError
+from backend.demo.base import DemoContext, DemoDataError, demo_step
 
 WEEKDAYS = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
 MORNING = (datetime.time(9), datetime.time(13))

@@ -13,7 +13,10 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
-from backend.core.demo.base import (
+from backend.core.exceptions import ApplicationError
+from backend.core.phones import to_e164
+from backend.core.roles import Role
+from backend.demo.base import (
     ORDER_BRANCHES,
     ORDER_FAMILIES,
     ORDER_READERS,
@@ -22,9 +25,6 @@ from backend.core.demo.base import (
     DemoDataError,
     demo_step,
 )
-from backend.core.exceptions import ApplicationError
-from backend.core.phones import to_e164
-from backend.core.roles import Role
 
 READER_KEYS = {
     "key", "branch", "last_name", "first_name", "patronymic", "birth_date", "category",

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from backend.core.demo import DemoDataError, demo_step
+from backend.demo.base import DemoDataError, demo_step
 
 DEMO_CSV = Path(settings.BASE_DIR) / "fixtures" / "catalog" / "demo_catalog.csv"
 

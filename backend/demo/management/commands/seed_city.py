@@ -1,10 +1,10 @@
-"""`manage.py seed_city`: a generated city (Astana) for load tests (backend/core/demo/city.py)."""
+"""`manage.py seed_city`: a generated city (Astana) for load tests (backend/demo/city/)."""
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from backend.core.demo.city import CityExistsError, CityScale, generate_city
+from backend.demo.city import CityExistsError, CityScale, generate_city
 
 
 class Command(BaseCommand):

@@ -19,7 +19,7 @@ It is fast rather than faithful to every side effect: rows are made in memory an
 with `bulk_create` (primary keys handed out here, so no row waits for another's id). The
 services are not called row by row: no outbox messages, no order events for the history,
 no card history beyond the first row. What the product reads (statuses, copies' states,
-loan limits, windows, languages) follows the services' rules, and tests/core/test_seed_city.py
+loan limits, windows, languages) follows the services' rules, and tests/demo/test_seed_city.py
 checks it.
 """
 from __future__ import annotations
@@ -753,7 +753,7 @@ class _City:
     def upcoming(self) -> None:
         """Orders ready for the next working day, new orders still being picked, and
         standing plans."""
-        from backend.orders.demo import PATTERNS
+        from backend.demo.orders import PATTERNS
         from backend.orders.models import OrderEvent
         from backend.readers.models import StandingPlan, StandingPlanPause
 
