@@ -14,7 +14,6 @@ from backend.catalog.models import Format, Item, Title
 from backend.catalog.selectors import title_list
 from backend.core.exceptions import ConflictError
 from backend.core.tabular import csv_row
-from backend.demo.catalog import DEMO_CSV, load_demo_catalog
 from tests.catalog.helpers import isbn13, make_record, marc_file, marcxml_file, thousand_records
 from tests.factories import BranchFactory, ItemFactory
 
@@ -359,32 +358,6 @@ def test_command_reports_csv_rows_and_an_unknown_branch_option(branches, tmp_pat
     code, output = run_command(str(path), "--branch", "NOPE")
     assert code == 1
     assert "import.unknown_branch" in output
-
-
-# The demo catalog ----------------------------------------------------------------------------
-
-
-def test_the_demo_catalog_loads_once(branches):
-    report = load_demo_catalog(stdout=StringIO())
-
-    assert report is not None and report.ok
-    titles = Title.objects.all()
-    assert titles.count() >= 300
-    assert set(titles.values_list("language", flat=True)) >= {"kk", "ru"}
-    assert set(titles.values_list("format", flat=True)) == set(Format.values)
-    for code in ("BSH", "SOK", "YAK"):
-        assert Item.objects.filter(branch__code=code).count() >= 50, code
-    assert not Title.objects.filter(items__isnull=True).exclude(format="periodical").exists()
-    assert title_list(filters={"q": "абай жолы"}).exists()
-    assert title_list(filters={"q": "ҚАРА СӨЗДЕР"}).exists()
-    assert title_list(filters={"q": "Егемен Қазақстан"}).filter(format="periodical").exists()
-
-    before = counts()
-    out = StringIO()
-    assert load_demo_catalog(stdout=out) is None
-    assert counts() == before
-    assert "already" in out.getvalue()
-    assert DEMO_CSV.name == "demo_catalog.csv"
 
 
 def test_utf8_records_without_the_leader_flag_are_read_as_utf8(branches):

@@ -233,22 +233,6 @@ def test_celery_task_runs_eagerly_and_makes_the_orders(frozen_today):
     assert generate_standing_orders_task.delay(days=10).get()["created"] == 0
 
 
-def test_demo_plans_for_a_third_of_households(frozen_today):
-    from backend.demo.orders import load_demo_standing_plans
-
-    readers = [ReaderFactory(preferences={"subjects": ["поэзия"]}) for _ in range(9)]
-    ReaderFactory(status="paused")
-    lines = []
-    assert load_demo_standing_plans(lines.append) == 3
-    assert StandingPlan.objects.count() == 3
-    assert {p.reader_id for p in StandingPlan.objects.all()} == {
-        readers[0].id, readers[3].id, readers[6].id}
-    assert StandingPlan.objects.filter(pauses__isnull=False).count() == 1
-    assert load_demo_standing_plans(lines.append) == 0
-    assert StandingPlan.objects.count() == 3
-    assert "0 created, 3 already there" in lines[-1]
-
-
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 
 rules = st.one_of(
