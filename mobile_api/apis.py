@@ -19,14 +19,14 @@ from backend.accounts.lockout import LockedOut
 from backend.accounts.serializers import RefreshInputSerializer, TokensSerializer
 from backend.accounts.tokens import AppJWTAuthentication, TokenEndpointMixin
 from backend.core import dates
-from backend.core.exceptions import ApplicationError, validation_payload
+from backend.core.exceptions import ApplicationError, error_body, validation_payload
 from backend.core.schema import ErrorSerializer, errors
 from backend.core.serializers import BoundedDateField
 from backend.volunteers import services as volunteer_services
 from backend.volunteers.selectors import volunteer_calendar, volunteer_queryset
 from mobile_api import actions, auth, selectors
 from mobile_api import serializers as s
-from mobile_api.idempotency import HEADER, Answer, check_key, error_body, run_once
+from mobile_api.idempotency import HEADER, Answer, check_key, run_once
 from mobile_api.permissions import IsVolunteer
 from mobile_api.throttles import SignInIpThrottle, SignInPhoneThrottle
 
