@@ -15,11 +15,9 @@ from backend.core.exceptions import ConflictError
 from backend.routing import services as routing_services
 from backend.routing.models import ConcernKind, Route, Stop
 from mobile_api import selectors
+from mobile_api.action_types import CONCERN, ROUTE_ACTIONS
+from mobile_api.serializers import ActionResultSerializer, ConcernSerializer
 
-STOP_ACTIONS = ("arrive", "complete", "fail")
-ROUTE_ACTIONS = ("start", "finish")
-CONCERN = "concern"
-ACTION_TYPES = ROUTE_ACTIONS + STOP_ACTIONS + (CONCERN,)
 API_PREFIX = "/api/mobile/v1/"
 
 
@@ -166,8 +164,6 @@ def _concern_at(value: datetime.datetime | None, plan) -> datetime.datetime:
 
 
 def raise_concern(*, volunteer, target: int, values: dict) -> tuple[int, dict]:
-    from mobile_api.serializers import ConcernSerializer
-
     stop = selectors.own_stop(volunteer, target)
     concern_allowed(stop)
     concern = routing_services.concern_raise(
@@ -179,8 +175,6 @@ def raise_concern(*, volunteer, target: int, values: dict) -> tuple[int, dict]:
 def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int, dict]:
     """Check the input and the owner, then act. Answers (status, body) in plain JSON;
     raises 404 (not yours), ValidationError (bad input) or ApplicationError (refused)."""
-    from mobile_api.serializers import ActionResultSerializer
-
     serializer = INPUT[kind](data=data if isinstance(data, dict) else {})
     serializer.is_valid(raise_exception=True)
     values = serializer.validated_data

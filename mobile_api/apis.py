@@ -15,16 +15,18 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from backend.accounts.lockout import LockedOut
+from backend.accounts.serializers import RefreshInputSerializer, TokensSerializer
 from backend.accounts.tokens import AppJWTAuthentication, TokenEndpointMixin
 from backend.core import dates
-from backend.core.exceptions import ApplicationError, validation_payload
+from backend.core.exceptions import ApplicationError, error_body, validation_payload
 from backend.core.schema import ErrorSerializer, errors
 from backend.core.serializers import BoundedDateField
 from backend.volunteers import services as volunteer_services
 from backend.volunteers.selectors import volunteer_calendar, volunteer_queryset
 from mobile_api import actions, auth, selectors
 from mobile_api import serializers as s
-from mobile_api.idempotency import HEADER, Answer, check_key, error_body, run_once
+from mobile_api.idempotency import HEADER, Answer, check_key, run_once
 from mobile_api.permissions import IsVolunteer
 from mobile_api.throttles import SignInIpThrottle, SignInPhoneThrottle
 
@@ -47,7 +49,7 @@ class MobileApi(GenericAPIView):
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if isinstance(exc, (auth.LockedOut, auth.CodeRateLimited)) and response is not None:
+        if isinstance(exc, (LockedOut, auth.CodeRateLimited)) and response is not None:
             response["Retry-After"] = str(exc.retry_after)
         return response
 
@@ -85,7 +87,7 @@ class PasswordSignInApi(_SignInApi):
 
     @extend_schema(
         tags=TAG, operation_id="mobile_auth_token", request=s.PasswordSignInSerializer,
-        responses={200: s.TokensSerializer, **SIGN_IN_ERRORS},
+        responses={200: TokensSerializer, **SIGN_IN_ERRORS},
         examples=[OpenApiExample("Sign in", request_only=True,
                                  value={"phone": "8 701 555 12 34", "password": "kniga03-demo"}),
                   TOKENS_EXAMPLE,
@@ -107,15 +109,15 @@ class RefreshApi(TokenEndpointMixin, GenericAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [SignInIpThrottle]
-    serializer_class = s.RefreshInputSerializer
+    serializer_class = RefreshInputSerializer
 
-    @extend_schema(tags=TAG, operation_id="mobile_auth_refresh", request=s.RefreshInputSerializer,
-                   responses={200: s.TokensSerializer, **errors(400, 401, 429)},
+    @extend_schema(tags=TAG, operation_id="mobile_auth_refresh", request=RefreshInputSerializer,
+                   responses={200: TokensSerializer, **errors(400, 401, 429)},
                    examples=[OpenApiExample("Refresh", request_only=True,
                                             value={"refresh": "eyJhbGciOi..."}),
                              TOKENS_EXAMPLE])
     def post(self, request, *args, **kwargs):
-        data = s.RefreshInputSerializer(data=request.data)
+        data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(auth.refresh(refresh=data.validated_data["refresh"]))
 
@@ -126,12 +128,12 @@ class SignOutApi(TokenEndpointMixin, GenericAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [SignInIpThrottle]
-    serializer_class = s.RefreshInputSerializer
+    serializer_class = RefreshInputSerializer
 
-    @extend_schema(tags=TAG, operation_id="mobile_auth_sign_out", request=s.RefreshInputSerializer,
+    @extend_schema(tags=TAG, operation_id="mobile_auth_sign_out", request=RefreshInputSerializer,
                    responses={204: None, **errors(400, 401, 429)})
     def post(self, request, *args, **kwargs):
-        data = s.RefreshInputSerializer(data=request.data)
+        data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         auth.sign_out(refresh=data.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -164,7 +166,7 @@ class OtpVerifyApi(_SignInApi):
 
     @extend_schema(
         tags=TAG, operation_id="mobile_auth_otp_verify", request=s.OtpVerifySerializer,
-        responses={200: s.TokensSerializer, **SIGN_IN_ERRORS},
+        responses={200: TokensSerializer, **SIGN_IN_ERRORS},
         examples=[OpenApiExample("Verify", request_only=True,
                                  value={"phone": "+77015551234", "code": "482913"}),
                   TOKENS_EXAMPLE],
@@ -183,7 +185,7 @@ class LinkSignInApi(_SignInApi):
 
     @extend_schema(
         tags=TAG, operation_id="mobile_auth_link", request=s.LinkSignInSerializer,
-        responses={200: s.TokensSerializer, **errors(400, 429),
+        responses={200: TokensSerializer, **errors(400, 429),
                    401: OpenApiResponse(ErrorSerializer, description=(
                        "auth.link_invalid: used, expired, unknown, or the volunteer is no "
                        "longer active. Ask for a code instead."))},

@@ -25,16 +25,19 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from backend.accounts.lockout import lock_check, lock_clear, lock_fail
 from backend.accounts.tokens import AppRefreshToken, token_refresh, token_revoke, tokens_issue
 from backend.core.after_response import after_response
 from backend.core.exceptions import ApplicationError
 from backend.core.phones import digits_of, to_e164
-from mobile_api.models import SignInCode, SignInLock
+from mobile_api.code_delivery import otp_deliver
+from mobile_api.models import SignInCode
+from mobile_api.tasks import sign_in_code_deliver_task
 
 _DUMMY_PASSWORD = make_password(secrets.token_urlsafe(16))
 
@@ -52,15 +55,6 @@ def normalize_phone(text: str) -> str:
     return to_e164(text) or ("?" + digits_of(text))[:20]
 
 
-class LockedOut(ApplicationError):
-    def __init__(self, seconds: int) -> None:
-        super().__init__("auth.locked",
-                         _("Too many failed attempts. Try again in %(minutes)s minute(s).")
-                         % {"minutes": max(1, math.ceil(seconds / 60))},
-                         status_code=429)
-        self.retry_after = max(1, seconds)
-
-
 def invalid_credentials() -> ApplicationError:
     return ApplicationError("auth.invalid_credentials",
                             _("Wrong phone number or password."), status_code=401)
@@ -70,50 +64,6 @@ def invalid_code() -> ApplicationError:
     return ApplicationError("auth.invalid_code",
                             _("The code is wrong or has expired. Ask for a new one."),
                             status_code=401)
-
-
-# Lockout -----------------------------------------------------------------------------------------
-
-
-def _lock_key(ident: str, kind: str) -> str:
-    return f"{kind}:{ident}"[:64]
-
-
-def lock_check(ident: str, *, kind: str = "phone") -> None:
-    """Raise `auth.locked` while the phone (or the staff username: kind="staff") is locked."""
-    lock = SignInLock.objects.filter(key=_lock_key(ident, kind)).only("locked_until").first()
-    now = timezone.now()
-    if lock is not None and lock.locked_until and lock.locked_until > now:
-        raise LockedOut(math.ceil((lock.locked_until - now).total_seconds()))
-
-
-def lock_fail(ident: str, *, kind: str = "phone", limit: int | None = None) -> None:
-    """Count a failure; lock when there have been too many (MOBILE_LOCKOUT_FAILURES unless
-    `limit` says otherwise) within MOBILE_LOCKOUT_MINUTES."""
-    limit = limit or int(setting("MOBILE_LOCKOUT_FAILURES", 5))
-    window = datetime.timedelta(minutes=int(setting("MOBILE_LOCKOUT_MINUTES", 15)))
-    now = timezone.now()
-    key = _lock_key(ident, kind)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                SignInLock.objects.get_or_create(key=key)
-        except IntegrityError:
-            pass  # made by a concurrent failure a moment ago
-        lock = SignInLock.objects.select_for_update().get(key=key)
-        if lock.first_failure_at is None or now - lock.first_failure_at > window \
-                or (lock.locked_until and lock.locked_until <= now):
-            lock.failures = 0
-            lock.first_failure_at = now
-            lock.locked_until = None
-        lock.failures += 1
-        if lock.failures >= limit:
-            lock.locked_until = now + window
-        lock.save()
-
-
-def lock_clear(ident: str, *, kind: str = "phone") -> None:
-    SignInLock.objects.filter(key=_lock_key(ident, kind)).delete()
 
 
 # Who may sign in ----------------------------------------------------------------------------------
@@ -234,8 +184,6 @@ def otp_request(*, phone: str) -> None:
 def _deliver_later(record_id: int, code: str) -> None:
     from kombu.exceptions import OperationalError as BrokerError
 
-    from mobile_api.tasks import sign_in_code_deliver_task
-
     def deliver() -> None:
         otp_deliver(record_id=record_id, code=code)
 
@@ -249,23 +197,6 @@ def _deliver_later(record_id: int, code: str) -> None:
     except BrokerError:
         # No broker: the volunteer still gets their code, once the answer is out.
         after_response(deliver)
-
-
-def otp_deliver(*, record_id: int, code: str) -> None:
-    """Send the code of a volunteer's phone by SMS; a code of an unknown phone, or one
-    already replaced, used or expired, is dropped."""
-    from backend.notifications.services import sign_in_code_send
-
-    record = (SignInCode.objects.select_related("user")
-              .filter(pk=record_id, user__isnull=False, used_at__isnull=True,
-                      expires_at__gt=timezone.now()).first())
-    if record is None:
-        return
-    user = record.user
-    language = user.language if user.language in ("ru", "kk", "en") else "ru"
-    with transaction.atomic():
-        sign_in_code_send(phone=record.phone, code=code, language=language, user=user,
-                          event_key=f"sign_in_code:{record.pk}")
 
 
 def otp_verify(*, phone: str, code: str) -> dict[str, str]:

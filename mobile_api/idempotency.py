@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
-from backend.core.exceptions import ApplicationError, _plain
+from backend.core.exceptions import ApplicationError, error_body
 from mobile_api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -57,10 +56,6 @@ def check_key(key: str | None) -> str:
               "underscores (a UUID is a good choice)."),
             fields={"key": [_("Invalid key.")]})
     return key
-
-
-def error_body(exc: ApplicationError) -> dict[str, Any]:
-    return {"code": exc.code, "message": force_str(exc.message), "fields": _plain(exc.fields)}
 
 
 def key_reused() -> ApplicationError:

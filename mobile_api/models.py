@@ -1,5 +1,6 @@
-"""What the volunteers' app needs kept on the server: idempotency keys, sign-in codes and
-sign-in lockouts. Everything lives in the database, so several processes agree."""
+"""What the volunteers' app needs kept on the server: idempotency keys and sign-in codes
+(the sign-in lockouts are accounts' SignInLock). Everything lives in the database, so
+several processes agree."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,18 +53,3 @@ class SignInCode(models.Model):
     def __str__(self) -> str:
         return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
 
-
-class SignInLock(models.Model):
-    """Failed sign-ins for one phone (known or not): after too many, a pause."""
-
-    key = models.CharField(max_length=64, unique=True)
-    failures = models.PositiveSmallIntegerField(default=0)
-    first_failure_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("sign-in lock")
-        verbose_name_plural = _("sign-in locks")
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.failures}"

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from backend.core import dates
 from backend.core.serializers import BoundedDateField
-from mobile_api.actions import ACTION_TYPES
+from mobile_api.action_types import ACTION_TYPES
 
 # Signing in ---------------------------------------------------------------------------------------
 
@@ -16,15 +16,6 @@ class PasswordSignInSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, help_text=_("In any form: 8 701 123 45 67, "
                                                              "+77011234567."))
     password = serializers.CharField(max_length=200, trim_whitespace=False)
-
-
-class TokensSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
-
-
-class RefreshInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
 
 
 class OtpRequestSerializer(serializers.Serializer):

@@ -9,11 +9,11 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView
 
 from backend.accounts import signin
+from backend.accounts.lockout import LockedOut
+from backend.accounts.serializers import RefreshInputSerializer, TokensSerializer
 from backend.accounts.tokens import StaffRefreshToken, TokenEndpointMixin, token_refresh
 from backend.core.roles import user_roles
 from backend.core.schema import errors
-from mobile_api.auth import LockedOut
-from mobile_api.serializers import RefreshInputSerializer, TokensSerializer
 
 
 class StaffTokenObtainSerializer(TokenObtainPairSerializer):

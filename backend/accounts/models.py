@@ -49,3 +49,22 @@ class SignInLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignInLock(models.Model):
+    """Failed sign-ins for one key (a volunteer's phone, a staff username or a client
+    address, known or not): after too many, a pause. See backend/accounts/lockout.py."""
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+    first_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table the volunteers' app made first, kept as it is.
+        db_table = "mobile_api_signinlock"
+        verbose_name = _("sign-in lock")
+        verbose_name_plural = _("sign-in locks")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.failures}"

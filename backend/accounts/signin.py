@@ -16,9 +16,9 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
+from backend.accounts.lockout import LockedOut, lock_check, lock_clear, lock_fail
 from backend.core.admin_site import NO_ADMIN_ACCESS, can_use_admin
 from backend.core.web import client_address
-from mobile_api.auth import LockedOut, lock_check, lock_clear, lock_fail
 
 
 def _username_key(username: str) -> str:

@@ -1,7 +1,8 @@
 """Catalog admin for librarians: titles with their copies, and copies on their own.
 
 Every save goes through backend.catalog.services (title_create / title_update /
-item_create / item_update, item_write_off for status), as the API's do.
+item_create / item_update, item_write_off for status), as the API's do. A rule a service
+refuses comes back as errors on the form (the whole save rolled back), never as a 500.
 """
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils.translation import ngettext
 from backend.catalog import selectors, services
 from backend.catalog.imports import clean_isbn, year_bounds
 from backend.catalog.models import Item, ItemStatus, Title
-from backend.core.admin_site import StrictModelAdmin
+from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.exceptions import ApplicationError
 
 
@@ -71,7 +72,7 @@ def _service_failed(modeladmin: admin.ModelAdmin, request, error: ApplicationErr
 
 
 @admin.register(Title)
-class TitleAdmin(StrictModelAdmin):
+class TitleAdmin(ServiceSavingAdmin):
     form = TitleAdminForm
     inlines = [ItemInline]
     list_display = ("title", "authors_display", "language", "format", "year", "isbn",
@@ -106,41 +107,41 @@ class TitleAdmin(StrictModelAdmin):
     def available(self, obj: Title) -> int:
         return getattr(obj, "available", 0)
 
-    def save_model(self, request, obj: Title, form, change: bool) -> None:
+    def save_through_service(self, request, form, formsets, change: bool) -> Title:
         cleaned = form.cleaned_data
         names = form.changed_data if change else list(cleaned)
         data = {n: cleaned[n] for n in names if n in services.TITLE_FIELDS and n in cleaned}
         if change:
-            saved = services.title_update(title=obj, data=data)
+            title = services.title_update(title=form.instance, data=data)
         else:
-            saved = services.title_create(data=data)
-        for fld in saved._meta.concrete_fields:
-            setattr(obj, fld.attname, getattr(saved, fld.attname))
-        obj._state.adding = False
+            title = services.title_create(data=data)
+        for formset in formsets:
+            if formset.model is Item:
+                for item_form in formset.forms:
+                    self._save_copy(title, item_form)
+        return title
 
-    def save_formset(self, request, form, formset, change: bool) -> None:
-        if formset.model is not Item:
-            return super().save_formset(request, form, formset, change)
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for item_form in formset.forms:
-            if not item_form.has_changed() or not hasattr(item_form, "cleaned_data"):
-                continue
-            data: dict[str, Any] = item_form.cleaned_data
-            try:
-                if item_form.instance.pk:
-                    changed = [n for n in item_form.changed_data
-                               if n in ("branch", "shelf_mark", "note")]
-                    item = services.item_update(item=item_form.instance,
-                                                data={n: data[n] for n in changed})
-                    formset.changed_objects.append((item, changed))
-                else:
-                    item = services.item_create(data={
-                        "title": form.instance, "barcode": data["barcode"],
-                        "branch": data["branch"], "shelf_mark": data.get("shelf_mark", ""),
-                        "note": data.get("note", "")})
-                    formset.new_objects.append(item)
-            except ApplicationError as error:
-                _service_failed(self, request, error)
+    @staticmethod
+    def _save_copy(title: Title, item_form) -> None:
+        if not item_form.has_changed() or not hasattr(item_form, "cleaned_data"):
+            return
+        data: dict[str, Any] = item_form.cleaned_data
+        try:
+            if item_form.instance.pk:
+                changed = [n for n in item_form.changed_data
+                           if n in ("branch", "shelf_mark", "note")]
+                services.item_update(item=item_form.instance,
+                                     data={n: data[n] for n in changed})
+            else:
+                services.item_create(data={
+                    "title": title, "barcode": data["barcode"], "branch": data["branch"],
+                    "shelf_mark": data.get("shelf_mark", ""), "note": data.get("note", "")})
+        except ApplicationError as error:
+            # Tell which copy: the inline's own fields are not on the main form.
+            barcode = item_form.instance.barcode or data.get("barcode") or ""
+            raise ApplicationError(error.code, f"{barcode}: {error.message}",
+                                   fields=error.fields, status_code=error.status_code) \
+                from error
 
 
 def _status_action(status: str, label):
@@ -161,7 +162,7 @@ def _status_action(status: str, label):
 
 
 @admin.register(Item)
-class ItemAdmin(StrictModelAdmin):
+class ItemAdmin(ServiceSavingAdmin):
     list_display = ("barcode", "title", "branch", "status", "shelf_mark")
     list_filter = ("status", "branch")
     list_select_related = ("title", "branch")
@@ -182,18 +183,11 @@ class ItemAdmin(StrictModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def save_model(self, request, obj: Item, form, change: bool) -> None:
+    def save_through_service(self, request, form, formsets, change: bool) -> Item:
         cleaned = form.cleaned_data
-        try:
-            if change:
-                names = [n for n in form.changed_data if n in ("branch", "shelf_mark", "note")]
-                saved = services.item_update(item=obj, data={n: cleaned[n] for n in names})
-            else:
-                saved = services.item_create(data={
-                    n: cleaned[n] for n in services.ITEM_FIELDS if n in cleaned})
-        except ApplicationError as error:
-            _service_failed(self, request, error)
-            return
-        for fld in saved._meta.concrete_fields:
-            setattr(obj, fld.attname, getattr(saved, fld.attname))
-        obj._state.adding = False
+        if change:
+            names = [n for n in form.changed_data if n in ("branch", "shelf_mark", "note")]
+            return services.item_update(item=form.instance,
+                                        data={n: cleaned[n] for n in names})
+        return services.item_create(data={
+            n: cleaned[n] for n in services.ITEM_FIELDS if n in cleaned})

@@ -4,7 +4,11 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from backend.catalog.selectors import normalize_isbn
+
+def normalize_isbn(text: str | None) -> str:
+    """The ISBN's digits and X, without hyphens or spaces, at most 13 characters."""
+    raw = (text or "").upper().replace("-", "").replace(" ", "")
+    return "".join(ch for ch in raw if ch.isdigit() or ch == "X")[:13]
 
 
 def isbn_is_valid(isbn: str) -> bool:

@@ -3,13 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from backend.catalog.isbn import validate_isbn
 from backend.core.models import TimeStampedModel
-
-
-def validate_isbn(value: str) -> None:
-    from backend.catalog.isbn import validate_isbn as check
-
-    check(value)
 
 
 class Format(models.TextChoices):

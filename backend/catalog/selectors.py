@@ -1,14 +1,10 @@
 """Catalog reads: search by title or author (any case, Kazakh too), ISBN or barcode."""
 from django.db.models import Count, Q, QuerySet
 
+from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.core.phones import digits_of
 from backend.core.text import fold, search_tokens
-
-
-def normalize_isbn(text: str | None) -> str:
-    raw = (text or "").upper().replace("-", "").replace(" ", "")
-    return "".join(ch for ch in raw if ch.isdigit() or ch == "X")[:13]
 
 
 def title_search_text(title: Title) -> str:

@@ -4,8 +4,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
-from backend.catalog.selectors import normalize_isbn, subjects_key, title_search_text
+from backend.catalog.selectors import subjects_key, title_search_text
 from backend.core.exceptions import ApplicationError, ConflictError
 
 TITLE_FIELDS = ("title", "authors", "language", "format", "subjects", "isbn", "year",

@@ -2,7 +2,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from backend.core.admin_site import ReaderDataAdmin
+from backend.core.admin_services import ServiceSavingAdmin
+from backend.core.admin_site import ReaderDataAdmin, ReaderDataMixin
 from backend.core.exceptions import ApplicationError
 from backend.orders import services
 from backend.orders.models import CallLog, Order, OrderEvent, OrderLine
@@ -47,7 +48,7 @@ def _run(modeladmin, request, queryset, action, label):
 
 
 @admin.register(Order)
-class OrderAdmin(ReaderDataAdmin):
+class OrderAdmin(ReaderDataMixin, ServiceSavingAdmin):
     list_display = ("id", "reader", "family_card", "status", "channel", "preferred_date",
                     "scheduled_date", "branch", "created_at")
     list_filter = ("status", "channel", "branch", "preferred_date")
@@ -70,12 +71,9 @@ class OrderAdmin(ReaderDataAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, form, formsets, change):
         data = {name: form.cleaned_data.get(name) for name in form.changed_data}
-        try:
-            services.order_update(order=obj, data=data, by=request.user)
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+        return services.order_update(order=form.instance, data=data, by=request.user)
 
     @admin.action(description=_("Start picking"))
     def start_picking(self, request, queryset):

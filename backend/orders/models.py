@@ -111,6 +111,10 @@ class LineStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A line still to be served: it holds a title (and maybe its copy) for the household.
+LIVE_LINE_STATUSES = (LineStatus.WAITING, LineStatus.RESERVED)
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
                               related_name="lines")

@@ -19,6 +19,7 @@ from backend.core import dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.notifications import events as message_events
 from backend.orders.models import (
+    LIVE_LINE_STATUSES,
     CallLog,
     Channel,
     LineKind,
@@ -42,7 +43,6 @@ TRANSITIONS: dict[str, set[str]] = {
     S.PARTIALLY_DELIVERED: set(),
     S.CANCELLED: set(),
 }
-LIVE_LINE_STATUSES = (LineStatus.WAITING, LineStatus.RESERVED)
 
 
 def _lock(order: Order) -> Order:

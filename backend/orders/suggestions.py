@@ -11,8 +11,8 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
-from backend.catalog.selectors import normalize_isbn
 from backend.circulation.selectors import titles_read_since
 from backend.core.text import fold, search_tokens
 from backend.readers.models import Reader
@@ -47,8 +47,7 @@ def never_send_ids(reader: Reader) -> set[int]:
 
 
 def promised_ids(reader: Reader) -> set[int]:
-    from backend.orders.models import OrderLine
-    from backend.orders.services import LIVE_LINE_STATUSES
+    from backend.orders.models import LIVE_LINE_STATUSES, OrderLine
 
     household = Q(reader=reader)
     if reader.family_card_id:

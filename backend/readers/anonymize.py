@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.readers.cards import anonymized_card_number
 from backend.readers.models import (
     CardChange,
     FamilyCard,
@@ -93,7 +94,7 @@ def reader_anonymize(*, reader: Reader, by=None) -> Reader:
         reader.last_name = ERASED_NAME
         reader.first_name = ""
         reader.patronymic = ""
-        reader.card_number = f"X{reader.pk:05d}"
+        reader.card_number = anonymized_card_number(reader.pk)
         if reader.birth_date is not None:
             reader.birth_date = reader.birth_date.replace(month=1, day=1)
         _blank_address(reader)

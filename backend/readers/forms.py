@@ -15,6 +15,7 @@ from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.admin_services import ServiceErrorFormMixin
 from backend.core.phones import to_e164
 from backend.readers.models import (
     TOO_MANY_PHONES,
@@ -125,29 +126,6 @@ class PhoneInputField(forms.CharField):
             return self.to_python(data) != ("" if initial in (None, "") else str(initial))
         except ValidationError:
             return True
-
-
-class ServiceErrorFormMixin:
-    """Shows a rule the service refused (an ApplicationError) as errors on the form.
-
-    The admin runs the form a second time with `service_error` set; see
-    `ServiceSavingAdmin` in backend/readers/admin.py.
-    """
-
-    service_error = None
-
-    def clean(self):
-        cleaned = super().clean()
-        error = self.service_error
-        if error is not None:
-            self.add_error(None, str(error.message))
-            for name, messages in (error.fields or {}).items():
-                if name in self.fields:
-                    if not isinstance(messages, (list, tuple)):
-                        messages = [messages]
-                    for message in messages:
-                        self.add_error(name, str(message))
-        return cleaned
 
 
 class ReaderAdminForm(ServiceErrorFormMixin, forms.ModelForm):

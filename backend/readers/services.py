@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from backend.core.exceptions import ApplicationError
 from backend.core.text import fold
 from backend.core.web import client_address
+from backend.readers.cards import card_number_format, family_card_number_format
 from backend.readers.models import (
     MAX_PHONES,
     TOO_MANY_PHONES,
@@ -79,8 +80,8 @@ def reader_search_text(reader: Reader) -> str:
     )[:500]
 
 
-def _card_number(branch_code: str, pk: int) -> str:
-    return f"{branch_code}-{pk:05d}"
+# The old private name, still imported by backend/readers/imports.py.
+_card_number = card_number_format
 
 
 def _check_consent(reader: Reader) -> None:
@@ -159,7 +160,7 @@ def reader_create(
     _check_consent(reader)
     reader.full_clean(exclude=["card_number", "search_text"])
     reader.save()
-    reader.card_number = _card_number(reader.branch.code, reader.pk)
+    reader.card_number = card_number_format(reader.branch.code, reader.pk)
     reader.search_text = reader_search_text(reader)
     reader.save(update_fields=["card_number", "search_text"])
     _set_phones(reader, phones)
@@ -263,7 +264,7 @@ def family_card_create(*, data: dict[str, Any], by=None) -> FamilyCard:
     _check_head(family, member_ids)
     family.full_clean(exclude=["number", "head"])
     family.save()
-    family.number = f"{family.branch.code}-F{family.pk:04d}"
+    family.number = family_card_number_format(family.branch.code, family.pk)
     family.save(update_fields=["number"])
     _set_members(family, member_ids, by)
     CardChange.objects.create(

@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.admin_services import ServiceErrorFormMixin, ServiceSavingAdmin
 from backend.core.exceptions import ApplicationError
-from backend.readers.admin import ServiceSavingAdmin
-from backend.readers.forms import PhoneInputField, ServiceErrorFormMixin
+from backend.readers.forms import PhoneInputField
 from backend.readers.models import Language
 from backend.volunteers import selectors, services
 from backend.volunteers.models import Absence, Shift, Volunteer
@@ -81,9 +81,6 @@ class AbsenceInline(admin.TabularInline):
 @admin.register(Volunteer)
 class VolunteerAdmin(ServiceSavingAdmin):
     form = VolunteerAdminForm
-    # The readers' card templates show card history, which volunteers do not have.
-    change_form_template = None
-    object_history_template = None
     inlines = (ShiftInline, AbsenceInline)
     list_display = ("name", "phone", "branch", "transport", "capacity", "max_stops", "active")
     list_filter = ("branch", "transport", "active")
@@ -116,6 +113,10 @@ class VolunteerAdmin(ServiceSavingAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("user",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A volunteer leaves by being made inactive (the "active" box), not deleted.
+        return False
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

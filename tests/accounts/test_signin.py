@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
-from mobile_api.models import SignInLock
+from backend.accounts.models import SignInLock
 from tests.openapi import assert_documented
 
 PASSWORD = "correct-horse-battery"

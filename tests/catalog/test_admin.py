@@ -61,3 +61,19 @@ def test_status_actions_use_the_write_off_rules(admin_client):
     item.refresh_from_db()
     other.refresh_from_db()
     assert (item.status, other.status) == ("on_loan", "lost")
+
+
+def test_a_copy_with_a_taken_barcode_is_refused_on_the_form(admin_client):
+    branch = BranchFactory(code="BSH")
+    ItemFactory(barcode="BSH000777")
+    title = TitleFactory(title="Ұлпан")
+    response = admin_client.post(f"/admin/catalog/title/{title.pk}/change/", {
+        "title": "Ұлпан", "authors": "[]", "language": "kk", "format": "print",
+        "subjects": "[]", "isbn": "", "year": "", "publisher": "", "age_rating": "",
+        "annotation": "",
+        "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0",
+        "items-0-barcode": "BSH000777", "items-0-branch": str(branch.pk),
+        "items-0-shelf_mark": "", "items-0-note": "",
+    })
+    assert response.status_code == 200
+    assert not Item.objects.filter(title=title).exists()

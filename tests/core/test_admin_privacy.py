@@ -18,11 +18,11 @@ from django.core import checks
 from django.test import Client
 from django.urls import reverse
 
+from backend.accounts.models import SignInLock
 from backend.accounts.roles_setup import ROLE_PERMISSIONS
 from backend.core.admin_site import check_admins, holds_reader_data
 from backend.readers import services
 from backend.readers.models import CardChange, Reader
-from mobile_api.models import SignInLock
 from tests.factories import LoanFactory, ReaderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -87,7 +87,7 @@ def test_lockout_after_repeated_wrong_passwords(api, volunteer, settings):
 
 
 def test_lock_ends_after_its_time(api, volunteer, settings):
-    from mobile_api.models import SignInLock
+    from backend.accounts.models import SignInLock
 
     settings.MOBILE_LOCKOUT_FAILURES = 2
     phone = str(volunteer.user.phone)

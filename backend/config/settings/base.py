@@ -306,8 +306,11 @@ CELERY_BEAT_SCHEDULE = {
     # Tomorrow's visits and the items due back, every evening.
     "visit-reminders": {"task": "notifications.visit_reminders",
                         "schedule": crontab(hour=MESSAGE_REMINDER_HOUR, minute=0)},
-    # Old idempotency answers, expired sign-in codes and finished lockouts, nightly.
+    # Old idempotency answers and expired sign-in codes of the app, nightly.
     "prune-app-records": {"task": "mobile.prune", "schedule": crontab(hour=3, minute=0)},
+    # Sign-in lockout counters whose window and lock are over, nightly.
+    "prune-sign-in-locks": {"task": "accounts.prune_sign_in_locks",
+                            "schedule": crontab(hour=3, minute=5)},
     # Expired refresh tokens (and their blacklist entries), nightly.
     "flush-expired-tokens": {"task": "accounts.flush_expired_tokens",
                              "schedule": crontab(hour=3, minute=15)},
