@@ -755,7 +755,7 @@ class _City:
         standing plans."""
         from backend.orders.demo import PATTERNS
         from backend.orders.models import OrderEvent
-        from backend.readers.models import StandingPlan, StandingPlanPause
+        from backend.plans.models import StandingPlan, StandingPlanPause
 
         for branch in self.branch_list:
             for household in self.ready_of[branch.pk]:
