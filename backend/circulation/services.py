@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from backend.catalog import services as catalog_services
 from backend.catalog.models import Item, ItemStatus
 from backend.circulation.models import Loan, LoanStatus, ReturnChannel
+from backend.circulation.signals import loan_renewing
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.readers.models import FamilyCard, FamilyStatus, Reader
 
@@ -99,9 +100,7 @@ def loan_return(*, barcode: str, by=None, channel: str = ReturnChannel.DESK) -> 
 @transaction.atomic
 def loan_renew(*, loan: Loan, by=None) -> Loan:
     """Extend a loan by the branch's period, up to its number of renewals, unless someone
-    else is waiting for the title."""
-    from backend.orders.models import LineStatus, OrderLine
-
+    else is waiting for the title (orders refuse it through `loan_renewing`)."""
     loan = Loan.objects.select_for_update(of=("self",)).select_related("branch").get(pk=loan.pk)
     if loan.status != LoanStatus.ACTIVE:
         raise ConflictError("loan.not_active", _("Only a loan that is out can be renewed."))
@@ -112,14 +111,7 @@ def loan_renew(*, loan: Loan, by=None) -> Loan:
             _("This loan has been renewed %(n)s times already, the most allowed.")
             % {"n": loan.renewals},
         )
-    waiting = OrderLine.objects.filter(
-        title_id=loan.title_id, status=LineStatus.WAITING
-    ).exclude(reader_id=loan.reader_id)
-    if waiting.exists():
-        raise ConflictError(
-            "loan.title_requested",
-            _("Another reader is waiting for this title; it cannot be renewed."),
-        )
+    loan_renewing.send(sender=Loan, loan=loan)
     loan.due_date = max(loan.due_date, branch.today()) + datetime.timedelta(
         days=branch.loan_days
     )

@@ -11,7 +11,7 @@ api_v1 = [
     path("", include("backend.accounts.urls")),
     path("", include("backend.branches.urls")),
     path("", include("backend.readers.urls_io")),
-    path("", include("backend.readers.urls_plans")),
+    path("", include("backend.plans.urls")),
     path("", include("backend.readers.urls")),
     path("", include("backend.catalog.urls")),
     path("", include("backend.orders.urls")),

@@ -65,8 +65,8 @@ def load_demo_standing_plans(stdout: Any = None, *, today: datetime.date | None 
     from django.db import transaction
     from django.utils import timezone
 
-    from backend.readers.models import StandingPlan
-    from backend.readers.services import standing_plan_create, standing_plan_pause_add
+    from backend.plans.models import StandingPlan
+    from backend.plans.services import standing_plan_create, standing_plan_pause_add
 
     out = _writer(stdout)
     today = today or timezone.localdate()
@@ -107,7 +107,7 @@ def standing_plans_step(ctx) -> None:
 @demo_step("orders", order=900)
 def upcoming_orders_step(ctx) -> None:
     """Orders from the standing plans for the coming week, as the nightly job makes them."""
-    from backend.orders.standing import standing_orders_generate
+    from backend.plans.orders import standing_orders_generate
 
     result = standing_orders_generate(days=7, today=ctx.today, by=ctx.actor)
     ctx.out(f"  standing-plan orders: {len(result.created)} created, "

@@ -6,3 +6,8 @@ class OrdersConfig(AppConfig):
     name = "backend.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        from backend.orders import receivers
+
+        receivers.connect()

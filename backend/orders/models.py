@@ -62,7 +62,7 @@ class Order(TimeStampedModel):
                                       validators=[validate_calendar_date])
     note = models.TextField(_("note"), blank=True)
     standing_plan = models.ForeignKey(
-        "readers.StandingPlan", verbose_name=_("standing plan"), on_delete=models.SET_NULL,
+        "plans.StandingPlan", verbose_name=_("standing plan"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="orders",
     )
     fail_reason = models.CharField(_("why it failed"), max_length=12,

@@ -27,6 +27,7 @@ from backend.readers.models import (
     ReaderPhone,
     ReaderStatus,
 )
+from backend.readers.signals import card_anonymizing
 
 ERASED_NAME = "—"
 
@@ -56,24 +57,18 @@ def families_to_anonymize(*, years: int, now: datetime.datetime | None = None):
 
 
 def _erase_copies(*, reader: Reader | None = None, family: FamilyCard | None = None) -> None:
-    """Erase what other parts of the service copied from the card."""
+    """Erase what other parts of the service copied from the card: messages here, the rest
+    (calls, orders, stops) by the apps that keep them, told through `card_anonymizing`."""
     from backend.notifications.models import InboundSms, InboxItem, Message
-    from backend.orders.models import CallLog, Order, OrderEvent, OrderLine
-    from backend.routing.models import Stop
 
     if reader is not None:
         Message.objects.filter(reader=reader).update(to="", text="", context={})
         InboxItem.objects.filter(reader=reader).update(phone="", text="")
         InboundSms.objects.filter(reader=reader).update(phone="", text="")
-        CallLog.objects.filter(reader=reader).update(phone="", note="")
-        orders = Order.objects.filter(reader=reader)
-        orders.update(note="", fail_note="")
-        OrderLine.objects.filter(order__in=orders).update(wish_text="")
-        OrderEvent.objects.filter(order__in=orders).update(note="")
-        Stop.objects.filter(reader=reader).update(lat=None, lon=None, note="")
+        card_anonymizing.send(sender=Reader, reader=reader, family=None)
         CardChange.objects.filter(reader=reader).update(changes={})
     if family is not None:
-        Stop.objects.filter(family_card=family).update(lat=None, lon=None, note="")
+        card_anonymizing.send(sender=FamilyCard, reader=None, family=family)
         CardChange.objects.filter(family_card=family).update(changes={})
 
 

@@ -6,3 +6,8 @@ class RoutingConfig(AppConfig):
     name = "backend.routing"
     label = "routing"
     verbose_name = _("Routes")
+
+    def ready(self) -> None:
+        from backend.routing import receivers
+
+        receivers.connect()

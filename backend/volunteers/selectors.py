@@ -3,7 +3,7 @@
 
 When a volunteer works: each shift is an RFC 5545 RRULE whose DTSTART is the shift's
 `starts_on`, bounded by `ends_on`, with the shift's hours on every date it gives. Rules are
-parsed and expanded by the standing plans' helpers (backend.readers.selectors), in Python,
+parsed and expanded by backend.core.recurrence (as standing plans' rules are), in Python,
 on shifts already fetched, so a whole branch costs a fixed number of queries.
 
 A day inside an absence has no windows. Kazakhstan's public holidays do NOT cancel shifts:
@@ -22,8 +22,8 @@ from django.db.models import Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from backend.core.phones import digits_of, to_e164
+from backend.core.recurrence import RRuleError, rrule_dates, rrule_parse
 from backend.core.text import fold, search_tokens
-from backend.readers.selectors import RRuleError, rrule_dates, rrule_parse
 from backend.volunteers.models import Absence, Shift, Volunteer
 
 Window = tuple[time, time]

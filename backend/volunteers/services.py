@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.phones import to_e164
+from backend.core.recurrence import rrule_check
 from backend.core.roles import Role
 from backend.readers.models import Language
 from backend.volunteers.models import Absence, Place, Shift, Volunteer
@@ -259,14 +260,10 @@ def volunteer_update(*, volunteer: Volunteer, data: dict[str, Any], by=None) -> 
 
 def shift_check_rrule(*, rrule: str, starts_on: date, ends_on: date | None = None) -> str:
     """The RRULE in normal form, checked exactly as a standing plan's
-    (backend.readers.services.standing_plan_check_rrule), or `shift.invalid_rrule` naming
-    the `rrule` field."""
-    from backend.readers.services import standing_plan_check_rrule
-
-    try:
-        return standing_plan_check_rrule(rrule=rrule, starts_on=starts_on, ends_on=ends_on)
-    except ApplicationError as exc:
-        raise ApplicationError("shift.invalid_rrule", exc.message, fields=exc.fields) from exc
+    (backend.core.recurrence.rrule_check), or `shift.invalid_rrule` naming the `rrule`
+    field."""
+    return rrule_check(rrule=rrule, starts_on=starts_on, ends_on=ends_on,
+                       code="shift.invalid_rrule")
 
 
 def _check_shift(shift: Shift, *, check_rule: bool) -> None:

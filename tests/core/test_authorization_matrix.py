@@ -56,7 +56,8 @@ from rest_framework.test import APIClient
 from backend.accounts.tokens import StaffRefreshToken, tokens_issue
 from backend.notifications.models import InboxItem
 from backend.orders.models import LineStatus, Order, OrderLine
-from backend.readers.models import CardChange, Reader, StandingPlan, StandingPlanPause
+from backend.plans.models import StandingPlan, StandingPlanPause
+from backend.readers.models import CardChange, Reader
 from backend.readers.services import reader_search_text
 from backend.routing.models import Concern, DayPlan
 from mobile_api.auth import tokens_for

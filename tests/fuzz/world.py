@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from backend.notifications.models import InboxItem, InboxKind
 from backend.orders.models import CallLog, LineStatus, Order, OrderLine
-from backend.readers.models import StandingPlan, StandingPlanPause
+from backend.plans.models import StandingPlan, StandingPlanPause
 from tests.factories import (
     BranchFactory,
     FamilyCardFactory,

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "backend.circulation",
     "backend.orders",
     "backend.volunteers",
+    "backend.plans",
     "backend.routing",
     "backend.reports",
     "backend.notifications",
@@ -297,7 +298,7 @@ MOBILE_LINK_HOURS = float(env_str("MOBILE_LINK_HOURS", "12"))
 CELERY_BEAT_SCHEDULE = {
     # Orders from standing plans for the coming week, every evening.
     "generate-standing-orders": {
-        "task": "orders.generate_standing_orders",
+        "task": "plans.generate_standing_orders",
         "schedule": crontab(hour=18, minute=0),
         "kwargs": {"days": 7},
     },

@@ -144,7 +144,7 @@ class Routes(CityBase):
         standing plans."""
         from backend.demo.orders import PATTERNS
         from backend.orders.models import OrderEvent
-        from backend.readers.models import StandingPlan, StandingPlanPause
+        from backend.plans.models import StandingPlan, StandingPlanPause
 
         for branch in self.branch_list:
             for household in self.ready_of[branch.pk]:

@@ -4,7 +4,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.core.exceptions import ApplicationError
-from backend.orders.standing import standing_orders_generate
+from backend.plans.orders import standing_orders_generate
 
 
 def _date(value: str) -> datetime.date:

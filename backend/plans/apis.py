@@ -1,29 +1,35 @@
 """Staff API for standing plans (графики обслуживания): the visit schedules that make
 orders on their own. Librarians and operators (who arrange visits on the phone) change them;
 coordinators read them; volunteers have no access."""
-import datetime
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from backend.core import dates
 from backend.core.permissions import roles_allowed
 from backend.core.roles import Role
 from backend.core.schema import errors
-from backend.core.serializers import BoundedDateField, IdField
-from backend.readers import selectors, services
-from backend.readers.models import CardAccess, FamilyCard, Reader, StandingPlan, StandingPlanPause
+from backend.orders.models import Order
+from backend.plans import selectors, services
+from backend.plans.models import StandingPlan, StandingPlanPause
+from backend.plans.serializers import (
+    StandingPlanFilterSerializer,
+    StandingPlanInputSerializer,
+    StandingPlanOccurrenceOutputSerializer,
+    StandingPlanOccurrencesFilterSerializer,
+    StandingPlanOutputSerializer,
+    StandingPlanPauseInputSerializer,
+    StandingPlanUpdateInputSerializer,
+)
+from backend.readers.models import CardAccess
+from backend.readers.services import card_access_record
 
 PlanPermission = roles_allowed(
     read=(Role.LIBRARIAN, Role.OPERATOR, Role.COORDINATOR),
     write=(Role.LIBRARIAN, Role.OPERATOR),
 )
-MAX_OCCURRENCE_DAYS = 731
 
 PLAN_EXAMPLE = OpenApiExample(
     "Every second Tuesday",
@@ -40,133 +46,6 @@ PLAN_EXAMPLE = OpenApiExample(
 )
 
 
-class StandingPlanPauseOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
-    reason = serializers.CharField()
-
-
-class StandingPlanOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reader = serializers.SerializerMethodField()
-    family_card = serializers.SerializerMethodField()
-    rrule = serializers.CharField()
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField(allow_null=True)
-    window_start = serializers.TimeField(format="%H:%M")
-    window_end = serializers.TimeField(format="%H:%M")
-    items_per_visit = serializers.IntegerField()
-    active = serializers.BooleanField()
-    note = serializers.CharField()
-    pauses = StandingPlanPauseOutputSerializer(many=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-    def get_reader(self, obj) -> dict | None:
-        if obj.reader_id is None:
-            return None
-        r = obj.reader
-        return {"id": r.id, "card_number": r.card_number, "name": r.full_name,
-                "status": r.status}
-
-    def get_family_card(self, obj) -> dict | None:
-        if obj.family_card_id is None:
-            return None
-        f = obj.family_card
-        return {"id": f.id, "number": f.number, "name": f.name, "status": f.status,
-                "head": f.head_id}
-
-
-class StandingPlanInputSerializer(serializers.Serializer):
-    reader = serializers.PrimaryKeyRelatedField(
-        queryset=Reader.objects.all(), required=False, allow_null=True,
-        help_text=_("The reader card; give this or family_card."),
-    )
-    family_card = serializers.PrimaryKeyRelatedField(
-        queryset=FamilyCard.objects.all(), required=False, allow_null=True,
-        help_text=_("The family card (one visit for the household); give this or reader."),
-    )
-    rrule = serializers.CharField(
-        max_length=300,
-        help_text=_("An RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU. "
-                    "DAILY, WEEKLY, MONTHLY or YEARLY."),
-    )
-    starts_on = BoundedDateField(bounds=dates.SCHEDULE, required=False,
-                                 help_text=_("Today when not given."))
-    ends_on = BoundedDateField(bounds=dates.SCHEDULE, required=False, allow_null=True)
-    window_start = serializers.TimeField()
-    window_end = serializers.TimeField()
-    items_per_visit = serializers.IntegerField(min_value=1, max_value=20, required=False)
-    active = serializers.BooleanField(required=False)
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
-
-
-class StandingPlanUpdateInputSerializer(serializers.Serializer):
-    """Only the fields given change. A plan stays with its card."""
-
-    rrule = serializers.CharField(max_length=300, required=False)
-    starts_on = BoundedDateField(bounds=dates.SCHEDULE, required=False)
-    ends_on = BoundedDateField(bounds=dates.SCHEDULE, required=False, allow_null=True)
-    window_start = serializers.TimeField(required=False)
-    window_end = serializers.TimeField(required=False)
-    items_per_visit = serializers.IntegerField(min_value=1, max_value=20, required=False)
-    active = serializers.BooleanField(required=False)
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
-
-
-class StandingPlanPauseInputSerializer(serializers.Serializer):
-    starts_on = BoundedDateField(bounds=dates.SCHEDULE)
-    ends_on = BoundedDateField(bounds=dates.SCHEDULE)
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-
-class StandingPlanFilterSerializer(serializers.Serializer):
-    reader = IdField(required=False)
-    family_card = IdField(required=False)
-    active = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
-class StandingPlanOccurrencesFilterSerializer(serializers.Serializer):
-    """?from=&to= (both days included). From today, for 90 days, when not given."""
-
-    def get_fields(self):
-        return {
-            "from": BoundedDateField(bounds=dates.SCHEDULE, required=False,
-                                     help_text=_("First day; today.")),
-            "to": BoundedDateField(bounds=dates.SCHEDULE, required=False,
-                                        help_text=_("Last day; 90 days after `from`.")),
-        }
-
-    def validate(self, attrs):
-        start = attrs.get("from") or timezone.localdate()
-        end = attrs.get("to") or start + datetime.timedelta(days=90)
-        if end < start:
-            raise serializers.ValidationError(
-                {"to": [_("Must be on or after `from`.")]}, code="invalid"
-            )
-        if (end - start).days > MAX_OCCURRENCE_DAYS:
-            raise serializers.ValidationError(
-                {"to": [_("At most %(days)s days at a time.") % {"days": MAX_OCCURRENCE_DAYS}]},
-                code="invalid",
-            )
-        return {"from": start, "to": end}
-
-
-class StandingPlanOccurrenceOutputSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    weekday = serializers.IntegerField(help_text="0 = Monday ... 6 = Sunday")
-    skipped = serializers.BooleanField()
-    reason = serializers.ChoiceField(
-        choices=[("pause", "pause"), ("holiday", "holiday")], allow_null=True,
-        help_text=_("Why no visit that day: a pause of the plan or a public holiday."),
-    )
-    note = serializers.CharField(help_text=_("The pause's reason or the holiday's name."))
-    pause = serializers.IntegerField(allow_null=True)
-    order = serializers.IntegerField(allow_null=True,
-                                     help_text=_("The order already made for that day."))
-
-
 def _plan_body(plan: StandingPlan) -> dict:
     plan = selectors.standing_plan_queryset().get(pk=plan.pk)
     return StandingPlanOutputSerializer(plan).data
@@ -174,7 +53,7 @@ def _plan_body(plan: StandingPlan) -> dict:
 
 def _plans_shown(request, plans, action: str) -> None:
     """A standing plan names its reader or family card: one access-log row per request."""
-    services.card_access_record(request=request, readers=[p.reader_id for p in plans],
+    card_access_record(request=request, readers=[p.reader_id for p in plans],
                                 family_cards=[p.family_card_id for p in plans],
                                 action=action, channel=CardAccess.Channel.API)
 
@@ -278,8 +157,6 @@ class StandingPlanOccurrencesApi(GenericAPIView):
                    **errors(400, 401, 403, 404)},
     )
     def get(self, request, pk: int):
-        from backend.orders.models import Order
-
         plan = get_object_or_404(selectors.standing_plan_queryset(), pk=pk)
         window = StandingPlanOccurrencesFilterSerializer(data=request.query_params)
         window.is_valid(raise_exception=True)

@@ -10,20 +10,21 @@ from hypothesis import strategies as st
 
 from backend.core.calendar import is_holiday
 from backend.core.exceptions import ApplicationError
-from backend.readers.models import CardChange, StandingPlan
-from backend.readers.selectors import standing_plan_calendar, standing_plan_occurrences
-from backend.readers.services import (
+from backend.plans.models import StandingPlan
+from backend.plans.selectors import standing_plan_calendar, standing_plan_occurrences
+from backend.plans.services import (
     standing_plan_check_rrule,
     standing_plan_create,
     standing_plan_pause_add,
     standing_plan_pause_remove,
     standing_plan_update,
 )
+from backend.readers.models import CardChange
 from tests.factories import FamilyCardFactory, ReaderFactory
 
 # The plan URLs are included by backend/config/urls.py; this urlconf lets the API tests run
 # on their own as well.
-urlpatterns = [path("api/v1/", include("backend.readers.urls_plans"))]
+urlpatterns = [path("api/v1/", include("backend.plans.urls"))]
 
 D = datetime.date
 T = datetime.time

@@ -1,10 +1,10 @@
-"""Background jobs of the orders app."""
+"""Background jobs of the standing plans."""
 from celery import shared_task
 
-from backend.orders.standing import standing_orders_generate
+from backend.plans.orders import standing_orders_generate
 
 
-@shared_task(name="orders.generate_standing_orders")
+@shared_task(name="plans.generate_standing_orders")
 def generate_standing_orders_task(days: int = 7) -> dict:
     """The daily job: orders from standing plans for tomorrow through today + `days`.
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from backend.core.calendar import is_holiday
 from backend.orders.models import Order, OrderLine, OrderStatus
 from backend.orders.services import order_create
-from backend.orders.standing import standing_orders_generate
-from backend.readers.models import StandingPlan
-from backend.readers.services import (
+from backend.plans.models import StandingPlan
+from backend.plans.orders import standing_orders_generate
+from backend.plans.services import (
     standing_plan_create,
     standing_plan_pause_add,
     standing_plan_pause_remove,
@@ -85,7 +85,7 @@ def test_running_twice_makes_the_same_orders_as_running_once(frozen_today):
 def test_a_concurrent_run_loses_the_race_without_undoing_the_rest(frozen_today, monkeypatch):
     """Another worker makes (plan, 12-12) after our look at the existing orders and before
     our insert: the unique constraint refuses ours, and the other dates are still made."""
-    import backend.orders.standing as standing
+    import backend.plans.orders as standing
 
     plan = make_plan()
     real_occurrences = standing.standing_plan_occurrences
@@ -223,10 +223,10 @@ def test_command_prints_a_summary(frozen_today):
 
 
 def test_celery_task_runs_eagerly_and_makes_the_orders(frozen_today):
-    from backend.orders.tasks import generate_standing_orders_task
+    from backend.plans.tasks import generate_standing_orders_task
 
     plan = make_plan()
-    assert generate_standing_orders_task.name == "orders.generate_standing_orders"
+    assert generate_standing_orders_task.name == "plans.generate_standing_orders"
     summary = generate_standing_orders_task.delay(days=10).get()
     assert summary["created"] == 9 and summary["start"] == "2026-12-11"
     assert len(plan_orders(plan)) == 9

@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 from backend.core.exceptions import ApplicationError
 from backend.orders.models import Channel, Order
 from backend.orders.services import order_create
-from backend.readers.models import FamilyStatus, Reader, ReaderStatus, StandingPlan
-from backend.readers.selectors import standing_plan_occurrences, standing_plan_queryset
+from backend.plans.models import StandingPlan
+from backend.plans.selectors import standing_plan_occurrences, standing_plan_queryset
+from backend.readers.models import FamilyStatus, Reader, ReaderStatus
 
 logger = logging.getLogger(__name__)
 
