@@ -4,7 +4,7 @@ import datetime
 import pytest
 
 from backend.demo.orders import load_demo_standing_plans
-from backend.readers.models import StandingPlan
+from backend.plans.models import StandingPlan
 from tests.factories import ReaderFactory
 
 
