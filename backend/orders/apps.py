@@ -6,3 +6,10 @@ class OrdersConfig(AppConfig):
     name = "backend.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        # What a reader's SMS means (STOP, a visit confirmed, a visit to move) is decided here.
+        from backend.notifications import registry
+        from backend.orders.inbound import inbound_sms_handle
+
+        registry.inbound_sms_handler_set(inbound_sms_handle)

@@ -460,3 +460,17 @@ def standing_plan_occurrences(plan, start, end) -> list:
     """The dates in [start, end] the plan produces, without its pauses and without
     Kazakhstan's public holidays (a holiday is skipped, not moved to another day)."""
     return [e["date"] for e in standing_plan_calendar(plan, start, end) if not e["skipped"]]
+
+
+def readers_using_phone(number: str) -> QuerySet[Reader]:
+    """The cards with exactly this number (E.164), as their own phone or their caregiver's."""
+    return Reader.objects.filter(Q(phones__number=number) | Q(caregiver_phone=number)).distinct()
+
+
+def reader_for_phone(number: str) -> Reader | None:
+    """Whose number is calling or writing: the card found by phone search, else a card
+    that gives it as the caregiver's."""
+    reader = readers_by_phone(number).first()
+    if reader is None:
+        reader = readers_using_phone(number).select_related("branch").first()
+    return reader

@@ -6,3 +6,10 @@ class RoutingConfig(AppConfig):
     name = "backend.routing"
     label = "routing"
     verbose_name = _("Routes")
+
+    def ready(self) -> None:
+        # A route message waiting to leave says the route as it is when it leaves.
+        from backend.notifications import registry
+        from backend.routing.messages import ROUTE_TEMPLATES, fresh_context
+
+        registry.context_refresher_add(ROUTE_TEMPLATES, fresh_context)
