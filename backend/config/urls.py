@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("backend.routing.urls")),
     path("", include("backend.reports.urls")),
     path("", include("backend.notifications.urls")),
+    path("", include("backend.orders.urls_inbox")),
 ]
 
 urlpatterns = [

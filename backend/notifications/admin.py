@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from backend.core.admin_site import ReaderDataAdmin, StrictModelAdmin
-from backend.notifications import services
+from backend.notifications import sending
 from backend.notifications.models import (
     TEMPLATE_VARIABLES,
     BranchMessaging,
@@ -75,7 +75,7 @@ class MessageAdmin(ReaderDataAdmin):
         count = 0
         for message in queryset.filter(status__in=[MessageStatus.FAILED,
                                                    MessageStatus.CANCELLED]):
-            count += services.message_requeue(message=message).status == MessageStatus.QUEUED
+            count += sending.message_requeue(message=message).status == MessageStatus.QUEUED
         self.message_user(request, ngettext("%(n)d message queued again.",
                                             "%(n)d messages queued again.", count) % {"n": count},
                           messages.SUCCESS)

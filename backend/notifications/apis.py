@@ -1,4 +1,4 @@
-"""Twilio's webhooks (replies, delivery statuses, incoming calls) and the operator inbox.
+"""Twilio's webhooks: replies, delivery statuses, incoming calls.
 
 Every webhook checks X-Twilio-Signature with the twilio library's RequestValidator against
 the public URL Twilio called (TWILIO_WEBHOOK_BASE_URL when a proxy stands in front) and
@@ -6,13 +6,11 @@ answers 403, changing nothing, when it does not match.
 """
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -27,21 +25,14 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from backend.core.exceptions import ApplicationError
-from backend.core.permissions import roles_allowed
-from backend.core.roles import Role
 from backend.core.schema import errors
-from backend.notifications import services
-from backend.notifications.models import InboxItem, InboxKind, InboxStatus
+from backend.notifications import sending, services
 from backend.notifications.serializers import (
-    InboxFilterSerializer,
-    InboxItemOutputSerializer,
-    IncomingCallOutputSerializer,
     TwilioSmsSerializer,
     TwilioStatusSerializer,
     TwilioVoiceSerializer,
 )
 
-Desk = roles_allowed(read=(Role.OPERATOR, Role.LIBRARIAN), write=(Role.OPERATOR, Role.LIBRARIAN))
 TWIML = OpenApiResponse(OpenApiTypes.STR, description="TwiML (text/xml)")
 
 
@@ -111,7 +102,7 @@ class TwilioStatusApi(TwilioWebhook):
     def post(self, request):
         data = request.data
         message_id = request.query_params.get("m", "")
-        services.message_status_update(
+        sending.message_status_update(
             sid=data.get("MessageSid") or data.get("SmsSid") or data.get("CallSid", ""),
             status=data.get("MessageStatus") or data.get("SmsStatus")
             or data.get("CallStatus", ""),
@@ -144,87 +135,3 @@ class TwilioVoiceApi(TwilioWebhook):
                                "Please call again later."), language="ru-RU")
                 response.hangup()
         return twiml(response)
-
-
-def _record_cards_shown(request, items) -> None:
-    """The inbox and the incoming calls name readers and their phones: one access-log row
-    for the page, naming every card on it."""
-    from backend.readers.models import CardAccess
-    from backend.readers.services import card_access_record
-
-    card_access_record(request=request, action=CardAccess.Action.LIST,
-                       channel=CardAccess.Channel.DESK,
-                       readers=[item.reader_id for item in items if item.reader_id])
-
-
-class InboxListApi(GenericAPIView):
-    """The operator's inbox: replies to read, visits to move, calls; open ones by default,
-    newest first."""
-
-    permission_classes = [Desk]
-    queryset = InboxItem.objects.none()
-    serializer_class = InboxItemOutputSerializer
-
-    @extend_schema(operation_id="desk_inbox_list", parameters=[InboxFilterSerializer],
-                   responses={200: InboxItemOutputSerializer(many=True), **errors(400, 401, 403)})
-    def get(self, request):
-        filters = InboxFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        qs = InboxItem.objects.select_related("reader", "assignee").filter(
-            status=filters.validated_data["status"]).order_by("-urgent", "-created_at", "-id")
-        if filters.validated_data.get("kind"):
-            qs = qs.filter(kind=filters.validated_data["kind"])
-        page = self.paginate_queryset(qs)
-        _record_cards_shown(request, page)
-        return self.get_paginated_response(InboxItemOutputSerializer(page, many=True).data)
-
-
-class InboxDoneApi(GenericAPIView):
-    permission_classes = [Desk]
-    queryset = InboxItem.objects.none()
-    serializer_class = InboxItemOutputSerializer
-    kinds: tuple[str, ...] = tuple(InboxKind.values)
-
-    @extend_schema(operation_id="desk_inbox_done", request=None,
-                   responses={200: InboxItemOutputSerializer, **errors(401, 403, 404)})
-    def post(self, request, pk: int):
-        item = get_object_or_404(InboxItem, pk=pk, kind__in=self.kinds)
-        item = services.inbox_item_done(item=item, by=request.user)
-        return Response(self.serializer_class(item, context={"request": request}).data)
-
-
-class IncomingCallListApi(GenericAPIView):
-    """Calls ringing or just taken, newest first, each with the caller's card."""
-
-    permission_classes = [Desk]
-    queryset = InboxItem.objects.none()
-    serializer_class = IncomingCallOutputSerializer
-
-    @extend_schema(operation_id="desk_incoming_list",
-                   responses={200: IncomingCallOutputSerializer(many=True),
-                              **errors(400, 401, 403)})
-    def get(self, request):
-        from django.db.models import Prefetch
-
-        from backend.readers.models import ReaderPhone
-
-        qs = (InboxItem.objects.filter(kind=InboxKind.CALL, status=InboxStatus.OPEN)
-              .select_related("reader__branch", "reader__family_card",
-                              "reader__consent_recorded_by", "assignee")
-              .prefetch_related(Prefetch("reader__phones",
-                                         queryset=ReaderPhone.objects.order_by("position", "id")))
-              .order_by("-created_at", "-id"))
-        page = self.paginate_queryset(qs)
-        _record_cards_shown(request, page)
-        return self.get_paginated_response(
-            IncomingCallOutputSerializer(page, many=True, context={"request": request}).data)
-
-
-class IncomingCallDoneApi(InboxDoneApi):
-    serializer_class = IncomingCallOutputSerializer
-    kinds = (InboxKind.CALL,)
-
-    @extend_schema(operation_id="desk_incoming_done", request=None,
-                   responses={200: IncomingCallOutputSerializer, **errors(401, 403, 404)})
-    def post(self, request, pk: int):
-        return super().post(request, pk)

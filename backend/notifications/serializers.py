@@ -29,22 +29,6 @@ class InboxItemOutputSerializer(serializers.ModelSerializer):
         return str(obj.assignee) if obj.assignee_id else None
 
 
-class IncomingCallOutputSerializer(InboxItemOutputSerializer):
-    """The screen pop: the call and the caller's whole card."""
-
-    card = serializers.SerializerMethodField()
-
-    class Meta(InboxItemOutputSerializer.Meta):
-        fields = [*InboxItemOutputSerializer.Meta.fields, "card"]
-
-    def get_card(self, obj) -> dict | None:
-        from backend.readers.serializers import ReaderOutputSerializer
-
-        if obj.reader is None:
-            return None
-        return ReaderOutputSerializer(obj.reader, context=self.context).data
-
-
 class TwilioSmsSerializer(serializers.Serializer):
     MessageSid = serializers.CharField()
     From = serializers.CharField()

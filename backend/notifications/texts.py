@@ -1,8 +1,10 @@
-"""Message texts from the librarians' templates, and the quiet hours messages wait for."""
+"""Message texts from the librarians' templates, dates as people say them, and the quiet
+hours messages wait for."""
 import datetime
 import zoneinfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from backend.notifications.models import Channel, MessageTemplate
 
@@ -11,6 +13,13 @@ from backend.notifications.models import Channel, MessageTemplate
 VOICE_LANGUAGES = frozenset({"ru"})
 DEFAULT_QUIET_START = datetime.time(9, 0)
 DEFAULT_QUIET_END = datetime.time(20, 0)
+RU_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+             "сентября", "октября", "ноября", "декабря")
+RU_WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота",
+               "воскресенье")
+KK_MONTHS = ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз",
+             "қыркүйек", "қазан", "қараша", "желтоқсан")
+KK_WEEKDAYS = ("дүйсенбі", "сейсенбі", "сәрсенбі", "бейсенбі", "жұма", "сенбі", "жексенбі")
 
 
 class TemplateMissing(LookupError):
@@ -38,6 +47,25 @@ def render(code: str, *, channel: str, language: str, context: dict) -> tuple[st
             values = _Blank({k: "" if v is None else str(v) for k, v in context.items()})
             return texts[key].format_map(values).strip(), key[1]
     raise TemplateMissing(f"No template for {code} ({channel}, {language}).")
+
+
+def say_date(day: datetime.date, language: str) -> str:
+    """`среда, 12 марта` / `12 наурыз, сәрсенбі`."""
+    if language == "kk":
+        return f"{day.day} {KK_MONTHS[day.month - 1]}, {KK_WEEKDAYS[day.weekday()]}"
+    return f"{RU_WEEKDAYS[day.weekday()]}, {day.day} {RU_MONTHS[day.month - 1]}"
+
+
+def local_today(branch) -> datetime.date:
+    """Today in the branch's zone (`branch`: anything with a `time_zone`, or None)."""
+    return timezone.now().astimezone(branch_zone(branch)).date()
+
+
+def local_at(day: datetime.date, time, branch) -> datetime.datetime:
+    """`day` at `time` (a time or "HH:MM") in the branch's zone."""
+    if isinstance(time, str):
+        time = datetime.time.fromisoformat(time)
+    return datetime.datetime.combine(day, time, tzinfo=branch_zone(branch))
 
 
 def _time(value, default: datetime.time) -> datetime.time:

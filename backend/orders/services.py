@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from backend.catalog import services as catalog_services
@@ -17,7 +17,7 @@ from backend.circulation import services as circulation_services
 from backend.circulation.models import ReturnChannel
 from backend.core import dates
 from backend.core.exceptions import ApplicationError, ConflictError
-from backend.notifications import events as message_events
+from backend.orders import messages as order_messages
 from backend.orders.models import (
     LIVE_LINE_STATUSES,
     CallLog,
@@ -189,7 +189,7 @@ def order_create(
                               note=Channel(channel).label)
     if call:
         call_log(**call, reader=reader, order=order, operator=by)
-    message_events.on_order_confirmed(order)
+    order_messages.on_order_confirmed(order)
     return order
 
 
@@ -311,7 +311,7 @@ def order_schedule(*, order: Order, date: datetime.date, by=None) -> Order:
     order = _move(_lock(order), S.SCHEDULED, by=by, note=date.isoformat())
     order.scheduled_date = date
     order.save(update_fields=["status", "scheduled_date", "updated_at"])
-    message_events.on_order_scheduled(order)
+    order_messages.on_order_scheduled(order)
     return order
 
 
@@ -320,7 +320,7 @@ def order_unschedule(*, order: Order, by=None, note: str = "") -> Order:
     order = _move(_lock(order), S.READY, by=by, note=note)
     order.scheduled_date = None
     order.save(update_fields=["status", "scheduled_date", "updated_at"])
-    message_events.on_order_unscheduled(order)
+    order_messages.on_order_unscheduled(order)
     return order
 
 
@@ -418,7 +418,7 @@ def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
         line.status = LineStatus.CANCELLED
         line.save(update_fields=["status"])
     order.save(update_fields=["status", "updated_at"])
-    message_events.on_order_cancelled(order)
+    order_messages.on_order_cancelled(order)
     return order
 
 
@@ -455,3 +455,17 @@ def call_log(*, phone: str, outcome: str, operator=None, reader: Reader | None =
     call.full_clean()
     call.save()
     return call
+
+
+# Replies to messages -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_visit_confirm(*, order: Order, phone: str) -> OrderEvent:
+    """The reader confirmed the visit (an SMS reply from `phone`): the order's history
+    says so; its status does not change."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    with translation.override("ru"):
+        note = _("Visit confirmed by the reader by SMS (%(phone)s).") % {"phone": phone}
+    return OrderEvent.objects.create(order=order, from_status=order.status,
+                                     to_status=order.status, note=note[:500])

@@ -11,3 +11,4 @@ def generate_standing_orders_task(days: int = 7) -> dict:
     Idempotent, so a retry or a second beat firing does no harm.
     """
     return standing_orders_generate(days=days).summary()
+

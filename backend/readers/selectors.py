@@ -169,3 +169,17 @@ def next_visit_dates(reader: Reader, *, start=None, days: int = 21, limit: int =
         if len(result) >= limit:
             break
     return result
+
+
+def readers_using_phone(number: str) -> QuerySet[Reader]:
+    """The cards with exactly this number (E.164), as their own phone or their caregiver's."""
+    return Reader.objects.filter(Q(phones__number=number) | Q(caregiver_phone=number)).distinct()
+
+
+def reader_for_phone(number: str) -> Reader | None:
+    """Whose number is calling or writing: the card found by phone search, else a card
+    that gives it as the caregiver's."""
+    reader = readers_by_phone(number).first()
+    if reader is None:
+        reader = readers_using_phone(number).select_related("branch").first()
+    return reader

@@ -357,3 +357,39 @@ def card_access_record(
         through.objects.bulk_create([through(cardaccess_id=access.pk, familycard_id=pk)
                                      for pk in family_ids], batch_size=1000)
     return access
+
+
+# A number said STOP or START (the outbox's listeners, registered in ReadersConfig.ready()).
+
+
+def _reader_messages_set(*, number: str, opted_out_at, sms_ok: bool) -> list[int]:
+    from backend.readers.selectors import readers_using_phone
+
+    changed = []
+    for reader in readers_using_phone(number).prefetch_related("phones"):
+        before, old = reader_snapshot(reader), reader.messages_opt_out_at
+        ReaderPhone.objects.filter(reader=reader, number=number).update(sms_ok=sms_ok)
+        reader.messages_opt_out_at = (old or opted_out_at) if opted_out_at else None
+        reader.save(update_fields=["messages_opt_out_at"])
+        reader = Reader.objects.prefetch_related("phones").get(pk=reader.pk)
+        changes = diff(before, reader_snapshot(reader))
+        new = reader.messages_opt_out_at
+        changes["messages_opt_out_at"] = [old.isoformat() if old else None,
+                                          new.isoformat() if new else None]
+        CardChange.objects.create(reader=reader, actor=None, action=CardChange.Action.UPDATED,
+                                  changes=changes)
+        changed.append(reader.pk)
+    return changed
+
+
+@transaction.atomic
+def reader_phone_opt_out(*, number: str, keyword: str = "STOP", now=None) -> list[int]:
+    """The number said STOP: on every card that uses it the phone's SMS is off and the card
+    says when messages were refused (kept in its history). Answers the cards' ids."""
+    return _reader_messages_set(number=number, opted_out_at=now or timezone.now(), sms_ok=False)
+
+
+@transaction.atomic
+def reader_phone_opt_in(*, number: str, now=None) -> list[int]:
+    """START: the cards that use the number take messages again. Answers the cards' ids."""
+    return _reader_messages_set(number=number, opted_out_at=None, sms_ok=True)

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from backend.core import dates
 from backend.core.exceptions import ApplicationError, ConflictError
-from backend.notifications import events as message_events
 from backend.orders import services as order_services
 from backend.orders.models import LineStatus, OrderStatus
+from backend.routing import messages as routing_messages
 from backend.routing import solver
 from backend.routing.models import (
     Concern,
@@ -101,7 +101,7 @@ def _record(route: Route, kind: str, stop: Stop | None = None, **data: Any) -> N
         return  # nobody sees a draft: nothing to tell the app
     RouteChange.objects.create(route=route, stop=stop, volunteer_id=route.volunteer_id,
                                kind=kind, data=data)
-    message_events.on_route_changed(route, kind)
+    routing_messages.on_route_changed(route, kind)
 
 
 @transaction.atomic
@@ -499,7 +499,7 @@ def stop_arrive(*, stop: Stop, by=None, at: datetime.datetime | None = None) -> 
         stop.arrived_at = at or timezone.now()
         stop.save(update_fields=["status", "arrived_at", "updated_at"])
         _bump(stop.route)
-        message_events.on_stop_arrived(stop)
+        routing_messages.on_stop_arrived(stop)
     return stop
 
 
@@ -584,7 +584,7 @@ def concern_raise(*, stop: Stop, volunteer, kind: str, note: str = "",
     """A volunteer's worry about the reader at `stop`. In one transaction: the concern, an
     urgent item in the desk's inbox (it says the kind and who raised it; the note stays on
     the card, for librarians), and the messages to the branch's duty phone and, where the
-    card says so, the caregiver (notifications.events.on_concern_raised). "other" needs a
+    card says so, the caregiver (routing.messages.on_concern_raised). "other" needs a
     note."""
     from backend.notifications.models import InboxKind
     from backend.notifications.services import inbox_item_add
@@ -604,7 +604,7 @@ def concern_raise(*, stop: Stop, volunteer, kind: str, note: str = "",
             "kind": concern.get_kind_display()}
     inbox_item_add(kind=InboxKind.CONCERN, reader=stop.reader, phone=str(user.phone or ""),
                    urgent=True, text=text)
-    message_events.on_concern_raised(concern)
+    routing_messages.on_concern_raised(concern)
     return concern
 
 

@@ -4,10 +4,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from backend.notifications.events import say_date, visit_reminders_send
 from backend.notifications.models import BranchMessaging, Message, MessageTemplate
-from backend.notifications.services import messages_send_due
+from backend.notifications.sending import messages_send_due
+from backend.notifications.texts import say_date
 from backend.orders import services as order_services
+from backend.orders.messages import visit_reminders_send
 from backend.routing import services as routing_services
 from backend.routing.models import Stop
 from tests.factories import BranchFactory, LoanFactory, ReaderPhoneFactory

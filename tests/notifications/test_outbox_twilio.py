@@ -4,14 +4,14 @@ import datetime
 
 import pytest
 
-from backend.notifications.events import visit_reminders_send
 from backend.notifications.gateways.twilio import TwilioGateway
 from backend.notifications.models import Message, PhoneOptOut
-from backend.notifications.services import (
+from backend.notifications.sending import (
     message_send,
     messages_send_due,
     messages_sweep,
 )
+from backend.orders.messages import visit_reminders_send
 from backend.readers.models import Reader, ReaderPhone
 from tests.notifications.conftest import local, reader_with_phone, scheduled_order
 

@@ -3,10 +3,10 @@ import datetime
 
 import pytest
 
-from backend.notifications.events import visit_reminders_send
 from backend.notifications.models import Message
-from backend.notifications.services import messages_send_due
+from backend.notifications.sending import messages_send_due
 from backend.notifications.texts import next_allowed_time
+from backend.orders.messages import visit_reminders_send
 from tests.factories import BranchFactory
 from tests.notifications.conftest import ALMATY, local, reader_with_phone, scheduled_order
 

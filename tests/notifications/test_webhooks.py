@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 from twilio.request_validator import RequestValidator
 
 from backend.notifications.models import InboundSms, InboxItem, Message, PhoneOptOut
-from backend.notifications.services import message_enqueue, messages_send_due
+from backend.notifications.sending import messages_send_due
+from backend.notifications.services import message_enqueue
 from backend.orders.models import OrderEvent
 from backend.readers.models import CardChange, Reader, ReaderPhone
 from tests.notifications.conftest import reader_with_phone, scheduled_order
@@ -149,7 +150,7 @@ def test_stop_is_honoured_and_recorded(db, order, reader, word):
 
 
 def test_a_reader_who_sent_stop_gets_nothing_more(db, order, reader, settings):
-    from backend.notifications.events import on_order_scheduled, visit_reminders_send
+    from backend.orders.messages import on_order_scheduled, visit_reminders_send
 
     post("/api/v1/twilio/sms/", sms("СТОП"))
     last = Message.objects.order_by("id").last().id

@@ -305,7 +305,7 @@ CELERY_BEAT_SCHEDULE = {
     # Messages: stale sends checked with Twilio, expired dropped, due ones sent.
     "messages-sweep": {"task": "notifications.sweep", "schedule": 60.0},
     # Tomorrow's visits and the items due back, every evening.
-    "visit-reminders": {"task": "notifications.visit_reminders",
+    "visit-reminders": {"task": "orders.visit_reminders",
                         "schedule": crontab(hour=MESSAGE_REMINDER_HOUR, minute=0)},
     # Old idempotency answers and expired sign-in codes of the app, nightly.
     "prune-app-records": {"task": "mobile.prune", "schedule": crontab(hour=3, minute=0)},

@@ -2,8 +2,9 @@
 
 A gateway sends an SMS (`send_sms`), places a call that says a text (`call`) and, for a
 message whose fate is unknown, looks in the provider's own log (`find_sent`). Its errors
-say whether a retry can help (`permanent`) and whether the provider may have accepted the
-message all the same (`maybe_sent`: a timeout after the request left).
+say whether a retry can help (`permanent`), whether the number refused messages
+(`opted_out`), how long to wait before trying again (`retry_after`) and whether the provider
+may have accepted the message all the same (`maybe_sent`: a timeout after the request left).
 """
 import datetime
 from dataclasses import dataclass
@@ -26,14 +27,21 @@ class SendResult:
 
 class GatewayError(Exception):
     """A send failed. `permanent` means retrying cannot help (invalid number, opted out);
-    `maybe_sent` means the provider may have taken the message before the failure."""
+    `opted_out` that the provider knows the number refused messages (it is permanent too);
+    `retry_after` (seconds) that the provider asked us to wait at least that long before
+    trying again; `maybe_sent` that the provider may have taken the message before the
+    failure. `code` is the provider's own code, kept for the outbox's record only: what the
+    outbox does depends on these attributes, never on a provider's number."""
 
     def __init__(self, message: str, *, code: str = "", permanent: bool = False,
-                 maybe_sent: bool = False) -> None:
+                 maybe_sent: bool = False, opted_out: bool = False,
+                 retry_after: int | None = None) -> None:
         super().__init__(message)
         self.code = code
-        self.permanent = permanent
+        self.permanent = permanent or opted_out
         self.maybe_sent = maybe_sent
+        self.opted_out = opted_out
+        self.retry_after = retry_after
 
 
 class Gateway:

@@ -43,6 +43,8 @@ PERMANENT_CODES = frozenset({
     "13224",  # invalid number (calls)
 })
 RATE_LIMIT_CODES = frozenset({"20429", "14107"})
+OPTED_OUT_CODE = "21610"  # the number said STOP to Twilio
+RATE_LIMIT_WAIT = 60  # seconds: give Twilio's queue a minute
 # Clocks differ a little between us and Twilio.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 # The <Say> languages Twilio's voices speak; Kazakh has no voice (see docs/messages.md).
@@ -109,11 +111,12 @@ def gateway_error(exc: Exception) -> GatewayError:
         return GatewayError(f"Twilio: {exc}", code="twilio")
     text = str(text or "")[:400]
     if status == 429 or code in RATE_LIMIT_CODES:
-        return GatewayError(text or "Too many requests", code=code or "20429")
+        return GatewayError(text or "Too many requests", code=code or "20429",
+                            retry_after=RATE_LIMIT_WAIT)
     if status >= 500:
         return GatewayError(text, code=code or str(status))
     if code in PERMANENT_CODES:
-        return GatewayError(text, code=code, permanent=True)
+        return GatewayError(text, code=code, permanent=True, opted_out=code == OPTED_OUT_CODE)
     if status in (401, 403):
         # Wrong credentials are a setting to fix, not a reason to drop the reader's message.
         return GatewayError(text, code=code or str(status))

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from backend.notifications.services import messages_sweep
+from backend.notifications.sending import messages_sweep
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Write tomorrow's visit reminders (the evening job, for a setup without Celery beat)."""
 from django.core.management.base import BaseCommand
 
-from backend.notifications.events import visit_reminders_send
+from backend.orders.messages import visit_reminders_send
 
 
 class Command(BaseCommand):

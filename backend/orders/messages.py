@@ -1,0 +1,158 @@
+"""What an order's events tell the reader.
+
+The order services call these inside their transaction, so the message row is written with
+the event and sent after commit. A message that cannot be written (no template, a bad
+phone) never stops the event: it is logged, and the event goes on (`message_hook`). Each
+message says its event once (`event_key`), so running a job twice sends nothing new.
+"""
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from backend.branches.models import Branch
+from backend.circulation.models import Loan, LoanStatus
+from backend.notifications.models import Message, MessageStatus, TemplateCode
+from backend.notifications.services import message_hook
+from backend.notifications.texts import branch_zone, local_at, local_today
+from backend.orders.models import Order, OrderStatus
+from backend.readers.messages import reader_message_send
+
+TOLD = (TemplateCode.ORDER_CONFIRMED, TemplateCode.VISIT_MOVED, TemplateCode.VISIT_CANCELLED)
+
+
+def _hhmm(value) -> str:
+    if isinstance(value, str):
+        return value[:5]
+    return value.strftime("%H:%M")
+
+
+def say_window(order) -> str:
+    start, end = order.window_start, order.window_end
+    if not start or not end:
+        start, end = getattr(settings, "ROUTING_DEFAULT_WINDOW", ("09:00", "18:00"))
+    return f"{_hhmm(start)}–{_hhmm(end)}"
+
+
+def _told(order) -> list[Message]:
+    """What the reader was told about this order's date, oldest first."""
+    return list(Message.objects.filter(order=order, template__in=TOLD).order_by("id"))
+
+
+def _end_of(day: datetime.date, branch) -> datetime.datetime:
+    return local_at(day, datetime.time(23, 59), branch)
+
+
+@message_hook
+def on_order_confirmed(order) -> Message | None:
+    """The operator took the order with a date: the reader gets it in writing."""
+    if not order.preferred_date:
+        return None
+    return reader_message_send(
+        reader=order.reader, code=TemplateCode.ORDER_CONFIRMED,
+        event_key=f"order:{order.pk}:told:0", order=order, branch=order.branch,
+        context={"date": order.preferred_date, "window": say_window(order)},
+        expires_at=_end_of(order.preferred_date, order.branch),
+    )
+
+
+@message_hook
+def on_order_scheduled(order) -> Message | None:
+    """The order is on a published route. A reader told that date already hears nothing
+    more; told another date (or that the visit was off), they hear the new one."""
+    day = order.scheduled_date
+    if day is None:
+        return None
+    told = _told(order)
+    last = told[-1] if told else None
+    if last is not None and last.template != TemplateCode.VISIT_CANCELLED and \
+            last.context.get("date") == day.isoformat():
+        return None
+    code = TemplateCode.ORDER_CONFIRMED if last is None else TemplateCode.VISIT_MOVED
+    return reader_message_send(
+        reader=order.reader, code=code, event_key=f"order:{order.pk}:told:{len(told)}",
+        order=order, branch=order.branch,
+        context={"date": day, "window": say_window(order)},
+        expires_at=_end_of(day, order.branch),
+    )
+
+
+def _visit_off(order) -> Message | None:
+    told = _told(order)
+    last = told[-1] if told else None
+    if last is None or last.template == TemplateCode.VISIT_CANCELLED:
+        return None
+    day = datetime.date.fromisoformat(last.context.get("date"))
+    if day < local_today(order.branch):
+        return None
+    # What was still waiting to tell the old date is pointless now.
+    Message.objects.filter(order=order, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.CANCELLED, error_code="superseded",
+        error_message="The visit was moved or cancelled.")
+    return reader_message_send(
+        reader=order.reader, code=TemplateCode.VISIT_CANCELLED,
+        event_key=f"order:{order.pk}:told:{len(told)}", order=order, branch=order.branch,
+        context={"date": day}, expires_at=_end_of(day, order.branch),
+    )
+
+
+@message_hook
+def on_order_unscheduled(order) -> Message | None:
+    """Taken off the day's routes: the visit the reader expects will not happen that day."""
+    return _visit_off(order)
+
+
+@message_hook
+def on_order_cancelled(order) -> Message | None:
+    return _visit_off(order)
+
+
+def visit_reminders_send(*, now: datetime.datetime | None = None, branch=None) -> int:
+    """The evening job: every reader visited tomorrow (in their branch's time) hears about
+    it, and about the items to give back then. Outside the messaging hours the reminder
+    waits for the morning. Running it twice sends nothing new. Answers messages written."""
+    now = now or timezone.now()
+    written = 0
+    branches = [branch] if branch is not None else list(Branch.objects.all())
+    for one in branches:
+        tomorrow = now.astimezone(branch_zone(one)).date() + datetime.timedelta(days=1)
+        orders = (Order.objects.filter(branch=one, status=OrderStatus.SCHEDULED,
+                                       scheduled_date=tomorrow)
+                  .select_related("reader", "reader__branch", "family_card", "branch")
+                  .prefetch_related("reader__phones"))
+        for order in orders:
+            written += bool(_remind(order, tomorrow, now))
+            written += bool(_due_back(order, tomorrow, now))
+    return written
+
+
+@message_hook
+def _remind(order, day: datetime.date, now: datetime.datetime) -> Message | None:
+    start = order.window_start or getattr(settings, "ROUTING_DEFAULT_WINDOW", ("09:00",))[0]
+    return reader_message_send(
+        reader=order.reader, code=TemplateCode.VISIT_TOMORROW,
+        event_key=f"order:{order.pk}:tomorrow:{day.isoformat()}", order=order,
+        branch=order.branch, context={"date": day, "window": say_window(order)},
+        expires_at=local_at(day, start, order.branch), now=now,
+    )
+
+
+@message_hook
+def _due_back(order, day: datetime.date, now: datetime.datetime) -> Message | None:
+    household = [order.reader_id]
+    if order.family_card_id:
+        household += list(order.family_card.members.values_list("id", flat=True))
+    loans = list(Loan.objects.filter(reader_id__in=household, status=LoanStatus.ACTIVE,
+                                     due_date__lte=day).select_related("title")
+                 .order_by("due_date", "id"))
+    if not loans:
+        return None
+    titles = [loan.title.title for loan in loans]
+    shown = ", ".join(f"«{t}»" for t in titles[:4]) + (" …" if len(titles) > 4 else "")
+    start = order.window_start or getattr(settings, "ROUTING_DEFAULT_WINDOW", ("09:00",))[0]
+    return reader_message_send(
+        reader=order.reader, code=TemplateCode.ITEMS_DUE,
+        event_key=f"order:{order.pk}:due:{day.isoformat()}", order=order, branch=order.branch,
+        context={"date": day, "titles": shown, "count": len(titles)},
+        expires_at=local_at(day, start, order.branch), now=now,
+    )

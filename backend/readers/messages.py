@@ -1,0 +1,83 @@
+"""Where a reader's messages go, and writing one to them.
+
+Who hears it: the reader by SMS; by a call when the card says so, or when the reader takes
+audio or Braille books, or has no phone that takes SMS; the caregiver instead when the card
+says so. The apps that tell readers something (orders, routing) write through
+`reader_message_send`; the outbox itself (backend/notifications) knows nothing of cards.
+"""
+import datetime
+import logging
+from dataclasses import dataclass
+
+from backend.notifications.models import Channel, Message
+from backend.notifications.services import message_enqueue
+from backend.notifications.texts import TemplateMissing, render, say_date
+
+logger = logging.getLogger("kniga03.messages")
+
+VOICE_FORMATS = frozenset({"audio", "braille"})
+
+
+@dataclass
+class Recipient:
+    to: str
+    channel: str
+    language: str
+    via_caregiver: bool = False
+
+
+def reader_recipient(reader) -> Recipient | None:
+    """Where the reader's messages go, or None (refused messages, no phone)."""
+    if reader is None or reader.messages_opt_out_at:
+        return None
+    language = reader.language if reader.language in ("ru", "kk") else "ru"
+    phones = sorted(reader.phones.all(), key=lambda p: (p.position, p.id))
+    choice = reader.contact_channel
+    if choice == "caregiver":
+        number = reader.caregiver_phone or next(
+            (p.number for p in phones if p.kind == "caregiver"), None)
+        if number:
+            return Recipient(str(number), Channel.SMS, language, via_caregiver=True)
+    own = [p for p in phones if p.kind != "caregiver"]
+    formats = set((reader.preferences or {}).get("formats") or [])
+    wants_voice = choice == "voice" or (not choice and bool(formats & VOICE_FORMATS))
+    if not wants_voice:
+        mobile = next((p for p in own if p.kind == "mobile" and p.sms_ok), None)
+        if mobile is not None:
+            return Recipient(str(mobile.number), Channel.SMS, language)
+    if own:  # a call: the reader asked for it, cannot read, or has no phone for SMS
+        return Recipient(str(own[0].number), Channel.VOICE, language)
+    return None
+
+
+def _short_name(reader) -> str:
+    return " ".join(p for p in (reader.first_name, reader.patronymic) if p)
+
+
+def reader_message_send(*, reader, code: str, event_key: str, context: dict, order=None,
+                        branch=None, not_before=None, expires_at=None,
+                        now=None) -> Message | None:
+    """Write message `code` to the reader (or their caregiver) in their language; dates in
+    `context` are said as people say them. None when nothing can go (no phone, refused
+    messages, no template)."""
+    recipient = reader_recipient(reader)
+    if recipient is None:
+        return None
+    values = {"name": _short_name(reader), **context}
+    for key, value in list(values.items()):
+        if isinstance(value, datetime.date):
+            values[key] = say_date(value, recipient.language)
+    try:
+        text, language = render(code, channel=recipient.channel, language=recipient.language,
+                                context=values)
+    except TemplateMissing:
+        logger.error("No template %s: nothing sent to reader %s", code, reader.pk)
+        return None
+    stored = {k: v.isoformat() if isinstance(v, datetime.date) else v
+              for k, v in context.items()}
+    return message_enqueue(
+        event_key=event_key, template=code, to=recipient.to, text=text, language=language,
+        channel=recipient.channel, reader=reader, order=order,
+        branch=branch or reader.branch, context=stored, via_caregiver=recipient.via_caregiver,
+        not_before=not_before, expires_at=expires_at, now=now,
+    )
