@@ -176,6 +176,10 @@ class ImportReport:
         return not self.errors
 
 
+Progress = Callable[[str, int, int], None]
+"""progress(phase, done, total) of a long import; phase is "validate" or "write"."""
+
+
 @dataclass
 class Table:
     header: list[str]  # column names as `header_name` gives them ("" for an unnamed column)
@@ -195,6 +199,9 @@ def decode(content: bytes) -> str:
             return content[len(codecs.BOM_UTF8):].decode("utf-8")
         if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return content.decode("utf-16")
+    except UnicodeDecodeError as exc:  # a BOM says what it is, and it is broken
+        raise unreadable_csv() from exc
+    try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         pass
