@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax import SAXException
@@ -30,8 +30,17 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from backend.branches.models import Branch
+from backend.catalog.import_words import (
+    AGE_TABLE,
+    AUDIO_WORDS,
+    BRAILLE_WORDS,
+    FORMAT_TABLE,
+    LANGUAGE_TABLE,
+    LARGE_PRINT_WORDS,
+    MARC_LANGUAGES,
+)
 from backend.catalog.isbn import clean_isbn, isbn_is_valid  # noqa: F401
-from backend.catalog.models import AgeRating, Format, Item, Title, TitleLanguage
+from backend.catalog.models import Format, Item, Title, TitleLanguage
 from backend.catalog.services import _title_apply
 from backend.core.exceptions import ConflictError
 from backend.core.tabular import ImportFileError, Limits, RowError, file_error, read_table
@@ -138,37 +147,6 @@ class Candidate:
         self.errors.append(RecordError(self.position, source, code, force_str(message)))
 
 
-# Values accepted for language, format and age rating ------------------------------------------
-
-LANGUAGE_WORDS = {
-    TitleLanguage.KAZAKH: ("kk", "kaz", "kz", "казахский", "қазақ", "қазақша", "қазақ тілі",
-                           "kazakh"),
-    TitleLanguage.RUSSIAN: ("ru", "rus", "русский", "орыс", "орысша", "орыс тілі", "russian"),
-    TitleLanguage.ENGLISH: ("en", "eng", "английский", "ағылшын", "english"),
-    TitleLanguage.OTHER: ("other", "другой", "басқа"),
-}
-FORMAT_WORDS = {
-    Format.PRINT: ("print", "печатная", "печатное издание", "обычный шрифт", "книга"),
-    Format.LARGE_PRINT: ("large_print", "large print", "крупный шрифт", "крупношрифтовое",
-                         "ірі шрифт", "ірі қаріп"),
-    Format.AUDIO: ("audio", "аудио", "аудиокнига", "audiobook"),
-    Format.BRAILLE: ("braille", "брайль", "шрифт брайля", "брайль шрифті"),
-    Format.PERIODICAL: ("periodical", "периодика", "газета", "журнал", "мерзімді басылым"),
-}
-MARC_LANGUAGES = {"kaz": TitleLanguage.KAZAKH, "rus": TitleLanguage.RUSSIAN,
-                  "eng": TitleLanguage.ENGLISH}
-
-
-def _word_table(words: dict[str, Iterable[str]]) -> dict[str, str]:
-    return {fold(word): str(code) for code, many in words.items() for word in many}
-
-
-LANGUAGE_TABLE = _word_table(LANGUAGE_WORDS)
-FORMAT_TABLE = _word_table(FORMAT_WORDS)
-AGE_TABLE = {**{a.value: a.value for a in AgeRating},
-             **{a.value.rstrip("+"): a.value for a in AgeRating}}
-
-
 def _list(text: str) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
 
@@ -273,9 +251,6 @@ _TRAILING = " /:;,.="
 _INITIAL_END = re.compile(r"(^|[\s.])\w\.$")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ISBN_IN_TEXT = re.compile(r"[\dXx](?:[\s-]?[\dXx]){9,12}")
-LARGE_PRINT_WORDS = ("крупный шрифт", "large print", "ірі шрифт", "ірі қаріп", "крупным шрифтом")
-BRAILLE_WORDS = ("брайл", "braille")
-AUDIO_WORDS = ("spoken word", "устная речь", "звучащее слово", "ауызша сөз")
 
 
 def strip_punct(text: str | None) -> str:

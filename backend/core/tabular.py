@@ -245,14 +245,22 @@ def _xlsx_rows(content: bytes, limits: Limits) -> Iterator[list[Any]]:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise file_error("import.bad_file",
                          _("The file could not be read as an Excel workbook (XLSX).")) from exc
-    max_row = None if limits.max_rows is None else limits.max_rows + 2  # header, one more
-    max_col = None if limits.max_columns is None else limits.max_columns + 1
     try:
         sheet = workbook.worksheets[0]
+        max_row = _bound(sheet.max_row, limits.max_rows, 2)  # the header, and one more
+        max_col = _bound(sheet.max_column, limits.max_columns, 1)
         for row in sheet.iter_rows(max_row=max_row, max_col=max_col, values_only=True):
             yield list(row)
     finally:
         workbook.close()
+
+
+def _bound(size: int | None, limit: int | None, extra: int) -> int | None:
+    """How far to read: the sheet's recorded size (None if not recorded), but no further
+    than just past the limit. openpyxl fills rows up to the width it is given."""
+    if limit is None:
+        return size
+    return limit + extra if size is None else min(size, limit + extra)
 
 
 def is_xlsx(content: bytes, filename: str = "") -> bool:
