@@ -340,11 +340,12 @@ class ItemStatusApi(GenericAPIView):
 
 
 class TitleImportInputSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=True,
-                                 help_text=gettext_lazy("A .csv, .mrc (ISO 2709) or .xml file"))
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text=gettext_lazy("A .csv, .xlsx, .mrc (ISO 2709) or .xml file"))
     format = serializers.ChoiceField(
         choices=[(f, f) for f in FORMATS], required=False,
-        help_text=gettext_lazy("csv, marc or marcxml; by default from the file's extension"),
+        help_text=gettext_lazy("csv, xlsx, marc or marcxml; by default from the file's extension"),
     )
     branch = serializers.CharField(
         required=False, allow_blank=True, max_length=8,
@@ -356,8 +357,8 @@ class TitleImportInputSerializer(serializers.Serializer):
 
 class TitleImportErrorSerializer(serializers.Serializer):
     position = serializers.IntegerField(
-        help_text="CSV: row number, the header is row 1; MARC: record number from 1")
-    field = serializers.CharField(help_text="CSV column or MARC tag, e.g. 245 or 852$b")
+        help_text="CSV, XLSX: row number, the header is row 1; MARC: record number from 1")
+    field = serializers.CharField(help_text="CSV or XLSX column, or MARC tag, e.g. 245 or 852$b")
     code = serializers.CharField()
     message = serializers.CharField()
 
@@ -438,7 +439,7 @@ class TitleImportApi(GenericAPIView):
         if report.ok:
             return Response(body, status=status.HTTP_200_OK)
         bad = len({e.position for e in report.errors})
-        if report.format == "csv":
+        if report.position_label == "row":
             message = _("%(count)s rows have errors; nothing was imported.") % {"count": bad}
             if bad == 1:
                 message = _("1 row has errors; nothing was imported.")

@@ -1,9 +1,10 @@
-"""Import of titles and their copies from CSV, MARC21 (ISO 2709) and MARCXML.
+"""Import of titles and their copies from CSV, XLSX, MARC21 (ISO 2709) and MARCXML.
 
 Three phases (see docs/catalog_import.md):
 
-1. read: the file becomes candidates, one per CSV row or MARC record, each remembering
-   its position (CSV: the row as a spreadsheet numbers it, the header is row 1; MARC: the
+1. read: the file becomes candidates, one per table row or MARC record, each remembering
+   its position (CSV, XLSX: the row as a spreadsheet numbers it, the header is row 1; the
+   table is read by `core.tabular.read_table`, as the reader import reads its; MARC: the
    record's number, from 1) and where each value came from (a column or a MARC tag);
 2. validate: every candidate is checked (title, ISBN check digit, year, language, format,
    branch codes, barcodes unique in the file and in the database);
@@ -15,10 +16,9 @@ One bad record and nothing is written. The report names every bad record.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax import SAXException
@@ -30,11 +30,21 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from backend.branches.models import Branch
+from backend.catalog.import_words import (
+    AGE_TABLE,
+    AUDIO_WORDS,
+    BRAILLE_WORDS,
+    FORMAT_TABLE,
+    LANGUAGE_TABLE,
+    LARGE_PRINT_WORDS,
+    MARC_LANGUAGES,
+)
 from backend.catalog.isbn import clean_isbn, isbn_is_valid  # noqa: F401
-from backend.catalog.models import AgeRating, Format, Item, Title, TitleLanguage
+from backend.catalog.models import Format, Item, Title, TitleLanguage
 from backend.catalog.services import _title_apply
-from backend.core.exceptions import ApplicationError, ConflictError
-from backend.core.tabular import restore_cell
+from backend.core.exceptions import ConflictError
+from backend.core.tabular import ImportFileError, Limits, RowError, file_error, read_table
+from backend.core.tabular import ImportReport as TableImportReport
 from backend.core.text import fold
 
 # ISBN -----------------------------------------------------------------------------------------
@@ -47,40 +57,39 @@ def year_bounds() -> tuple[int, int]:
 # The report -----------------------------------------------------------------------------------
 
 
-class ImportFileError(ApplicationError):
-    """The file as a whole cannot be read (format, header): no record was looked at."""
+class RecordError(RowError):
+    """A RowError of a table row or a MARC record. `row` is the position (CSV, XLSX: the row,
+    the header is row 1; MARC: the record's number from 1), `column` the table's column or
+    the MARC tag ("245", "852$b", "leader"); the API calls them position and field."""
 
+    @property
+    def position(self) -> int:
+        return self.row
 
-@dataclass
-class RecordError:
-    position: int  # CSV: row (header = 1); MARC: record number from 1
-    field: str  # CSV column, or MARC tag ("245", "852$b", "leader")
-    code: str
-    message: str
+    @property
+    def field(self) -> str:
+        return self.column
 
     def as_dict(self) -> dict[str, Any]:
-        return {"position": self.position, "field": self.field, "code": self.code,
+        return {"position": self.row, "field": self.column, "code": self.code,
                 "message": self.message}
 
 
 @dataclass
-class ImportReport:
-    format: str
-    dry_run: bool = False
-    total_records: int = 0
+class ImportReport(TableImportReport):
+    format: str = "csv"
     titles_to_create: int = 0
     items_to_create: int = 0
     titles_created: int = 0
     items_created: int = 0
-    errors: list[RecordError] = field(default_factory=list)
 
     @property
-    def ok(self) -> bool:
-        return not self.errors
+    def total_records(self) -> int:
+        return self.total_rows
 
     @property
     def position_label(self) -> str:
-        return "row" if self.format == "csv" else "record"
+        return "row" if self.format in TABLE_FORMATS else "record"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -96,13 +105,16 @@ class ImportReport:
 Progress = Callable[[str, int, int], None]
 """progress(phase, done, total); phase is "validate" or "write"."""
 
-FORMATS = ("csv", "marc", "marcxml")
+FORMATS = ("csv", "xlsx", "marc", "marcxml")
+TABLE_FORMATS = ("csv", "xlsx")
 
 
 def format_from_name(filename: str) -> str | None:
     name = (filename or "").lower()
     if name.endswith(".csv"):
         return "csv"
+    if name.endswith((".xlsx", ".xlsm")):
+        return "xlsx"
     if name.endswith((".mrc", ".marc", ".iso", ".iso2709")):
         return "marc"
     if name.endswith(".xml"):
@@ -135,37 +147,6 @@ class Candidate:
         self.errors.append(RecordError(self.position, source, code, force_str(message)))
 
 
-# Values accepted for language, format and age rating ------------------------------------------
-
-LANGUAGE_WORDS = {
-    TitleLanguage.KAZAKH: ("kk", "kaz", "kz", "казахский", "қазақ", "қазақша", "қазақ тілі",
-                           "kazakh"),
-    TitleLanguage.RUSSIAN: ("ru", "rus", "русский", "орыс", "орысша", "орыс тілі", "russian"),
-    TitleLanguage.ENGLISH: ("en", "eng", "английский", "ағылшын", "english"),
-    TitleLanguage.OTHER: ("other", "другой", "басқа"),
-}
-FORMAT_WORDS = {
-    Format.PRINT: ("print", "печатная", "печатное издание", "обычный шрифт", "книга"),
-    Format.LARGE_PRINT: ("large_print", "large print", "крупный шрифт", "крупношрифтовое",
-                         "ірі шрифт", "ірі қаріп"),
-    Format.AUDIO: ("audio", "аудио", "аудиокнига", "audiobook"),
-    Format.BRAILLE: ("braille", "брайль", "шрифт брайля", "брайль шрифті"),
-    Format.PERIODICAL: ("periodical", "периодика", "газета", "журнал", "мерзімді басылым"),
-}
-MARC_LANGUAGES = {"kaz": TitleLanguage.KAZAKH, "rus": TitleLanguage.RUSSIAN,
-                  "eng": TitleLanguage.ENGLISH}
-
-
-def _word_table(words: dict[str, Iterable[str]]) -> dict[str, str]:
-    return {fold(word): str(code) for code, many in words.items() for word in many}
-
-
-LANGUAGE_TABLE = _word_table(LANGUAGE_WORDS)
-FORMAT_TABLE = _word_table(FORMAT_WORDS)
-AGE_TABLE = {**{a.value: a.value for a in AgeRating},
-             **{a.value.rstrip("+"): a.value for a in AgeRating}}
-
-
 def _list(text: str) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
 
@@ -178,64 +159,51 @@ CSV_REQUIRED = ("title",)
 _COPY_WITH_BRANCH = re.compile(r"^([A-Za-z0-9]{1,8})\s*:\s*(\S.*)$")
 
 
-def _file_error(code: str, message: str, **extra: Any) -> ImportFileError:
-    return ImportFileError(code, message, fields={"file": [message], **extra})
+TABLE_LIMITS = Limits(max_rows=100_000)
 
 
-def _unreadable_csv() -> ImportFileError:
-    return _file_error("import.bad_file",
-                       _("The file could not be read as CSV: save it as CSV (UTF-8) or XLSX."))
-
-
-def _decode(content: bytes) -> str:
-    try:
-        if content.startswith(b"\xef\xbb\xbf"):
-            return content[3:].decode("utf-8")
-        try:
-            return content.decode("utf-8")
-        except UnicodeDecodeError:
-            # Excel in a Russian or Kazakh Windows saves "CSV" in the ANSI code page.
-            return content.decode("cp1251")
-    except UnicodeDecodeError as exc:  # not text at all (a picture, a PDF...)
-        raise _unreadable_csv() from exc
-
-
-def _csv_rows(text: str, delimiter: str) -> Iterator[list[str]]:
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error as exc:  # e.g. a field longer than the csv module takes
-        raise _unreadable_csv() from exc
-
-
-def read_csv(content: bytes) -> Iterator[Candidate]:
-    text = _decode(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    rows = _csv_rows(text, delimiter)
-    header = [re.sub(r"\s+", "_", h.strip().lower()) for h in next(rows, [])]
+def _check_header(header: list[str]) -> None:
     named = [h for h in header if h]
-    if not named:
-        raise _file_error("import.empty_file",
-                          _("The file is empty: the first row must name the columns."))
     unknown = [h for h in named if h not in CSV_COLUMNS]
     missing = [c for c in CSV_REQUIRED if c not in named]
     if unknown or missing:
         message = _("The first row does not name the columns of a catalog file "
                     "(missing: %(missing)s; unknown: %(unknown)s).") % {
             "missing": ", ".join(missing) or "-", "unknown": ", ".join(unknown) or "-"}
-        raise _file_error("import.bad_header", message, missing=missing, unknown=unknown)
-    for number, cells in enumerate(rows, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        # `'=…` is how a table is written so that no spreadsheet runs it: read it back.
-        values = {name: (restore_cell(cells[i].strip()) if i < len(cells) else "")
+        raise file_error("import.bad_header", message, missing=missing, unknown=unknown)
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text: an XLSX number 1984 (or 1984.0) is "1984"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_table_rows(content: bytes, filename: str = "") -> Iterator[Candidate]:
+    """The candidates of a CSV or XLSX file, one per non-blank row."""
+    table = read_table(content, filename, limits=TABLE_LIMITS, check_header=_check_header)
+    header = table.header
+    for number, cells in table.rows:
+        texts = [_cell_text(c) for c in cells]
+        values = {name: (texts[i] if i < len(texts) else "")
                   for i, name in enumerate(header) if name}
         candidate = Candidate(position=number, data={}, sources={})
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+        if len(texts) > len(header) and any(texts[len(header):]):
             candidate.fail("", "import.extra_cells",
                            _("The row has more cells than the header has columns."))
         _csv_candidate(candidate, values)
         yield candidate
+
+
+def read_csv(content: bytes) -> Iterator[Candidate]:
+    return read_table_rows(content, "x.csv")
+
+
+def read_xlsx(content: bytes) -> Iterator[Candidate]:
+    return read_table_rows(content, "x.xlsx")
 
 
 def _csv_candidate(candidate: Candidate, values: dict[str, str]) -> None:
@@ -283,9 +251,6 @@ _TRAILING = " /:;,.="
 _INITIAL_END = re.compile(r"(^|[\s.])\w\.$")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ISBN_IN_TEXT = re.compile(r"[\dXx](?:[\s-]?[\dXx]){9,12}")
-LARGE_PRINT_WORDS = ("крупный шрифт", "large print", "ірі шрифт", "ірі қаріп", "крупным шрифтом")
-BRAILLE_WORDS = ("брайл", "braille")
-AUDIO_WORDS = ("spoken word", "устная речь", "звучащее слово", "ауызша сөз")
 
 
 def strip_punct(text: str | None) -> str:
@@ -504,7 +469,7 @@ def read_marcxml(content: bytes) -> Iterator[Candidate]:
         yield candidate
         return
     if not records:
-        raise _file_error("import.empty_file", _("The file holds no MARCXML records."))
+        raise file_error("import.empty_file", _("The file holds no MARCXML records."))
     for position, record in enumerate(records, start=1):
         yield _safe_marc_candidate(record, position)
 
@@ -680,17 +645,18 @@ def import_catalog(
     """
     fmt = format or format_from_name(filename)
     if fmt not in FORMATS:
-        message = _("Say which format the file is in: csv, marc or marcxml.")
+        message = _("Say which format the file is in: csv, xlsx, marc or marcxml.")
         raise ImportFileError("import.unknown_format", message, fields={"format": [message]})
     default_branch = _branch(branch)
     if not content or not content.strip():
-        raise _file_error("import.empty_file", _("The file is empty."))
-    reader = {"csv": read_csv, "marc": read_marc, "marcxml": read_marcxml}[fmt]
+        raise file_error("import.empty_file", _("The file is empty."))
+    reader = {"csv": read_csv, "xlsx": read_xlsx, "marc": read_marc,
+              "marcxml": read_marcxml}[fmt]
     candidates = list(reader(content))
     if not candidates:
-        raise _file_error("import.empty_file", _("The file holds no records."))
-    report = ImportReport(format=fmt, dry_run=dry_run, total_records=len(candidates))
-    label = _("row") if fmt == "csv" else _("record")
+        raise file_error("import.empty_file", _("The file holds no records."))
+    report = ImportReport(format=fmt, dry_run=dry_run, total_rows=len(candidates))
+    label = _("row") if fmt in TABLE_FORMATS else _("record")
     valid, errors = validate(candidates, default_branch=default_branch, label=label,
                              progress=progress)
     report.errors = errors

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
 from backend.core.tabular import csv_row, xlsx_row
-from backend.readers.imports import (
+from backend.readers.import_cells import (
     DOCUMENT_COLUMNS,
     PHONE_COLUMNS_DEFAULT,
     PHONE_COLUMNS_MAX,

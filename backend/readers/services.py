@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.core.exceptions import ApplicationError
+from backend.core.tabular import Progress
 from backend.core.text import fold
 from backend.core.web import client_address
+from backend.readers.bulk import PreparedWrites, insert_statements, reader_problems, reserve_ids
 from backend.readers.cards import card_number_format, family_card_number_format
 from backend.readers.models import (
-    MAX_PHONES,
-    TOO_MANY_PHONES,
     CardAccess,
     CardChange,
     FamilyCard,
@@ -21,8 +21,8 @@ from backend.readers.models import (
     Reader,
     ReaderPhone,
     ReaderStatus,
-    too_many_phones,
 )
+from backend.readers.phones import check_phones, phone_rows, set_phones
 
 READER_FIELDS = (
     "branch", "last_name", "first_name", "patronymic", "birth_date", "category", "status",
@@ -44,12 +44,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def reader_snapshot(reader: Reader) -> dict[str, Any]:
+def reader_snapshot(reader: Reader, phones: Iterable[ReaderPhone] | None = None
+                    ) -> dict[str, Any]:
+    """The card as its history records it; `phones` (if given) instead of the stored ones,
+    for a card whose phones are not written yet."""
     snap = {name: _plain(getattr(reader, name)) for name in READER_FIELDS}
     snap["family_card"] = reader.family_card_id
     snap["phones"] = [
         {"number": str(p.number), "kind": p.kind, "sms_ok": p.sms_ok}
-        for p in reader.phones.all()
+        for p in (reader.phones.all() if phones is None else phones)
     ]
     return snap
 
@@ -80,10 +83,6 @@ def reader_search_text(reader: Reader) -> str:
     )[:500]
 
 
-# The old private name, still imported by backend/readers/imports.py.
-_card_number = card_number_format
-
-
 def _check_consent(reader: Reader) -> None:
     if reader.status == ReaderStatus.ACTIVE and not reader.consent_date:
         raise ApplicationError(
@@ -91,35 +90,6 @@ def _check_consent(reader: Reader) -> None:
             _("A card cannot become active without consent to personal data processing."),
             fields={"status": [_("Record the consent date first.")]},
         )
-
-
-def _check_phones(phones: list[dict[str, Any]] | None) -> None:
-    """At most MAX_PHONES on a card (the API's serializer says the same, with the index)."""
-    message = too_many_phones(len(phones or []))
-    if message:
-        raise ApplicationError(TOO_MANY_PHONES, message,
-                               fields={"phones": [{}] * MAX_PHONES + [[message]]})
-
-
-def _set_phones(reader: Reader, phones: Iterable[dict[str, Any]]) -> None:
-    reader.phones.all().delete()
-    seen: set[str] = set()
-    rows = []
-    for position, phone in enumerate(phones):
-        number = str(phone["number"])
-        if number in seen:
-            continue
-        seen.add(number)
-        rows.append(
-            ReaderPhone(
-                reader=reader,
-                number=number,
-                kind=phone.get("kind") or "mobile",
-                sms_ok=phone.get("sms_ok", True),
-                position=position,
-            )
-        )
-    ReaderPhone.objects.bulk_create(rows)
 
 
 def _apply(reader: Reader, data: dict[str, Any], by) -> None:
@@ -148,32 +118,96 @@ def reader_create(
 
     Without a consent date the card starts paused: it cannot be active without consent.
     """
-    reader = Reader(created_by=by)
     phones = data.get("phones", [])
-    _check_phones(phones)
-    if "status" not in data or data["status"] in (None, ""):
-        data = {
-            **data,
-            "status": ReaderStatus.ACTIVE if data.get("consent_date") else ReaderStatus.PAUSED,
-        }
-    _apply(reader, data, by)
+    check_phones(phones)
+    reader = reader_build(data, by)
     _check_consent(reader)
     reader.full_clean(exclude=["card_number", "search_text"])
     reader.save()
     reader.card_number = card_number_format(reader.branch.code, reader.pk)
     reader.search_text = reader_search_text(reader)
     reader.save(update_fields=["card_number", "search_text"])
-    _set_phones(reader, phones)
+    set_phones(reader, phones)
     CardChange.objects.create(
         reader=reader, actor=by, action=action, changes=diff({}, reader_snapshot(reader))
     )
     return reader
 
 
+def reader_build(data: dict[str, Any], by=None) -> Reader:
+    """An unsaved card with `data` applied as reader_create applies it: without a status,
+    it is active if a consent date is given, else paused."""
+    if data.get("status") in (None, ""):
+        data = {
+            **data,
+            "status": ReaderStatus.ACTIVE if data.get("consent_date") else ReaderStatus.PAUSED,
+        }
+    reader = Reader(created_by=by)
+    _apply(reader, data, by)
+    return reader
+
+
+def readers_create_bulk(
+    *,
+    rows: list[dict[str, Any]],
+    by=None,
+    action: str = CardChange.Action.IMPORTED,
+    progress: Progress | None = None,
+) -> list[Reader]:
+    """Create many reader cards in a few queries; the same cards reader_create would make.
+
+    `rows` are flat dicts as ReaderInputSerializer.to_flat() gives them (branch a Branch).
+    All or nothing. Each card gets its number (branch code + id), its phones and an entry in
+    its history. Raises ApplicationError if a row breaks a rule (`fields.rows` names the
+    row, counting from 1, and the field).
+    """
+    readers = []
+    for index, flat in enumerate(rows, start=1):
+        reader = reader_build(flat, by)
+        problems = reader_problems(reader)
+        if problems:
+            name, (code, message) = next(iter(problems.items()))
+            raise ApplicationError(code, message, fields={
+                "rows": [{"row": index, "column": name, "code": code, "message": message}]})
+        readers.append(reader)
+    writes = readers_prepare_bulk(readers, rows, by=by, action=action)
+    with transaction.atomic():
+        if progress:
+            progress("write", 0, len(readers))
+        writes.run(progress)
+    if progress:
+        progress("write", len(readers), len(readers))
+    return readers
+
+
+def readers_prepare_bulk(
+    readers: list[Reader], rows: list[dict[str, Any]], *, by, action: str
+) -> PreparedWrites:
+    """Everything readers_create_bulk writes for checked, unsaved cards (made by reader_build
+    from `rows`), as INSERTs to run in the caller's transaction: the cards with their
+    numbers and search text, their phones, their history. Their ids are reserved now."""
+    phones: list[ReaderPhone] = []
+    changes: list[CardChange] = []
+    for reader, pk, flat in zip(readers, reserve_ids(Reader, len(readers)), rows):
+        reader.pk = pk
+        reader.card_number = card_number_format(reader.branch.code, pk)
+        reader.search_text = reader_search_text(reader)
+        own = phone_rows(reader, flat.get("phones", []))
+        phones.extend(own)
+        changes.append(CardChange(reader=reader, actor=by, action=action,
+                                  changes=diff({}, reader_snapshot(reader, own))))
+    statements = [
+        *insert_statements(Reader, readers, with_pk=True),
+        *insert_statements(ReaderPhone, phones, with_pk=False),
+        *insert_statements(CardChange, changes, with_pk=False),
+    ]
+    return PreparedWrites(readers, statements)
+
+
 @transaction.atomic
 def reader_update(*, reader: Reader, data: dict[str, Any], by=None) -> Reader:
     """Change a reader card; only the fields given change. Phones, when given, are replaced."""
-    _check_phones(data.get("phones"))
+    check_phones(data.get("phones"))
     reader = Reader.objects.select_for_update().get(pk=reader.pk)
     before = reader_snapshot(reader)
     _apply(reader, data, by)
@@ -186,7 +220,7 @@ def reader_update(*, reader: Reader, data: dict[str, Any], by=None) -> Reader:
     reader.full_clean(exclude=["search_text"])
     reader.save()
     if "phones" in data:
-        _set_phones(reader, data["phones"])
+        set_phones(reader, data["phones"])
     changes = diff(before, reader_snapshot(reader))
     if changes:
         CardChange.objects.create(

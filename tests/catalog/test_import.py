@@ -287,6 +287,74 @@ def test_csv_with_a_bad_row_names_the_row_and_column_and_writes_nothing(branches
     assert counts() == (0, 0)
 
 
+def _xlsx(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_imports_as_the_csv_does(branches):
+    # The error message for an unreadable file says "save it as CSV (UTF-8) or XLSX".
+    content = _xlsx([
+        ["title", "authors", "language", "format", "isbn", "year", "copies", "branch"],
+        ["Абай жолы", "Мұхтар Әуезов", "kk", "Крупный шрифт", "9786010303706", 2017,
+         "BSH1; SOK:SOK1", "BSH"],
+        [None, None, None, None, None, None, None, None],
+        ["'=Формула", "Кто-то", "ru", "print", None, 1940.0, None, None],
+    ])
+
+    report = import_catalog(content=content, filename="catalog.xlsx")
+
+    assert report.ok, report.errors
+    assert (report.format, report.position_label, report.total_records) == ("xlsx", "row", 2)
+    abai = Title.objects.get(title="Абай жолы")
+    assert (abai.authors, abai.format, abai.year, abai.isbn) == (
+        ["Мұхтар Әуезов"], "large_print", 2017, "9786010303706")
+    assert sorted(abai.items.values_list("barcode", "branch__code")) == [
+        ("BSH1", "BSH"), ("SOK1", "SOK")]
+    assert Title.objects.get(title="=Формула").year == 1940
+
+
+def test_xlsx_with_a_bad_row_names_the_row_as_excel_does(branches):
+    content = _xlsx([["title", "year", "copies", "branch"],
+                     ["Абай жолы", 2017, "BSH1", "BSH"],
+                     ["Будущее", 2999, "BSH2", "XXX"]])
+
+    report = import_catalog(content=content, filename="catalog.xlsx")
+
+    assert [(e.position, e.field, e.code) for e in report.errors] == [
+        (3, "year", "import.invalid_year"), (3, "branch", "import.unknown_branch")]
+    assert counts() == (0, 0)
+
+
+def test_a_broken_xlsx_is_a_bad_file(branches):
+    with pytest.raises(imports.ImportFileError) as error:
+        import_catalog(content=b"PK\x03\x04 not a workbook", filename="catalog.xlsx")
+    assert error.value.code == "import.bad_file"
+
+
+@pytest.mark.parametrize("encoding,bom", [
+    ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("cp1251", b""), ("kz1048", b""),
+])
+def test_csv_in_the_encodings_excel_saves(branches, encoding, bom):
+    # Windows-1251 has no Kazakh letters; KZ-1048, its Kazakh variant, has.
+    title = "Тихий Дон" if encoding == "cp1251" else "Қара сөздер"
+    text = f"title;authors;year\n{title};Михаил Шолохов, Абай Құнанбайұлы;1940\n"
+    if encoding == "cp1251":
+        text = text.replace("Абай Құнанбайұлы", "Абай Кунанбаев")
+
+    report = import_catalog(content=bom + text.encode(encoding), filename="titles.csv")
+
+    assert report.ok, report.errors
+    assert Title.objects.get().title == title
+
+
 def test_csv_with_unknown_columns_is_refused_as_a_whole(branches):
     with pytest.raises(imports.ImportFileError) as error:
         import_catalog(content=b"name,author\nx,y\n", format="csv")

@@ -68,3 +68,66 @@ def test_xlsx_text_is_a_string_cell_and_numbers_stay_numbers():
     assert [(c.data_type, c.value) for c in rest[:5]] == [
         ("s", "#N/A"), ("s", "Абай"), ("n", None), ("n", -2), ("n", 4.5)]
     assert rest[5].is_date and rest[5].value.date() == datetime.date(2027, 12, 31)
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+def _xlsx(rows: list[list]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _file_error(content: bytes, filename: str = "", **limits) -> str:
+    from backend.core.tabular import ImportFileError, Limits, read_table
+
+    with pytest.raises(ImportFileError) as error:
+        read_table(content, filename, limits=Limits(**limits))
+    assert list(error.value.fields)[0] == "file"
+    return error.value.code
+
+
+def test_read_table_csv_and_xlsx_give_the_same_rows_as_the_user_numbers_them():
+    from backend.core.tabular import read_table
+
+    text = "Last name;Phone\n\nАхметова;'+77011234567\n;\n Әлия ;x\n"
+    for content, name in ((text.encode("utf-8"), "a.csv"),
+                          (text.encode("utf-16"), "a.csv"),
+                          (b"\xef\xbb\xbf" + text.encode(), "a.csv"),
+                          (_xlsx([["Last name", "Phone"], [None, None],
+                                  ["Ахметова", "'+77011234567"], [None, ""],
+                                  [" Әлия ", "x"]]), "a.xlsx")):
+        table = read_table(content, name)
+        assert table.header == ["last_name", "phone"], name
+        assert table.rows == [(3, ["Ахметова", "+77011234567"]), (5, ["Әлия", "x"])], name
+
+
+def test_read_table_limits_and_unreadable_files():
+    assert _file_error(b"") == "import.empty_file"
+    assert _file_error(b"\n;\n") == "import.empty_file"
+    assert _file_error(b"a;b\n") == "import.empty_file"  # a header, no rows
+    assert _file_error(b"a;b\n1;2\n" * 10, max_bytes=20) == "import.too_large"
+    assert _file_error(b"a;b\n1;2\n1;2\n1;2\n", max_rows=2) == "import.too_many_rows"
+    assert _file_error(_xlsx([["a"]] + [[n] for n in range(10)]), max_rows=2) == (
+        "import.too_many_rows")
+    assert _file_error(b"a;b;c\n1;2;3\n", max_columns=2) == "import.too_many_columns"
+    assert _file_error(b"a;b\n1;2;3\n", max_columns=2) == "import.too_many_columns"
+    assert _file_error(b"PK\x03\x04broken", "a.xlsx") == "import.bad_file"
+    assert _file_error(b"\xd0\xcf\x11\xe0" + b"\0" * 10, "a.xls") == "import.bad_file"
+    assert _file_error(b"\xff\xfea") == "import.bad_file"
+    assert _file_error(b"a;b\n\x00\x98\xff;1\n") == "import.bad_file"
+
+
+def test_decode_takes_the_kazakh_ansi_code_page_when_it_fits_as_well():
+    from backend.core.tabular import decode
+
+    assert decode("Қара сөздер;Абай".encode("kz1048")) == "Қара сөздер;Абай"
+    assert decode("Тихий Дон;Шолохов".encode("cp1251")) == "Тихий Дон;Шолохов"

@@ -221,6 +221,7 @@ def test_card_without_consent_starts_paused(branch):
 
 @pytest.mark.parametrize("encoding,delimiter,bom", [
     ("utf-8", ",", False), ("utf-8", ";", True), ("cp1251", ";", False),
+    ("utf-16", "\t", False), ("kz1048", ";", False),
 ])
 def test_csv_encodings_and_delimiters(branch, encoding, delimiter, bom):
     # cp1251 has no Kazakh letters: a Russian name.
@@ -443,3 +444,40 @@ def test_a_file_that_is_not_csv_text_is_a_bad_file_not_a_500(api, content):
     assert response.status_code == 400
     assert response.json()["code"] == "import.bad_file"
     assert list(response.json()["fields"]) == ["file"]
+
+
+# Messages as the user reads them ---------------------------------------------------------------
+
+
+def test_an_unknown_branch_code_is_named_in_the_message(api, branch):
+    # DRF's fail() fills in {code}; a %(code)s would have reached the user as it is.
+    from django.utils import translation
+
+    content = csv_bytes([reader_cells("XXX", 1)])
+    with translation.override("en"):
+        report = import_readers(content=content, filename="x.csv")
+    assert [(e.row, e.column, e.code, e.message) for e in report.errors] == [
+        (2, "branch", "unknown", f'There is no branch with the code "XXX". Known codes: '
+                                 f"{branch.code}.")]
+
+    response = upload(api.as_role("librarian"), content)  # in Russian, the default
+    message = response.json()["fields"]["rows"][0]["message"]
+    assert "XXX" in message and branch.code in message
+    assert "%(" not in message and "{" not in message
+
+
+def test_readers_create_bulk_makes_the_cards_reader_create_makes(branch):
+    flat = ReaderInputSerializer(data={
+        "branch": branch.pk, "last_name": "Ахметова", "first_name": "Әлия",
+        "category": "elderly", "phones": [{"number": "+77011234567"}]})
+    flat.is_valid(raise_exception=True)
+
+    readers = services.readers_create_bulk(rows=[flat.to_flat(), flat.to_flat()])
+
+    assert [r.card_number for r in readers] == [f"{branch.code}-{r.pk:05d}" for r in readers]
+    for reader in readers:
+        reader.refresh_from_db()
+        assert list(reader.phones.values_list("number", flat=True)) == ["+77011234567"]
+        change = reader.changes.get()
+        assert change.action == CardChange.Action.IMPORTED
+        assert change.changes == services.diff({}, services.reader_snapshot(reader))

@@ -32,6 +32,7 @@ from backend.demo.city.words import (
     STREETS,
     SUBJECTS,
 )
+from backend.readers.cards import card_number_format, family_card_number_format
 
 
 class People(CityBase):
@@ -159,7 +160,7 @@ class People(CityBase):
                 closed_at=self.now - datetime.timedelta(days=30) if status == "closed" else None,
                 created_at=created, updated_at=created,
             )
-            reader.card_number = f"{branch.code}-{reader.pk:05d}"
+            reader.card_number = card_number_format(branch.code, reader.pk)
             reader.search_text = reader_search_text(reader)
             if self.rng.random() < 0.2:
                 reader.caregiver_name = f"{last} {self.rng.choice(RU_FEMALE)}"
@@ -192,7 +193,7 @@ class People(CityBase):
                     head=head, **{k: getattr(head, k) for k in Reader.ADDRESS_FIELDS},
                     access_notes=head.access_notes, created_at=head.created_at,
                     updated_at=head.created_at))
-                family.number = f"{branch.code}-F{family.pk:04d}"
+                family.number = family_card_number_format(branch.code, family.pk)
                 for member in members:
                     member.family_card = family
                     self.family_of[member.pk] = family

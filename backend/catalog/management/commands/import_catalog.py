@@ -1,4 +1,4 @@
-"""manage.py import_catalog FILE [--format csv|marc|marcxml] [--branch CODE] [--dry-run]"""
+"""manage.py import_catalog FILE [--format csv|xlsx|marc|marcxml] [--branch CODE] [--dry-run]"""
 import sys
 import time
 from pathlib import Path
@@ -12,14 +12,14 @@ from backend.core.progress import phase_bars
 
 class Command(BaseCommand):
     help = (
-        "Import titles and copies from a CSV, MARC21 (ISO 2709, .mrc) or MARCXML (.xml) file "
+        "Import titles and copies from a CSV, XLSX, MARC21 (ISO 2709, .mrc) or MARCXML (.xml) file "
         "(see docs/catalog_import.md). All records or none; exits with 1 on any error."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--format", choices=FORMATS,
-                            help="csv, marc or marcxml (default: from the file's extension).")
+                            help="csv, xlsx, marc or marcxml (default: from the file's extension).")
         parser.add_argument("--branch", metavar="CODE",
                             help="Branch code for copies whose record names no branch.")
         parser.add_argument("--dry-run", action="store_true",
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         fmt = options["format"] or format_from_name(path.name)
         if fmt is None:
             raise CommandError(
-                f"Cannot tell the format of {path.name}: use --format csv|marc|marcxml.")
+                f"Cannot tell the format of {path.name}: use --format csv|xlsx|marc|marcxml.")
 
         progress = phase_bars({"validate": "checking records", "write": "writing"}, unit="rec",
                               disabled=options["no_progress"])
