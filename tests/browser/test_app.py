@@ -4,12 +4,14 @@ A phone-sized Chromium context (360×640, touch, ru-RU) against the live server;
 Playwright's `context.set_offline(True)`, so the page sees `navigator.onLine === false` and
 every request fails unless the service worker answers it.
 """
+import datetime
 import re
 from importlib import import_module
 
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from backend.circulation.models import Loan
 from backend.notifications.models import InboxItem, Message
@@ -292,3 +294,150 @@ def test_screenshots_in_kazakh(phone):
     page.locator(f"li.stop[data-stop='{stops_of(route)[0].pk}'] a").click()
     page.get_by_role("button", name="Мен келдім").wait_for()
     screenshot(page, "app-stop-kk")
+
+
+def server_state(route) -> dict:
+    """What the server holds for a route: stops, loans, copies, orders and every action it
+    recorded, so that a second pass that changes anything shows up."""
+    from mobile_api.models import IdempotencyRecord
+
+    stops = list(Stop.objects.filter(route=route).order_by("pk").values_list(
+        "pk", "status", "fail_reason", "arrived_at", "completed_at"))
+    readers = [stop.reader_id for stop in Stop.objects.filter(route=route)]
+    loans = sorted(Loan.objects.filter(reader_id__in=readers).values_list(
+        "item__barcode", "status", "reader_id", "returned_at"))
+    orders = sorted(Order.objects.filter(stops__route=route).values_list("pk", "status"))
+    return {"stops": stops, "loans": loans, "orders": orders,
+            "loan_count": Loan.objects.count(),
+            "idempotency": IdempotencyRecord.objects.count()}
+
+
+def test_closing_the_app_in_the_middle_of_a_sync_changes_nothing_more(phone):
+    volunteer = make_volunteer()
+    route = published_route(volunteer, stops=2, items=1, collect=1)
+    first, second = stops_of(route)
+    handed = to_hand_over(first)
+    returned = due_back(first)
+    page = phone
+    open_app(page)
+    sign_in_by_password(page, volunteer)
+    page.wait_for_function("() => document.querySelectorAll('li.stop').length === 2")
+    wait_controlled(page)
+
+    # Offline: the first door done with its book and its return, the second not at home.
+    page.context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('net').dataset.online === 'false'")
+    page.locator(f"li.stop[data-stop='{first.pk}'] a").click()
+    for barcode in handed + returned:
+        page.get_by_label(re.compile(re.escape(barcode))).check()
+    page.get_by_role("button", name="Завершить визит").click()
+    page.wait_for_url(re.compile(rf"#/stop/{second.pk}$"))
+    page.get_by_label("Никого нет дома").check()
+    page.get_by_role("button", name="Не доставлено").click()
+    page.wait_for_url(re.compile(r"#/$"))
+    # arrive and complete (the app arrives for you), then fail
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '3'")
+
+    # Back online, the batch reaches the server and is applied, but the page is closed
+    # before the answer comes back: the phone never hears what happened.
+    held = []
+
+    def apply_and_hold(route_):
+        held.append((route_, route_.request.post_data, route_.fetch()))
+
+    context = page.context
+    context.route("**/api/mobile/v1/sync/", apply_and_hold)
+    context.set_offline(False)
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "the app did not send its queue"
+    applied = server_state(route)
+    assert [status for _, status, *_ in applied["stops"]] == ["completed", "failed"]
+    page.close()
+    context.unroute("**/api/mobile/v1/sync/", apply_and_hold)
+
+    # Reopened: the queue (still there) is sent again with the same keys, the answers are the
+    # first ones, the queue empties, and the server holds exactly what one pass gave.
+    sent = []
+    context.on("request", lambda request: sent.append(request.post_data)
+               if request.url.endswith("/api/mobile/v1/sync/") else None)
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    page.base_url = phone.base_url
+    open_app(page)
+    page.wait_for_function("() => document.getElementById('pending').dataset.count === '0'")
+    page.wait_for_function("() => document.querySelectorAll('li.stop.completed').length === 1 "
+                           "&& document.querySelectorAll('li.stop.failed').length === 1")
+    assert sent == [held[0][1]]  # the very same batch, keys included
+    assert server_state(route) == applied
+    assert Loan.objects.filter(item__barcode__in=handed, status="active").count() == len(handed)
+    assert Loan.objects.get(item__barcode=returned[0]).status == "returned"
+    assert page.evaluate("""async () => {
+        const db = await new Promise((ok, ko) => { const r = indexedDB.open("kniga-app");
+            r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error); });
+        const rows = await new Promise((ok) => {
+            const r = db.transaction("queue").objectStore("queue").getAll();
+            r.onsuccess = () => ok(r.result); });
+        db.close();
+        return rows.length;
+    }""") == 0
+
+
+def test_the_sign_in_link_works_once_then_asks_for_a_code(browser, live_server, settings):
+    from backend.accounts.links import sign_in_link_issue
+
+    settings.APP_BASE_URL = live_server.url
+    volunteer = make_volunteer()
+    published_route(volunteer, stops=2, items=1, collect=0)
+    link = sign_in_link_issue(user=volunteer.user)
+    assert link.startswith(f"{live_server.url}/app/#link=")
+
+    def fresh_phone():
+        context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True,
+                                      has_touch=True, locale="ru-RU")
+        page = context.new_page()
+        page.set_default_timeout(20000)
+        return page
+
+    def tokens_kept(page):
+        return page.evaluate("""async () => {
+            const db = await new Promise((ok, ko) => { const r = indexedDB.open("kniga-app");
+                r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error); });
+            const value = await new Promise((ok) => {
+                const r = db.transaction("kv").objectStore("kv").get("tokens");
+                r.onsuccess = () => ok(r.result); });
+            db.close();
+            return Boolean(value);
+        }""")
+
+    def asks_for_a_code(page):
+        page.wait_for_selector("#signin-code-phone")
+        assert "ссылка для входа уже использована или устарела" in page.locator(
+            "#app .status").inner_text()
+        # The code form comes first, before the password one.
+        assert page.evaluate("() => document.querySelector('#app form input').id") == (
+            "signin-code-phone")
+        assert "#link=" not in page.url
+        assert not tokens_kept(page)
+
+    one = fresh_phone()
+    one.goto(link)
+    one.wait_for_function("() => document.querySelectorAll('li.stop').length === 2")
+    assert "#link=" not in one.url and tokens_kept(one)
+    one.context.close()
+
+    # The same link a second time, on another phone (someone who saw the SMS): a code instead.
+    two = fresh_phone()
+    two.goto(link)
+    asks_for_a_code(two)
+    two.context.close()
+
+    # A link issued longer ago than MOBILE_LINK_HOURS and never used: a code instead.
+    expired = sign_in_link_issue(user=volunteer.user, now=timezone.now() - datetime.timedelta(
+        hours=settings.MOBILE_LINK_HOURS, seconds=1))
+    three = fresh_phone()
+    three.goto(expired)
+    asks_for_a_code(three)
+    three.context.close()
