@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -24,14 +24,17 @@ from backend.core.serializers import MAX_ID
 from backend.routing.doors import Door, route_doors
 from backend.routing.models import Route, RouteChange, RouteStatus, Stop, StopStatus
 
+if TYPE_CHECKING:
+    from backend.volunteers.models import Volunteer
+
 VISIBLE_ROUTE_STATUSES = (RouteStatus.PUBLISHED, RouteStatus.STARTED, RouteStatus.FINISHED)
 
 
-def own_routes(volunteer) -> QuerySet[Route]:
+def own_routes(volunteer: Volunteer) -> QuerySet[Route]:
     return Route.objects.filter(volunteer=volunteer, status__in=VISIBLE_ROUTE_STATUSES)
 
 
-def routes_on(volunteer, date: datetime.date) -> QuerySet[Route]:
+def routes_on(volunteer: Volunteer, date: datetime.date) -> QuerySet[Route]:
     """The volunteer's published, started or finished routes on a day, with stop counts."""
     live = ~Q(stops__status=StopStatus.CANCELLED)
     return (
@@ -46,7 +49,7 @@ def routes_on(volunteer, date: datetime.date) -> QuerySet[Route]:
     )
 
 
-def own_route(volunteer, pk: int) -> Route:
+def own_route(volunteer: Volunteer, pk: int) -> Route:
     """The volunteer's own visible route, or 404 (another volunteer's route is "not found")."""
     if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
         raise NotFound()
@@ -56,7 +59,7 @@ def own_route(volunteer, pk: int) -> Route:
     return route
 
 
-def own_stop(volunteer, pk: int) -> Stop:
+def own_stop(volunteer: Volunteer, pk: int) -> Stop:
     """A stop on one of the volunteer's visible routes.
 
     A stop that was on their route and has since been moved to someone else answers
@@ -167,7 +170,7 @@ def route_body(route: Route, *, now: datetime.datetime | None = None) -> dict[st
     }
 
 
-def changes_since(volunteer, cursor: int, limit: int) -> list[RouteChange]:
+def changes_since(volunteer: Volunteer, cursor: int, limit: int) -> list[RouteChange]:
     return list(
         RouteChange.objects.filter(volunteer=volunteer, id__gt=cursor)
         .select_related("route__plan").order_by("id")[: limit + 1]

@@ -1,6 +1,9 @@
 """Reads of loans: what a reader has, what is due back, what they have read."""
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
@@ -8,6 +11,9 @@ from backend.branches.models import branch_today
 from backend.circulation.models import Loan, LoanStatus
 from backend.readers.models import FamilyCard, Reader, ReaderStatus
 from backend.readers.selectors import next_visit_dates
+
+if TYPE_CHECKING:
+    from backend.branches.models import Branch
 
 
 def loan_queryset() -> QuerySet[Loan]:
@@ -105,7 +111,7 @@ def due_back_day(reader: Reader, *, upcoming: list[dict] | None = None) -> date:
     return upcoming[0]["date"] if upcoming else branch_today(reader.branch)
 
 
-def due_back_in_branch(*, branch, on_date: date) -> QuerySet[Loan]:
+def due_back_in_branch(*, branch: Branch, on_date: date) -> QuerySet[Loan]:
     """Every loan due back by `on_date` from the branch's active readers, for planning the
     day's visits (which household each belongs to is the planner's grouping)."""
     return (_due_by(on_date).filter(reader__branch=branch, reader__status=ReaderStatus.ACTIVE)

@@ -1,5 +1,8 @@
 """Loans: issue at the door, renew on the phone, return at the desk or on a visit."""
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +14,10 @@ from backend.circulation.models import Loan, LoanStatus, ReturnChannel
 from backend.circulation.signals import loan_renewing
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.readers.models import FamilyCard, FamilyStatus, Reader
+
+if TYPE_CHECKING:
+    from backend.accounts.models import User
+    from backend.orders.models import OrderLine
 
 
 def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
@@ -49,7 +56,8 @@ def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
 
 
 @transaction.atomic
-def loan_issue(*, item: Item, reader: Reader, by=None, order_line=None,
+def loan_issue(*, item: Item, reader: Reader, by: User | None = None,
+               order_line: OrderLine | None = None,
                family_card: FamilyCard | None = None, check_limits: bool = True) -> Loan:
     """Lend a copy to a reader (and their family card). The copy must be free or reserved."""
     if Loan.objects.filter(item=item, status=LoanStatus.ACTIVE).exists():
@@ -74,7 +82,7 @@ def loan_issue(*, item: Item, reader: Reader, by=None, order_line=None,
 
 
 @transaction.atomic
-def loan_return(*, barcode: str, by=None, channel: str = ReturnChannel.DESK) -> Loan:
+def loan_return(*, barcode: str, by: User | None = None, channel: str = ReturnChannel.DESK) -> Loan:
     """Take a copy back by its barcode."""
     loan = (
         Loan.objects.select_for_update()
@@ -98,7 +106,7 @@ def loan_return(*, barcode: str, by=None, channel: str = ReturnChannel.DESK) -> 
 
 
 @transaction.atomic
-def loan_renew(*, loan: Loan, by=None) -> Loan:
+def loan_renew(*, loan: Loan, by: User | None = None) -> Loan:
     """Extend a loan by the branch's period, up to its number of renewals, unless someone
     else is waiting for the title (orders refuse it through `loan_renewing`)."""
     loan = Loan.objects.select_for_update(of=("self",)).select_related("branch").get(pk=loan.pk)
@@ -121,7 +129,7 @@ def loan_renew(*, loan: Loan, by=None) -> Loan:
 
 
 @transaction.atomic
-def loan_mark_lost(*, loan: Loan, by=None) -> Loan:
+def loan_mark_lost(*, loan: Loan, by: User | None = None) -> Loan:
     loan = Loan.objects.select_for_update(of=("self",)).select_related("item").get(pk=loan.pk)
     if loan.status != LoanStatus.ACTIVE:
         raise ConflictError("loan.not_active", _("Only a loan that is out can be marked lost."))

@@ -6,11 +6,17 @@ it lives with the app that owns the event (orders/messages.py, routing/messages.
 what a reader's reply means is decided by the app registered for it
 (backend/notifications/registry.py). This app imports no domain app.
 """
+from __future__ import annotations
+
 import datetime
 import functools
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
@@ -31,9 +37,10 @@ from backend.notifications.tasks import send_message_task
 from backend.notifications.texts import TemplateMissing, next_allowed_time, render
 
 logger = logging.getLogger("kniga03.messages")
+T = TypeVar("T")
 
 
-def message_hook(function):
+def message_hook(function: Callable[..., T]) -> Callable[..., T | None]:
     """For the apps' event hooks (`on_order_confirmed`, ...): run the hook in a savepoint;
     its failure is logged and the caller's event goes on (a message that cannot be written,
     no template, a bad phone, never stops the event it reports).
@@ -62,8 +69,10 @@ def message_hook(function):
 
 
 def message_enqueue(*, event_key: str, template: str, to: str, text: str,
-                    language: str = "ru", channel: str = Channel.SMS, reader=None, user=None,
-                    not_before: datetime.datetime | None = None, order=None, branch=None,
+                    language: str = "ru", channel: str = Channel.SMS, reader: Model | None = None,
+                    user: AbstractBaseUser | None = None,
+                    not_before: datetime.datetime | None = None, order: Model | None = None,
+                    branch: Model | None = None,
                     context: dict | None = None, via_caregiver: bool = False,
                     expires_at: datetime.datetime | None = None, quiet_hours: bool = True,
                     now: datetime.datetime | None = None) -> Message | None:
@@ -152,7 +161,8 @@ def incoming_call_receive(*, phone: str, sid: str = "",
                                     phone=number, provider_id=sid)
 
 
-def inbox_item_add(*, kind: str, phone: str, text: str = "", reader=None, order=None,
+def inbox_item_add(*, kind: str, phone: str, text: str = "",
+                   reader: Model | None = None, order: Model | None = None,
                    urgent: bool = False, provider_id: str = "") -> InboxItem:
     """Something for the desk to look at, written in the caller's transaction. An urgent
     item (a concern about a reader) is listed before everything else."""
@@ -162,7 +172,8 @@ def inbox_item_add(*, kind: str, phone: str, text: str = "", reader=None, order=
 
 
 @transaction.atomic
-def inbox_item_done(*, item: InboxItem, by=None, now: datetime.datetime | None = None) -> InboxItem:
+def inbox_item_done(*, item: InboxItem, by: AbstractBaseUser | None = None,
+                    now: datetime.datetime | None = None) -> InboxItem:
     """The operator has dealt with it. Doing it twice is harmless."""
     item = InboxItem.objects.select_for_update().get(pk=item.pk)
     if item.status != InboxStatus.DONE:
@@ -177,8 +188,8 @@ def inbox_item_done(*, item: InboxItem, by=None, now: datetime.datetime | None =
 # The sign-in code -------------------------------------------------------------------------------
 
 
-def sign_in_code_send(*, phone: str, code: str, language: str = "ru", user=None,
-                      event_key: str) -> Message | None:
+def sign_in_code_send(*, phone: str, code: str, language: str = "ru",
+                      user: AbstractBaseUser | None = None, event_key: str) -> Message | None:
     """The volunteer app's one-time sign-in code, by SMS. Asked for now, so it does not
     wait for the morning; useless after ten minutes."""
     now = timezone.now()

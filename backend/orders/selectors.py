@@ -1,9 +1,16 @@
 """Reads of orders: lists, pick lists, and what the phone desk shows on a call."""
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from backend.orders.models import OPEN_STATUSES, LineStatus, Order, OrderLine, OrderStatus
+
+if TYPE_CHECKING:
+    from backend.branches.models import Branch
+    from backend.readers.models import FamilyCard, Reader
 
 
 def order_queryset() -> QuerySet[Order]:
@@ -31,7 +38,8 @@ def order_list(*, filters: dict | None = None) -> QuerySet[Order]:
     return qs
 
 
-def open_orders_for(*, reader=None, family=None) -> QuerySet[Order]:
+def open_orders_for(*, reader: Reader | None = None,
+                    family: FamilyCard | None = None) -> QuerySet[Order]:
     condition = Q()
     if reader is not None:
         condition |= Q(reader=reader)
@@ -42,7 +50,8 @@ def open_orders_for(*, reader=None, family=None) -> QuerySet[Order]:
     )
 
 
-def last_visits(*, reader=None, family=None, limit: int = 10) -> QuerySet[Order]:
+def last_visits(*, reader: Reader | None = None, family: FamilyCard | None = None,
+                limit: int = 10) -> QuerySet[Order]:
     """Visits made or tried: delivered, partly delivered, or failed at least once."""
     condition = Q()
     if reader is not None:
@@ -58,7 +67,7 @@ def last_visits(*, reader=None, family=None, limit: int = 10) -> QuerySet[Order]
     )
 
 
-def pick_list(*, branch, date: datetime.date | None = None) -> QuerySet[OrderLine]:
+def pick_list(*, branch: Branch, date: datetime.date | None = None) -> QuerySet[OrderLine]:
     """Lines waiting for a copy in orders of this branch wanted by `date` (or undated)."""
     qs = OrderLine.objects.filter(
         status=LineStatus.WAITING,

@@ -3,9 +3,11 @@
 Every status change is one function here, atomic, with the order row locked. A change the
 current status does not allow raises `order.invalid_transition` (409) and changes nothing.
 """
+from __future__ import annotations
+
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -30,6 +32,10 @@ from backend.orders.models import (
     OrderStatus,
 )
 from backend.readers.models import FamilyStatus, Reader, ReaderStatus
+
+if TYPE_CHECKING:
+    from backend.accounts.models import User
+    from backend.plans.models import StandingPlan
 
 S = OrderStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -136,8 +142,8 @@ def order_create(
     window_start: datetime.time | None = None,
     window_end: datetime.time | None = None,
     note: str = "",
-    by=None,
-    standing_plan=None,
+    by: User | None = None,
+    standing_plan: StandingPlan | None = None,
     call: dict[str, Any] | None = None,
 ) -> Order:
     """Take an order. Exact titles reserve a free copy if there is one, otherwise wait;
@@ -197,7 +203,7 @@ def order_create(
 
 
 @transaction.atomic
-def order_start_picking(*, order: Order, by=None) -> Order:
+def order_start_picking(*, order: Order, by: User | None = None) -> Order:
     order = _move(_lock(order), S.PICKING, by=by)
     order.save(update_fields=["status", "updated_at"])
     return order
@@ -215,7 +221,8 @@ def _check_line_editable(line: OrderLine) -> Order:
 
 
 @transaction.atomic
-def line_assign(*, line: OrderLine, barcode: str, by=None, allow_reread: bool = False) -> OrderLine:
+def line_assign(*, line: OrderLine, barcode: str, by: User | None = None,
+                allow_reread: bool = False) -> OrderLine:
     """The librarian puts a copy on a line by its barcode. A title the household has had
     within the branch's window is refused unless `allow_reread`."""
     from backend.orders.suggestions import excluded_title_ids
@@ -255,7 +262,7 @@ def line_assign(*, line: OrderLine, barcode: str, by=None, allow_reread: bool = 
 
 
 @transaction.atomic
-def line_unassign(*, line: OrderLine, by=None) -> OrderLine:
+def line_unassign(*, line: OrderLine, by: User | None = None) -> OrderLine:
     order = _check_line_editable(line)
     line = OrderLine.objects.select_for_update(of=("self",)).select_related("item").get(pk=line.pk)
     if line.status != LineStatus.RESERVED:
@@ -273,7 +280,7 @@ def line_unassign(*, line: OrderLine, by=None) -> OrderLine:
 
 
 @transaction.atomic
-def line_cancel(*, line: OrderLine, by=None) -> OrderLine:
+def line_cancel(*, line: OrderLine, by: User | None = None) -> OrderLine:
     _check_line_editable(line)
     line = OrderLine.objects.select_for_update(of=("self",)).select_related("item").get(pk=line.pk)
     if line.status not in LIVE_LINE_STATUSES:
@@ -286,7 +293,7 @@ def line_cancel(*, line: OrderLine, by=None) -> OrderLine:
 
 
 @transaction.atomic
-def order_mark_ready(*, order: Order, by=None) -> Order:
+def order_mark_ready(*, order: Order, by: User | None = None) -> Order:
     """Every live line has a copy: the order can go out."""
     order = _lock(order)
     lines = list(order.lines.filter(status__in=LIVE_LINE_STATUSES))
@@ -307,7 +314,7 @@ def order_mark_ready(*, order: Order, by=None) -> Order:
 
 
 @transaction.atomic
-def order_schedule(*, order: Order, date: datetime.date, by=None) -> Order:
+def order_schedule(*, order: Order, date: datetime.date, by: User | None = None) -> Order:
     order = _move(_lock(order), S.SCHEDULED, by=by, note=date.isoformat())
     order.scheduled_date = date
     order.save(update_fields=["status", "scheduled_date", "updated_at"])
@@ -316,7 +323,7 @@ def order_schedule(*, order: Order, date: datetime.date, by=None) -> Order:
 
 
 @transaction.atomic
-def order_unschedule(*, order: Order, by=None, note: str = "") -> Order:
+def order_unschedule(*, order: Order, by: User | None = None, note: str = "") -> Order:
     order = _move(_lock(order), S.READY, by=by, note=note)
     order.scheduled_date = None
     order.save(update_fields=["status", "scheduled_date", "updated_at"])
@@ -325,7 +332,7 @@ def order_unschedule(*, order: Order, by=None, note: str = "") -> Order:
 
 
 @transaction.atomic
-def order_dispatch(*, order: Order, by=None) -> Order:
+def order_dispatch(*, order: Order, by: User | None = None) -> Order:
     order = _move(_lock(order), S.OUT_FOR_DELIVERY, by=by)
     order.save(update_fields=["status", "updated_at"])
     return order
@@ -333,7 +340,8 @@ def order_dispatch(*, order: Order, by=None) -> Order:
 
 @transaction.atomic
 def order_deliver(
-    *, order: Order, delivered: Iterable[str], collected: Iterable[str] = (), by=None,
+    *, order: Order, delivered: Iterable[str], collected: Iterable[str] = (),
+        by: User | None = None,
 ) -> dict[str, Any]:
     """Record a delivery at the door: loans start for the copies handed over, copies taken
     back are returned. Lines whose copy was not handed over are closed and their copies go
@@ -383,7 +391,7 @@ def order_deliver(
 
 
 @transaction.atomic
-def order_fail(*, order: Order, reason: str, note: str = "", by=None,
+def order_fail(*, order: Order, reason: str, note: str = "", by: User | None = None,
                requeue: bool = True) -> Order:
     """The visit did not happen. The order goes back to be planned again (ready, copies
     kept) unless `requeue` is False; the reason stays on the order for the coordinator."""
@@ -400,7 +408,7 @@ def order_fail(*, order: Order, reason: str, note: str = "", by=None,
 
 
 @transaction.atomic
-def order_requeue(*, order: Order, by=None) -> Order:
+def order_requeue(*, order: Order, by: User | None = None) -> Order:
     order = _move(_lock(order), S.READY, by=by)
     order.scheduled_date = None
     order.save(update_fields=["status", "scheduled_date", "updated_at"])
@@ -408,7 +416,7 @@ def order_requeue(*, order: Order, by=None) -> Order:
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
+def order_cancel(*, order: Order, by: User | None = None, note: str = "") -> Order:
     order = _move(_lock(order), S.CANCELLED, by=by, note=note)
     for line in order.lines.select_for_update(of=("self",)).select_related("item").filter(
         status__in=LIVE_LINE_STATUSES
@@ -423,7 +431,7 @@ def order_cancel(*, order: Order, by=None, note: str = "") -> Order:
 
 
 @transaction.atomic
-def order_update(*, order: Order, data: dict[str, Any], by=None) -> Order:
+def order_update(*, order: Order, data: dict[str, Any], by: User | None = None) -> Order:
     """Change the date, window or note while the order is not yet scheduled."""
     order = _lock(order)
     if order.status not in (S.NEW, S.PICKING, S.READY, S.FAILED):
@@ -443,7 +451,8 @@ def order_update(*, order: Order, data: dict[str, Any], by=None) -> Order:
 # The phone desk --------------------------------------------------------------------------------
 
 
-def call_log(*, phone: str, outcome: str, operator=None, reader: Reader | None = None,
+def call_log(*, phone: str, outcome: str, operator: User | None = None,
+             reader: Reader | None = None,
              order: Order | None = None, duration_seconds: int = 0, note: str = "",
              direction: str = CallLog.Direction.INCOMING,
              started_at: datetime.datetime | None = None) -> CallLog:

@@ -5,11 +5,18 @@ is its DTSTART, `ends_on` an extra upper bound, pauses and Kazakhstan's public h
 exceptions. A date that falls on a holiday is skipped, not moved: the next visit is the
 rule's next date.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, QuerySet
 
 from backend.core.calendar import holiday_name
 from backend.core.recurrence import RRuleError, rrule_dates, rrule_parse
 from backend.plans.models import StandingPlan, StandingPlanPause
+
+if TYPE_CHECKING:
+    import datetime
 
 
 def standing_plan_queryset() -> QuerySet:
@@ -31,7 +38,8 @@ def standing_plan_list(*, filters: dict | None = None) -> QuerySet:
     return qs.order_by("id")
 
 
-def standing_plan_calendar(plan, start, end) -> list[dict]:
+def standing_plan_calendar(plan: StandingPlan, start: datetime.date,
+                           end: datetime.date) -> list[dict]:
     """Every date in [start, end] the plan's rule gives, each marked `skipped` with a
     `reason` ("pause" or "holiday") and a `note` (the pause's reason, the holiday's name).
 
@@ -61,7 +69,7 @@ def standing_plan_calendar(plan, start, end) -> list[dict]:
     return result
 
 
-def standing_plan_occurrences(plan, start, end) -> list:
+def standing_plan_occurrences(plan: StandingPlan, start: datetime.date, end: datetime.date) -> list:
     """The dates in [start, end] the plan produces, without its pauses and without
     Kazakhstan's public holidays (a holiday is skipped, not moved to another day)."""
     return [e["date"] for e in standing_plan_calendar(plan, start, end) if not e["skipped"]]

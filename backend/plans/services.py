@@ -1,7 +1,9 @@
 """Every write to standing plans (графики обслуживания) and their pauses. Each change is
 recorded in the history of the card the plan belongs to."""
+from __future__ import annotations
+
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,13 +18,16 @@ from backend.plans.selectors import standing_plan_occurrences
 from backend.readers.models import CardChange, FamilyCard, FamilyStatus, Reader, ReaderStatus
 from backend.readers.services import _plain
 
+if TYPE_CHECKING:
+    from backend.accounts.models import User
+
 PLAN_FIELDS = (
     "rrule", "starts_on", "ends_on", "window_start", "window_end", "items_per_visit", "active",
     "note",
 )
 
 
-def standing_plan_snapshot(plan) -> dict[str, Any]:
+def standing_plan_snapshot(plan: StandingPlan) -> dict[str, Any]:
     """The plan as the card history shows it, pauses included."""
     snap = {"id": plan.pk}
     snap.update({name: _plain(getattr(plan, name)) for name in PLAN_FIELDS})
@@ -148,7 +153,7 @@ def _check_plan_fields(plan, *, check_rule: bool) -> None:
 
 
 @transaction.atomic
-def standing_plan_create(*, data: dict[str, Any], by=None):
+def standing_plan_create(*, data: dict[str, Any], by: User | None = None) -> StandingPlan:
     """A standing plan for one reader card or one family card (exactly one), whose card is
     active (a family card: open, with an active head of household). The RRULE is checked
     and stored in normal form. The card's history records the new plan."""
@@ -172,7 +177,8 @@ def standing_plan_create(*, data: dict[str, Any], by=None):
 
 
 @transaction.atomic
-def standing_plan_update(*, plan, data: dict[str, Any], by=None):
+def standing_plan_update(*, plan: StandingPlan, data: dict[str, Any],
+                         by: User | None = None) -> StandingPlan:
     """Change a plan; only the fields given change (the card it belongs to cannot).
 
     Turning a plan back on needs an active card. Orders already made for dates the plan no
@@ -208,7 +214,8 @@ def standing_plan_update(*, plan, data: dict[str, Any], by=None):
 
 
 @transaction.atomic
-def standing_plan_pause_add(*, plan, starts_on: date, ends_on: date, reason: str = "", by=None):
+def standing_plan_pause_add(*, plan: StandingPlan, starts_on: date, ends_on: date,
+                            reason: str = "", by: User | None = None) -> StandingPlanPause:
     """A break in the plan (hospital, a summer away), both days included. Pauses of one plan
     do not overlap (`plan.pause_overlap`). New orders already made inside it are cancelled."""
     plan = StandingPlan.objects.select_for_update().get(pk=plan.pk)
@@ -237,7 +244,7 @@ def standing_plan_pause_add(*, plan, starts_on: date, ends_on: date, reason: str
 
 
 @transaction.atomic
-def standing_plan_pause_remove(*, pause, by=None) -> None:
+def standing_plan_pause_remove(*, pause: StandingPlanPause, by: User | None = None) -> None:
     """End a break early or drop it. The next run of the daily job makes the orders again for
     dates that have no order yet."""
     pause = StandingPlanPause.objects.select_related("plan").get(pk=pause.pk)

@@ -1,9 +1,22 @@
 """Reads of reader and family cards that views, the desk and reports share."""
-from django.db.models import Prefetch, Q, QuerySet
+from __future__ import annotations
 
+import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from backend.core.calendar import working_days
 from backend.core.phones import digits_of, to_e164
 from backend.core.text import search_tokens
-from backend.readers.models import CardChange, FamilyCard, FamilyStatus, Reader, ReaderPhone
+from backend.readers.models import (
+    CardAccess,
+    CardChange,
+    FamilyCard,
+    FamilyStatus,
+    Reader,
+    ReaderPhone,
+)
 
 
 def reader_queryset() -> QuerySet[Reader]:
@@ -104,17 +117,16 @@ def family_card_list(*, filters: dict | None = None) -> QuerySet[FamilyCard]:
     return qs
 
 
-def card_history(*, reader: Reader | None = None, family: FamilyCard | None = None):
+def card_history(*, reader: Reader | None = None,
+                 family: FamilyCard | None = None) -> QuerySet[CardChange]:
     qs = CardChange.objects.select_related("actor")
     if reader is not None:
         return qs.filter(reader=reader)
     return qs.filter(family_card=family)
 
 
-def card_access_list(*, filters: dict | None = None):
+def card_access_list(*, filters: dict | None = None) -> QuerySet[CardAccess]:
     """The card access log, newest first: by reader, family card, user or period."""
-    from backend.readers.models import CardAccess
-
     filters = filters or {}
     qs = CardAccess.objects.select_related("user").prefetch_related(
         Prefetch("readers", queryset=Reader.objects.only("id", "card_number").order_by("id")),
@@ -149,14 +161,10 @@ def home_windows(reader: Reader) -> dict[int, list[tuple[str, str]]]:
     return {day: sorted(set(slots)) for day, slots in windows.items()}
 
 
-def next_visit_dates(reader: Reader, *, start=None, days: int = 21, limit: int = 5) -> list[dict]:
+def next_visit_dates(reader: Reader, *, start: datetime.date | None = None, days: int = 21,
+                     limit: int = 5) -> list[dict]:
     """The next working days on which a volunteer can come: the household is at home and
     it is not a public holiday. With no availability recorded, every working day counts."""
-    import datetime
-
-    from django.utils import timezone
-
-    from backend.core.calendar import working_days
 
     start = start or timezone.localdate() + datetime.timedelta(days=1)
     windows = home_windows(reader)

@@ -1,7 +1,9 @@
 """Every write to reader cards and family cards. Each change is recorded in CardChange."""
+from __future__ import annotations
+
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +25,13 @@ from backend.readers.models import (
     ReaderStatus,
 )
 from backend.readers.phones import check_phones, phone_rows, set_phones
+
+if TYPE_CHECKING:
+    import datetime
+
+    from django.http import HttpRequest
+
+    from backend.accounts.models import User
 
 READER_FIELDS = (
     "branch", "last_name", "first_name", "patronymic", "birth_date", "category", "status",
@@ -112,7 +121,7 @@ def _apply(reader: Reader, data: dict[str, Any], by) -> None:
 
 @transaction.atomic
 def reader_create(
-    *, data: dict[str, Any], by=None, action: str = CardChange.Action.CREATED
+    *, data: dict[str, Any], by: User | None = None, action: str = CardChange.Action.CREATED
 ) -> Reader:
     """Create a reader card and give it a card number (branch code + sequence).
 
@@ -134,7 +143,7 @@ def reader_create(
     return reader
 
 
-def reader_build(data: dict[str, Any], by=None) -> Reader:
+def reader_build(data: dict[str, Any], by: User | None = None) -> Reader:
     """An unsaved card with `data` applied as reader_create applies it: without a status,
     it is active if a consent date is given, else paused."""
     if data.get("status") in (None, ""):
@@ -150,7 +159,7 @@ def reader_build(data: dict[str, Any], by=None) -> Reader:
 def readers_create_bulk(
     *,
     rows: list[dict[str, Any]],
-    by=None,
+    by: User | None = None,
     action: str = CardChange.Action.IMPORTED,
     progress: Progress | None = None,
 ) -> list[Reader]:
@@ -181,7 +190,7 @@ def readers_create_bulk(
 
 
 def readers_prepare_bulk(
-    readers: list[Reader], rows: list[dict[str, Any]], *, by, action: str
+    readers: list[Reader], rows: list[dict[str, Any]], *, by: User, action: str
 ) -> PreparedWrites:
     """Everything readers_create_bulk writes for checked, unsaved cards (made by reader_build
     from `rows`), as INSERTs to run in the caller's transaction: the cards with their
@@ -205,7 +214,7 @@ def readers_prepare_bulk(
 
 
 @transaction.atomic
-def reader_update(*, reader: Reader, data: dict[str, Any], by=None) -> Reader:
+def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = None) -> Reader:
     """Change a reader card; only the fields given change. Phones, when given, are replaced."""
     check_phones(data.get("phones"))
     reader = Reader.objects.select_for_update().get(pk=reader.pk)
@@ -284,7 +293,7 @@ def _check_head(family: FamilyCard, member_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def family_card_create(*, data: dict[str, Any], by=None) -> FamilyCard:
+def family_card_create(*, data: dict[str, Any], by: User | None = None) -> FamilyCard:
     member_ids = list(dict.fromkeys(data.get("members", [])))
     family = FamilyCard()
     for name in FAMILY_FIELDS:
@@ -309,7 +318,8 @@ def family_card_create(*, data: dict[str, Any], by=None) -> FamilyCard:
 
 
 @transaction.atomic
-def family_card_update(*, family: FamilyCard, data: dict[str, Any], by=None) -> FamilyCard:
+def family_card_update(*, family: FamilyCard, data: dict[str, Any],
+                       by: User | None = None) -> FamilyCard:
     """Change a family card. Closing it releases its members."""
     family = FamilyCard.objects.select_for_update().get(pk=family.pk)
     before = family_snapshot(family)
@@ -362,7 +372,7 @@ def _card_ids(cards: Iterable) -> list[int]:
 @transaction.atomic
 def card_access_record(
     *,
-    request,
+    request: HttpRequest,
     action: str,
     channel: str,
     readers: Iterable[Reader | int] = (),
@@ -417,13 +427,14 @@ def _reader_messages_set(*, number: str, opted_out_at, sms_ok: bool) -> list[int
 
 
 @transaction.atomic
-def reader_phone_opt_out(*, number: str, keyword: str = "STOP", now=None) -> list[int]:
+def reader_phone_opt_out(*, number: str, keyword: str = "STOP",
+                         now: datetime.datetime | None = None) -> list[int]:
     """The number said STOP: on every card that uses it the phone's SMS is off and the card
     says when messages were refused (kept in its history). Answers the cards' ids."""
     return _reader_messages_set(number=number, opted_out_at=now or timezone.now(), sms_ok=False)
 
 
 @transaction.atomic
-def reader_phone_opt_in(*, number: str, now=None) -> list[int]:
+def reader_phone_opt_in(*, number: str, now: datetime.datetime | None = None) -> list[int]:
     """START: the cards that use the number take messages again. Answers the cards' ids."""
     return _reader_messages_set(number=number, opted_out_at=None, sms_ok=True)

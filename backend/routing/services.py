@@ -4,10 +4,12 @@ Planning runs the solver outside any transaction (it can take a while); writing 
 is one transaction with the plan row locked, so two coordinators cannot overwrite each
 other's plan half-way.
 """
+from __future__ import annotations
+
 import datetime
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -39,11 +41,16 @@ from backend.routing.solver.replan import replan as solver_replan
 from backend.routing.solver.schedule import evaluate_route
 from backend.routing.stops import plan_collect_stops
 
+if TYPE_CHECKING:
+    from backend.accounts.models import User
+    from backend.branches.models import Branch
+    from backend.volunteers.models import Volunteer
+
 LOCKED_STATUSES = (StopStatus.ARRIVED, StopStatus.COMPLETED, StopStatus.FAILED)
 DEFAULT_TIME_LIMIT = 10.0
 
 
-def plan_get_or_create(*, branch, date: datetime.date, by=None) -> DayPlan:
+def plan_get_or_create(*, branch: Branch, date: datetime.date, by: User | None = None) -> DayPlan:
     """The branch's plan for the day; a new one only within a year of today."""
     existing = DayPlan.objects.filter(branch=branch, date=date).first()
     if existing is not None:
@@ -210,7 +217,7 @@ def _schedule_orders(plan: DayPlan, by) -> None:
                                                 note=_("Taken off the day's routes."))
 
 
-def plan_solve(*, plan: DayPlan, by=None, time_limit: float = DEFAULT_TIME_LIMIT,
+def plan_solve(*, plan: DayPlan, by: User | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
                seed: int = 0) -> dict[str, Any]:
     """Plan the day: gather its stops, assign them to the volunteers free that day, order
     them and give each its expected time. Pins are kept. On a published plan whose routes
@@ -232,7 +239,7 @@ def plan_solve(*, plan: DayPlan, by=None, time_limit: float = DEFAULT_TIME_LIMIT
         raise
 
 
-def plan_replan(*, plan: DayPlan, by=None, drop_volunteers: Iterable[int] = (),
+def plan_replan(*, plan: DayPlan, by: User | None = None, drop_volunteers: Iterable[int] = (),
                 time_limit: float = DEFAULT_TIME_LIMIT) -> dict[str, Any]:
     """Re-plan during the day: finished and started stops stay where they are, a volunteer
     who dropped out loses what they had not started, new stops come in, and as little as
@@ -285,7 +292,7 @@ def plan_replan(*, plan: DayPlan, by=None, drop_volunteers: Iterable[int] = (),
 
 
 @transaction.atomic
-def plan_publish(*, plan: DayPlan, by=None) -> DayPlan:
+def plan_publish(*, plan: DayPlan, by: User | None = None) -> DayPlan:
     """Routes become visible to their volunteers; their orders become scheduled."""
     plan = DayPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.solve_status != SolveStatus.DONE:
@@ -310,7 +317,7 @@ def _check_editable(stop: Stop) -> None:
 
 
 @transaction.atomic
-def stop_pin(*, stop: Stop, volunteer=None, by=None) -> Stop:
+def stop_pin(*, stop: Stop, volunteer: Volunteer | None = None, by: User | None = None) -> Stop:
     """Pin a stop to a volunteer (the planner keeps it there), or unpin with None."""
     stop = Stop.objects.select_for_update().get(pk=stop.pk)
     _check_editable(stop)
@@ -352,7 +359,8 @@ def _reschedule(route: Route) -> list[str]:
 
 
 @transaction.atomic
-def stop_move(*, stop: Stop, route: Route, position: int | None = None, by=None) -> dict:
+def stop_move(*, stop: Stop, route: Route, position: int | None = None,
+              by: User | None = None) -> dict:
     """Move a stop to a route (any position; the end by default). Times are recomputed and
     anything the move breaks (a window, the bag) comes back as a warning."""
     stop = Stop.objects.select_for_update(of=("self",)).select_related("route").get(pk=stop.pk)
@@ -389,7 +397,7 @@ def stop_move(*, stop: Stop, route: Route, position: int | None = None, by=None)
 
 
 @transaction.atomic
-def route_resequence(*, route: Route, stop_ids: list[int], by=None) -> dict:
+def route_resequence(*, route: Route, stop_ids: list[int], by: User | None = None) -> dict:
     """Put the route's stops in the coordinator's order. Started and finished stops stay
     first, in their order."""
     route = Route.objects.select_for_update().get(pk=route.pk)
@@ -431,7 +439,8 @@ def _bump(route: Route) -> None:
 
 
 @transaction.atomic
-def route_start(*, route: Route, by=None, at: datetime.datetime | None = None) -> Route:
+def route_start(*, route: Route, by: User | None = None,
+                at: datetime.datetime | None = None) -> Route:
     """The volunteer sets out. Only a published route can start; starting twice is fine."""
     route = _lock_route(route)
     if route.status == RouteStatus.DRAFT:
@@ -451,7 +460,8 @@ def route_start(*, route: Route, by=None, at: datetime.datetime | None = None) -
 
 
 @transaction.atomic
-def route_finish(*, route: Route, by=None, at: datetime.datetime | None = None) -> Route:
+def route_finish(*, route: Route, by: User | None = None,
+                 at: datetime.datetime | None = None) -> Route:
     """The day is over. Stops not visited go back to be planned again."""
     route = _lock_route(route)
     if route.status == RouteStatus.FINISHED:
@@ -489,7 +499,7 @@ def _check_open(stop: Stop) -> None:
 
 
 @transaction.atomic
-def stop_arrive(*, stop: Stop, by=None, at: datetime.datetime | None = None) -> Stop:
+def stop_arrive(*, stop: Stop, by: User | None = None, at: datetime.datetime | None = None) -> Stop:
     """The volunteer is at the door. Arriving twice is harmless."""
     stop = _lock_stop(stop)
     _check_open(stop)
@@ -505,7 +515,8 @@ def stop_arrive(*, stop: Stop, by=None, at: datetime.datetime | None = None) -> 
 
 @transaction.atomic
 def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Iterable[str] = (),
-                  note: str = "", by=None, at: datetime.datetime | None = None) -> dict:
+                  note: str = "", by: User | None = None,
+                      at: datetime.datetime | None = None) -> dict:
     """Record what was handed over and taken back: loans start for the copies delivered,
     returns are recorded for the copies collected. An order whose copies were all refused
     goes back to be planned again."""
@@ -554,7 +565,7 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
 
 
 @transaction.atomic
-def stop_fail(*, stop: Stop, reason: str, note: str = "", by=None,
+def stop_fail(*, stop: Stop, reason: str, note: str = "", by: User | None = None,
               at: datetime.datetime | None = None) -> Stop:
     """Nobody home, refused, could not get there: the orders go back to be planned again
     and the coordinator sees why."""
@@ -579,7 +590,7 @@ def stop_fail(*, stop: Stop, reason: str, note: str = "", by=None,
 
 
 @transaction.atomic
-def concern_raise(*, stop: Stop, volunteer, kind: str, note: str = "",
+def concern_raise(*, stop: Stop, volunteer: Volunteer, kind: str, note: str = "",
                   at: datetime.datetime | None = None) -> Concern:
     """A volunteer's worry about the reader at `stop`. In one transaction: the concern, an
     urgent item in the desk's inbox (it says the kind and who raised it; the note stays on
@@ -609,7 +620,7 @@ def concern_raise(*, stop: Stop, volunteer, kind: str, note: str = "",
 
 
 @transaction.atomic
-def concern_close(*, concern: Concern, note: str, by) -> Concern:
+def concern_close(*, concern: Concern, note: str, by: User) -> Concern:
     """A librarian says what was done about a concern. Closing twice is refused
     (`concern.closed`, 409): the first word stays."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)

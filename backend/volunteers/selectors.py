@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from datetime import date, time
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet, TextField
@@ -25,6 +26,9 @@ from backend.core.phones import digits_of, to_e164
 from backend.core.recurrence import RRuleError, rrule_dates, rrule_parse
 from backend.core.text import fold, search_tokens
 from backend.volunteers.models import Absence, Shift, Volunteer
+
+if TYPE_CHECKING:
+    from backend.branches.models import Branch
 
 Window = tuple[time, time]
 
@@ -174,7 +178,7 @@ def volunteer_windows(volunteer: Volunteer, day: date) -> list[Window]:
     return volunteer_calendar(volunteer, day, day)[0]["windows"]
 
 
-def volunteers_available(branch, day: date) -> list[tuple[Volunteer, list[Window]]]:
+def volunteers_available(branch: Branch, day: date) -> list[tuple[Volunteer, list[Window]]]:
     """Active volunteers of `branch` (a Branch or its id) who work on `day`, with their
     windows, in name order. Three queries whatever the number of volunteers."""
     result = []

@@ -18,7 +18,7 @@ Rules worth knowing:
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -33,6 +33,9 @@ from backend.core.recurrence import rrule_check
 from backend.core.roles import Role
 from backend.readers.models import Language
 from backend.volunteers.models import Absence, Place, Shift, Volunteer
+
+if TYPE_CHECKING:
+    from backend.accounts.models import User
 
 PROFILE_FIELDS = (
     "branch", "transport", "speed_kmh", "capacity", "max_stops", "starts_at", "ends_at",
@@ -183,7 +186,7 @@ def _existing_user(value: Any):
 
 
 @transaction.atomic
-def volunteer_create(*, data: dict[str, Any], by=None) -> Volunteer:
+def volunteer_create(*, data: dict[str, Any], by: User | None = None) -> Volunteer:
     """A volunteer profile: for `data["user"]` (an existing account in the volunteer group,
     without a profile), or for a new account made from `username`, `first_name`,
     `last_name`, `phone` and an optional `password` (none -> an unusable password).
@@ -224,7 +227,8 @@ def volunteer_create(*, data: dict[str, Any], by=None) -> Volunteer:
 
 
 @transaction.atomic
-def volunteer_update(*, volunteer: Volunteer, data: dict[str, Any], by=None) -> Volunteer:
+def volunteer_update(*, volunteer: Volunteer, data: dict[str, Any],
+                     by: User | None = None) -> Volunteer:
     """Change a profile; only the fields given change. `first_name`, `last_name` and `phone`
     change the volunteer's account. The account itself cannot be swapped
     (`volunteer.user_fixed`)."""
@@ -293,7 +297,7 @@ def shift_add(
     ends_on: date | None = None,
     start_time: time,
     end_time: time,
-    by=None,
+    by: User | None = None,
 ) -> Shift:
     """A recurring shift: an RRULE (without DTSTART; `starts_on` is its start, today when not
     given) and the hours. Shifts may overlap; the volunteer's windows merge them."""
@@ -310,7 +314,7 @@ SHIFT_FIELDS = ("rrule", "starts_on", "ends_on", "start_time", "end_time")
 
 
 @transaction.atomic
-def shift_update(*, shift: Shift, data: dict[str, Any], by=None) -> Shift:
+def shift_update(*, shift: Shift, data: dict[str, Any], by: User | None = None) -> Shift:
     """Change a shift; only the fields given change. The rule is checked again when the
     rule or its dates change."""
     _lock(shift.volunteer)
@@ -329,7 +333,7 @@ def shift_update(*, shift: Shift, data: dict[str, Any], by=None) -> Shift:
 
 
 @transaction.atomic
-def shift_remove(*, shift: Shift, by=None) -> None:
+def shift_remove(*, shift: Shift, by: User | None = None) -> None:
     """Drop a shift. Routes already planned on it are not touched here."""
     _lock(shift.volunteer)
     Shift.objects.filter(pk=shift.pk).delete()
@@ -362,7 +366,8 @@ def _check_absence(absence: Absence) -> None:
 
 @transaction.atomic
 def absence_add(
-    *, volunteer: Volunteer, starts_on: date, ends_on: date, reason: str = "", by=None,
+    *, volunteer: Volunteer, starts_on: date, ends_on: date, reason: str = "",
+        by: User | None = None,
 ) -> Absence:
     """Whole days off (illness, a trip), both days included; no overlap with another
     absence of the same volunteer."""
@@ -379,7 +384,7 @@ ABSENCE_FIELDS = ("starts_on", "ends_on", "reason")
 
 
 @transaction.atomic
-def absence_update(*, absence: Absence, data: dict[str, Any], by=None) -> Absence:
+def absence_update(*, absence: Absence, data: dict[str, Any], by: User | None = None) -> Absence:
     _lock(absence.volunteer)
     absence = Absence.objects.get(pk=absence.pk)
     for name in ABSENCE_FIELDS:
@@ -392,7 +397,7 @@ def absence_update(*, absence: Absence, data: dict[str, Any], by=None) -> Absenc
 
 
 @transaction.atomic
-def absence_remove(*, absence: Absence, by=None) -> None:
+def absence_remove(*, absence: Absence, by: User | None = None) -> None:
     """End an absence's record (the volunteer is back, or it was entered by mistake)."""
     _lock(absence.volunteer)
     Absence.objects.filter(pk=absence.pk).delete()

@@ -3,6 +3,7 @@
 The import contract (apps import downward only, no cycles, `core` and `notifications` import
 no domain app, the route solver loads no Django module) is `.importlinter`, run by `make lint`.
 """
+import ast
 from pathlib import Path
 
 from django.conf import settings
@@ -30,3 +31,30 @@ def test_no_source_file_is_over_700_lines():
     long = {str(path.relative_to(ROOT)): n for path in source_files()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def public_functions(names: tuple[str, ...]):
+    for top in ("backend", "mobile_api"):
+        for name in names:
+            for path in (ROOT / top).rglob(name):
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+                for node in tree.body:
+                    if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                        yield f"{path.relative_to(ROOT)}:{node.name}", node
+
+
+def test_services_and_selectors_are_found():
+    names = {name.split(":")[1] for name, _ in public_functions(("services.py", "selectors.py"))}
+    assert {"reader_create", "order_create", "plan_publish", "due_back"} <= names
+
+
+def test_every_public_service_and_selector_is_annotated():
+    """`by: User | None`, `reader: Reader`, and what comes back: a reader of a service's
+    signature knows what to pass without opening it."""
+    bare = []
+    for name, node in public_functions(("services.py", "selectors.py")):
+        args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+        missing = [a.arg for a in args if a.annotation is None and a.arg not in ("self", "cls")]
+        if missing or node.returns is None:
+            bare.append(f"{name}({', '.join(missing)}){'' if node.returns else ' -> ?'}")
+    assert bare == []
