@@ -1,8 +1,9 @@
 """What each role may do in the admin (Django model permissions).
 
 The API checks roles itself; these permissions drive the admin: librarians' (cards,
-catalog, orders, loans) and coordinators' (volunteers). Who may enter the admin at all, and
-who may open readers' data in it, is decided in backend/core/admin_site.py.
+catalog, orders, loans, message templates) and coordinators' (volunteers). Who may enter
+the admin at all, and who may open readers' data in it, is decided in
+backend/core/admin_site.py.
 """
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "librarian": {
@@ -23,6 +24,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "volunteers.volunteer": ("view",),
         "routing.dayplan": ("view",),
         "routing.route": ("view",),
+        # The texts of readers' and volunteers' messages (backend/notifications/admin.py).
+        "notifications.messagetemplate": ("view", "change"),
     },
     # Operators work at the phone desk and through the API; coordinators get the admin for
     # volunteers only. Readers' data is in the admin for librarians only

@@ -1,14 +1,12 @@
 """The librarians' side of messaging: templates to edit, the outbox to look into, the
 operator inbox, refused numbers and replies, and each branch's choices."""
 from django.contrib import admin, messages
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from backend.core.admin_site import ReaderDataAdmin, StrictModelAdmin
-from backend.notifications import sending
+from backend.notifications import sending, services
 from backend.notifications.models import (
-    TEMPLATE_VARIABLES,
     BranchMessaging,
     InboundSms,
     InboxItem,
@@ -16,15 +14,22 @@ from backend.notifications.models import (
     MessageStatus,
     MessageTemplate,
     PhoneOptOut,
+    TemplateLanguage,
 )
+from backend.notifications.samples import sample_render, variables_described
 
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(StrictModelAdmin):
     list_display = ("code", "channel", "language", "short_text", "updated_at")
     list_filter = ("code", "channel", "language")
-    readonly_fields = ("variables", "updated_at", "updated_by")
-    fields = ("code", "channel", "language", "variables", "text", "updated_at", "updated_by")
+    fields = ("code", "channel", "language", "variables", "text", "preview", "updated_at",
+              "updated_by")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A template's event, channel and language stay what they are; only its text changes.
+        fixed = ("code", "channel", "language") if obj is not None else ()
+        return (*fixed, "variables", "preview", "updated_at", "updated_by")
 
     @admin.display(description=_("text"))
     def short_text(self, obj) -> str:
@@ -32,17 +37,26 @@ class MessageTemplateAdmin(StrictModelAdmin):
 
     @admin.display(description=_("variables"))
     def variables(self, obj) -> str:
-        if not obj or obj.code not in TEMPLATE_VARIABLES:
+        # Plain text: the admin escapes it and breaks the lines.
+        return "\n".join(variables_described(obj.code if obj else "")) or "—"
+
+    @admin.display(description=_("preview on sample data"))
+    def preview(self, obj) -> str:
+        """The saved texts of this event and channel in Russian and Kazakh, filled in."""
+        if not obj or not obj.pk:
             return "—"
-        required, optional = TEMPLATE_VARIABLES[obj.code]
-        return format_html(
-            "{}: {}<br>{}: {}", _("must have"),
-            ", ".join(f"{{{n}}}" for n in sorted(required)) or "—",
-            _("may have"), ", ".join(f"{{{n}}}" for n in sorted(optional)) or "—")
+        texts = dict(MessageTemplate.objects.filter(code=obj.code, channel=obj.channel)
+                     .values_list("language", "text"))
+        lines = []
+        for language in (TemplateLanguage.RUSSIAN, TemplateLanguage.KAZAKH):
+            text = texts.get(language.value)
+            shown = (_("no template") if text is None
+                     else sample_render(text, language.value) or _("cannot be shown"))
+            lines.append(f"{language.label}: {shown}")
+        return "\n".join(lines)
 
     def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        services.message_template_save(template=obj, by=request.user)
 
 
 @admin.register(Message)

@@ -31,6 +31,7 @@ from backend.notifications.models import (
     InboxStatus,
     Message,
     MessageStatus,
+    MessageTemplate,
 )
 from backend.notifications.sending import EXPIRED, OPTED_OUT, normal_number, number_opted_out
 from backend.notifications.tasks import send_message_task
@@ -206,3 +207,18 @@ def sign_in_code_send(*, phone: str, code: str, language: str = "ru",
     return message_enqueue(event_key=event_key, template="sign_in_code", to=phone, text=text,
                            language=language, user=user, quiet_hours=False, now=now,
                            expires_at=now + datetime.timedelta(minutes=10))
+
+
+# Templates --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_template_save(*, template: MessageTemplate,
+                          by: AbstractBaseUser | None = None) -> MessageTemplate:
+    """A librarian's template text, kept only if it renders: an unknown variable, a missing
+    one or a stray brace is a ValidationError on `text` (the admin's form shows it first)."""
+    template.full_clean()
+    if by is not None and by.is_authenticated:
+        template.updated_by = by
+    template.save()
+    return template
