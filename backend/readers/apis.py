@@ -68,6 +68,10 @@ class ReaderFilterSerializer(serializers.Serializer):
     settlement = serializers.CharField(required=False)
     language = serializers.ChoiceField(choices=[("kk", "kk"), ("ru", "ru")], required=False)
     family_card = IdField(required=False)
+    has_coordinates = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text=_("false: only cards without coordinates (a volunteer cannot be routed there)"),
+    )
 
 
 def _list_action(filters: dict) -> str:
