@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
 
+from backend.core.exceptions import ApplicationError
 from backend.readers import geocoder
 from backend.readers.geocoder import GeocoderUnavailable, Place
-from backend.readers.models import GeocodeStatus, Reader
+from backend.readers.models import CardChange, GeocodeStatus, Reader
+
+if TYPE_CHECKING:
+    from backend.accounts.models import User
 
 GEOCODED_FIELDS = ("settlement", "street", "house")
 
@@ -130,3 +136,31 @@ def readers_geocode(
         if progress:
             progress("geocode", done, total)
     return counts
+
+
+@transaction.atomic
+def reader_geocode_choose(*, reader: Reader, candidate: int, by: User | None = None) -> Reader:
+    """A librarian picks one of the places the geocoder found for an ambiguous address: the
+    card takes its coordinates (status found) and its history says so."""
+    reader = Reader.objects.select_for_update().get(pk=reader.pk)
+    if reader.geocode_status != GeocodeStatus.AMBIGUOUS:
+        raise ApplicationError(
+            "not_ambiguous", _("This card has no places to choose from."),
+            fields={"candidate": [_("This card has no places to choose from.")]},
+        )
+    if not 0 <= candidate < len(reader.geocode_candidates):
+        raise ApplicationError(
+            "no_such_candidate", _("No such place."), fields={"candidate": [_("No such place.")]}
+        )
+    place = reader.geocode_candidates[candidate]
+    before = {"lat": reader.lat, "lon": reader.lon}
+    reader.lat, reader.lon = place["lat"], place["lon"]
+    reader.geocode_status = GeocodeStatus.FOUND
+    reader.geocode_candidates = []
+    reader.save(update_fields=["lat", "lon", "geocode_status", "geocode_candidates",
+                               "updated_at"])
+    CardChange.objects.create(
+        reader=reader, actor=by, action=CardChange.Action.UPDATED,
+        changes={name: [before[name], getattr(reader, name)] for name in ("lat", "lon")},
+    )
+    return reader

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from backend.readers import geocoder
 from backend.readers.geocoding import readers_geocode
 from backend.readers.models import GeocodeStatus, Reader
+from tests.openapi import assert_documented
 from tests.readers.fake_nominatim import FakeNominatim
 from tests.readers.test_reader_api import URL, reader_payload
 
@@ -71,6 +72,25 @@ def test_ambiguous_keeps_the_places_to_choose_from(api, branch, fake_nominatim,
     assert reader.geocode_status == GeocodeStatus.AMBIGUOUS
     assert reader.lat is None
     assert [(c["lat"], c["lon"]) for c in reader.geocode_candidates] == [HOME, FAR]
+
+
+def test_librarian_chooses_among_ambiguous_places(api, branch, fake_nominatim,
+                                                  django_capture_on_commit_callbacks):
+    fake_nominatim.places[("Бишкуль", "12 Абая")] = [HOME, FAR]
+    reader = create(api, branch, django_capture_on_commit_callbacks)
+    choose = f"{URL}{reader.pk}/geocode/choose/"
+    assert api.as_role("operator").post(choose, {"candidate": 1}, format="json"
+                                        ).status_code == 403
+    client = api.as_role("librarian")
+    assert client.post(choose, {"candidate": 5}, format="json").status_code == 400
+    response = client.post(choose, {"candidate": 1}, format="json")
+    assert response.status_code == 200, response.json()
+    assert_documented(response, "post", "/api/v1/readers/{id}/geocode/choose/")
+    body = response.json()
+    assert (body["address"]["lat"], body["address"]["lon"]) == FAR
+    assert body["geocode_status"] == "found" and body["geocode_candidates"] == []
+    assert reader.changes.latest("pk").changes == {"lat": [None, FAR[0]], "lon": [None, FAR[1]]}
+    assert client.post(choose, {"candidate": 0}, format="json").json()["code"] == "not_ambiguous"
 
 
 def test_server_down_the_card_saves_and_a_retry_fills_it(
