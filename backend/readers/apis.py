@@ -11,7 +11,7 @@ from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
 from backend.core.serializers import BoundedDateTimeField, IdField
-from backend.readers import selectors, services
+from backend.readers import geocoding, selectors, services
 from backend.readers.models import (
     CardAccess,
     CardChange,
@@ -68,6 +68,10 @@ class ReaderFilterSerializer(serializers.Serializer):
     settlement = serializers.CharField(required=False)
     language = serializers.ChoiceField(choices=[("kk", "kk"), ("ru", "ru")], required=False)
     family_card = IdField(required=False)
+    has_coordinates = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text=_("false: only cards without coordinates (a volunteer cannot be routed there)"),
+    )
 
 
 def _list_action(filters: dict) -> str:
@@ -156,6 +160,30 @@ class ReaderDetailApi(GenericAPIView):
                    responses={200: ReaderOutputSerializer, **errors(400, 401, 403, 404)})
     def patch(self, request, pk: int):
         return self._update(request, pk, partial=True)
+
+
+class GeocodeChooseInputSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(
+        min_value=0, help_text=_("Which of the card's geocode_candidates, counting from 0."))
+
+
+class ReaderGeocodeChooseApi(GenericAPIView):
+    """Choose the place of an ambiguous address among those the geocoder found."""
+
+    permission_classes = [CardPermission]
+    queryset = Reader.objects.none()  # for the schema; selectors do the reads
+    serializer_class = ReaderOutputSerializer
+
+    @extend_schema(operation_id="readers_geocode_choose", request=GeocodeChooseInputSerializer,
+                   responses={200: ReaderOutputSerializer, **errors(400, 401, 403, 404)})
+    def post(self, request, pk: int):
+        reader = get_object_or_404(selectors.reader_queryset(), pk=pk)
+        serializer = GeocodeChooseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        geocoding.reader_geocode_choose(reader=reader, by=request.user,
+                                        candidate=serializer.validated_data["candidate"])
+        reader = selectors.reader_queryset().get(pk=pk)
+        return Response(ReaderOutputSerializer(reader, context={"request": request}).data)
 
 
 class ReaderHistoryApi(GenericAPIView):

@@ -52,6 +52,15 @@ class DocumentType(models.TextChoices):
     OTHER = "other", _("Other document")
 
 
+class GeocodeStatus(models.TextChoices):
+    PENDING = "pending", _("Not looked up")
+    FOUND = "found", _("Found by the geocoder")
+    NOT_FOUND = "not_found", _("Not found by the geocoder")
+    AMBIGUOUS = "ambiguous", _("Several places found: choose one")
+    UNAVAILABLE = "unavailable", _("Geocoder unavailable: will try again")
+    MANUAL = "manual", _("Entered by hand")
+
+
 class Address(models.Model):
     """Where a volunteer comes to. Shared by reader cards and family cards."""
 
@@ -207,6 +216,14 @@ class Reader(Address, TimeStampedModel):
         help_text=_("Empty: SMS, or a voice call for readers of audio or Braille books."),
     )
     messages_opt_out_at = models.DateTimeField(_("refused messages"), null=True, blank=True)
+    geocode_status = models.CharField(
+        _("coordinates"), max_length=12, choices=GeocodeStatus.choices,
+        default=GeocodeStatus.PENDING,
+    )
+    geocode_candidates = models.JSONField(
+        _("places the geocoder found"), default=list, blank=True,
+        help_text=_("When the address is ambiguous: the places to choose from."),
+    )
     anonymized_at = models.DateTimeField(
         _("anonymized"), null=True, blank=True,
         help_text=_("Personal data was erased; the card stays for the statistics."),

@@ -14,6 +14,7 @@ from backend.readers.models import (
     CardChange,
     FamilyCard,
     FamilyStatus,
+    GeocodeStatus,
     Reader,
     ReaderPhone,
 )
@@ -78,7 +79,21 @@ def reader_list(*, filters: dict | None = None) -> QuerySet[Reader]:
         qs = qs.filter(settlement__in=wanted or {filters["settlement"]})
     if filters.get("family_card"):
         qs = qs.filter(family_card=filters["family_card"])
+    if filters.get("has_coordinates") is not None:
+        qs = qs.filter(lat__isnull=not filters["has_coordinates"])
     return qs
+
+
+def readers_to_geocode(*, again: bool = False) -> QuerySet[Reader]:
+    """Cards with an address but no coordinates that the geocoder may fill: not looked up yet
+    or the geocoder was down; with `again`, also those it did not find or found several times.
+    Typed coordinates (manual) are never in it."""
+    statuses = [GeocodeStatus.PENDING, GeocodeStatus.UNAVAILABLE]
+    if again:
+        statuses += [GeocodeStatus.NOT_FOUND, GeocodeStatus.AMBIGUOUS]
+    return (Reader.objects.filter(lat__isnull=True, geocode_status__in=statuses,
+                                  anonymized_at__isnull=True)
+            .exclude(settlement="").order_by("pk"))
 
 
 def readers_by_phone(phone: str) -> QuerySet[Reader]:

@@ -279,6 +279,12 @@ class ReaderOutputSerializer(serializers.Serializer):
     phones = serializers.SerializerMethodField()
     address = serializers.SerializerMethodField()
     delivery_address = serializers.SerializerMethodField()
+    geocode_status = serializers.CharField(
+        help_text=_("Where the coordinates come from: pending, found, not_found, ambiguous, "
+                    "unavailable, manual."))
+    geocode_status_display = serializers.CharField(source="get_geocode_status_display")
+    geocode_candidates = serializers.JSONField(
+        help_text=_("When ambiguous: the places found, to choose one."))
     access_notes = serializers.CharField()
     preferences = serializers.JSONField(required=False,
                                         help_text=_("Librarians and operators only."))

@@ -15,6 +15,7 @@ from backend.core.text import fold
 from backend.core.web import client_address
 from backend.readers.bulk import PreparedWrites, insert_statements, reader_problems, reserve_ids
 from backend.readers.cards import card_number_format, family_card_number_format
+from backend.readers.geocoding import reader_geocode_prepare, reader_geocode_wanted
 from backend.readers.models import (
     CardAccess,
     CardChange,
@@ -25,6 +26,7 @@ from backend.readers.models import (
     ReaderStatus,
 )
 from backend.readers.phones import check_phones, phone_rows, set_phones
+from backend.readers.tasks import reader_geocode_task
 
 if TYPE_CHECKING:
     import datetime
@@ -101,6 +103,15 @@ def _check_consent(reader: Reader) -> None:
         )
 
 
+def _geocode_after_commit(reader_ids: list[int]) -> None:
+    """Look these cards' addresses up once the transaction commits; a geocoder that fails
+    never undoes the save (robust: the error is logged)."""
+    if reader_ids:
+        transaction.on_commit(
+            lambda: [reader_geocode_task.delay(pk) for pk in reader_ids], robust=True
+        )
+
+
 def _apply(reader: Reader, data: dict[str, Any], by) -> None:
     for name in READER_FIELDS:
         if name in data:
@@ -140,6 +151,8 @@ def reader_create(
     CardChange.objects.create(
         reader=reader, actor=by, action=action, changes=diff({}, reader_snapshot(reader))
     )
+    if reader_geocode_wanted(reader):
+        _geocode_after_commit([reader.pk])
     return reader
 
 
@@ -153,6 +166,7 @@ def reader_build(data: dict[str, Any], by: User | None = None) -> Reader:
         }
     reader = Reader(created_by=by)
     _apply(reader, data, by)
+    reader_geocode_prepare(reader, None)
     return reader
 
 
@@ -184,6 +198,7 @@ def readers_create_bulk(
         if progress:
             progress("write", 0, len(readers))
         writes.run(progress)
+        _geocode_after_commit([r.pk for r in readers if reader_geocode_wanted(r)])
     if progress:
         progress("write", len(readers), len(readers))
     return readers
@@ -220,6 +235,7 @@ def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = Non
     reader = Reader.objects.select_for_update().get(pk=reader.pk)
     before = reader_snapshot(reader)
     _apply(reader, data, by)
+    look_up = reader_geocode_prepare(reader, before)
     _check_consent(reader)
     if reader.status == ReaderStatus.CLOSED and before["status"] != ReaderStatus.CLOSED:
         reader.closed_at = timezone.now()
@@ -235,6 +251,8 @@ def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = Non
         CardChange.objects.create(
             reader=reader, actor=by, action=CardChange.Action.UPDATED, changes=changes
         )
+    if look_up:
+        _geocode_after_commit([reader.pk])
     return reader
 
 

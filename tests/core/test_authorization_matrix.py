@@ -295,6 +295,9 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/api/v1/readers/<int:pk>/history/": {
         "get":    row(  401,   200,   200,   200,   403),
     },
+    "/api/v1/readers/<int:pk>/geocode/choose/": {
+        "post":   row(  401,   200,   403,   403,   403),
+    },
     "/api/v1/readers/<int:pk>/concerns/": {
         "get":    row(  401,   200,   403,   403,   403),  # sensitive: librarians only
     },
@@ -644,6 +647,7 @@ PATHS: dict[str, Kwargs] = {
     "/api/v1/readers/<int:pk>/": lambda w: {"pk": w.reader.pk},
     "/api/v1/readers/<int:pk>/due-back/": lambda w: {"pk": w.reader.pk},
     "/api/v1/readers/<int:pk>/history/": lambda w: {"pk": w.reader.pk},
+    "/api/v1/readers/<int:pk>/geocode/choose/": lambda w: {"pk": w.reader.pk},
     "/api/v1/readers/<int:pk>/reading-history/": lambda w: {"pk": w.reader.pk},
     "/api/v1/routes/<int:pk>/": lambda w: {"pk": w.route.pk},
     "/api/v1/routes/<int:pk>/map.svg": lambda w: {"pk": w.route.pk},
@@ -675,6 +679,14 @@ PATHS: dict[str, Kwargs] = {
 }
 
 Data = Callable[[World], Any]
+
+
+def _ambiguous(reader: Reader) -> dict:
+    """The geocoder found two places for the card (undone with the role's savepoint)."""
+    Reader.objects.filter(pk=reader.pk).update(geocode_status="ambiguous", geocode_candidates=[
+        {"lat": 54.78, "lon": 69.1, "label": "A"}, {"lat": 54.9, "lon": 69.3, "label": "B"}])
+    return {"candidate": 1}
+
 DATA: dict[tuple[str, str], Data] = {
     **{(f"/api/mobile/v1/{pattern}", "post"): (lambda w, body=body: body)
        for pattern, body in MOBILE_BODIES.items()},
@@ -685,6 +697,7 @@ DATA: dict[tuple[str, str], Data] = {
     ("/api/mobile/v1/auth/otp/request/", "post"): lambda w: {"phone": str(w.mine.user.phone)},
     ("/api/mobile/v1/auth/link/", "post"): lambda w: {"token": "not-a-link-token"},
     ("/api/v1/concerns/<int:pk>/close/", "post"): lambda w: {"note": "Позвонили дочери"},
+    ("/api/v1/readers/<int:pk>/geocode/choose/", "post"): lambda w: _ambiguous(w.reader),
     ("/api/mobile/v1/auth/otp/verify/", "post"): lambda w: {"phone": str(w.mine.user.phone),
                                                            "code": "000000"},
     ("/api/v1/auth/token/", "post"): lambda w: {"username": w.users[LIBRARIAN].username,

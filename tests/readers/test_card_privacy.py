@@ -16,6 +16,8 @@ EVERY_FIELD = {
     "category", "category_display", "status", "language", "branch", "branch_name", "phones",
     "address", "delivery_address", "access_notes", "preferences", "availability", "caregiver",
     "family_card", "consent", "document", "created_at", "updated_at", "contact_channel",
+    # Where the coordinates come from: every role that sees the address sees it.
+    "geocode_status", "geocode_status_display", "geocode_candidates",
 }
 NOT_FOR_COORDINATORS = {"birth_date", "category", "category_display", "preferences", "consent",
                         "document"}

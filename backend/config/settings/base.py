@@ -247,6 +247,14 @@ OSRM_RETRIES = env_int("OSRM_RETRIES", 2)
 OSRM_RETRY_BACKOFF = float(env_str("OSRM_RETRY_BACKOFF", "0.5"))
 OSRM_PUBLIC_TRANSPORT_FACTOR = float(env_str("OSRM_PUBLIC_TRANSPORT_FACTOR", "2.0"))
 OSRM_FALLBACK = env_str("OSRM_FALLBACK", "straight_line")
+# Geocoding reader addresses (backend/readers/geocoder.py): off unless GEOCODER_URL is set.
+GEOCODER_URL = env_str("GEOCODER_URL", "")  # a Nominatim-compatible server, /search API
+GEOCODER_TIMEOUT = float(env_str("GEOCODER_TIMEOUT", "10"))
+GEOCODER_COUNTRY_CODES = env_str("GEOCODER_COUNTRY_CODES", "")  # e.g. "kz"
+GEOCODER_RETRIES = env_int("GEOCODER_RETRIES", 5)
+GEOCODER_RETRY_BACKOFF = float(env_str("GEOCODER_RETRY_BACKOFF", "60"))  # s, doubled each time
+GEOCODER_REQUESTS_PER_SECOND = float(env_str("GEOCODER_REQUESTS_PER_SECOND", "1"))
+GEOCODER_AMBIGUOUS_METRES = float(env_str("GEOCODER_AMBIGUOUS_METRES", "200"))
 TRAVEL_CACHE_SECONDS = env_int("TRAVEL_CACHE_SECONDS", 86400)
 # Planning: seconds the solver searches by default, and the visit window when nothing is known.
 ROUTING_TIME_LIMIT = float(env_str("ROUTING_TIME_LIMIT", "10"))
