@@ -11,7 +11,6 @@ import datetime
 from dataclasses import asdict
 from functools import partial
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -25,12 +24,10 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from backend.catalog.models import Format
+from backend.core.pdf import FONT, FONT_BOLD, NumberedCanvas, register_fonts
 from backend.readers.models import PhoneKind
 from backend.routing.doors import Door, route_doors
 from backend.routing.models import Route
@@ -38,9 +35,6 @@ from backend.routing.models import Route
 SHEET_LANGUAGES = ("kk", "ru")
 DEFAULT_LANGUAGE = "ru"
 
-FONTS_DIR = Path(__file__).resolve().parent / "fonts"
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
 
 # How many books one table row lists before the stop continues on the next row: a row
 # cannot break across pages, so a heavy stop is cut into rows that can.
@@ -226,17 +220,6 @@ def _phone_kind_label(kind: str) -> str:
 # PDF ----------------------------------------------------------------------------------------
 
 
-def register_fonts() -> None:
-    """DejaVu Sans has every Cyrillic and Kazakh letter; reportlab's own fonts have none."""
-    registered = pdfmetrics.getRegisteredFontNames()
-    if FONT not in registered:
-        pdfmetrics.registerFont(TTFont(FONT, str(FONTS_DIR / "DejaVuSans.ttf")))
-    if FONT_BOLD not in registered:
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONTS_DIR / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
-                                  boldItalic=FONT_BOLD)
-
-
 class _Styles:
     def __init__(self) -> None:
         base = ParagraphStyle("base", fontName=FONT, fontSize=8.5, leading=10.5,
@@ -387,38 +370,6 @@ def _header(data: dict[str, Any], styles: _Styles) -> list:
     return [_p(escape(_("Route sheet")), styles.title), info, Spacer(1, 4 * mm)]
 
 
-class _NumberedCanvas(pdf_canvas.Canvas):
-    """Holds the pages back until the end, so the footer can say "page 2 of 3"."""
-
-    def __init__(self, *args, footer: str = "", font: str = FONT, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
-        self._footer = footer
-        self._font = font
-
-    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._draw_footer(number, total)
-            super().showPage()
-        super().save()
-
-    def _draw_footer(self, number: int, total: int) -> None:
-        width, _height = self._pagesize
-        self.saveState()
-        self.setFont(self._font, 8)
-        self.setFillColor(colors.HexColor("#444444"))
-        self.drawString(12 * mm, 7 * mm, self._footer)
-        self.drawRightString(width - 12 * mm, 7 * mm,
-                             _("Page %(page)d of %(pages)d") % {"page": number, "pages": total})
-        self.restoreState()
-
-
 def render_route_sheet_pdf(data: dict[str, Any], language: str | None = None) -> bytes:
     """The sheet as PDF bytes, in `language` (default: the volunteer's)."""
     register_fonts()
@@ -444,5 +395,5 @@ def render_route_sheet_pdf(data: dict[str, Any], language: str | None = None) ->
             story.append(KeepTogether([_stop_table(stop, styles), Spacer(1, 3 * mm)]))
         if not data["stops"]:
             story.append(_p(escape(_("No stops on this route.")), styles.body))
-        doc.build(story, canvasmaker=partial(_NumberedCanvas, footer=footer))
+        doc.build(story, canvasmaker=partial(NumberedCanvas, footer=footer))
     return buffer.getvalue()
