@@ -20,6 +20,13 @@ FORMAT_WORDS = {
     Format.BRAILLE: ("braille", "брайль", "шрифт брайля", "брайль шрифті"),
     Format.PERIODICAL: ("periodical", "периодика", "газета", "журнал", "мерзімді басылым"),
 }
+# A table's header cell that names the copies' shelf mark (шифр, сөре шифры), as
+# `core.tabular.header_name` gives it: lower case, spaces as underscores.
+SHELF_MARK_HEADERS = ("shelf_mark", "shelf", "call_number", "location", "шифр",
+                      "полочный_шифр", "расстановочный_шифр", "шифр_хранения", "место_на_полке",
+                      "сөре_шифры", "сөре", "орналастыру_шифры", "кітап_шифры")
+# Other names a header may give a column (in Russian, Kazakh, English).
+COLUMN_ALIASES = dict.fromkeys(SHELF_MARK_HEADERS, "shelf_mark")
 MARC_LANGUAGES = {"kaz": TitleLanguage.KAZAKH, "rus": TitleLanguage.RUSSIAN,
                   "eng": TitleLanguage.ENGLISH}
 

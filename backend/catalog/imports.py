@@ -34,6 +34,7 @@ from backend.catalog.import_words import (
     AGE_TABLE,
     AUDIO_WORDS,
     BRAILLE_WORDS,
+    COLUMN_ALIASES,
     FORMAT_TABLE,
     LANGUAGE_TABLE,
     LARGE_PRINT_WORDS,
@@ -154,7 +155,8 @@ def _list(text: str) -> list[str]:
 # CSV --------------------------------------------------------------------------------------------
 
 CSV_COLUMNS = ("title", "authors", "language", "format", "subjects", "isbn", "year",
-               "publisher", "age_rating", "annotation", "copies", "branch")
+               "publisher", "age_rating", "annotation", "copies", "branch", "shelf_mark")
+SHELF_MARK_LENGTH = Item._meta.get_field("shelf_mark").max_length
 CSV_REQUIRED = ("title",)
 _COPY_WITH_BRANCH = re.compile(r"^([A-Za-z0-9]{1,8})\s*:\s*(\S.*)$")
 
@@ -162,8 +164,12 @@ _COPY_WITH_BRANCH = re.compile(r"^([A-Za-z0-9]{1,8})\s*:\s*(\S.*)$")
 TABLE_LIMITS = Limits(max_rows=100_000)
 
 
+def _column(name: str) -> str:
+    return COLUMN_ALIASES.get(name, name)
+
+
 def _check_header(header: list[str]) -> None:
-    named = [h for h in header if h]
+    named = [_column(h) for h in header if h]
     unknown = [h for h in named if h not in CSV_COLUMNS]
     missing = [c for c in CSV_REQUIRED if c not in named]
     if unknown or missing:
@@ -185,7 +191,7 @@ def _cell_text(value: Any) -> str:
 def read_table_rows(content: bytes, filename: str = "") -> Iterator[Candidate]:
     """The candidates of a CSV or XLSX file, one per non-blank row."""
     table = read_table(content, filename, limits=TABLE_LIMITS, check_header=_check_header)
-    header = table.header
+    header = [_column(name) for name in table.header]
     for number, cells in table.rows:
         texts = [_cell_text(c) for c in cells]
         values = {name: (texts[i] if i < len(texts) else "")
@@ -231,18 +237,26 @@ def _csv_candidate(candidate: Candidate, values: dict[str, str]) -> None:
         else:
             data[name] = code
     branch = values.get("branch", "")
+    shelf = " ".join(values.get("shelf_mark", "").split())
+    if len(shelf) > SHELF_MARK_LENGTH:
+        candidate.fail("shelf_mark", "import.too_long", _("A shelf mark has at most "
+                       "%(limit)d characters.") % {"limit": SHELF_MARK_LENGTH})
     for entry in _list(values.get("copies", "")):
         # "SOK:SOK000045" puts one copy in another branch than the row's `branch`.
         own = _COPY_WITH_BRANCH.match(entry)
         if own:
             candidate.copies.append(Copy(barcode=own.group(2).strip(), branch_code=own.group(1),
-                                         source="copies", branch_source="copies"))
+                                         source="copies", branch_source="copies",
+                                         shelf_mark=shelf))
         else:
             candidate.copies.append(Copy(barcode=entry, branch_code=branch, source="copies",
-                                         branch_source="branch"))
+                                         branch_source="branch", shelf_mark=shelf))
     if branch and not candidate.copies:
         candidate.fail("copies", "import.no_copies",
                        _("A branch is given but no copies (barcodes) to put there."))
+    elif shelf and not candidate.copies:
+        candidate.fail("copies", "import.no_copies",
+                       _("A shelf mark is given but no copies (barcodes) to put there."))
 
 
 # MARC21 --------------------------------------------------------------------------------------

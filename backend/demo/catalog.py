@@ -1,8 +1,10 @@
 """The demo district's catalog: fixtures/catalog/demo_catalog.csv, loaded by the importer.
 
 `load_demo_catalog()` needs the demo branches (BSH, SOK, YAK) to exist: the file names
-each copy's branch. It goes through `import_catalog`, so the demo is loaded exactly as a
-librarian's file would be, and it is all or nothing.
+each copy's branch and its shelf mark, written as a library writes them ("84(5Каз) Ә-12",
+by fixtures/catalog/build_demo_catalog.py), so the pick list walks the shelves. It goes
+through `import_catalog`, so the demo is loaded exactly as a librarian's file would be,
+and it is all or nothing.
 """
 from __future__ import annotations
 

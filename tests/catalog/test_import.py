@@ -321,6 +321,34 @@ def test_xlsx_imports_as_the_csv_does(branches):
     assert Title.objects.get(title="=Формула").year == 1940
 
 
+@pytest.mark.parametrize("header", ["shelf_mark", "Шифр", "Полочный шифр", "Сөре шифры",
+                                    "Shelf mark"])
+def test_the_shelf_mark_column_goes_on_the_rows_copies(branches, header):
+    content = _xlsx([
+        ["title", "copies", "branch", header],
+        ["Абай жолы", "BSH1; SOK:SOK1", "BSH", "  84(5Каз)   Ә-12 "],
+        ["Тихий Дон", "BSH2", "BSH", None],
+    ])
+
+    report = import_catalog(content=content, filename="catalog.xlsx")
+
+    assert report.ok, report.errors
+    assert sorted(Item.objects.values_list("barcode", "shelf_mark")) == [
+        ("BSH1", "84(5Каз) Ә-12"), ("BSH2", ""), ("SOK1", "84(5Каз) Ә-12")]
+
+
+def test_a_shelf_mark_without_copies_or_too_long_is_refused(branches):
+    content = ("title,copies,branch,shelf_mark\n"
+               "Абай жолы,,,84(5Каз) Ә-12\n"
+               f"Тихий Дон,BSH2,BSH,{'84(2Рос=Рус) Ш-78 ' * 4}\n").encode()
+
+    report = import_catalog(content=content, filename="titles.csv")
+
+    assert [(e.position, e.field, e.code) for e in report.errors] == [
+        (2, "copies", "import.no_copies"), (3, "shelf_mark", "import.too_long")]
+    assert counts() == (0, 0)
+
+
 def test_xlsx_with_a_bad_row_names_the_row_as_excel_does(branches):
     content = _xlsx([["title", "year", "copies", "branch"],
                      ["Абай жолы", 2017, "BSH1", "BSH"],

@@ -32,6 +32,10 @@ def test_the_demo_catalog_loads_once(branches):
     assert title_list(filters={"q": "абай жолы"}).exists()
     assert title_list(filters={"q": "ҚАРА СӨЗДЕР"}).exists()
     assert title_list(filters={"q": "Егемен Қазақстан"}).filter(format="periodical").exists()
+    # Every copy has a shelf mark, so the pick list is in the order of the shelves.
+    assert not Item.objects.filter(shelf_mark="").exists()
+    abai = Item.objects.filter(title__title="Абай жолы. 1-кітап", title__format="print").first()
+    assert abai.shelf_mark.startswith("84(5Каз) ")
 
     before = counts()
     out = StringIO()
