@@ -95,6 +95,7 @@ class TemplateCode(models.TextChoices):
     SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
     CONCERN_RAISED = "concern_raised", _("Concern about a reader (to the duty phone)")
     CONCERN_CAREGIVER = "concern_caregiver", _("Concern about a reader (to the caregiver)")
+    LINE_CANCELLED = "line_cancelled", _("An ordered title cannot be sent")
 
 
 # Which {variables} each template may use; the first set must all be there.
@@ -112,6 +113,7 @@ TEMPLATE_VARIABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     TemplateCode.CONCERN_RAISED: (frozenset({"reader", "kind"}),
                                   frozenset({"address", "volunteer", "phone", "card"})),
     TemplateCode.CONCERN_CAREGIVER: (frozenset({"name"}), frozenset({"kind", "branch_phone"})),
+    TemplateCode.LINE_CANCELLED: (frozenset({"title"}), frozenset({"name"})),
 }
 
 

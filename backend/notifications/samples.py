@@ -26,6 +26,7 @@ VARIABLE_MEANINGS = {
     "phone": _("the volunteer's phone"),
     "card": _("the reader's card number"),
     "branch_phone": _("the branch's phone"),
+    "title": _("the title that cannot be sent"),
 }
 
 SAMPLE_DAY = datetime.date(2026, 3, 12)
@@ -34,7 +35,7 @@ SAMPLE_VALUES = {
     "titles": "«Абай жолы», «Война и мир»", "count": "2", "stops": "6", "start": "09:30",
     "link": "https://kniga03.kz/v/route", "code": "4821", "reader": "Айгуль Сейткали",
     "address": "ул. Абая, 10, кв. 5", "phone": "+7 701 555 01 99", "card": "0000123",
-    "branch_phone": "+7 7172 55 01 00",
+    "branch_phone": "+7 7172 55 01 00", "title": "Абай жолы",
 }
 SAMPLE_KIND = {"ru": "не открыла дверь", "kk": "есікті ашпады"}
 

@@ -107,6 +107,18 @@ def on_order_cancelled(order) -> Message | None:
     return _visit_off(order)
 
 
+@message_hook
+def on_line_cancelled(line) -> Message | None:
+    """A title of the order cannot be sent (no copy to pick): the reader is told which."""
+    order = line.order
+    return reader_message_send(
+        reader=order.reader, code=TemplateCode.LINE_CANCELLED,
+        event_key=f"order:{order.pk}:line:{line.pk}:cancelled", order=order,
+        branch=order.branch, context={"title": line.title.title if line.title_id
+                                      else line.wish_text},
+    )
+
+
 def visit_reminders_send(*, now: datetime.datetime | None = None, branch=None) -> int:
     """The evening job: every reader visited tomorrow (in their branch's time) hears about
     it, and about the items to give back then. Outside the messaging hours the reminder

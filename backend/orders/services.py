@@ -35,6 +35,7 @@ from backend.readers.models import FamilyStatus, Reader, ReaderStatus
 
 if TYPE_CHECKING:
     from backend.accounts.models import User
+    from backend.branches.models import Branch
     from backend.plans.models import StandingPlan
 
 S = OrderStatus
@@ -261,6 +262,46 @@ def line_assign(*, line: OrderLine, barcode: str, by: User | None = None,
     return line
 
 
+def pick_scan(*, branch: Branch, date: datetime.date, barcode: str,
+              by: User | None = None) -> OrderLine:
+    """A copy read by the scanner at the pick list goes on the first line waiting for its
+    title in the branch's orders for `date` (the oldest order first). Refused in words: an
+    unknown barcode, a copy that is not free, no line waiting for that title."""
+    from backend.orders.selectors import pick_list
+
+    barcode = (barcode or "").strip()
+    item = Item.objects.select_related("title").filter(barcode=barcode).first() \
+        if barcode else None
+    if item is None:
+        raise ApplicationError("item.not_found",
+                               _("No copy with barcode %(barcode)s.") % {"barcode": barcode},
+                               fields={"barcode": [_("Unknown barcode.")]})
+    if item.status != ItemStatus.AVAILABLE:
+        raise ConflictError(
+            "item.not_available",
+            _("Copy %(barcode)s is not available: %(status)s.")
+            % {"barcode": barcode, "status": item.get_status_display()},
+            fields={"barcode": [_("Not on the shelf.")]},
+        )
+    lines = list(pick_list(branch=branch, date=date).filter(kind=LineKind.TITLE,
+                                                            title_id=item.title_id))
+    if not lines:
+        raise ApplicationError(
+            "line.none_waiting",
+            _("No line waits for %(title)s in this day's orders.") % {"title": item.title.title},
+            fields={"barcode": [_("Nothing to put this copy on.")]},
+        )
+    refused: ApplicationError | None = None
+    for line in lines:
+        try:
+            return line_assign(line=line, barcode=barcode, by=by)
+        except ConflictError as error:
+            if error.code != "line.recently_read":
+                raise
+            refused = error  # this household has read it; the next order may take it
+    raise refused
+
+
 @transaction.atomic
 def line_unassign(*, line: OrderLine, by: User | None = None) -> OrderLine:
     order = _check_line_editable(line)
@@ -279,16 +320,74 @@ def line_unassign(*, line: OrderLine, by: User | None = None) -> OrderLine:
     return line
 
 
+def _line_event(order: Order, by: User | None, note: str) -> OrderEvent:
+    """A change of one line, in the order's history (its status stays)."""
+    return OrderEvent.objects.create(order=order, by=by, from_status=order.status,
+                                     to_status=order.status, note=note[:500])
+
+
+def _line_label(line: OrderLine) -> str:
+    return line.title.title if line.title_id else line.wish_text
+
+
 @transaction.atomic
-def line_cancel(*, line: OrderLine, by: User | None = None) -> OrderLine:
-    _check_line_editable(line)
-    line = OrderLine.objects.select_for_update(of=("self",)).select_related("item").get(pk=line.pk)
+def line_cancel(*, line: OrderLine, by: User | None = None,
+                tell_reader: bool = False) -> OrderLine:
+    """Close a live line (its copy goes back to the shelf). With `tell_reader` the reader
+    gets a message that this title will not come, and the order's history says so."""
+    order = _check_line_editable(line)
+    line = (OrderLine.objects.select_for_update(of=("self",)).select_related("item", "title")
+            .get(pk=line.pk))
     if line.status not in LIVE_LINE_STATUSES:
         raise ConflictError("line.closed", _("This line is already closed."))
     if line.status == LineStatus.RESERVED:
         catalog_services.item_release(item=line.item)
     line.status = LineStatus.CANCELLED
     line.save(update_fields=["status"])
+    with translation.override("ru"):
+        note = (_("Line cancelled, the reader is told: %(title)s") if tell_reader
+                else _("Line cancelled: %(title)s")) % {"title": _line_label(line)}
+    _line_event(order, by, note)
+    if tell_reader:
+        line.order = order
+        order_messages.on_line_cancelled(line)
+    return line
+
+
+@transaction.atomic
+def line_substitute(*, line: OrderLine, title: Title, by: User | None = None,
+                    allow_reread: bool = False) -> OrderLine:
+    """A waiting line asks for another title instead (the one ordered has no copy to send,
+    or a wish is settled on a title). Refused, like `line_assign`, for a title the
+    household read recently or will not have, unless `allow_reread`. The change is written
+    in the order's history."""
+    from backend.orders.suggestions import excluded_title_ids
+
+    order = _check_line_editable(line)
+    line = (OrderLine.objects.select_for_update(of=("self",)).select_related("reader", "title")
+            .get(pk=line.pk))
+    if line.status != LineStatus.WAITING:
+        raise ConflictError("line.not_waiting",
+                            _("This line already has a copy or is closed."))
+    if line.title_id == title.pk:
+        raise ApplicationError("line.same_title",
+                               _("The line already asks for this title."),
+                               fields={"title": [_("Choose another title.")]})
+    if not allow_reread and title.pk in excluded_title_ids(line.reader, order.branch):
+        raise ConflictError(
+            "line.recently_read",
+            _("%(title)s was read in this household recently or is on the never-send list.")
+            % {"title": title.title},
+            fields={"title": [_("Recently read or never to send.")]},
+        )
+    before = _line_label(line)
+    line.kind = LineKind.TITLE
+    line.title = title
+    line.full_clean()
+    line.save(update_fields=["kind", "title"])
+    with translation.override("ru"):
+        note = _("Title substituted: %(old)s → %(new)s") % {"old": before, "new": title.title}
+    _line_event(order, by, note)
     return line
 
 
