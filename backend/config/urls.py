@@ -38,6 +38,7 @@ urlpatterns = [
          name="password_change_done"),
     path("admin/", admin.site.urls),
     path("desk/", include("backend.orders.urls_pages")),
+    path("picking/", include("backend.orders.urls_picking")),
     path("plan/", include("backend.routing.urls_pages")),
     path("reports/", include("backend.reports.urls_pages")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -36,7 +36,9 @@ def home(request):
             and not user_roles(user) & STAFF_ROLES:
         return redirect("/app/")  # a volunteer works in the app, not on the API docs
     if can_use_admin(user):
-        return redirect("/admin/")
+        return redirect("/admin/")  # its header links the pick list and the other pages
+    if has_role(user, Role.LIBRARIAN):
+        return redirect("/picking/")
     return redirect("/api/docs/")
 
 
@@ -50,6 +52,8 @@ def nav_links(request) -> dict:
     links = []
     if has_role(user, Role.OPERATOR, Role.LIBRARIAN):
         links.append(("/desk/", _("Phone desk")))
+    if has_role(user, Role.LIBRARIAN):
+        links.append(("/picking/", _("Pick list")))
     if has_role(user, Role.COORDINATOR, Role.LIBRARIAN):
         links.append(("/plan/", _("Day plan")))
     if has_role(user, Role.LIBRARIAN, Role.COORDINATOR):

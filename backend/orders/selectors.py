@@ -77,3 +77,21 @@ def pick_list(*, branch: Branch, date: datetime.date | None = None) -> QuerySet[
     if date is not None:
         qs = qs.filter(Q(order__preferred_date__lte=date) | Q(order__preferred_date__isnull=True))
     return qs.order_by("order__preferred_date", "order_id", "position", "id")
+
+
+# Orders still being picked: new ones and those the librarian has started on.
+TO_PICK = (OrderStatus.NEW, OrderStatus.PICKING)
+
+
+def picking_orders(*, branch: Branch, date: datetime.date) -> QuerySet[Order]:
+    """Orders of the branch to pick for `date`: wanted by then (or undated), oldest date
+    first, with their lines, each line's title, copy and reader read in the same queries."""
+    return (
+        Order.objects.filter(branch=branch, status__in=TO_PICK)
+        .filter(Q(preferred_date__lte=date) | Q(preferred_date__isnull=True))
+        .select_related("reader", "branch")
+        .prefetch_related(Prefetch(
+            "lines", queryset=OrderLine.objects.select_related("title", "item", "reader")
+            .order_by("position", "id")))
+        .order_by("preferred_date", "id")
+    )

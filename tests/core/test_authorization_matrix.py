@@ -2,7 +2,7 @@
 
 The cases are generated from the URL configuration (`backend.config.urls`, walked with
 django.urls resolvers): every endpoint of the staff API (/api/v1/), of the volunteers' app
-(/api/mobile/v1/) and every page under /desk/, /plan/ and /reports/, for every role
+(/api/mobile/v1/) and every page under /desk/, /picking/, /plan/ and /reports/, for every role
 (anonymous, librarian, operator, coordinator, volunteer) and every HTTP method its view has.
 The expected answer of each is written down in MATRIX below; an endpoint or a method without
 an entry fails `test_every_endpoint_has_an_entry`, so a new endpoint cannot ship before
@@ -78,7 +78,7 @@ ANONYMOUS, LIBRARIAN, OPERATOR = "anonymous", "librarian", "operator"
 COORDINATOR, VOLUNTEER = "coordinator", "volunteer"
 ROLES = (ANONYMOUS, LIBRARIAN, OPERATOR, COORDINATOR, VOLUNTEER)
 STAFF = (LIBRARIAN, OPERATOR, COORDINATOR)
-PREFIXES = ("api/v1/", "api/mobile/v1/", "desk/", "plan/", "reports/")
+PREFIXES = ("api/v1/", "api/mobile/v1/", "desk/", "picking/", "plan/", "reports/")
 METHODS = ("get", "post", "put", "patch", "delete")
 LOGIN = "login"  # a page sends the visitor to /accounts/login/
 
@@ -487,6 +487,27 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/desk/titles/": {
         "get":    row(LOGIN,   200,   200,   403,   403),
     },
+    "/picking/": {
+        "get":    row(LOGIN,   200,   403,   403,   403),
+    },
+    "/picking/lines/<int:pk>/assign/": {
+        "post":   row(LOGIN,   302,   403,   403,   403),
+    },
+    "/picking/lines/<int:pk>/cancel/": {
+        "post":   row(LOGIN,   302,   403,   403,   403),
+    },
+    "/picking/lines/<int:pk>/substitute/": {
+        "post":   row(LOGIN,   302,   403,   403,   403),
+    },
+    "/picking/orders/<int:pk>/ready/": {
+        "post":   row(LOGIN,   302,   403,   403,   403),
+    },
+    "/picking/pdf/": {
+        "get":    row(LOGIN,   200,   403,   403,   403),
+    },
+    "/picking/scan/": {
+        "post":   row(LOGIN,   302,   403,   403,   403),
+    },
     "/plan/": {
         "get":    row(LOGIN,   200,   200,   200,   403),
     },
@@ -675,6 +696,10 @@ PATHS: dict[str, Kwargs] = {
     "/desk/readers/<int:pk>/order/": lambda w: {"pk": w.reader.pk},
     "/desk/readers/<int:pk>/orders/<int:order_id>/move/":
         lambda w: {"pk": w.reader.pk, "order_id": w.new_order.pk},
+    "/picking/lines/<int:pk>/assign/": lambda w: {"pk": w.waiting_line.pk},
+    "/picking/lines/<int:pk>/cancel/": lambda w: {"pk": w.waiting_line.pk},
+    "/picking/lines/<int:pk>/substitute/": lambda w: {"pk": w.waiting_line.pk},
+    "/picking/orders/<int:pk>/ready/": lambda w: {"pk": w.new_order.pk},
     "/plan/<int:plan_id>/sheets/": lambda w: {"plan_id": w.plan.pk},
 }
 
@@ -766,6 +791,16 @@ DATA: dict[tuple[str, str], Data] = {
                                                   "MessageStatus": "delivered"},
     ("/api/v1/twilio/voice/", "post"): lambda w: {"CallSid": "CA1", "From": w.phone},
     ("/desk/search/", "get"): lambda w: {"q": OTHER_READER},
+    ("/picking/", "get"): lambda w: {"branch": w.branch.pk},
+    ("/picking/pdf/", "get"): lambda w: {"branch": w.branch.pk},
+    ("/picking/scan/", "post"): lambda w: {"branch": w.branch.pk,
+                                           "barcode": w.shelf_copy.barcode},
+    ("/picking/lines/<int:pk>/assign/", "post"): lambda w: {"branch": w.branch.pk,
+                                                           "barcode": w.shelf_copy.barcode},
+    ("/picking/lines/<int:pk>/substitute/", "post"): lambda w: {"branch": w.branch.pk,
+                                                               "title": w.loan.item.title_id},
+    ("/picking/lines/<int:pk>/cancel/", "post"): lambda w: {"branch": w.branch.pk},
+    ("/picking/orders/<int:pk>/ready/", "post"): lambda w: {"branch": w.branch.pk},
     ("/desk/titles/", "get"): lambda w: {"q": w.title.title},
     ("/desk/readers/<int:pk>/order/", "post"): lambda w: {"action": "review",
                                                          "title": [w.title.pk]},
@@ -911,7 +946,7 @@ def test_every_endpoint_has_an_entry():
 
 def test_the_matrix_covers_both_apis_and_the_pages():
     patterns = {pattern for pattern, _method in CASES}
-    for prefix in ("/api/v1/", "/api/mobile/v1/", "/desk/", "/plan/", "/reports/"):
+    for prefix in ("/api/v1/", "/api/mobile/v1/", "/desk/", "/picking/", "/plan/", "/reports/"):
         assert any(p.startswith(prefix) for p in patterns), prefix
     assert not any(p.startswith("/admin/") for p in patterns)
 
