@@ -52,6 +52,11 @@ class PickingDay:
     def waiting(self) -> int:
         return sum(len(shelf.lines) for shelf in self.shelves)
 
+    @property
+    def waiting_orders(self) -> set[int]:
+        """The orders with a line still waiting: not ready yet."""
+        return {pick.order.pk for shelf in self.shelves for pick in shelf.lines}
+
     def readers(self) -> list[int]:
         """The reader cards the page names (by card number), for the access log."""
         return list(dict.fromkeys(line.reader_id for order in self.orders
