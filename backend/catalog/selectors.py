@@ -67,3 +67,29 @@ def item_list(*, filters: dict | None = None) -> QuerySet[Item]:
 
 def item_by_barcode(barcode: str) -> Item | None:
     return item_queryset().filter(barcode=(barcode or "").strip()).first()
+
+
+def _most_common(lists, limit: int) -> list[str]:
+    """The `limit` values met most often in `lists`, one spelling per folded value."""
+    counts: dict[str, int] = {}
+    spelling: dict[str, str] = {}
+    for values in lists:
+        for value in values or []:
+            text = " ".join(str(value).split())
+            key = fold(text)
+            if key:
+                counts[key] = counts.get(key, 0) + 1
+                spelling.setdefault(key, text)
+    ranked = sorted(counts, key=lambda key: (-counts[key], key))[:limit]
+    return sorted((spelling[key] for key in ranked), key=fold)
+
+
+def catalog_subjects(*, limit: int = 500) -> list[str]:
+    """The catalog's subjects, the most used first chosen, sorted by name: suggestions for a
+    reader's preferences."""
+    return _most_common(Title.objects.values_list("subjects", flat=True).iterator(), limit)
+
+
+def catalog_authors(*, limit: int = 500) -> list[str]:
+    """The catalog's authors, the most used first chosen, sorted by name."""
+    return _most_common(Title.objects.values_list("authors", flat=True).iterator(), limit)

@@ -8,6 +8,7 @@ from backend.circulation.models import Loan, LoanStatus
 from backend.circulation.selectors import due_back_by_reader, due_back_day
 from backend.core.phones import to_e164
 from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
+from backend.readers.card_text import availability_text, preferences_lines
 from backend.readers.models import Reader
 from backend.readers.selectors import next_visit_dates, readers_by_phone
 
@@ -112,6 +113,8 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
                                if p.reader_id == reader.id
                                or (p.family_card_id and p.family_card_id == reader.family_card_id)],
             "preferences": reader.preferences,
+            "preferences_lines": preferences_lines(reader.preferences),
+            "home_hours": availability_text(reader.availability),
             "next_visit_dates": upcoming[reader.id],
         })
     return result

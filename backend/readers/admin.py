@@ -110,7 +110,10 @@ READER_FIELDSETS = (
     (_("For volunteers"), {"fields": (
         ("entrance", "floor"), ("door_code", "elevator"), "landmark", "access_notes",
     )}),
-    (_("Preferences & availability"), {"fields": ("preferences", "availability")}),
+    (_("Preferences"), {"fields": (
+        "pref_subjects", "pref_authors", "pref_formats", "pref_languages", "pref_never_send",
+    )}),
+    (_("When at home"), {"fields": ("availability",)}),
     (_("Caregiver"), {"fields": ("caregiver_name", "caregiver_relation", "caregiver_phone")}),
     (_("Messages"), {"fields": ("contact_channel", "messages_opt_out_at")}),
     (_("Eligibility document"), {

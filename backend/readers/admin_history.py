@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from backend.branches.models import Branch
 from backend.core.admin_site import ReaderDataAdmin, can_see_reader_data_in_admin
 from backend.readers import selectors, services
+from backend.readers.card_text import availability_text, preferences_text
 from backend.readers.models import CardAccess, CardChange, FamilyCard, PhoneKind, Reader
 from backend.readers.serializers import hidden_history_fields
 
@@ -97,6 +98,10 @@ def _show(model: type[Model], field: str, value: Any, refs: dict,
         return refs["reader"].get(value, f"#{value}")
     if field == "members" and isinstance(value, list):
         return ", ".join(refs["reader"].get(v, f"#{v}") for v in value)
+    if field == "availability" and isinstance(value, list):
+        return availability_text(value)
+    if field == "preferences" and isinstance(value, dict):
+        return preferences_text(value) or EMPTY
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, (dict, list)):

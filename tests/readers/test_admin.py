@@ -61,8 +61,10 @@ def reader_form(branch, **overrides) -> dict:
         "elevator": "unknown",
         "landmark": "",
         "access_notes": "Собака во дворе",
-        "preferences": '{"subjects": ["поэзия"], "formats": ["large_print"]}',
-        "availability": '[{"weekday": 1, "start": "10:00", "end": "13:00"}]',
+        "pref_subjects": "поэзия",
+        "pref_formats": ["large_print"],
+        "availability_1_0_start": "10:00",
+        "availability_1_0_end": "13:00",
         "caregiver_name": "",
         "caregiver_relation": "",
         "caregiver_phone": "",
@@ -213,16 +215,15 @@ def test_bad_preferences_and_availability_are_errors_on_their_fields(staff_clien
     client = staff_client("librarian")
     response = client.post(ADD, reader_form(
         branch,
-        preferences='{"formats": ["vhs"]}',
-        availability='[{"weekday": 1, "start": "13:00", "end": "10:00"}]',
+        pref_formats=["vhs"],
+        availability_1_0_start="13:00",
+        availability_1_0_end="10:00",
     ))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert "formats" in errors["preferences"][0]
-    assert "end" in errors["availability"][0]
+    assert "vhs" in errors["pref_formats"][0]
+    assert "Вторник" in errors["availability"][0]
     assert not Reader.objects.exists()
-    not_json = client.post(ADD, reader_form(branch, preferences="{subjects: poetry"))
-    assert "preferences" in not_json.context["adminform"].form.errors
 
 
 def test_invalid_phone_is_an_error_on_the_inline(staff_client, branch):
