@@ -14,61 +14,15 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from backend.catalog.selectors import catalog_authors, catalog_subjects
-from backend.core.text import fold
+from backend.core.forms import TagListField, TagsWidget
 from backend.readers.card_text import WEEKDAY_NAMES
 from backend.readers.models import Language
 from backend.readers.serializers import FORMAT_CHOICES, PreferencesSerializer
-from backend.readers.widgets import TagsWidget, WeekHoursWidget
+from backend.readers.widgets import WeekHoursWidget
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$")
-
-
-# Tags ------------------------------------------------------------------------------------------
-
-
-class TagListField(forms.Field):
-    """A list of words or names: one per line (tags in the browser), repeats dropped."""
-
-    widget = TagsWidget
-
-    def __init__(self, *, max_length: int, **kwargs) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        self.max_length = max_length
-
-    def to_python(self, value: Any) -> list[str]:
-        if value in self.empty_values:
-            return []
-        items = value if isinstance(value, (list, tuple)) else str(value).splitlines()
-        seen, result = set(), []
-        for item in items:
-            text = " ".join(str(item).split())
-            if text and fold(text) not in seen:
-                seen.add(fold(text))
-                result.append(text)
-        return result
-
-    def validate(self, value: list[str]) -> None:
-        super().validate(value)
-        errors = [
-            ValidationError(
-                ngettext("“%(value)s…” is too long: at most %(max)d character.",
-                         "“%(value)s…” is too long: at most %(max)d characters.",
-                         self.max_length) % {"value": item[:40], "max": self.max_length},
-                code="too_long",
-            )
-            for item in value if len(item) > self.max_length
-        ]
-        if errors:
-            raise ValidationError(errors)
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        if self.disabled:
-            return False
-        return self.to_python(initial) != self.to_python(data)
 
 
 # Home hours ------------------------------------------------------------------------------------

@@ -1,12 +1,8 @@
-"""Widgets of the reader card form in the librarians' admin: a list of words as removable
-tags with suggestions, and the home hours as a weekly grid. Both work without JavaScript
-(one entry per line; plain time inputs); backend/static/js/card_form.js adds the tags."""
-from collections.abc import Callable
+"""Widgets of the reader card form in the librarians' admin: the home hours as a weekly grid
+of plain time inputs (the tags are backend.core.forms.TagsWidget)."""
 from typing import Any
 
 from django import forms
-from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
 
 from backend.readers.card_text import WEEKDAY_NAMES
 
@@ -14,51 +10,7 @@ from backend.readers.card_text import WEEKDAY_NAMES
 GRID_WINDOWS = 2
 GRID_MAX_WINDOWS = 6
 
-CARD_FORM_MEDIA = forms.Media(css={"all": ["css/card_form.css"]}, js=["js/card_form.js"])
-
-
-class TagsWidget(forms.Textarea):
-    """Entries one per line in a textarea; with JavaScript, tags with a remove button and an
-    input that suggests from `suggestions()` (words from the catalog) or, given
-    `suggest_url_name`, from the titles the staff API finds for what is typed."""
-
-    template_name = "readers/widgets/tags.html"
-
-    def __init__(self, attrs: dict | None = None, *,
-                 suggestions: Callable[[], list[str]] | None = None,
-                 suggest_url_name: str = "") -> None:
-        super().__init__(attrs={"rows": 3, "cols": 60, "spellcheck": "false", **(attrs or {})})
-        self.suggestions = suggestions
-        self.suggest_url_name = suggest_url_name
-
-    @property
-    def media(self) -> forms.Media:
-        return CARD_FORM_MEDIA
-
-    def format_value(self, value: Any) -> str | None:
-        if isinstance(value, (list, tuple)):
-            return "\n".join(str(item) for item in value)
-        return super().format_value(value)
-
-    def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
-        context = super().get_context(name, value, attrs)
-        url = ""
-        if self.suggest_url_name:
-            try:
-                url = reverse(self.suggest_url_name)
-            except NoReverseMatch:
-                url = ""
-        context["widget"].update({
-            "suggestions": self.suggestions() if self.suggestions else [],
-            "suggest_url": url,
-            "list_id": f"{context['widget']['attrs'].get('id') or name}_suggestions",
-            "texts": {
-                "remove": _("Remove: %(tag)s"),
-                "add": _("Type and press Enter to add"),
-                "list": _("Chosen"),
-            },
-        })
-        return context
+CARD_FORM_MEDIA = forms.Media(css={"all": ["css/card_form.css"]})
 
 
 def _grid_from_windows(windows: list[dict[str, Any]]) -> list[list[tuple[str, str]]]:

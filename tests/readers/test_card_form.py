@@ -160,7 +160,7 @@ def test_change_form_shows_the_card_as_words_and_ticks(staff_client, branch):  #
     assert 'name="availability_0_0_start" id="id_availability_0_0_start" value="10:00"' in page
     assert 'name="availability_3_0_end" id="id_availability_3_0_end" value="17:00"' in page
     assert "Понедельник" in page and "Воскресенье" in page
-    assert 'src="/static/js/card_form.js"' in page
+    assert 'src="/static/js/tags.js"' in page
     for fragment in ('"weekday"', '"subjects"', "large_print</", "HH:MM", "[{"):
         assert fragment not in page
 

@@ -1,5 +1,5 @@
-/* The reader card form in the librarians' admin: a list of words (subjects, authors, titles
-   never to send) as removable tags, with suggestions. The textarea, one entry per line, stays
+/* Tags in the admin forms: a list of words (a title's authors and subjects, a reader's subjects,
+   authors and titles never to send) as removable tags, with suggestions. The textarea, one entry per line, stays
    what the form sends; without this script the librarian types one entry per line there.
    Texts come translated in the widget's data- attributes; everything is built with
    textContent and value, never from HTML. */
