@@ -87,7 +87,7 @@ def _date(day: datetime.date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
-def _every(freq: str, n: int) -> str:
+def period_phrase(freq: str, n: int) -> str:
     """The period alone: "каждый месяц", "раз в 2 недели"."""
     if n == 1:
         return {"DAILY": _("every day"), "WEEKLY": _("every week"),
@@ -189,28 +189,30 @@ def _body(parts: dict[str, str], starts_on: datetime.date | None) -> str | None:
             return None
         if plain:
             return _weekdays(plain, 1) if interval == 1 else None
-        return _every(freq, interval)
+        return period_phrase(freq, interval)
     if freq == "WEEKLY":
         if monthdays:
             return None
         days = plain or ([starts_on.weekday()] if starts_on else [])
-        return _weekdays(days, interval) if days else _every(freq, interval)
+        return _weekdays(days, interval) if days else period_phrase(freq, interval)
     if freq == "MONTHLY":
         if plain:
             return _weekdays(plain, 1) if interval == 1 else None
         if nth:
             what = _nth_weekdays(nth)
-            return what if what is None or interval == 1 else _then(_every(freq, interval), what)
+            if what is None or interval == 1:
+                return what
+            return _then(period_phrase(freq, interval), what)
         days = monthdays or ([starts_on.day] if starts_on else [])
         if not days:
-            return _every(freq, interval)
+            return period_phrase(freq, interval)
         if interval == 1:
             return _every_month_on(days)
         what = _month_days(days)
-        return None if what is None else _then(_every(freq, interval), what)
+        return None if what is None else _then(period_phrase(freq, interval), what)
     # YEARLY
     months = _numbers(parts, "BYMONTH")
-    every = _every(freq, interval)
+    every = period_phrase(freq, interval)
     if plain:
         return None
     if nth:
@@ -234,7 +236,7 @@ def _body(parts: dict[str, str], starts_on: datetime.date | None) -> str | None:
 def _generic(parts: dict[str, str]) -> str:
     """A worded sentence for a rule without its own wording."""
     return _("%(every)s, on particular days") % {
-        "every": _every(parts["FREQ"], int(parts.get("INTERVAL", "1")))}
+        "every": period_phrase(parts["FREQ"], int(parts.get("INTERVAL", "1")))}
 
 
 def rrule_describe(text: str, starts_on: datetime.date | None = None) -> str:
