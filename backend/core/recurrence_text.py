@@ -73,6 +73,10 @@ ORDINALS = (
      5: pgettext_lazy("of a Sunday", "5th"), -1: pgettext_lazy("of a Sunday", "last")},
 )
 WORKDAYS = frozenset(range(5))
+# The API's `rrule_text` next to `rrule` (plans, shifts, the desk card).
+RRULE_TEXT_HELP = gettext_lazy(
+    "The rule as a sentence in the request's language, e.g. “every second Tuesday”; "
+    "read-only.")
 
 
 def join_words(items: list[str]) -> str:
