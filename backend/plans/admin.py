@@ -56,7 +56,7 @@ class StandingPlanAdmin(ReaderDataMixin, ServiceSavingAdmin):
     list_select_related = ("reader", "family_card")
     list_per_page = 50
     fieldsets = (
-        (_("card"), {
+        (capfirst(_("card")), {
             "fields": ("reader", "family_card"),
             "description": _("A reader's card or a family card (one visit for the household)."),
         }),
