@@ -14,7 +14,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.admin_services import ServiceSavingAdmin
@@ -23,8 +27,9 @@ from backend.core.recurrence_picker import RecurrenceField
 from backend.core.recurrence_text import rrule_describe
 from backend.plans import services
 from backend.plans.models import StandingPlan, StandingPlanPause
-from backend.readers.admin import admin_list_action
-from backend.readers.models import CardAccess
+from backend.plans.selectors import standing_plan_queryset
+from backend.readers.admin import ReaderAdmin, admin_list_action
+from backend.readers.models import CardAccess, Reader
 from backend.readers.services import card_access_record
 
 EMPTY = "—"
@@ -143,3 +148,27 @@ class StandingPlanAdmin(ReaderDataMixin, ServiceSavingAdmin):
         services.standing_plan_pause_add(plan=plan, starts_on=cleaned.get("starts_on"),
                                          ends_on=cleaned.get("ends_on"),
                                          reason=cleaned.get("reason") or "", by=request.user)
+
+
+@admin.display(description=_("standing plans"))
+def plan_list(modeladmin: admin.ModelAdmin, obj: Reader) -> str:
+    """The reader's standing plans and their family card's, in words, each a link to its page;
+    and a link to add one for this card."""
+    if obj.pk is None:
+        return EMPTY
+    owner = Q(reader_id=obj.pk)
+    if obj.family_card_id:
+        owner |= Q(family_card_id=obj.family_card_id)
+    plans = list(standing_plan_queryset().filter(owner).order_by("id"))
+    rows = format_html_join("", "<li><a href=\"{}\">{}</a>{}</li>", (
+        (reverse("admin:plans_standingplan_change", args=[plan.pk]), str(plan),
+         "" if plan.active else f" ({gettext('paused')})")
+        for plan in plans))
+    add = format_html('<a href="{}?reader={}">{}</a>',
+                      reverse("admin:plans_standingplan_add"), obj.pk,
+                      gettext("Add a standing plan"))
+    return format_html("<ul>{}</ul>{}", rows, add) if plans else add
+
+
+ReaderAdmin.add_section(capfirst(_("standing plans")), field="standing_plan_list",
+                        display=plan_list)

@@ -171,3 +171,20 @@ def test_the_sentence_preview_answers_staff_only(client, librarian):
     assert client.get(f"{url}?{query}").status_code == 302
     client.force_login(UserFactory(role="volunteer"))
     assert client.get(f"{url}?{query}").status_code == 302
+
+
+def test_the_reader_card_lists_its_plans_in_words_with_a_link_to_add_one(librarian):
+    reader = ReaderFactory()
+    plan = standing_plan_create(data={
+        "reader": reader, "rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+        "starts_on": datetime.date(2030, 1, 1), "window_start": datetime.time(10),
+        "window_end": datetime.time(12)})
+    page = librarian.get(reverse("admin:readers_reader_change", args=[reader.pk]),
+                         HTTP_ACCEPT_LANGUAGE="ru")
+    html = page.content.decode()
+    assert "По понедельникам, средам и пятницам (10:00–12:00)" in html
+    assert reverse("admin:plans_standingplan_change", args=[plan.pk]) in html
+    assert f'{ADD}?reader={reader.pk}' in html
+    # The link opens the form with the card chosen.
+    form = librarian.get(f"{ADD}?reader={reader.pk}").context["adminform"].form
+    assert str(form["reader"].value()) == str(reader.pk)
