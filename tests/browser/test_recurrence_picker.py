@@ -70,3 +70,36 @@ def test_librarian_chooses_the_1st_and_3rd_monday_and_sees_it_in_words(page):
     assert plan.reader == reader
     # The list says it in words.
     assert "1-й и 3-й понедельник месяца" in page.locator("#result_list").inner_text()
+
+
+def test_coordinator_adds_a_shift_every_second_tuesday_and_thursday(page):
+    from backend.volunteers.models import Shift
+    from tests.volunteers.factories import VolunteerFactory
+
+    sync_role_groups()
+    UserFactory(username="coord", role="coordinator", is_staff=True)
+    volunteer = VolunteerFactory()
+    page.context.add_init_script(WATCH)
+    sign_in(page, "coord")
+    page.goto(f"{page.base_url}/admin/volunteers/volunteer/{volunteer.pk}/change/")
+    page.wait_for_load_state("networkidle")
+    page.locator("#shifts-group .add-row a").click()
+    shift = page.locator("#shifts-0")
+    picker = shift.locator(".kniga-recurrence")
+    # A new shift starts on the weekly choices; the others are hidden.
+    assert picker.locator('[data-modes="weekly"]').is_visible()
+    assert not picker.locator('[data-modes="advanced"]').is_visible()
+    picker.locator('select[data-part="interval"]').select_option("2")
+    weekly = picker.locator('[data-modes="weekly"]')
+    weekly.get_by_label("Вторник").check()
+    weekly.get_by_label("Четверг").check()
+    page.wait_for_function(
+        "() => document.querySelector('#shifts-0 [data-part-output=\"sentence\"]')"
+        ".textContent === 'Раз в 2 недели по вторникам и четвергам'")
+    page.fill("#id_shifts-0-starts_on", "30.11.2026")
+    page.fill("#id_shifts-0-start_time", "09:00")
+    page.fill("#id_shifts-0-end_time", "13:00")
+    assert page.evaluate("() => window.__violations") == []
+    with page.expect_navigation():
+        page.locator('input[name="_continue"]').click()
+    assert Shift.objects.get(volunteer=volunteer).rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH"
