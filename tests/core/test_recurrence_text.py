@@ -58,7 +58,7 @@ SENTENCES = [
      "on the last day of every month"),
     ("FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=10", "раз в 3 месяца, 10-го числа",
      "3 айда бір рет, 10-күні", "every 3 months, on day 10"),
-    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15", "каждый год 15 марта", "жыл сайын 15 наурыз",
+    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15", "каждый год 15 марта", "жыл сайын 15 наурыз күні",
      "every year on March 15"),
     ("FREQ=WEEKLY;BYDAY=TU;UNTIL=20271231", "каждый вторник, до 31.12.2027",
      "әр сейсенбі, 31.12.2027 дейін", "every Tuesday, until 31.12.2027"),
