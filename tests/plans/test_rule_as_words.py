@@ -62,3 +62,13 @@ def test_the_volunteers_api_adds_the_shift_sentence(api):
     assert shift["rrule"] == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
     assert shift["rrule_text"] == "по понедельникам, средам и пятницам"
     assert_documented(response, "get", "/api/v1/volunteers/{id}/")
+
+
+def test_the_volunteers_app_gets_its_shifts_in_words():
+    from tests.mobile_api.conftest import app_for, make_volunteer
+
+    app = app_for(make_volunteer())
+    response = app.get("/api/mobile/v1/me/availability/", HTTP_ACCEPT_LANGUAGE="kk")
+    assert response.status_code == 200
+    assert [s["rrule_text"] for s in response.json()["shifts"]] == ["күн сайын"]
+    assert_documented(response, "get", "/api/mobile/v1/me/availability/")
