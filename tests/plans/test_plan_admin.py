@@ -188,3 +188,22 @@ def test_the_reader_card_lists_its_plans_in_words_with_a_link_to_add_one(librari
     # The link opens the form with the card chosen.
     form = librarian.get(f"{ADD}?reader={reader.pk}").context["adminform"].form
     assert str(form["reader"].value()) == str(reader.pk)
+
+
+def test_changing_the_rule_in_the_admin_goes_through_the_service(librarian):
+    reader = ReaderFactory()
+    plan = standing_plan_create(data={
+        "reader": reader, "rrule": "FREQ=WEEKLY;BYDAY=TU",
+        "starts_on": datetime.date(2030, 1, 1), "window_start": datetime.time(10),
+        "window_end": datetime.time(12)})
+    url = reverse("admin:plans_standingplan_change", args=[plan.pk])
+    data = plan_post(reader, mode="monthly_days", monthdays=["15"], end="count", count="6")
+    data.pop("reader")
+    data.pop("family_card")
+    response = librarian.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    plan.refresh_from_db()
+    assert plan.rrule == "FREQ=MONTHLY;BYMONTHDAY=15;COUNT=6"
+    change = CardChange.objects.filter(reader=reader, actor=librarian.user).get()
+    before, after = change.changes["standing_plan"]
+    assert (before["rrule"], after["rrule"]) == ("FREQ=WEEKLY;BYDAY=TU", plan.rrule)
