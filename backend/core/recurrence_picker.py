@@ -78,7 +78,9 @@ def picker_values(text: str | None) -> dict[str, Any]:
         return values
     try:
         parts = rule_parts(text)
-    except RRuleError:
+        if "UNTIL" in parts:
+            datetime.datetime.strptime(parts["UNTIL"], "%Y%m%d")
+    except (RRuleError, ValueError):  # ValueError: an UNTIL such as 20271399
         parts = None
     values.update(_choices(parts) if parts is not None else {"mode": ADVANCED})
     if values["mode"] == ADVANCED:

@@ -249,7 +249,9 @@ def rrule_describe(text: str, starts_on: datetime.date | None = None) -> str:
     BYDAY or BYMONTHDAY falls on. A rule the checker refuses is called unreadable."""
     try:
         parts = rule_parts(text)
-    except RRuleError:
+        until = datetime.datetime.strptime(parts["UNTIL"], "%Y%m%d").date() \
+            if "UNTIL" in parts else None
+    except (RRuleError, ValueError):  # ValueError: an UNTIL such as 20271399
         return _("a repeat rule that cannot be read")
     body = _body(parts, starts_on)
     sentence = body if body is not None else _generic(parts)
@@ -260,7 +262,6 @@ def rrule_describe(text: str, starts_on: datetime.date | None = None) -> str:
         count = int(parts["COUNT"])
         sentence = ngettext("%(rule)s, %(n)s time", "%(rule)s, %(n)s times", count) % {
             "rule": sentence, "n": count}
-    elif "UNTIL" in parts:
-        until = datetime.datetime.strptime(parts["UNTIL"], "%Y%m%d").date()
+    elif until is not None:
         sentence = _("%(rule)s, until %(date)s") % {"rule": sentence, "date": _date(until)}
     return sentence

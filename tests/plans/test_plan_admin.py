@@ -207,3 +207,20 @@ def test_changing_the_rule_in_the_admin_goes_through_the_service(librarian):
     change = CardChange.objects.filter(reader=reader, actor=librarian.user).get()
     before, after = change.changes["standing_plan"]
     assert (before["rrule"], after["rrule"]) == ("FREQ=WEEKLY;BYDAY=TU", plan.rrule)
+
+
+@pytest.mark.parametrize("query", [
+    "mode=weekly&weekdays=TU&interval=abc&end=until&until=31.12",
+    "mode=weekly&weekdays=XX&weekdays=TU&end=count&count=-5",
+    "mode=monthly_days&monthdays=99&monthdays=0",
+    "mode=nonsense",
+    "mode=advanced&advanced=FREQ%3DWEEKLY%3BUNTIL%3D20271399",
+    "mode=advanced&advanced=" + "X" * 5000,
+])
+def test_the_preview_answers_bad_choices_with_a_message_never_a_failure(librarian, query):
+    response = librarian.get(f"{reverse('admin:recurrence_describe')}?{query}",
+                             HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["text"] or body["error"]
+    assert "FREQ" not in body["text"]
