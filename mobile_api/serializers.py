@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from backend.core import dates
+from backend.core.recurrence_text import RRULE_TEXT_HELP, rrule_describe
 from backend.core.serializers import BoundedDateField
 from mobile_api.action_types import ACTION_TYPES
 
@@ -74,10 +75,14 @@ class MeSerializer(serializers.Serializer):
 class ShiftSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     rrule = serializers.CharField()
+    rrule_text = serializers.SerializerMethodField(help_text=RRULE_TEXT_HELP)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(allow_null=True)
     start_time = serializers.TimeField(format="%H:%M")
     end_time = serializers.TimeField(format="%H:%M")
+
+    def get_rrule_text(self, obj) -> str:
+        return rrule_describe(obj.rrule, obj.starts_on)
 
 
 class AbsenceSerializer(serializers.Serializer):

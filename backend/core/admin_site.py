@@ -60,6 +60,18 @@ class KnigaAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         return can_use_admin(request.user)
 
+    def get_urls(self):
+        from django.urls import path
+
+        from backend.core.recurrence_picker import describe_view
+
+        # The recurrence picker's sentence (staff only: admin_view checks has_permission).
+        return [
+            path("recurrence/describe/", self.admin_view(describe_view),
+                 name="recurrence_describe"),
+            *super().get_urls(),
+        ]
+
     def login(self, request, extra_context=None):
         extra_context = dict(extra_context or {})
         if request.user.is_authenticated and not can_use_admin(request.user):

@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from backend.circulation.models import Loan, LoanStatus
 from backend.circulation.selectors import due_back_by_reader, due_back_day
 from backend.core.phones import to_e164
+from backend.core.recurrence_text import rrule_describe
 from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
 from backend.readers.card_text import availability_text, preferences_lines
 from backend.readers.models import Reader
@@ -50,6 +51,7 @@ def _plan_dict(plan) -> dict:
     return {
         "id": plan.id,
         "rrule": plan.rrule,
+        "rrule_text": rrule_describe(plan.rrule, plan.starts_on),
         "window_start": plan.window_start,
         "window_end": plan.window_end,
         "items_per_visit": plan.items_per_visit,

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from backend.catalog.models import Format, Title, TitleLanguage
 from backend.core import dates
+from backend.core.recurrence_text import RRULE_TEXT_HELP
 from backend.core.serializers import BoundedDateField
 from backend.orders.models import CallLog, CallOutcome, Channel, FailReason
 from backend.readers.models import Reader
@@ -276,6 +277,7 @@ class DeskPauseSerializer(serializers.Serializer):
 class DeskPlanSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     rrule = serializers.CharField()
+    rrule_text = serializers.CharField(help_text=RRULE_TEXT_HELP)
     window_start = serializers.TimeField()
     window_end = serializers.TimeField()
     items_per_visit = serializers.IntegerField()

@@ -2,24 +2,26 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.dates import validate_calendar_date
 from backend.core.models import TimeStampedModel
+from backend.core.recurrence_text import rrule_describe
 
 
 class StandingPlan(TimeStampedModel):
-    """A schedule of visits (график обслуживания) as an RFC 5545 RRULE."""
+    """A schedule of visits (график обслуживания): an RFC 5545 RRULE from `starts_on`."""
 
     reader = models.ForeignKey("readers.Reader", verbose_name=_("reader"), on_delete=models.CASCADE,
                                null=True, blank=True, related_name="standing_plans")
     family_card = models.ForeignKey("readers.FamilyCard", verbose_name=_("family card"),
                                     on_delete=models.CASCADE, null=True, blank=True,
                                     related_name="standing_plans")
-    rrule = models.CharField(
-        _("recurrence (RRULE)"), max_length=300,
-        help_text=_("For example FREQ=WEEKLY;INTERVAL=2;BYDAY=TU (every second Tuesday)."),
-    )
+    # An RFC 5545 RRULE (backend/core/recurrence.py); people see it as a sentence
+    # (backend/core/recurrence_text.py) and choose it with the recurrence picker.
+    rrule = models.CharField(_("repeats"), max_length=300,
+                             help_text=_("How often the visits repeat."))
     starts_on = models.DateField(_("starts on"), validators=[validate_calendar_date])
     ends_on = models.DateField(_("ends on"), null=True, blank=True,
                                validators=[validate_calendar_date])
@@ -47,7 +49,8 @@ class StandingPlan(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rrule} ({self.window_start:%H:%M}–{self.window_end:%H:%M})"
+        return f"{capfirst(rrule_describe(self.rrule, self.starts_on))} " \
+               f"({self.window_start:%H:%M}–{self.window_end:%H:%M})"
 
 
 class StandingPlanPause(models.Model):

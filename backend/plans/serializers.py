@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from backend.core import dates
+from backend.core.recurrence_text import RRULE_TEXT_HELP, rrule_describe
 from backend.core.serializers import BoundedDateField, IdField
 from backend.readers.models import FamilyCard, Reader
 
@@ -24,6 +25,7 @@ class StandingPlanOutputSerializer(serializers.Serializer):
     reader = serializers.SerializerMethodField()
     family_card = serializers.SerializerMethodField()
     rrule = serializers.CharField()
+    rrule_text = serializers.SerializerMethodField(help_text=RRULE_TEXT_HELP)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(allow_null=True)
     window_start = serializers.TimeField(format="%H:%M")
@@ -34,6 +36,9 @@ class StandingPlanOutputSerializer(serializers.Serializer):
     pauses = StandingPlanPauseOutputSerializer(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_rrule_text(self, obj) -> str:
+        return rrule_describe(obj.rrule, obj.starts_on)
 
     def get_reader(self, obj) -> dict | None:
         if obj.reader_id is None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.core.admin_services import ServiceErrorFormMixin, ServiceSavingAdmin
 from backend.core.exceptions import ApplicationError
+from backend.core.recurrence_picker import RecurrenceField
 from backend.readers.forms import PhoneInputField
 from backend.readers.models import Language
 from backend.volunteers import selectors, services
@@ -65,11 +66,22 @@ class VolunteerAdminForm(ServiceErrorFormMixin, forms.ModelForm):
         return cleaned
 
 
-class ShiftInline(admin.TabularInline):
+class ShiftInlineForm(forms.ModelForm):
+    rrule = RecurrenceField(label=capfirst(_("repeats")),
+                            help_text=_("On which days the shift repeats."))
+
+    class Meta:
+        model = Shift
+        fields = services.SHIFT_FIELDS
+
+
+class ShiftInline(admin.StackedInline):
+    """Shifts with the recurrence picker: the days are chosen, not written as a rule."""
+
     model = Shift
-    fields = ("rrule", "starts_on", "ends_on", "start_time", "end_time")
+    form = ShiftInlineForm
+    fields = ("rrule", ("starts_on", "ends_on"), ("start_time", "end_time"))
     extra = 0
-    verbose_name_plural = _("shifts (RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE,FR)")
 
 
 class AbsenceInline(admin.TabularInline):

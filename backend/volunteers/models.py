@@ -3,10 +3,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.dates import validate_calendar_date
 from backend.core.models import TimeStampedModel
+from backend.core.recurrence_text import rrule_describe
 
 
 class Transport(models.TextChoices):
@@ -86,8 +88,9 @@ class Shift(models.Model):
     """A recurring shift: an RFC 5545 RRULE and the hours."""
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="shifts")
-    rrule = models.CharField(_("recurrence (RRULE)"), max_length=300,
-                             help_text=_("For example FREQ=WEEKLY;BYDAY=MO,WE,FR"))
+    # An RFC 5545 RRULE (backend/core/recurrence.py), shown as a sentence.
+    rrule = models.CharField(_("repeats"), max_length=300,
+                             help_text=_("On which days the shift repeats."))
     starts_on = models.DateField(_("from"), validators=[validate_calendar_date])
     ends_on = models.DateField(_("until"), null=True, blank=True,
                                validators=[validate_calendar_date])
@@ -104,7 +107,8 @@ class Shift(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rrule} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{capfirst(rrule_describe(self.rrule, self.starts_on))} " \
+               f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
 
 
 class Absence(models.Model):

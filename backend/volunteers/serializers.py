@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from backend.branches.models import Branch
 from backend.core import dates
+from backend.core.recurrence_text import RRULE_TEXT_HELP, rrule_describe
 from backend.core.roles import Role, has_role
 from backend.core.serializers import BoundedDateField, PhoneField
 from backend.core.text import validate_person_name
@@ -108,10 +109,14 @@ class VolunteerHomeOutputSerializer(serializers.Serializer):
 class VolunteerShiftOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     rrule = serializers.CharField()
+    rrule_text = serializers.SerializerMethodField(help_text=RRULE_TEXT_HELP)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(allow_null=True)
     start_time = serializers.TimeField(format="%H:%M")
     end_time = serializers.TimeField(format="%H:%M")
+
+    def get_rrule_text(self, obj) -> str:
+        return rrule_describe(obj.rrule, obj.starts_on)
 
 
 class VolunteerAbsenceOutputSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ import pytest
 from django.urls import reverse
 
 from backend.volunteers.models import Absence, Shift, Volunteer
+from tests.core.picker_data import picker_post
 from tests.factories import BranchFactory, UserFactory
 from tests.volunteers.factories import ShiftFactory, VolunteerFactory, VolunteerUserFactory
 
@@ -39,8 +40,8 @@ def profile(branch, **extra) -> dict:
 
 def test_add_a_volunteer_with_a_new_account_and_a_shift(admin_client_):
     branch = BranchFactory()
-    shift = {"rrule": "FREQ=WEEKLY;BYDAY=MO,WE", "starts_on": "2026-11-30", "ends_on": "",
-             "start_time": "09:00", "end_time": "13:00"}
+    shift = {**picker_post("rrule", weekdays=["MO", "WE"]), "starts_on": "2026-11-30",
+             "ends_on": "", "start_time": "09:00", "end_time": "13:00"}
     absence = {"starts_on": "2026-12-07", "ends_on": "2026-12-08", "reason": "Болеет"}
     data = {**profile(branch), "username": "new.vol", "first_name": "Айбек",
             "last_name": "Тұрсынов", "phone": "8 747 824 80 94",
@@ -55,13 +56,14 @@ def test_add_a_volunteer_with_a_new_account_and_a_shift(admin_client_):
 
 def test_a_bad_shift_rule_comes_back_as_a_form_error(admin_client_):
     account = VolunteerUserFactory(role="volunteer")
-    shift = {"rrule": "FREQ=HOURLY", "starts_on": "2026-11-30", "ends_on": "",
-             "start_time": "09:00", "end_time": "13:00"}
+    shift = {**picker_post("rrule", mode="advanced", advanced="FREQ=HOURLY"),
+             "starts_on": "2026-11-30", "ends_on": "", "start_time": "09:00",
+             "end_time": "13:00"}
     data = {**profile(BranchFactory()), "user": account.pk, **inlines([shift])}
     response = admin_client_.post(ADD, data)
     assert response.status_code == 200
-    errors = response.context["adminform"].form.non_field_errors()
-    assert any("rrule" in str(e) for e in errors)
+    errors = response.context["inline_admin_formsets"][0].formset.errors[0]["rrule"]
+    assert any("HOURLY" in str(e) for e in errors)
     assert not Volunteer.objects.exists()
     assert not Shift.objects.exists()
 
@@ -84,7 +86,8 @@ def test_delete_a_shift_inline(admin_client_):
     shift = ShiftFactory()
     volunteer = shift.volunteer
     url = reverse("admin:volunteers_volunteer_change", args=[volunteer.pk])
-    row = {"id": str(shift.pk), "volunteer": str(volunteer.pk), "rrule": shift.rrule,
+    row = {"id": str(shift.pk), "volunteer": str(volunteer.pk),
+           **picker_post("rrule", mode="advanced", advanced=shift.rrule),
            "starts_on": shift.starts_on.isoformat(), "ends_on": "", "start_time": "09:00",
            "end_time": "13:00", "DELETE": "on"}
     data = {**profile(volunteer.branch), "first_name": volunteer.user.first_name,
@@ -113,3 +116,48 @@ def test_add_and_change_pages_render(admin_client_):
     response = admin_client_.get(url)
     assert response.status_code == 200
     assert "username" not in response.context["adminform"].form.fields
+
+
+def test_a_shift_is_chosen_with_the_picker_and_shown_as_words(client):
+    """A coordinator gives a volunteer a shift every second Tuesday and Thursday; the
+    shift is stored as its rule and read back as a sentence, never as the rule."""
+    from django.utils import translation
+
+    client.force_login(UserFactory(role="coordinator", is_staff=True))
+    volunteer = VolunteerFactory()
+    url = reverse("admin:volunteers_volunteer_change", args=[volunteer.pk])
+    shift = {**picker_post("rrule", interval="2", weekdays=["TH", "TU"]),
+             "starts_on": "2026-11-30", "ends_on": "", "start_time": "09:00",
+             "end_time": "13:00"}
+    data = {**profile(volunteer.branch), "first_name": volunteer.user.first_name,
+            "last_name": volunteer.user.last_name, "phone": str(volunteer.user.phone),
+            **inlines([shift])}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    saved = Shift.objects.get(volunteer=volunteer)
+    assert saved.rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH"
+    with translation.override("ru"):
+        assert str(saved) == "Раз в 2 недели по вторникам и четвергам 09:00–13:00"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Раз в 2 недели по вторникам и четвергам" in page
+    assert "FREQ=" not in page and "BYDAY" not in page
+    assert 'value="TU" data-part="weekdays" checked' in page
+
+
+def test_a_daily_shift_opens_as_every_weekday_and_saves_unchanged(admin_client_):
+    shift = ShiftFactory(rrule="FREQ=DAILY")
+    volunteer = shift.volunteer
+    url = reverse("admin:volunteers_volunteer_change", args=[volunteer.pk])
+    page = admin_client_.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Каждый день" in page
+    row = {"id": str(shift.pk), "volunteer": str(volunteer.pk),
+           **picker_post("rrule", weekdays=["MO", "TU", "WE", "TH", "FR", "SA", "SU"]),
+           "starts_on": shift.starts_on.isoformat(), "ends_on": "",
+           "start_time": shift.start_time.strftime("%H:%M"),
+           "end_time": shift.end_time.strftime("%H:%M")}
+    data = {**profile(volunteer.branch), "first_name": volunteer.user.first_name,
+            "last_name": volunteer.user.last_name, "phone": str(volunteer.user.phone),
+            **inlines([row], initial_shifts=1)}
+    assert admin_client_.post(url, data).status_code == 302
+    shift.refresh_from_db()
+    assert shift.rrule == "FREQ=DAILY"
