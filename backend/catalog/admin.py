@@ -16,9 +16,14 @@ from backend.catalog.imports import clean_isbn, year_bounds
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.exceptions import ApplicationError
+from backend.core.forms import WordListField
 
 
 class TitleAdminForm(forms.ModelForm):
+    authors = WordListField(label=_("Authors"), item_max_length=200,
+                            help_text=_("One author per line, as on the title page."))
+    subjects = WordListField(label=_("Subjects"), item_max_length=100,
+                             help_text=_("One subject per line, e.g. poetry."))
     isbn = forms.CharField(label=_("ISBN"), max_length=20, required=False,
                            help_text=_("ISBN-10 or ISBN-13, with or without hyphens"))
 
