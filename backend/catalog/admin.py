@@ -16,9 +16,16 @@ from backend.catalog.imports import clean_isbn, year_bounds
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.exceptions import ApplicationError
+from backend.core.forms import TagListField, TagsWidget
 
 
 class TitleAdminForm(forms.ModelForm):
+    authors = TagListField(label=_("Authors"), max_length=200,
+                           widget=TagsWidget(suggestions=selectors.catalog_authors),
+                           help_text=_("One author per line, as on the title page."))
+    subjects = TagListField(label=_("Subjects"), max_length=100,
+                            widget=TagsWidget(suggestions=selectors.catalog_subjects),
+                            help_text=_("One subject per line, e.g. poetry."))
     isbn = forms.CharField(label=_("ISBN"), max_length=20, required=False,
                            help_text=_("ISBN-10 or ISBN-13, with or without hyphens"))
 

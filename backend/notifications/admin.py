@@ -14,6 +14,7 @@ from backend.notifications.models import (
     MessageStatus,
     MessageTemplate,
     PhoneOptOut,
+    TemplateCode,
     TemplateLanguage,
 )
 from backend.notifications.samples import sample_render, variables_described
@@ -59,18 +60,51 @@ class MessageTemplateAdmin(StrictModelAdmin):
         services.message_template_save(template=obj, by=request.user)
 
 
+def template_label(code: str) -> str:
+    """The event a message was written for, in words."""
+    return str(dict(TemplateCode.choices).get(code, code))
+
+
+class TemplateFilter(admin.SimpleListFilter):
+    """Messages by their event, named in words."""
+
+    title = _("template")
+    parameter_name = "template"
+
+    def lookups(self, request, model_admin):
+        return TemplateCode.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(template=value) if value else queryset
+
+
 @admin.register(Message)
 class MessageAdmin(ReaderDataAdmin):
-    list_display = ("created_at", "template", "channel", "language", "masked_to", "status",
-                    "attempts", "not_before", "error_code")
-    list_filter = ("status", "channel", "template", "language", "via_caregiver")
+    list_display = ("created_at", "template_display", "channel", "language", "masked_to",
+                    "status", "attempts", "not_before", "error_code")
+    list_filter = ("status", "channel", TemplateFilter, "language", "via_caregiver")
     search_fields = ("to", "provider_id", "event_key")
     date_hierarchy = "created_at"
     actions = ("send_again",)
     list_select_related = ("reader", "user")
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        shown = {"template": "template_display", "context": "context_display"}
+        return [shown.get(f.name, f.name) for f in self.model._meta.fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("template"), ordering="template")
+    def template_display(self, obj) -> str:
+        return template_label(obj.template)
+
+    @admin.display(description=_("variables"))
+    def context_display(self, obj) -> str:
+        # Plain text, one "name: value" a line (the admin escapes it and breaks the lines).
+        context = obj.context if isinstance(obj.context, dict) else {}
+        return "\n".join(f"{name}: {value}" for name, value in sorted(context.items())) or "—"
 
     def has_add_permission(self, request) -> bool:
         return False

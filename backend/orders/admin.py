@@ -6,7 +6,7 @@ from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.admin_site import ReaderDataAdmin, ReaderDataMixin
 from backend.core.exceptions import ApplicationError
 from backend.orders import services
-from backend.orders.models import CallLog, Order, OrderEvent, OrderLine
+from backend.orders.models import CallLog, Order, OrderEvent, OrderLine, OrderStatus
 
 
 class OrderLineInline(admin.TabularInline):
@@ -25,13 +25,28 @@ class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    fields = ("at", "from_status", "to_status", "by", "note")
+    fields = ("at", "from_status_display", "to_status_display", "by", "note")
     readonly_fields = fields
     verbose_name = _("status change")
     verbose_name_plural = _("status changes")
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("status before"))
+    def from_status_display(self, obj: OrderEvent) -> str:
+        return status_label(obj.from_status)
+
+    @admin.display(description=_("status after"))
+    def to_status_display(self, obj: OrderEvent) -> str:
+        return status_label(obj.to_status)
+
+
+def status_label(code: str) -> str:
+    """An order status in words (an event keeps the code)."""
+    if not code:
+        return "—"
+    return str(dict(OrderStatus.choices).get(code, code))
 
 
 def _run(modeladmin, request, queryset, action, label):

@@ -17,6 +17,7 @@ from backend.branches.models import Branch
 from backend.core.admin_site import ReaderDataAdmin, can_see_reader_data_in_admin
 from backend.readers import selectors, services
 from backend.readers.card_text import availability_text, preferences_text
+from backend.readers.history_fields import history_field
 from backend.readers.models import CardAccess, CardChange, FamilyCard, PhoneKind, Reader
 from backend.readers.serializers import hidden_history_fields
 
@@ -40,6 +41,9 @@ EXTRA_LABELS = {"phones": _("phones"), "members": _("members")}
 def _field_label(model: type[Model], name: str) -> str:
     if name in EXTRA_LABELS:
         return str(EXTRA_LABELS[name])
+    registered = history_field(name)
+    if registered is not None:
+        return str(registered.label)
     try:
         return str(getattr(model._meta.get_field(name), "verbose_name", name))
     except FieldDoesNotExist:
@@ -88,6 +92,9 @@ def _show(model: type[Model], field: str, value: Any, refs: dict,
         return "***" if value else EMPTY
     if value in (None, "", [], {}):
         return EMPTY
+    registered = history_field(field)
+    if registered is not None:
+        return registered.show(value)
     if field == "phones" and isinstance(value, list):
         return ", ".join(_show_phone(p) for p in value if isinstance(p, dict))
     if field == "branch":

@@ -28,8 +28,8 @@ def test_changelist_search_is_the_catalog_search(admin_client):
 def test_adding_a_title_with_a_copy_goes_through_the_services(admin_client):
     branch = BranchFactory(code="BSH")
     response = admin_client.post("/admin/catalog/title/add/", {
-        "title": "Ұлпан", "authors": '["Ғабит Мүсірепов"]', "language": "kk",
-        "format": "print", "subjects": '["Роман"]', "isbn": "978-601-03-0370-6",
+        "title": "Ұлпан", "authors": "Ғабит Мүсірепов\n\n", "language": "kk",
+        "format": "print", "subjects": "Роман; роман-эпопея", "isbn": "978-601-03-0370-6",
         "year": "2018", "publisher": "", "age_rating": "", "annotation": "",
         "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0",
         "items-0-barcode": " BSH000777 ", "items-0-branch": str(branch.pk),
@@ -38,14 +38,34 @@ def test_adding_a_title_with_a_copy_goes_through_the_services(admin_client):
     assert response.status_code == 302, response.context and response.context["errors"]
     title = Title.objects.get()
     assert (title.isbn, title.search_text, title.subjects_key) == (
-        "9786010303706", "ұлпан ғабит мүсірепов 9786010303706", "|роман|")
+        "9786010303706", "ұлпан ғабит мүсірепов 9786010303706", "|роман|роман-эпопея|")
+    assert (title.authors, title.subjects) == (["Ғабит Мүсірепов"], ["Роман", "роман-эпопея"])
     assert list(Item.objects.values_list("barcode", "title", "branch")) == [
         ("BSH000777", title.pk, branch.pk)]
 
 
+def test_authors_and_subjects_are_lines_not_json(admin_client):
+    title = TitleFactory(title="Қара сөздер", authors=["Абай Құнанбайұлы"],
+                         subjects=["философия", "классика"])
+    page = admin_client.get(f"/admin/catalog/title/{title.pk}/change/").content.decode()
+    assert "Абай Құнанбайұлы</textarea>" in page
+    assert "философия\nклассика</textarea>" in page
+    assert '["' not in page
+
+
+def test_a_too_long_author_is_named_in_the_error(admin_client):
+    response = admin_client.post("/admin/catalog/title/add/", {
+        "title": "X", "authors": "Я" * 201, "language": "ru", "format": "print",
+        "subjects": "", "isbn": "", "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200
+    assert "authors" in response.context["adminform"].form.errors
+    assert not Title.objects.exists()
+
+
 def test_a_bad_isbn_is_refused_in_the_admin(admin_client):
     response = admin_client.post("/admin/catalog/title/add/", {
-        "title": "X", "authors": "[]", "language": "ru", "format": "print", "subjects": "[]",
+        "title": "X", "authors": "", "language": "ru", "format": "print", "subjects": "",
         "isbn": "978-601-03-0370-1", "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0",
     })
     assert response.status_code == 200
@@ -68,8 +88,8 @@ def test_a_copy_with_a_taken_barcode_is_refused_on_the_form(admin_client):
     ItemFactory(barcode="BSH000777")
     title = TitleFactory(title="Ұлпан")
     response = admin_client.post(f"/admin/catalog/title/{title.pk}/change/", {
-        "title": "Ұлпан", "authors": "[]", "language": "kk", "format": "print",
-        "subjects": "[]", "isbn": "", "year": "", "publisher": "", "age_rating": "",
+        "title": "Ұлпан", "authors": "", "language": "kk", "format": "print",
+        "subjects": "", "isbn": "", "year": "", "publisher": "", "age_rating": "",
         "annotation": "",
         "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0",
         "items-0-barcode": "BSH000777", "items-0-branch": str(branch.pk),
