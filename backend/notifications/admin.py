@@ -90,8 +90,10 @@ class MessageAdmin(ReaderDataAdmin):
     list_select_related = ("reader", "user")
 
     def get_readonly_fields(self, request, obj=None):
+        # The event key is the outbox's own bookkeeping (one message per event), not for people.
         shown = {"template": "template_display", "context": "context_display"}
-        return [shown.get(f.name, f.name) for f in self.model._meta.fields]
+        return [shown.get(f.name, f.name) for f in self.model._meta.fields
+                if f.name != "event_key"]
 
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj)

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.phones import mask
+
 
 class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
@@ -80,7 +82,7 @@ class Message(models.Model):
                    models.Index(fields=["status", "claimed_at"], name="message_status_claimed")]
 
     def __str__(self) -> str:
-        return f"{self.template} → {self.to}"
+        return f"{dict(TemplateCode.choices).get(self.template, self.template)} → {mask(self.to)}"
 
 
 class TemplateCode(models.TextChoices):

@@ -167,7 +167,9 @@ class OrderEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+        names = dict(OrderStatus.choices)
+        return f"{names.get(self.from_status, self.from_status or '—')} → " \
+               f"{names.get(self.to_status, self.to_status)}"
 
 
 class CallOutcome(models.TextChoices):

@@ -29,7 +29,7 @@ def test_adding_a_title_with_a_copy_goes_through_the_services(admin_client):
     branch = BranchFactory(code="BSH")
     response = admin_client.post("/admin/catalog/title/add/", {
         "title": "Ұлпан", "authors": "Ғабит Мүсірепов\n\n", "language": "kk",
-        "format": "print", "subjects": "Роман; роман-эпопея", "isbn": "978-601-03-0370-6",
+        "format": "print", "subjects": "Роман\nроман-эпопея", "isbn": "978-601-03-0370-6",
         "year": "2018", "publisher": "", "age_rating": "", "annotation": "",
         "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0",
         "items-0-barcode": " BSH000777 ", "items-0-branch": str(branch.pk),
