@@ -31,6 +31,11 @@
       element.classList.add("no-tiles");
     }
     actions.hidden = false;
+    // The admin's layout can still move when the map is drawn (its side bar): keep the map's
+    // idea of its size, and so its centre, right.
+    if (typeof ResizeObserver !== "undefined") {
+      new ResizeObserver(function () { map.invalidateSize(); }).observe(element);
+    }
 
     var pin = null;
     var shown = null;  // a place the geocoder found, chosen in the form
