@@ -87,3 +87,37 @@ def test_librarian_drops_the_pin_for_a_card_without_coordinates(page, settings, 
     assert page.get_by_text("Отмечено на карте вручную.").is_visible()
     assert page.locator(".card-map .leaflet-marker-icon").count() == 1
     assert page.evaluate("window.__violations") == []
+
+
+def test_librarian_chooses_one_of_the_places_the_geocoder_found(page, settings, tiles):
+    settings.GEOCODER_URL = ""
+    sync_role_groups()
+    branch = BranchFactory(code="BSH", name="Бишкульская библиотека", lat=54.779, lon=69.101)
+    reader = ReaderFactory(
+        branch=branch, lat=None, lon=None, geocode_status=GeocodeStatus.AMBIGUOUS,
+        geocode_candidates=[
+            {"lat": 54.781, "lon": 69.104, "label": "Ленина 1, Бишкуль"},
+            {"lat": 54.9, "lon": 69.3, "label": "Ленина 1, Соколовка"},
+        ])
+    UserFactory(username="lib", role="librarian", is_staff=True)
+    page.context.add_init_script(WATCH)
+    sign_in(page, "lib")
+    page.goto(f"{page.base_url}/admin/readers/reader/{reader.pk}/change/")
+    assert page.get_by_text("Геокодер нашёл несколько мест").is_visible()
+    page.wait_for_function("() => document.querySelectorAll('.card-map-candidate').length === 2")
+
+    # A pin dropped by mistake, then the right place chosen in the list: the choice wins.
+    card_map = page.get_by_role("application", name="Карта: куда приходит волонтёр")
+    card_map.scroll_into_view_if_needed()
+    box = card_map.bounding_box()
+    page.mouse.click(box["x"] + 40, box["y"] + box["height"] - 40)
+    assert page.locator("input[name=lat]").input_value() != ""
+    page.get_by_label("Ленина 1, Соколовка").check()
+    assert page.locator("input[name=lat]").input_value() == ""
+    assert "Это место сохранится" in page.locator(".card-map-note").inner_text()
+
+    with page.expect_navigation():
+        page.locator("input[name=_save]").click()
+    reader = Reader.objects.get(pk=reader.pk)
+    assert (reader.lat, reader.lon, reader.geocode_status) == (54.9, 69.3, "found")
+    assert page.evaluate("window.__violations") == []
