@@ -138,3 +138,24 @@ def test_family_card_pin_and_status(librarian, branch, settings):
     assert (family.lat, family.lon, family.geocode_status) == (54.7, 69.2, "manual")
     # The member's card says it is visited at the family's address.
     assert "Посещают по адресу семейной карты" in client.get(change_url(first)).content.decode()
+
+
+def test_family_list_filters_cards_without_coordinates(librarian, branch):
+    placed = FamilyCardFactory(branch=branch, lat=54.7, lon=69.1)
+    lost = FamilyCardFactory(branch=branch, lat=None, lon=None)
+    url = reverse("admin:readers_familycard_changelist")
+    response = librarian.get(url, {"coordinates": "missing"})
+    assert list(response.context["cl"].result_list) == [lost]
+    assert "нет координат" in response.content.decode()
+    assert list(librarian.get(url, {"coordinates": "set"}).context["cl"].result_list) == [placed]
+
+
+def test_a_place_name_from_the_geocoder_is_shown_as_text(librarian, branch):
+    reader = ReaderFactory(branch=branch, lat=None, lon=None,
+                           geocode_status=GeocodeStatus.AMBIGUOUS,
+                           geocode_candidates=[
+                               {"lat": 54.7, "lon": 69.1, "label": "<img src=x onerror=alert(1)>"},
+                               {"lat": 54.9, "lon": 69.3, "label": 'Абая" data-x="1'}])
+    html = librarian.get(change_url(reader)).content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'data-x="1' not in html
