@@ -185,6 +185,13 @@ def _address_details(address: dict) -> list[str]:
     return details
 
 
+def _place_missing(reader: Reader) -> bool:
+    """No coordinates where the reader is visited: no visit can be planned, whatever the desk
+    says; the operator is warned before promising a date."""
+    place = delivery_address(reader)
+    return place.get("lat") is None or place.get("lon") is None
+
+
 class ReaderCardView(DeskPage):
     template_name = "desk/card.html"
 
@@ -208,6 +215,7 @@ class ReaderCardView(DeskPage):
             "address": delivery_address(reader),
             "address_line": _address_line(delivery_address(reader)),
             "address_details": _address_details(delivery_address(reader)),
+            "place_missing": _place_missing(reader),
             "phones": list(reader.phones.all()),
             "phone": phone,
             "opened_at": int(time.time()),
@@ -279,6 +287,7 @@ class OrderTakeView(ReaderCardView):
                 "reader": reader, "draft": draft, "window_start": start, "window_end": end,
                 "wish_labels": [_wish_label(w) for w in draft["wishes"]],
                 "address_line": _address_line(delivery_address(reader)),
+                "place_missing": _place_missing(reader),
             })
         lines = [{"title": t} for t in draft["titles"]] + draft["wishes"]
         try:

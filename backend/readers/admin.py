@@ -23,6 +23,7 @@ from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.admin_site import ReaderDataMixin
 from backend.readers import selectors, services
 from backend.readers.admin_history import EMPTY, card_history_context
+from backend.readers.admin_place import CardPlaceAdminMixin
 from backend.readers.forms import (
     FamilyCardAdminForm,
     ReaderAdminForm,
@@ -130,7 +131,7 @@ READER_FIELDSETS = (
 
 
 @admin.register(Reader)
-class ReaderAdmin(ReaderDataMixin, CardAdmin):
+class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
     form = ReaderAdminForm
     inlines = (ReaderPhoneInline,)
 
@@ -261,7 +262,7 @@ class ReaderAdmin(ReaderDataMixin, CardAdmin):
 
 
 @admin.register(FamilyCard)
-class FamilyCardAdmin(ReaderDataMixin, CardAdmin):
+class FamilyCardAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
     form = FamilyCardAdminForm
 
     def record_access(self, request, obj) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from geopy.adapters import RequestsAdapter
 from geopy.exc import GeocoderQueryError, GeocoderServiceError
 from geopy.geocoders import Nominatim
 
@@ -47,7 +49,7 @@ def geocoder_enabled() -> bool:
     return bool(settings.GEOCODER_URL)
 
 
-def _client() -> Nominatim:
+def _client(timeout: float | None = None) -> Nominatim:
     parts = urlsplit(settings.GEOCODER_URL)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise GeocoderMisconfigured(
@@ -55,8 +57,11 @@ def _client() -> Nominatim:
             f"(got scheme {parts.scheme!r})"
         )
     domain = parts.netloc + parts.path.rstrip("/").removesuffix("/search")
+    # No retries inside one request: a server that hangs would hold the caller three times
+    # the timeout. Asking again is the job's and the command's business.
     return _NominatimV2(domain=domain, scheme=parts.scheme, user_agent=USER_AGENT,
-                        timeout=settings.GEOCODER_TIMEOUT)
+                        timeout=timeout or settings.GEOCODER_TIMEOUT,
+                        adapter_factory=partial(RequestsAdapter, max_retries=0))
 
 
 def distance_m(a: Place, b: Place) -> float:
@@ -67,8 +72,10 @@ def distance_m(a: Place, b: Place) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
-def geocode(*, settlement: str, street: str, house: str, limit: int = 5) -> list[Place]:
-    """The places the geocoder finds for an address, best first ([] when none).
+def geocode(*, settlement: str, street: str, house: str, limit: int = 5,
+            timeout: float | None = None) -> list[Place]:
+    """The places the geocoder finds for an address, best first ([] when none); waits at
+    most `timeout` seconds (default GEOCODER_TIMEOUT).
 
     Raises GeocoderUnavailable when it should be asked again later, GeocoderMisconfigured
     when ``GEOCODER_URL`` is wrong.
@@ -80,7 +87,7 @@ def geocode(*, settlement: str, street: str, house: str, limit: int = 5) -> list
     if settings.GEOCODER_COUNTRY_CODES:
         extra["country_codes"] = settings.GEOCODER_COUNTRY_CODES
     try:
-        found = _client().geocode(query, exactly_one=False, limit=limit,
+        found = _client(timeout).geocode(query, exactly_one=False, limit=limit,
                                   language=settings.LANGUAGE_CODE, **extra)
     except GeocoderQueryError as exc:
         # 400 and the like: asking again will not help; an address it cannot read is not found.

@@ -1,5 +1,7 @@
-"""Coordinates of reader cards: what the geocoder finds for the address, or what a librarian
-typed. ``geocode_status`` says which (GeocodeStatus); typed coordinates are never replaced."""
+"""Coordinates of reader cards and family cards: what the geocoder finds for the address, or
+where a librarian put the pin. ``geocode_status`` says which (GeocodeStatus); coordinates set
+by hand are never replaced. The same rules for both kinds of card (a family's members are
+visited at the family's address)."""
 from __future__ import annotations
 
 import time
@@ -13,15 +15,17 @@ from django.utils.translation import gettext as _
 from backend.core.exceptions import ApplicationError
 from backend.readers import geocoder
 from backend.readers.geocoder import GeocoderUnavailable, Place
-from backend.readers.models import CardChange, GeocodeStatus, Reader
+from backend.readers.models import CardChange, FamilyCard, GeocodeStatus, Reader
 
 if TYPE_CHECKING:
     from backend.accounts.models import User
 
 GEOCODED_FIELDS = ("settlement", "street", "house")
 
+Card = Reader | FamilyCard
 
-def reader_geocode_prepare(reader: Reader, before: dict[str, Any] | None) -> bool:
+
+def reader_geocode_prepare(reader: Card, before: dict[str, Any] | None) -> bool:
     """Set the status of an unsaved card from what changed since `before` (its snapshot; None
     for a new card). True when its address should be looked up once it is saved.
 
@@ -45,19 +49,20 @@ def reader_geocode_prepare(reader: Reader, before: dict[str, Any] | None) -> boo
     return _can_look_up(reader)
 
 
-def _can_look_up(reader: Reader) -> bool:
+def _can_look_up(reader: Card) -> bool:
     return geocoder.geocoder_enabled() and bool(reader.settlement)
 
 
-def reader_geocode_wanted(reader: Reader) -> bool:
+def reader_geocode_wanted(reader: Card) -> bool:
     """True for a card whose address the geocoder should look up (it has not yet)."""
     return reader.geocode_status == GeocodeStatus.PENDING and _can_look_up(reader)
 
 
-def _record(reader: Reader, **values: Any) -> bool:
+def _record(reader: Card, **values: Any) -> bool:
     """Write the answer unless the address changed or coordinates were typed meanwhile."""
+    same_address = {f: getattr(reader, f) for f in GEOCODED_FIELDS}
     updated = (
-        Reader.objects.filter(pk=reader.pk, **{f: getattr(reader, f) for f in GEOCODED_FIELDS})
+        type(reader).objects.filter(pk=reader.pk, **same_address)
         .exclude(geocode_status=GeocodeStatus.MANUAL)
         .update(**values)
     )
@@ -75,8 +80,9 @@ def _candidates(places: list[Place], apart: float) -> list[Place]:
     return kept
 
 
-def reader_geocode(*, reader: Reader) -> str:
-    """Look the card's address up and record the answer; gives the new status.
+def reader_geocode(*, reader: Card, timeout: float | None = None) -> str:
+    """Look the card's (a reader's or a family's) address up and record the answer; gives the
+    new status. The geocoder is given at most `timeout` seconds (default GEOCODER_TIMEOUT).
 
     One place (or several within GEOCODER_AMBIGUOUS_METRES of the best): found, with its
     coordinates. Several far apart: ambiguous, the places kept to choose from. None: not
@@ -87,7 +93,7 @@ def reader_geocode(*, reader: Reader) -> str:
         return reader.geocode_status
     try:
         places = geocoder.geocode(settlement=reader.settlement, street=reader.street,
-                                  house=reader.house)
+                                  house=reader.house, timeout=timeout)
     except GeocoderUnavailable:
         _record(reader, geocode_status=GeocodeStatus.UNAVAILABLE)
         raise
@@ -107,15 +113,16 @@ def reader_geocode(*, reader: Reader) -> str:
 
 def readers_geocode(
     *,
-    readers: Iterable[Reader],
+    readers: Iterable[Card],
     total: int,
     per_second: float | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int]:
-    """Look up many cards one after another, at most `per_second` requests a second
-    (GEOCODER_REQUESTS_PER_SECOND); gives how many cards ended in each status. A card the
-    geocoder could not answer for says unavailable and the next card is tried."""
+    """Look up many cards (readers' and families') one after another, at most `per_second`
+    requests a second (GEOCODER_REQUESTS_PER_SECOND); gives how many cards ended in each
+    status. A card the geocoder could not answer for says unavailable and the next card is
+    tried."""
     rate = per_second or settings.GEOCODER_REQUESTS_PER_SECOND
     interval = 1 / rate if rate > 0 else 0.0
     counts: dict[str, int] = {}
@@ -139,10 +146,11 @@ def readers_geocode(
 
 
 @transaction.atomic
-def reader_geocode_choose(*, reader: Reader, candidate: int, by: User | None = None) -> Reader:
-    """A librarian picks one of the places the geocoder found for an ambiguous address: the
-    card takes its coordinates (status found) and its history says so."""
-    reader = Reader.objects.select_for_update().get(pk=reader.pk)
+def reader_geocode_choose(*, reader: Card, candidate: int, by: User | None = None) -> Card:
+    """A librarian picks one of the places the geocoder found for an ambiguous address (of a
+    reader's or a family card): the card takes its coordinates (status found) and its history
+    says so."""
+    reader = type(reader).objects.select_for_update().get(pk=reader.pk)
     if reader.geocode_status != GeocodeStatus.AMBIGUOUS:
         raise ApplicationError(
             "not_ambiguous", _("This card has no places to choose from."),
@@ -159,8 +167,9 @@ def reader_geocode_choose(*, reader: Reader, candidate: int, by: User | None = N
     reader.geocode_candidates = []
     reader.save(update_fields=["lat", "lon", "geocode_status", "geocode_candidates",
                                "updated_at"])
+    owner = {"family_card": reader} if isinstance(reader, FamilyCard) else {"reader": reader}
     CardChange.objects.create(
-        reader=reader, actor=by, action=CardChange.Action.UPDATED,
+        **owner, actor=by, action=CardChange.Action.UPDATED,
         changes={name: [before[name], getattr(reader, name)] for name in ("lat", "lon")},
     )
     return reader

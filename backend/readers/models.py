@@ -91,6 +91,15 @@ class Address(models.Model):
         _("longitude"), null=True, blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
+    # Where the coordinates came from (backend/readers/geocoding.py); typed ones are kept.
+    geocode_status = models.CharField(
+        _("coordinates"), max_length=12, choices=GeocodeStatus.choices,
+        default=GeocodeStatus.PENDING,
+    )
+    geocode_candidates = models.JSONField(
+        _("places the geocoder found"), default=list, blank=True,
+        help_text=_("When the address is ambiguous: the places to choose from."),
+    )
 
     ADDRESS_FIELDS = (
         "settlement", "street", "house", "apartment", "entrance", "floor",
@@ -216,14 +225,6 @@ class Reader(Address, TimeStampedModel):
         help_text=_("Empty: SMS, or a voice call for readers of audio or Braille books."),
     )
     messages_opt_out_at = models.DateTimeField(_("refused messages"), null=True, blank=True)
-    geocode_status = models.CharField(
-        _("coordinates"), max_length=12, choices=GeocodeStatus.choices,
-        default=GeocodeStatus.PENDING,
-    )
-    geocode_candidates = models.JSONField(
-        _("places the geocoder found"), default=list, blank=True,
-        help_text=_("When the address is ambiguous: the places to choose from."),
-    )
     anonymized_at = models.DateTimeField(
         _("anonymized"), null=True, blank=True,
         help_text=_("Personal data was erased; the card stays for the statistics."),

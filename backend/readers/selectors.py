@@ -80,20 +80,37 @@ def reader_list(*, filters: dict | None = None) -> QuerySet[Reader]:
     if filters.get("family_card"):
         qs = qs.filter(family_card=filters["family_card"])
     if filters.get("has_coordinates") is not None:
-        qs = qs.filter(lat__isnull=not filters["has_coordinates"])
+        missing = reader_place_missing_q()
+        qs = qs.filter(missing) if not filters["has_coordinates"] else qs.exclude(missing)
     return qs
+
+
+def reader_place_missing_q() -> Q:
+    """Readers whose visits cannot be planned for want of coordinates: those of the place
+    they are visited at (an open family card's address for its members, else their own)."""
+    in_family = Q(family_card__isnull=False, family_card__status=FamilyStatus.OPEN)
+    return (in_family & Q(family_card__lat__isnull=True)) | (~in_family & Q(lat__isnull=True))
+
+
+def _to_geocode(model, again: bool) -> QuerySet:
+    statuses = [GeocodeStatus.PENDING, GeocodeStatus.UNAVAILABLE]
+    if again:
+        statuses += [GeocodeStatus.NOT_FOUND, GeocodeStatus.AMBIGUOUS]
+    return (model.objects.filter(lat__isnull=True, geocode_status__in=statuses,
+                                 anonymized_at__isnull=True)
+            .exclude(settlement="").order_by("pk"))
 
 
 def readers_to_geocode(*, again: bool = False) -> QuerySet[Reader]:
     """Cards with an address but no coordinates that the geocoder may fill: not looked up yet
     or the geocoder was down; with `again`, also those it did not find or found several times.
     Typed coordinates (manual) are never in it."""
-    statuses = [GeocodeStatus.PENDING, GeocodeStatus.UNAVAILABLE]
-    if again:
-        statuses += [GeocodeStatus.NOT_FOUND, GeocodeStatus.AMBIGUOUS]
-    return (Reader.objects.filter(lat__isnull=True, geocode_status__in=statuses,
-                                  anonymized_at__isnull=True)
-            .exclude(settlement="").order_by("pk"))
+    return _to_geocode(Reader, again)
+
+
+def family_cards_to_geocode(*, again: bool = False) -> QuerySet[FamilyCard]:
+    """The same for family cards (their members are visited at the family's address)."""
+    return _to_geocode(FamilyCard, again)
 
 
 def readers_by_phone(phone: str) -> QuerySet[Reader]:

@@ -377,6 +377,12 @@ class FamilyOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     loan_limit = serializers.IntegerField()
     address = serializers.SerializerMethodField()
+    geocode_status = serializers.CharField(
+        help_text=_("Where the coordinates come from: pending, found, not_found, ambiguous, "
+                    "unavailable, manual."))
+    geocode_status_display = serializers.CharField(source="get_geocode_status_display")
+    geocode_candidates = serializers.JSONField(
+        help_text=_("When ambiguous: the places found, to choose one."))
     access_notes = serializers.CharField()
     members = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()

@@ -26,7 +26,7 @@ from backend.readers.models import (
     ReaderStatus,
 )
 from backend.readers.phones import check_phones, phone_rows, set_phones
-from backend.readers.tasks import reader_geocode_task
+from backend.readers.tasks import family_card_geocode_task, reader_geocode_task
 
 if TYPE_CHECKING:
     import datetime
@@ -103,13 +103,15 @@ def _check_consent(reader: Reader) -> None:
         )
 
 
-def _geocode_after_commit(reader_ids: list[int]) -> None:
+def _geocode_after_commit(reader_ids: list[int], family_ids: Iterable[int] = ()) -> None:
     """Look these cards' addresses up once the transaction commits; a geocoder that fails
     never undoes the save (robust: the error is logged)."""
     if reader_ids:
         transaction.on_commit(
             lambda: [reader_geocode_task.delay(pk) for pk in reader_ids], robust=True
         )
+    for pk in family_ids:
+        transaction.on_commit(lambda pk=pk: family_card_geocode_task.delay(pk), robust=True)
 
 
 def _apply(reader: Reader, data: dict[str, Any], by) -> None:
@@ -323,6 +325,7 @@ def family_card_create(*, data: dict[str, Any], by: User | None = None) -> Famil
     if family.head_id and family.head_id not in member_ids:
         member_ids.insert(0, family.head_id)
     _check_head(family, member_ids)
+    reader_geocode_prepare(family, None)
     family.full_clean(exclude=["number", "head"])
     family.save()
     family.number = family_card_number_format(family.branch.code, family.pk)
@@ -332,6 +335,8 @@ def family_card_create(*, data: dict[str, Any], by: User | None = None) -> Famil
         family_card=family, actor=by, action=CardChange.Action.CREATED,
         changes=diff({}, family_snapshot(family)),
     )
+    if reader_geocode_wanted(family):
+        _geocode_after_commit([], [family.pk])
     return family
 
 
@@ -364,6 +369,7 @@ def family_card_update(*, family: FamilyCard, data: dict[str, Any],
     if family.head_id and family.head_id not in member_ids:
         member_ids.insert(0, family.head_id)
     _check_head(family, member_ids)
+    look_up = reader_geocode_prepare(family, before)
     family.full_clean(exclude=["head"])
     family.save()
     _set_members(family, member_ids, by)
@@ -375,6 +381,8 @@ def family_card_update(*, family: FamilyCard, data: dict[str, Any],
             and before["status"] != FamilyStatus.CLOSED else CardChange.Action.UPDATED,
             changes=changes,
         )
+    if look_up:
+        _geocode_after_commit([], [family.pk])
     return family
 
 

@@ -3,7 +3,9 @@
 A real HTTP server (tests/fake_server.py), so the gateway is tested through geopy as in
 production. ``places[(city, street)]`` lists the (lat, lon) answered for a structured query
 (``street`` is "house street"); anything else finds nothing. Tests can make it fail
-(``fail_next``) and read the ``requests`` (query dicts) and ``agents`` (User-Agents) it got.
+(``fail_next``) or hang without answering (``hang = True``: a server that accepts the
+connection and never answers, until it stops) and read the ``requests`` (query dicts) and
+``agents`` (User-Agents) it got.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ class FakeNominatim(LocalServer):
         self.requests: list[dict[str, str]] = []
         self.agents: list[str] = []
         self._failures: list[int] = []
+        self.hang = False
         super().__init__()
 
     def fail_next(self, count: int = 1, *, status: int = 503) -> None:
@@ -50,6 +53,9 @@ class FakeNominatim(LocalServer):
                     fake.requests.append(params)
                     fake.agents.append(self.headers.get("User-Agent", ""))
                     failure = fake._failures.pop(0) if fake._failures else None
+                if fake.hang:
+                    fake._release.wait(30)
+                    return
                 if failure is not None:
                     status, body = failure, {"error": "fake failure"}
                 else:

@@ -2,6 +2,7 @@
 fake Nominatim on 127.0.0.1, tests/readers/fake_nominatim.py), the card's status, the
 `geocode_readers` command and the list filter."""
 import io
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -93,27 +94,68 @@ def test_librarian_chooses_among_ambiguous_places(api, branch, fake_nominatim,
     assert client.post(choose, {"candidate": 0}, format="json").json()["code"] == "not_ambiguous"
 
 
-def test_server_down_the_card_saves_and_a_retry_fills_it(
+def test_server_down_the_card_saves_and_a_later_run_fills_it(
         api, branch, fake_nominatim, django_capture_on_commit_callbacks):
     fake_nominatim.places[("Бишкуль", "12 Абая")] = [HOME]
     fake_nominatim.fail_next(1, status=503)
     reader = create(api, branch, django_capture_on_commit_callbacks)
-    assert len(fake_nominatim.requests) == 2  # the task tried again
-    assert reader.geocode_status == GeocodeStatus.FOUND
-
-
-def test_server_down_for_good_says_so_and_the_command_fills_it_later(
-        api, branch, fake_nominatim, settings, django_capture_on_commit_callbacks):
-    fake_nominatim.places[("Бишкуль", "12 Абая")] = [HOME]
-    fake_nominatim.fail_next(3, status=500)  # the first try and both retries
-    reader = create(api, branch, django_capture_on_commit_callbacks)
-    assert reader.geocode_status == GeocodeStatus.UNAVAILABLE
-    assert reader.lat is None
+    # Without a worker the look-up runs inside the save: one try, no retry held in the request.
+    assert len(fake_nominatim.requests) == 1
+    assert reader.geocode_status == GeocodeStatus.UNAVAILABLE and reader.lat is None
+    body = api.as_role("librarian").get(f"{URL}{reader.pk}/").json()
+    assert body["geocode_status"] == "unavailable"
     out = io.StringIO()
     call_command("geocode_readers", "--no-progress", "--per-second", "100", stdout=out)
     reader.refresh_from_db()
     assert reader.geocode_status == GeocodeStatus.FOUND
+    assert (reader.lat, reader.lon) == HOME
     assert "found: 1" in out.getvalue()
+
+
+def test_a_worker_retries_while_the_server_is_down(branch, fake_nominatim, settings):
+    """With a worker (not eager) the job asks Celery to try again later, waiting longer each
+    time, and a later try fills the card."""
+    from celery.exceptions import Retry
+
+    from backend.readers.tasks import reader_geocode_task
+    from tests.broker import celery_on
+    from tests.factories import ReaderFactory
+
+    settings.GEOCODER_RETRY_BACKOFF = 60
+    reader = ReaderFactory(branch=branch, settlement="Бишкуль", street="Абая", house="12",
+                           lat=None, lon=None)
+    fake_nominatim.places[("Бишкуль", "12 Абая")] = [HOME]
+    fake_nominatim.fail_next(1, status=500)
+
+    def run(retries):
+        reader_geocode_task.push_request(args=[reader.pk], kwargs={}, retries=retries,
+                                         is_eager=False, called_directly=False)
+        try:
+            return reader_geocode_task.run(reader.pk)
+        finally:
+            reader_geocode_task.pop_request()
+
+    with celery_on("memory://"), pytest.raises(Retry) as retry:
+        run(1)
+    assert retry.value.when == 120  # the backoff doubled for the second retry
+    reader.refresh_from_db()
+    assert reader.geocode_status == GeocodeStatus.UNAVAILABLE
+    assert run(2) == GeocodeStatus.FOUND
+    reader.refresh_from_db()
+    assert (reader.lat, reader.lon) == HOME
+
+
+def test_a_hanging_geocoder_does_not_hold_the_save(api, branch, fake_nominatim, settings,
+                                                   django_capture_on_commit_callbacks):
+    settings.GEOCODER_TIMEOUT = 30
+    settings.GEOCODER_INLINE_TIMEOUT = 1
+    settings.GEOCODER_RETRIES = 5
+    fake_nominatim.hang = True
+    started = time.monotonic()
+    reader = create(api, branch, django_capture_on_commit_callbacks)
+    assert time.monotonic() - started < 5
+    assert len(fake_nominatim.requests) == 1
+    assert reader.geocode_status == GeocodeStatus.UNAVAILABLE
 
 
 def test_connection_refused_is_unavailable(api, branch, settings,
@@ -121,7 +163,6 @@ def test_connection_refused_is_unavailable(api, branch, settings,
     fake = FakeNominatim().start()
     settings.GEOCODER_URL = fake.url
     fake.stop()  # nobody listens there any more
-    settings.GEOCODER_RETRIES = 0
     settings.GEOCODER_TIMEOUT = 1
     reader = create(api, branch, django_capture_on_commit_callbacks)
     assert reader.geocode_status == GeocodeStatus.UNAVAILABLE
@@ -192,3 +233,87 @@ def test_list_filter_cards_without_coordinates(api, branch):
     assert ids(has_coordinates="false") == {without.pk}
     assert ids(has_coordinates="true") == {with_coordinates.pk}
     assert ids() == {without.pk, with_coordinates.pk}
+
+
+# Family cards: the members are visited at the family's address, looked up the same way.
+
+FAMILY_URL = "/api/v1/family-cards/"
+
+
+def create_family(api, branch, capture, **address):
+    from tests.factories import ReaderFactory
+
+    members = [ReaderFactory(branch=branch), ReaderFactory(branch=branch)]
+    address = {"settlement": "Соколовка", "street": "Школьная", "house": "7", **address}
+    client = api.as_role("librarian")
+    with capture(execute=True):
+        response = client.post(FAMILY_URL, {
+            "name": "Семья Ахметовых", "branch": branch.id, "members": [m.id for m in members],
+            "head": members[0].id, "address": address}, format="json")
+    assert response.status_code == 201, response.json()
+    from backend.readers.models import FamilyCard
+
+    return FamilyCard.objects.get(pk=response.json()["id"])
+
+
+def test_family_address_found(api, branch, fake_nominatim, django_capture_on_commit_callbacks):
+    fake_nominatim.places[("Соколовка", "7 Школьная")] = [HOME]
+    family = create_family(api, branch, django_capture_on_commit_callbacks)
+    assert family.geocode_status == GeocodeStatus.FOUND
+    assert (family.lat, family.lon) == HOME
+    body = api.as_role("librarian").get(f"{FAMILY_URL}{family.pk}/").json()
+    assert body["geocode_status"] == "found" and body["address"]["lat"] == HOME[0]
+    member = family.members.first()
+    reader = api.as_role("librarian").get(f"{URL}{member.pk}/").json()
+    assert reader["delivery_address"]["lat"] == HOME[0]
+
+
+def test_family_address_not_found(api, branch, fake_nominatim,
+                                  django_capture_on_commit_callbacks):
+    family = create_family(api, branch, django_capture_on_commit_callbacks)
+    assert family.geocode_status == GeocodeStatus.NOT_FOUND
+    assert family.lat is None
+    # Its members are flagged: their visits cannot be planned.
+    client = api.as_role("librarian")
+    ids = {r["id"] for r in client.get(URL, {"has_coordinates": "false"}).json()["results"]}
+    assert set(family.members.values_list("pk", flat=True)) <= ids
+
+
+def test_family_address_ambiguous_and_chosen(api, branch, fake_nominatim,
+                                             django_capture_on_commit_callbacks):
+    from backend.readers.geocoding import reader_geocode_choose
+
+    fake_nominatim.places[("Соколовка", "7 Школьная")] = [HOME, FAR]
+    family = create_family(api, branch, django_capture_on_commit_callbacks)
+    assert family.geocode_status == GeocodeStatus.AMBIGUOUS
+    assert [(c["lat"], c["lon"]) for c in family.geocode_candidates] == [HOME, FAR]
+    family = reader_geocode_choose(reader=family, candidate=1)
+    family.refresh_from_db()
+    assert (family.lat, family.lon, family.geocode_status) == (*FAR, "found")
+    assert family.changes.latest("pk").changes == {"lat": [None, FAR[0]],
+                                                   "lon": [None, FAR[1]]}
+
+
+def test_family_server_down_saves_and_the_command_fills_it(
+        api, branch, fake_nominatim, django_capture_on_commit_callbacks):
+    fake_nominatim.places[("Соколовка", "7 Школьная")] = [HOME]
+    fake_nominatim.fail_next(1, status=503)
+    family = create_family(api, branch, django_capture_on_commit_callbacks)
+    assert family.geocode_status == GeocodeStatus.UNAVAILABLE and family.lat is None
+    out = io.StringIO()
+    call_command("geocode_readers", "--no-progress", "--per-second", "100", stdout=out)
+    family.refresh_from_db()
+    assert (family.lat, family.lon, family.geocode_status) == (*HOME, "found")
+
+
+def test_family_typed_place_is_manual_and_kept(api, branch, fake_nominatim,
+                                               django_capture_on_commit_callbacks):
+    fake_nominatim.places[("Соколовка", "7 Школьная")] = [HOME]
+    family = create_family(api, branch, django_capture_on_commit_callbacks, lat=50.0, lon=70.0)
+    assert family.geocode_status == GeocodeStatus.MANUAL
+    with django_capture_on_commit_callbacks(execute=True):
+        api.as_role("librarian").patch(f"{FAMILY_URL}{family.pk}/", {"address": {
+            "settlement": "Соколовка", "street": "Школьная", "house": "9"}}, format="json")
+    family.refresh_from_db()
+    assert (family.lat, family.lon, family.geocode_status) == (50.0, 70.0, "manual")
+    assert fake_nominatim.requests == []

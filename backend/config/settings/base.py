@@ -253,6 +253,9 @@ GEOCODER_TIMEOUT = float(env_str("GEOCODER_TIMEOUT", "10"))
 GEOCODER_COUNTRY_CODES = env_str("GEOCODER_COUNTRY_CODES", "")  # e.g. "kz"
 GEOCODER_RETRIES = env_int("GEOCODER_RETRIES", 5)
 GEOCODER_RETRY_BACKOFF = float(env_str("GEOCODER_RETRY_BACKOFF", "60"))  # s, doubled each time
+# Without a worker (CELERY_TASK_ALWAYS_EAGER) the look-up runs while the card is saved: it waits
+# at most this long and is not retried there (`manage.py geocode_readers` asks again later).
+GEOCODER_INLINE_TIMEOUT = float(env_str("GEOCODER_INLINE_TIMEOUT", "3"))
 GEOCODER_REQUESTS_PER_SECOND = float(env_str("GEOCODER_REQUESTS_PER_SECOND", "1"))
 GEOCODER_AMBIGUOUS_METRES = float(env_str("GEOCODER_AMBIGUOUS_METRES", "200"))
 TRAVEL_CACHE_SECONDS = env_int("TRAVEL_CACHE_SECONDS", 86400)
