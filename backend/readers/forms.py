@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.core.admin_services import ServiceErrorFormMixin
 from backend.core.phones import to_e164
+from backend.readers.form_checks import ReaderCardChecksMixin
 from backend.readers.models import (
     TOO_MANY_PHONES,
     FamilyCard,
@@ -128,7 +129,7 @@ class PhoneInputField(forms.CharField):
             return True
 
 
-class ReaderAdminForm(ServiceErrorFormMixin, forms.ModelForm):
+class ReaderAdminForm(ReaderCardChecksMixin, ServiceErrorFormMixin, forms.ModelForm):
     preferences = ReadableJSONField(
         label=capfirst(_("preferences")),
         help_text=interpolate_lazy(

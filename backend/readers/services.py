@@ -194,11 +194,13 @@ def duplicates_message(cards: list[PossibleDuplicate]) -> str:
         "phone or name).", len(cards)) % {"cards": names}
 
 
-def _refuse_duplicates(data: dict[str, Any]) -> None:
-    cards = reader_duplicates_of(data)
+def _refuse_duplicates(data: dict[str, Any], *, exclude: int | None = None) -> None:
+    cards = reader_duplicates_of(data, exclude=exclude)
     if cards:
-        raise ConflictError(POSSIBLE_DUPLICATE, duplicates_message(cards),
-                            fields={"duplicates": [card.as_dict() for card in cards]})
+        raise ConflictError(POSSIBLE_DUPLICATE, duplicates_message(cards), fields={
+            "confirm_duplicate": [_("Check those cards; if this is a different person, "
+                                    "confirm to save the card anyway.")],
+            "duplicates": [card.as_dict() for card in cards]})
 
 
 @transaction.atomic
@@ -314,13 +316,21 @@ def readers_prepare_bulk(
     return PreparedWrites(readers, statements)
 
 
+IDENTITY_FIELDS = ("last_name", "first_name", "birth_date", "phones")
+
+
 @transaction.atomic
-def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = None) -> Reader:
+def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = None,
+                  refuse_duplicates: bool = False) -> Reader:
     """Change a reader card; only the fields given change. Phones, when given, are replaced;
-    so are the categories (see reader_categories_wanted: the main one is always kept)."""
+    so are the categories (see reader_categories_wanted: the main one is always kept).
+    With `refuse_duplicates`, a change of name, birth date or phones that makes the card
+    look like another open card raises `reader.possible_duplicate` (as reader_create)."""
     check_phones(data.get("phones"))
     reader = Reader.objects.select_for_update().get(pk=reader.pk)
     before = reader_snapshot(reader)
+    if refuse_duplicates and any(name in data for name in IDENTITY_FIELDS):
+        _refuse_duplicates({**before, **data}, exclude=reader.pk)
     _apply(reader, data, by)
     categories = reader_categories_wanted(reader, data, before["categories"])
     look_up = reader_geocode_prepare(reader, before)
