@@ -68,7 +68,8 @@ class ReaderCategoryFilter(admin.SimpleListFilter):
     """The card list by category: a reader is listed under each of their categories."""
 
     title = _("category")
-    parameter_name = "category"
+    # The name the field's own filter had, so that links to filtered lists keep working.
+    parameter_name = "category__exact"
 
     def lookups(self, request, model_admin):
         return Category.choices

@@ -4,6 +4,7 @@ after saving tells the librarian the card is paused until the consent is recorde
 import pytest
 from django.contrib import messages
 from django.urls import reverse
+from django.utils.translation import override
 
 from backend.readers.models import Reader
 from tests.factories import UserFactory
@@ -38,7 +39,8 @@ def test_new_card_form_leaves_the_status_to_the_consent(librarian_client):
     form = librarian_client.get(ADD).context["adminform"].form
     status = form["status"]
     assert status.value() == ""
-    assert "consent" in str(form.fields["status"].help_text)
+    with override("en"):
+        assert "consent" in str(form.fields["status"].help_text)
     assert not form.fields["status"].required
 
 
