@@ -39,6 +39,8 @@ class ReaderCardChecksMixin(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
+        if "category" in self.fields:
+            self.fields["category"].help_text = _("The card's main category.")
         if "categories" in self.fields and instance is not None and instance.pk:
             self.initial.setdefault("categories", instance.category_codes)
         status = self.fields.get("status")

@@ -108,6 +108,8 @@ def _column_of(path: tuple, phone_numbers: list[int]) -> str:
         return f"document_{rest[0]}" if rest else "document_type"
     if head == "consent":
         return "consent_date"
+    if head == "categories":
+        return "category"  # the others are in the category cell, after the main one
     if head == "non_field_errors":
         return ""
     return str(head)
