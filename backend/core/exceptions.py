@@ -105,11 +105,14 @@ FIELD_ERRORS_MESSAGE = gettext_lazy("Please correct the fields marked below.")
 
 
 def _plain(detail: Any) -> Any:
-    """Turn DRF's ErrorDetail trees into plain JSON (strings, lists, dicts)."""
+    """Turn DRF's ErrorDetail trees into plain JSON (strings, lists, dicts); numbers and
+    booleans a service put in `fields` (a card's id) stay what they are."""
     if isinstance(detail, dict):
         return {str(key): _plain(value) for key, value in detail.items()}
     if isinstance(detail, (list, tuple)):
         return [_plain(item) for item in detail]
+    if detail is None or isinstance(detail, (bool, int, float)):
+        return detail
     return force_str(detail)
 
 

@@ -24,6 +24,7 @@ from backend.core.admin_site import ReaderDataMixin
 from backend.readers import selectors, services
 from backend.readers.admin_history import EMPTY, card_history_context
 from backend.readers.admin_place import CardPlaceAdminMixin
+from backend.readers.form_checks import ReaderCategoryFilter, consent_note
 from backend.readers.forms import (
     FamilyCardAdminForm,
     ReaderAdminForm,
@@ -99,7 +100,8 @@ DOCUMENT_FIELDSET_NAME = "document"
 READER_FIELDSETS = (
     (_("Reader"), {"fields": (
         "card_number", ("last_name", "first_name", "patronymic"), "birth_date",
-        "category", "status", "branch", "family_membership", "closed_at",
+        "confirm_duplicate",
+        "category", "categories", "status", "branch", "family_membership", "closed_at",
     )}),
     (_("Contact"), {
         "fields": ("language", "phone_list"),
@@ -153,7 +155,7 @@ class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
     )
     list_display_links = ("card_number", "full_name_display")
     list_filter = (
-        "status", "category", "branch", "language",
+        "status", ReaderCategoryFilter, "branch", "language",
         ("settlement", admin.AllValuesFieldListFilter),
     )
     list_select_related = ("branch", "family_card")
@@ -239,9 +241,15 @@ class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
         phones = next((fs for fs in formsets if fs.model is ReaderPhone), None)
         if phones is not None and (not change or phones.has_changed()):
             data["phones"] = self._phones_from(phones)
+        if "categories" in cleaned and (not change or "categories" in form.changed_data):
+            data["categories"] = cleaned["categories"]
+        refuse = not cleaned.get("confirm_duplicate")
         if change:
-            return services.reader_update(reader=form.instance, data=data, by=request.user)
-        return services.reader_create(data=data, by=request.user)
+            return services.reader_update(reader=form.instance, data=data, by=request.user,
+                                          refuse_duplicates=refuse)
+        reader = services.reader_create(data=data, by=request.user, refuse_duplicates=refuse)
+        consent_note(request, reader)
+        return reader
 
     @staticmethod
     def _phones_from(formset) -> list[dict[str, Any]]:

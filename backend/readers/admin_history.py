@@ -18,7 +18,14 @@ from backend.core.admin_site import ReaderDataAdmin, can_see_reader_data_in_admi
 from backend.readers import selectors, services
 from backend.readers.card_text import availability_text, preferences_text
 from backend.readers.history_fields import history_field
-from backend.readers.models import CardAccess, CardChange, FamilyCard, PhoneKind, Reader
+from backend.readers.models import (
+    CardAccess,
+    CardChange,
+    Category,
+    FamilyCard,
+    PhoneKind,
+    Reader,
+)
 from backend.readers.serializers import hidden_history_fields
 
 EMPTY = "—"
@@ -26,8 +33,8 @@ HISTORY_LIMIT = 100
 # History rows list fields in the order the card shows them.
 FIELD_ORDER = {
     name: index for index, name in enumerate(dict.fromkeys((
-        *services.READER_FIELDS, "phones", "family_card", *services.FAMILY_FIELDS, "status",
-        "head", "members",
+        *services.READER_FIELDS, "categories", "phones", "family_card",
+        *services.FAMILY_FIELDS, "status", "head", "members",
     )))
 }
 
@@ -35,7 +42,8 @@ FIELD_ORDER = {
 # Card history panel ------------------------------------------------------------------------------
 
 
-EXTRA_LABELS = {"phones": _("phones"), "members": _("members")}
+EXTRA_LABELS = {"phones": _("phones"), "members": _("members"),
+                "categories": _("all categories")}
 
 
 def _field_label(model: type[Model], name: str) -> str:
@@ -97,6 +105,9 @@ def _show(model: type[Model], field: str, value: Any, refs: dict,
         return registered.show(value)
     if field == "phones" and isinstance(value, list):
         return ", ".join(_show_phone(p) for p in value if isinstance(p, dict))
+    if field == "categories" and isinstance(value, list):
+        labels = dict(Category.choices)
+        return ", ".join(str(labels.get(code, code)) for code in value)
     if field == "branch":
         return refs["branch"].get(value, f"#{value}")
     if field == "family_card":

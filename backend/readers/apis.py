@@ -26,6 +26,7 @@ from backend.readers.serializers import (
     CardChangeOutputSerializer,
     FamilyInputSerializer,
     FamilyOutputSerializer,
+    ReaderCreateInputSerializer,
     ReaderInputSerializer,
     ReaderOutputSerializer,
     hidden_card_fields,
@@ -46,6 +47,7 @@ READER_EXAMPLE = OpenApiExample(
         "patronymic": "Серікқызы",
         "birth_date": "1948-03-12",
         "category": "elderly",
+        "categories": ["elderly", "disability_2"],
         "language": "kk",
         "phones": [{"number": "8 (701) 123-45-67", "kind": "mobile", "sms_ok": True}],
         "address": {"settlement": "Бишкуль", "street": "Абая", "house": "12", "apartment": "4",
@@ -113,14 +115,20 @@ class ReaderListApi(GenericAPIView):
 
     @extend_schema(
         operation_id="readers_create",
-        request=ReaderInputSerializer,
-        responses={201: ReaderOutputSerializer, **errors(400, 401, 403)},
+        request=ReaderCreateInputSerializer,
+        responses={201: ReaderOutputSerializer, **errors(400, 401, 403, 409)},
         examples=[READER_EXAMPLE],
+        description=_("409 `reader.possible_duplicate`: an open card has the same birth date "
+                      "and a phone or the last and first name; `fields.duplicates` lists "
+                      "them (id, card_number, full_name, reason). Send again with "
+                      "`confirm_duplicate: true` if it is a different person."),
     )
     def post(self, request):
-        serializer = ReaderInputSerializer(data=request.data)
+        serializer = ReaderCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reader = services.reader_create(data=serializer.to_flat(), by=request.user)
+        reader = services.reader_create(
+            data=serializer.to_flat(), by=request.user,
+            refuse_duplicates=not serializer.validated_data["confirm_duplicate"])
         reader = selectors.reader_queryset().get(pk=reader.pk)
         body = ReaderOutputSerializer(reader, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

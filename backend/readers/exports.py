@@ -78,7 +78,8 @@ def reader_row(
         "first_name": reader.first_name,
         "patronymic": reader.patronymic,
         "birth_date": reader.birth_date,
-        "category": reader.category,
+        # The main category first; the import reads the others after it.
+        "category": "; ".join(reader.category_codes),
         "status": reader.status,
         "language": reader.language,
     }
@@ -199,7 +200,8 @@ def column_help() -> list[tuple[str, str, str, str]]:
         ("first_name", _("First name"), ""),
         ("patronymic", _("Patronymic"), ""),
         ("birth_date", _("Birth date"), date_format),
-        ("category", _("Category"), _values("category")),
+        ("category", _("Category; several separated by ; (the main one first)"),
+         _values("category")),
         ("status", _("Status; empty: active with a consent date, paused without"),
          _values("status")),
         ("language", _("Language of service; empty: Russian"), _values("language")),

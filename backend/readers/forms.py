@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from backend.core.admin_services import ServiceErrorFormMixin
 from backend.core.phones import to_e164
 from backend.readers.card_fields import ReaderPreferencesForm, WeekHoursField
+from backend.readers.form_checks import ReaderCardChecksMixin
 from backend.readers.models import (
     TOO_MANY_PHONES,
     FamilyCard,
@@ -54,7 +55,8 @@ class PhoneInputField(forms.CharField):
             return True
 
 
-class ReaderAdminForm(ServiceErrorFormMixin, ReaderPreferencesForm, forms.ModelForm):
+class ReaderAdminForm(ReaderCardChecksMixin, ServiceErrorFormMixin, ReaderPreferencesForm,
+                      forms.ModelForm):
     availability = WeekHoursField(
         label=capfirst(_("when at home")),
         help_text=_("Up to two windows a day, from and to. An empty grid means any time."),

@@ -243,6 +243,27 @@ def _choice(kind: str, value: Any) -> str:
     return code
 
 
+def _categories(value: Any) -> list[str]:
+    """`Пенсионер; Инвалид 2 группы` (or with commas): the main category first, then the
+    others, each as the category column accepts it. A comma inside a label ("Disability,
+    group II") is read as part of it: the longest run of comma-separated pieces that is a
+    category wins."""
+    codes: list[str] = []
+    for part in _list(value):
+        pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
+        start = 0
+        while start < len(pieces):
+            for end in range(len(pieces), start, -1):
+                code = _lookup("category").get(_key(", ".join(pieces[start:end])))
+                if code is not None:
+                    break
+            else:
+                _choice("category", pieces[start])  # raises, naming the piece
+            codes.append(code)
+            start = end
+    return list(dict.fromkeys(codes))
+
+
 def _phone(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(int(value))
@@ -333,8 +354,11 @@ def row_input(cells: dict[str, Any]) -> tuple[dict[str, Any], dict[str, CellErro
     for column in TEXT_COLUMNS:
         if column in given:
             data[column] = cell_text(given[column])
-    for column, kind in (("category", "category"), ("status", "status"),
-                         ("language", "language")):
+    if "category" in given:
+        codes = convert("category", _categories)
+        if codes:
+            data["category"], data["categories"] = codes[0], codes
+    for column, kind in (("status", "status"), ("language", "language")):
         if column in given:
             value = convert(column, lambda v, kind=kind: _choice(kind, v))
             if value is not None:

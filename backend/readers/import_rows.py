@@ -15,7 +15,8 @@ from backend.branches.models import Branch
 from backend.core.tabular import Progress, RowError, Table, blank
 from backend.readers.bulk import chunks, reader_problems
 from backend.readers.import_cells import cell_text, row_input
-from backend.readers.models import Reader, ReaderPhone
+from backend.readers.models import Reader
+from backend.readers.selectors import DuplicateKey, DuplicateLookup, duplicate_keys
 from backend.readers.serializers import ReaderInputSerializer
 from backend.readers.services import reader_build
 
@@ -107,6 +108,8 @@ def _column_of(path: tuple, phone_numbers: list[int]) -> str:
         return f"document_{rest[0]}" if rest else "document_type"
     if head == "consent":
         return "consent_date"
+    if head == "categories":
+        return "category"  # the others are in the category cell, after the main one
     if head == "non_field_errors":
         return ""
     return str(head)
@@ -180,40 +183,55 @@ class Duplicate:
     existing_card: str | None = None
     same_as_row: int | None = None
     card_number: str | None = None  # the new card, when a flagged row was imported
+    reason: str = "phone"  # what is the same besides the birth date: "phone" or "name"
 
     def message(self) -> str:
+        by_name = self.reason == "name"
         if self.existing_card:
+            if by_name:
+                return _("Same person as card %(card)s (name and birth date).") % {
+                    "card": self.existing_card}
             return _("Same person as card %(card)s (phone and birth date).") % {
                 "card": self.existing_card}
+        if by_name:
+            return _("Same person as row %(row)s (name and birth date).") % {
+                "row": self.same_as_row}
         return _("Same person as row %(row)s (phone and birth date).") % {
             "row": self.same_as_row}
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "existing_card": self.existing_card,
                 "same_as_row": self.same_as_row, "card_number": self.card_number,
-                "message": self.message()}
+                "reason": self.reason, "message": self.message()}
+
+
+def _row_keys(row: ValidRow) -> list[tuple[DuplicateKey, str]]:
+    """The row's duplicate keys (selectors.duplicate_keys), each with the column to blame."""
+    flat = row.flat
+    phones = [str(p["number"]) for p in flat.get("phones", [])]
+    keys = duplicate_keys(last_name=flat.get("last_name", ""),
+                          first_name=flat.get("first_name", ""),
+                          birth_date=flat.get("birth_date"), phones=phones)
+    columns = {number: f"phone{row.phone_columns[position]}"
+               for position, number in reversed(list(enumerate(phones)))}
+    return [(key, columns[key[1]] if key[0] == "phone" else "last_name") for key in keys]
 
 
 class DuplicateCheck:
     """Rows that are a reader already on file, or a reader of an earlier row.
 
-    The same person: any phone and the birth date equal. Also a card number (from an
-    export) that is already on file.
+    The same person: the rule of selectors.reader_duplicates (the birth date and a phone, or
+    the birth date and the name, of an open card), which the card form and the API use too.
+    Also a card number (from an export) that is already on file.
 
-    The queries are built once (turning thousands of phone numbers into their stored form
-    is most of the cost) and can be run again cheaply: the import runs them before its write
-    transaction and once more inside it, to be sure nothing changed in between.
+    The lookups are built once and can be run again cheaply: the import runs them before
+    its write transaction and once more inside it, to be sure nothing changed in between.
     """
 
     def __init__(self, rows: list[ValidRow]) -> None:
         self.rows = rows
-        numbers = sorted({str(p["number"]) for r in rows if r.flat.get("birth_date")
-                          for p in r.flat.get("phones", [])})
-        self._phone_queries = [
-            ReaderPhone.objects.filter(number__in=chunk, reader__birth_date__isnull=False)
-            .values_list("number", "reader__birth_date", "reader__card_number")
-            for chunk in chunks(numbers)
-        ]
+        self._keys = {row.row: _row_keys(row) for row in rows}
+        self._lookup = DuplicateLookup(key for keys in self._keys.values() for key, _c in keys)
         wanted_cards = sorted({r.card_number for r in rows if r.card_number})
         self._card_queries = [
             Reader.objects.filter(card_number__in=chunk).values_list("card_number", flat=True)
@@ -221,36 +239,28 @@ class DuplicateCheck:
         ]
 
     def run(self) -> list[Duplicate]:
-        existing: dict[tuple[str, str], str] = {}
-        for query in self._phone_queries:
-            for number, birth, card in query.all():  # all(): a fresh run, not the cache
-                existing.setdefault((str(number), birth.isoformat()), card)
+        existing = self._lookup.run()
         known_cards: set[str] = set()
         for query in self._card_queries:
-            known_cards.update(query.all())
-        seen: dict[tuple[str, str], int] = {}
+            known_cards.update(query.all())  # all(): a fresh run, not the cache
+        seen: dict[DuplicateKey, int] = {}
         found: list[Duplicate] = []
         for row in self.rows:
-            birth = row.flat.get("birth_date")
-            keys = []
-            if birth:
-                keys = [(str(p["number"]), birth.isoformat(), position)
-                        for position, p in enumerate(row.flat.get("phones", []), start=1)]
+            keys = self._keys[row.row]
             duplicate = None
             if row.card_number and row.card_number in known_cards:
                 duplicate = Duplicate(row.row, "card_number", existing_card=row.card_number)
-            for number, birth_text, position in keys:
+            for key, column in keys:
                 if duplicate:
                     break
-                column = f"phone{row.phone_columns[position - 1]}"
-                if (number, birth_text) in existing:
-                    duplicate = Duplicate(row.row, column,
-                                          existing_card=existing[(number, birth_text)])
-                elif (number, birth_text) in seen:
-                    duplicate = Duplicate(row.row, column,
-                                          same_as_row=seen[(number, birth_text)])
-            for number, birth_text, _position in keys:
-                seen.setdefault((number, birth_text), row.row)
+                if key in existing:
+                    duplicate = Duplicate(row.row, column, reason=key[0],
+                                          existing_card=existing[key][0].card_number)
+                elif key in seen:
+                    duplicate = Duplicate(row.row, column, reason=key[0],
+                                          same_as_row=seen[key])
+            for key, _column in keys:
+                seen.setdefault(key, row.row)
             if duplicate:
                 found.append(duplicate)
         return found

@@ -238,6 +238,8 @@ class Reader(Address, TimeStampedModel):
             models.Index(fields=["branch", "status"]),
             models.Index(fields=["category"]),
             models.Index(fields=["settlement"]),
+            # The duplicate check looks cards up by birth date (with a phone or the name).
+            models.Index(fields=["birth_date"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -253,6 +255,52 @@ class Reader(Address, TimeStampedModel):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    @property
+    def category_codes(self) -> list[str]:
+        """Every category of the card: the main one first, then the others in the order of
+        Category. Reads the prefetched `category_rows` when there are (reader_queryset)."""
+        others = {row.category for row in self.category_rows.all()} if self.pk else set()
+        return categories_ordered(self.category, others)
+
+    @property
+    def category_labels(self) -> list[str]:
+        """The categories in words (the reader's language of the page), main one first."""
+        labels = dict(Category.choices)
+        return [str(labels.get(code, code)) for code in self.category_codes]
+
+
+def categories_ordered(main: str, codes) -> list[str]:
+    """`main` first (when given), then the other codes once each, in the order of Category."""
+    rest = [code for code in Category.values if code in set(codes) and code != main]
+    return [main, *rest] if main else rest
+
+
+class ReaderCategory(models.Model):
+    """One category of a reader (a pensioner with a disability group has two).
+
+    The card's main category stays in Reader.category (what the API always had); this
+    table holds all of them, the main one included, one row each, so that filtering and
+    counting by category is a plain indexed lookup on SQLite and PostgreSQL alike.
+    """
+
+    reader = models.ForeignKey(
+        Reader, verbose_name=_("reader"), on_delete=models.CASCADE, related_name="category_rows"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+
+    class Meta:
+        verbose_name = _("reader category")
+        verbose_name_plural = _("reader categories")
+        ordering = ["reader", "category"]
+        indexes = [models.Index(fields=["category", "reader"])]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "category"],
+                                    name="reader_category_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_category_display()
 
 
 # A card keeps a few numbers to call (the reader's, home, a caregiver's, a neighbour's), not

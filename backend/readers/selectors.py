@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from backend.core.calendar import working_days
 from backend.core.phones import digits_of, to_e164
-from backend.core.text import search_tokens
+from backend.core.text import fold, search_tokens
 from backend.readers.models import (
     CardAccess,
     CardChange,
@@ -16,7 +18,9 @@ from backend.readers.models import (
     FamilyStatus,
     GeocodeStatus,
     Reader,
+    ReaderCategory,
     ReaderPhone,
+    ReaderStatus,
 )
 
 
@@ -24,7 +28,16 @@ def reader_queryset() -> QuerySet[Reader]:
     """Readers with everything a card shows, in a fixed number of queries."""
     return Reader.objects.select_related(
         "branch", "family_card", "consent_recorded_by"
-    ).prefetch_related(Prefetch("phones", queryset=ReaderPhone.objects.order_by("position", "id")))
+    ).prefetch_related(Prefetch("phones", queryset=ReaderPhone.objects.order_by("position", "id")),
+                       "category_rows")
+
+
+def category_q(category: str) -> Q:
+    """Readers in `category`, whether it is their main one or one of the others. A subquery,
+    not a join: a reader is one row however many categories match (and a card written
+    before categories had rows is still found by its main one)."""
+    return Q(category=category) | Q(
+        pk__in=ReaderCategory.objects.filter(category=category).values("reader_id"))
 
 
 def phone_query(text: str) -> Q | None:
@@ -70,9 +83,11 @@ def reader_list(*, filters: dict | None = None) -> QuerySet[Reader]:
     qs = reader_queryset()
     if filters.get("q"):
         qs = qs.filter(reader_search_q(filters["q"]))
-    for name in ("status", "category", "branch", "language"):
+    for name in ("status", "branch", "language"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
+    if filters.get("category"):
+        qs = qs.filter(category_q(filters["category"]))
     if filters.get("settlement"):
         settlements = Reader.objects.values_list("settlement", flat=True).distinct()
         wanted = {s for s in settlements if s and s.casefold() == filters["settlement"].casefold()}
@@ -223,3 +238,125 @@ def reader_for_phone(number: str) -> Reader | None:
     if reader is None:
         reader = readers_using_phone(number).select_related("branch").first()
     return reader
+
+
+# Possible duplicates: one rule for the card form, the API and the import --------------------
+
+# The same person, as far as a card can tell: the same birth date and either one of the same
+# phones or the same last and first name (any case, ё as е). Compared with open cards only:
+# a closed or anonymised card is not a card the person has.
+DuplicateKey = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """An open card that may be the same person, and why (`reason`: "phone" or "name")."""
+
+    pk: int
+    card_number: str
+    full_name: str
+    birth_date: datetime.date
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.pk, "card_number": self.card_number, "full_name": self.full_name,
+                "reason": self.reason}
+
+
+def _birth_text(value: datetime.date | str | None) -> str:
+    if not value:
+        return ""
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)[:10]
+
+
+def duplicate_keys(*, last_name: str = "", first_name: str = "",
+                   birth_date: datetime.date | str | None = None,
+                   phones: Iterable[str] = ()) -> list[DuplicateKey]:
+    """What makes a card the same person as another: ("phone", E.164, birth date) for each
+    phone and ("name", last, first, birth date). None without a birth date."""
+    born = _birth_text(birth_date)
+    if not born:
+        return []
+    keys: list[DuplicateKey] = [("phone", str(number), born)
+                                for number in dict.fromkeys(phones) if number]
+    if fold(last_name) and fold(first_name):
+        keys.append(("name", fold(last_name), fold(first_name), born))
+    return keys
+
+
+def _open_cards() -> Q:
+    return ~Q(status=ReaderStatus.CLOSED) & Q(anonymized_at__isnull=True)
+
+
+def _chunks(items: list, size: int = 500) -> list[list]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+class DuplicateLookup:
+    """The open cards matching many keys at once (an import's thousands of rows).
+
+    The queries are built once (turning thousands of phone numbers into their stored form
+    is most of the cost) and `run()` can be called again cheaply: the import runs it before
+    its write transaction and once more inside it, to be sure nothing changed in between.
+    """
+
+    _FIELDS = ("pk", "card_number", "last_name", "first_name", "patronymic", "birth_date")
+
+    def __init__(self, keys: Iterable[DuplicateKey], *, exclude: int | None = None) -> None:
+        self.keys = set(keys)
+        numbers = sorted({key[1] for key in self.keys if key[0] == "phone"})
+        births = sorted({key[-1] for key in self.keys if key[0] == "name"})
+        open_readers = Reader.objects.filter(_open_cards(), birth_date__isnull=False)
+        if exclude is not None:
+            open_readers = open_readers.exclude(pk=exclude)
+        phones = ReaderPhone.objects.filter(reader__in=open_readers.values("pk"))
+        self._phone_queries = [
+            phones.filter(number__in=chunk).values_list(
+                "number", *(f"reader__{name}" for name in self._FIELDS))
+            for chunk in _chunks(numbers)
+        ]
+        self._name_queries = [
+            open_readers.filter(birth_date__in=chunk).values_list(*self._FIELDS)
+            for chunk in _chunks(births)
+        ]
+
+    def run(self) -> dict[DuplicateKey, list[PossibleDuplicate]]:
+        """{key: the open cards it matches, by card number}; keys that match none are left out."""
+        found: dict[DuplicateKey, dict[int, PossibleDuplicate]] = {}
+
+        def add(key: DuplicateKey, row: tuple, reason: str) -> None:
+            if key not in self.keys:
+                return
+            pk, card_number, last, first, patronymic, born = row
+            name = " ".join(p for p in (last, first, patronymic) if p)
+            found.setdefault(key, {})[pk] = PossibleDuplicate(pk, card_number, name, born,
+                                                              reason)
+
+        for query in self._phone_queries:
+            for number, *row in query.all():  # all(): a fresh run, not the cache
+                add(("phone", str(number), row[-1].isoformat()), tuple(row), "phone")
+        for query in self._name_queries:
+            for row in query.all():
+                add(("name", fold(row[2]), fold(row[3]), row[-1].isoformat()), row, "name")
+        return {key: sorted(cards.values(), key=lambda c: (c.card_number, c.pk))
+                for key, cards in found.items()}
+
+
+def reader_duplicates(*, last_name: str = "", first_name: str = "",
+                      birth_date: datetime.date | str | None = None,
+                      phones: Iterable[str] = (),
+                      exclude: int | None = None) -> list[PossibleDuplicate]:
+    """The open cards that may be the same person as a card with these details (see
+    duplicate_keys), each once, by card number; `exclude` is the card itself when it is
+    being changed. The card form and the API ask it before saving; the import asks it for
+    all its rows at once through DuplicateLookup."""
+    keys = duplicate_keys(last_name=last_name, first_name=first_name, birth_date=birth_date,
+                          phones=phones)
+    if not keys:
+        return []
+    cards: dict[int, PossibleDuplicate] = {}
+    found = DuplicateLookup(keys, exclude=exclude).run()
+    for key in keys:  # phones first: that reason is named when both hold
+        for card in found.get(key, []):
+            cards.setdefault(card.pk, card)
+    return sorted(cards.values(), key=lambda c: (c.card_number, c.pk))

@@ -41,12 +41,14 @@ def can_see_documents(user) -> bool:
 # large print say something about health), the consent record or the document.
 DOCUMENT_CARD_FIELDS = frozenset({"document"})
 PLANNING_HIDDEN_CARD_FIELDS = frozenset(
-    {"birth_date", "category", "category_display", "preferences", "consent", "document"}
+    {"birth_date", "category", "category_display", "categories", "categories_display",
+     "preferences", "consent", "document"}
 )
 # The history's field names behind each card field a role may not see.
 CARD_HISTORY_FIELDS = {
     "birth_date": ("birth_date",),
     "category": ("category",),
+    "categories": ("categories",),
     "preferences": ("preferences",),
     "consent": ("consent_date",),
     "document": ("document_type", "document_number", "document_valid_until"),
@@ -193,7 +195,13 @@ class ReaderInputSerializer(serializers.Serializer):
     patronymic = serializers.CharField(max_length=100, allow_blank=True, required=False,
                                        validators=[validate_person_name])
     birth_date = BoundedDateField(bounds=dates.PAST, allow_null=True, required=False)
-    category = serializers.ChoiceField(choices=Category.choices)
+    category = serializers.ChoiceField(
+        choices=Category.choices, help_text=_("The card's main category."))
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices), required=False,
+        max_length=len(Category.values),
+        help_text=_("All the reader's categories (a pensioner with a disability group has "
+                    "two); the main category is always among them, added if left out."))
     status = serializers.ChoiceField(choices=ReaderStatus.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     phones = PhoneSerializer(many=True, required=False)
@@ -235,8 +243,25 @@ class ReaderInputSerializer(serializers.Serializer):
                 flat["availability"] = list(value)
             elif key == "phones":
                 flat["phones"] = [dict(p) for p in value]
+            elif key == "categories":
+                flat["categories"] = list(dict.fromkeys(value))
             else:
                 flat[key] = value
+        return flat
+
+
+class ReaderCreateInputSerializer(ReaderInputSerializer):
+    """A new card. A card that may be the same person as an open card is refused (409,
+    `reader.possible_duplicate`) unless `confirm_duplicate` says it is another person."""
+
+    confirm_duplicate = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("true: create the card although an open card has the same birth date "
+                    "and phone or name (it is a different person)."))
+
+    def to_flat(self) -> dict:
+        flat = super().to_flat()
+        flat.pop("confirm_duplicate", None)
         return flat
 
 
@@ -272,6 +297,13 @@ class ReaderOutputSerializer(serializers.Serializer):
                                      help_text=_("Librarians and operators only."))
     category_display = serializers.CharField(source="get_category_display", required=False,
                                              help_text=_("Librarians and operators only."))
+    categories = serializers.ListField(
+        source="category_codes", child=serializers.CharField(), required=False,
+        help_text=_("Every category of the reader, the main one first. Librarians and "
+                    "operators only."))
+    categories_display = serializers.ListField(
+        source="category_labels", child=serializers.CharField(), required=False,
+        help_text=_("The categories in words. Librarians and operators only."))
     status = serializers.CharField()
     language = serializers.CharField()
     branch = serializers.IntegerField(source="branch_id")

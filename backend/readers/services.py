@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from backend.core.exceptions import ApplicationError
+from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.tabular import Progress
 from backend.core.text import fold
 from backend.core.web import client_address
@@ -19,13 +20,17 @@ from backend.readers.geocoding import reader_geocode_prepare, reader_geocode_wan
 from backend.readers.models import (
     CardAccess,
     CardChange,
+    Category,
     FamilyCard,
     FamilyStatus,
     Reader,
+    ReaderCategory,
     ReaderPhone,
     ReaderStatus,
+    categories_ordered,
 )
 from backend.readers.phones import check_phones, phone_rows, set_phones
+from backend.readers.selectors import PossibleDuplicate, reader_duplicates
 from backend.readers.tasks import family_card_geocode_task, reader_geocode_task
 
 if TYPE_CHECKING:
@@ -55,11 +60,12 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def reader_snapshot(reader: Reader, phones: Iterable[ReaderPhone] | None = None
-                    ) -> dict[str, Any]:
-    """The card as its history records it; `phones` (if given) instead of the stored ones,
-    for a card whose phones are not written yet."""
+def reader_snapshot(reader: Reader, phones: Iterable[ReaderPhone] | None = None,
+                    categories: list[str] | None = None) -> dict[str, Any]:
+    """The card as its history records it; `phones` and `categories` (if given) instead of
+    the stored ones, for a card whose phones and categories are not written yet."""
     snap = {name: _plain(getattr(reader, name)) for name in READER_FIELDS}
+    snap["categories"] = list(reader.category_codes if categories is None else categories)
     snap["family_card"] = reader.family_card_id
     snap["phones"] = [
         {"number": str(p.number), "kind": p.kind, "sms_ok": p.sms_ok}
@@ -103,6 +109,42 @@ def _check_consent(reader: Reader) -> None:
         )
 
 
+def _check_categories(codes: Iterable[str]) -> None:
+    unknown = [code for code in codes if code not in Category.values]
+    if unknown:
+        raise ApplicationError(
+            "reader.bad_category",
+            _("Unknown category: %(code)s.") % {"code": unknown[0]},
+            fields={"categories": [_("Choose the categories from the list.")]},
+        )
+
+
+def reader_categories_wanted(reader: Reader, data: dict[str, Any],
+                             current: list[str] | None = None) -> list[str]:
+    """The card's categories after writing `data`: the main one (`reader.category`) first.
+
+    `data["categories"]`, when given, are all of them (the main one is added if missing).
+    Otherwise the others are kept and only the main one follows `category`.
+    """
+    if "categories" in data:
+        codes = list(data["categories"] or [])
+        _check_categories(codes)
+    else:
+        previous_main = (current or [""])[0]
+        codes = [code for code in current or [] if code != previous_main]
+    return categories_ordered(reader.category, codes)
+
+
+def _set_categories(reader: Reader, codes: list[str]) -> None:
+    """Make exactly `codes` the card's categories (rows added and removed, none rewritten)."""
+    have = set(ReaderCategory.objects.filter(reader=reader).values_list("category", flat=True))
+    gone = have - set(codes)
+    if gone:
+        ReaderCategory.objects.filter(reader=reader, category__in=gone).delete()
+    ReaderCategory.objects.bulk_create(
+        [ReaderCategory(reader=reader, category=code) for code in codes if code not in have])
+
+
 def _geocode_after_commit(reader_ids: list[int], family_ids: Iterable[int] = ()) -> None:
     """Look these cards' addresses up once the transaction commits; a geocoder that fails
     never undoes the save (robust: the error is logged)."""
@@ -132,17 +174,58 @@ def _apply(reader: Reader, data: dict[str, Any], by) -> None:
         reader.consent_recorded_by = by
 
 
+POSSIBLE_DUPLICATE = "reader.possible_duplicate"
+
+
+def reader_duplicates_of(data: dict[str, Any], *, exclude: int | None = None
+                         ) -> list[PossibleDuplicate]:
+    """The open cards that may be the person `data` describes (selectors.reader_duplicates)."""
+    return reader_duplicates(
+        last_name=data.get("last_name") or "", first_name=data.get("first_name") or "",
+        birth_date=data.get("birth_date"),
+        phones=[str(p["number"]) for p in data.get("phones") or [] if p.get("number")],
+        exclude=exclude)
+
+
+def duplicates_message(cards: list[PossibleDuplicate]) -> str:
+    names = ", ".join(f"{card.card_number} {card.full_name}" for card in cards)
+    return ngettext(
+        "This may be the same person as the open card %(cards)s (the same birth date and "
+        "phone or name).",
+        "This may be the same person as the open cards %(cards)s (the same birth date and "
+        "phone or name).", len(cards)) % {"cards": names}
+
+
+def _refuse_duplicates(data: dict[str, Any], *, exclude: int | None = None) -> None:
+    cards = reader_duplicates_of(data, exclude=exclude)
+    if cards:
+        raise ConflictError(POSSIBLE_DUPLICATE, duplicates_message(cards), fields={
+            "confirm_duplicate": [_("Check those cards; if this is a different person, "
+                                    "confirm to save the card anyway.")],
+            "duplicates": [card.as_dict() for card in cards]})
+
+
 @transaction.atomic
 def reader_create(
-    *, data: dict[str, Any], by: User | None = None, action: str = CardChange.Action.CREATED
+    *, data: dict[str, Any], by: User | None = None, action: str = CardChange.Action.CREATED,
+    refuse_duplicates: bool = False,
 ) -> Reader:
     """Create a reader card and give it a card number (branch code + sequence).
 
     Without a consent date the card starts paused: it cannot be active without consent.
+    `data["categories"]` are the card's categories besides the main one (`category`), which
+    is always among them. Whether the person already has a card is for the caller to ask
+    first (selectors.reader_duplicates): with `refuse_duplicates` this does it and raises
+    `reader.possible_duplicate` (409, naming the cards) when there are any. The admin form
+    warns before saving, the API refuses unless told the person is another, the import
+    skips or flags.
     """
     phones = data.get("phones", [])
     check_phones(phones)
+    if refuse_duplicates:
+        _refuse_duplicates(data)
     reader = reader_build(data, by)
+    categories = reader_categories_wanted(reader, data)
     _check_consent(reader)
     reader.full_clean(exclude=["card_number", "search_text"])
     reader.save()
@@ -150,6 +233,7 @@ def reader_create(
     reader.search_text = reader_search_text(reader)
     reader.save(update_fields=["card_number", "search_text"])
     set_phones(reader, phones)
+    _set_categories(reader, categories)
     CardChange.objects.create(
         reader=reader, actor=by, action=action, changes=diff({}, reader_snapshot(reader))
     )
@@ -213,6 +297,7 @@ def readers_prepare_bulk(
     from `rows`), as INSERTs to run in the caller's transaction: the cards with their
     numbers and search text, their phones, their history. Their ids are reserved now."""
     phones: list[ReaderPhone] = []
+    categories: list[ReaderCategory] = []
     changes: list[CardChange] = []
     for reader, pk, flat in zip(readers, reserve_ids(Reader, len(readers)), rows):
         reader.pk = pk
@@ -220,23 +305,36 @@ def readers_prepare_bulk(
         reader.search_text = reader_search_text(reader)
         own = phone_rows(reader, flat.get("phones", []))
         phones.extend(own)
+        codes = reader_categories_wanted(reader, flat)
+        categories.extend(ReaderCategory(reader=reader, category=code) for code in codes)
         changes.append(CardChange(reader=reader, actor=by, action=action,
-                                  changes=diff({}, reader_snapshot(reader, own))))
+                                  changes=diff({}, reader_snapshot(reader, own, codes))))
     statements = [
         *insert_statements(Reader, readers, with_pk=True),
         *insert_statements(ReaderPhone, phones, with_pk=False),
+        *insert_statements(ReaderCategory, categories, with_pk=False),
         *insert_statements(CardChange, changes, with_pk=False),
     ]
     return PreparedWrites(readers, statements)
 
 
+IDENTITY_FIELDS = ("last_name", "first_name", "birth_date", "phones")
+
+
 @transaction.atomic
-def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = None) -> Reader:
-    """Change a reader card; only the fields given change. Phones, when given, are replaced."""
+def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = None,
+                  refuse_duplicates: bool = False) -> Reader:
+    """Change a reader card; only the fields given change. Phones, when given, are replaced;
+    so are the categories (see reader_categories_wanted: the main one is always kept).
+    With `refuse_duplicates`, a change of name, birth date or phones that makes the card
+    look like another open card raises `reader.possible_duplicate` (as reader_create)."""
     check_phones(data.get("phones"))
     reader = Reader.objects.select_for_update().get(pk=reader.pk)
     before = reader_snapshot(reader)
+    if refuse_duplicates and any(name in data for name in IDENTITY_FIELDS):
+        _refuse_duplicates({**before, **data}, exclude=reader.pk)
     _apply(reader, data, by)
+    categories = reader_categories_wanted(reader, data, before["categories"])
     look_up = reader_geocode_prepare(reader, before)
     _check_consent(reader)
     if reader.status == ReaderStatus.CLOSED and before["status"] != ReaderStatus.CLOSED:
@@ -248,6 +346,8 @@ def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = Non
     reader.save()
     if "phones" in data:
         set_phones(reader, data["phones"])
+    if categories != before["categories"]:
+        _set_categories(reader, categories)
     changes = diff(before, reader_snapshot(reader))
     if changes:
         CardChange.objects.create(

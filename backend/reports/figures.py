@@ -15,7 +15,9 @@ readers.active
     Of those served, readers whose card was active at the end of the period: status active
     now, or closed after the end of the period.
 readers.category.<code>
-    Readers served, by category of their card.
+    Readers served, by category: each category of each reader, so a reader in two
+    categories (a pensioner with a disability group) counts in both and the categories
+    add up to more than readers.served.
 visits.made
     Orders that reached "delivered" or "partially delivered" in the period (by the time of
     that status change in the order's history). Split into visits.delivered and
@@ -52,6 +54,7 @@ from backend.branches.models import Branch, branch_zone
 from backend.circulation.models import Loan, ReturnChannel
 from backend.orders.models import FailReason, OrderEvent, OrderStatus
 from backend.readers.models import Category, FamilyCard, Reader, ReaderStatus
+from backend.readers.selectors import category_q
 from backend.routing.models import Route, Stop, StopStatus
 
 PeriodKind = Literal["month", "quarter", "year"]
@@ -177,8 +180,10 @@ def _readers_figures(branch, start, end) -> dict[str, Any]:
         new=Count("pk", filter=_in("created_at", start, end)),
         active=Count("pk", filter=active_at_end),
     )
-    by_category = dict(served.order_by().values_list("category").annotate(n=Count("pk")))
-    return {**totals, "by_category": {c: by_category.get(c, 0) for c in Category.values}}
+    # Each category of each reader: a pensioner with a disability group counts in both.
+    by_category = served.aggregate(**{
+        code: Count("pk", filter=category_q(code)) for code in Category.values})
+    return {**totals, "by_category": {c: by_category.get(c) or 0 for c in Category.values}}
 
 
 def _reason_of_failure():
@@ -291,7 +296,9 @@ def figure_help() -> dict[str, str]:
         "readers.new": _("Readers served whose card was created in the period."),
         "readers.active": _("Readers served whose card was active at the end of the period "
                             "(active now, or closed after the period ended)."),
-        "readers.category": _("Readers served, by the category of their card."),
+        "readers.category": _("Readers served, by category. A reader in several categories "
+                              "(a pensioner with a disability group) counts in each, so the "
+                              "categories add up to more than the readers served."),
         "visits.made": _("Orders that reached “delivered” or “partially delivered” in the "
                          "period, by the time of that change in the order's history."),
         "visits.delivered": _("Visits where everything ordered was handed over."),

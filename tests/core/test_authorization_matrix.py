@@ -97,8 +97,9 @@ RESERVED_TITLE = "Песни Абая для слуха"
 # What each role's JSON answers never hold, as keys anywhere in the body, and as text.
 READING_KEYS = frozenset({"title", "authors", "format", "barcode", "wish", "reasons",
                           "suggestions", "lines", "preferences"})
-CARD_KEYS = frozenset({"birth_date", "category", "category_display", "consent", "document",
-                       "document_number", "document_type"})
+CARD_KEYS = frozenset({"birth_date", "category", "category_display", "categories",
+                       "categories_display", "consent", "document", "document_number",
+                       "document_type"})
 CONCERN_KEYS = frozenset({"closing_note"})
 FIELDS: dict[str, dict[str, frozenset[str] | tuple[str, ...]]] = {
     OPERATOR: {"keys": frozenset({"document", "document_number", "document_type"})

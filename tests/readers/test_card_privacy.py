@@ -13,14 +13,15 @@ from tests.factories import BranchFactory, UserFactory
 URL = "/api/v1/readers/"
 EVERY_FIELD = {
     "id", "card_number", "last_name", "first_name", "patronymic", "full_name", "birth_date",
-    "category", "category_display", "status", "language", "branch", "branch_name", "phones",
+    "category", "category_display", "categories", "categories_display",
+    "status", "language", "branch", "branch_name", "phones",
     "address", "delivery_address", "access_notes", "preferences", "availability", "caregiver",
     "family_card", "consent", "document", "created_at", "updated_at", "contact_channel",
     # Where the coordinates come from: every role that sees the address sees it.
     "geocode_status", "geocode_status_display", "geocode_candidates",
 }
-NOT_FOR_COORDINATORS = {"birth_date", "category", "category_display", "preferences", "consent",
-                        "document"}
+NOT_FOR_COORDINATORS = {"birth_date", "category", "category_display", "categories",
+                        "categories_display", "preferences", "consent", "document"}
 SEEN = {
     "librarian": EVERY_FIELD,
     "operator": EVERY_FIELD - {"document"},
@@ -34,7 +35,7 @@ def reader(db):
     librarian = UserFactory(role="librarian")
     return services.reader_create(data={
         "branch": BranchFactory(), "last_name": "Жұмабаева", "first_name": "Сәуле",
-        "birth_date": BIRTH_DATE, "category": "disability_1",
+        "birth_date": BIRTH_DATE, "category": "disability_1", "categories": ["elderly"],
         "document_type": "disability_certificate", "document_number": "МСЭ-424242",
         "document_valid_until": datetime.date(2027, 1, 1),
         "consent_date": datetime.date(2026, 1, 15),

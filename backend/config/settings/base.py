@@ -215,6 +215,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "ReaderLanguageEnum": "backend.readers.models.Language.choices",
+        "CategoryEnum": "backend.readers.models.Category.choices",
         "FormatEnum": "backend.catalog.models.Format.choices",
         "TitleLanguageEnum": "backend.catalog.models.TitleLanguage.choices",
         "ItemStatusEnum": "backend.catalog.models.ItemStatus.choices",
