@@ -216,6 +216,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReaderLanguageEnum": "backend.readers.models.Language.choices",
         "CategoryEnum": "backend.readers.models.Category.choices",
+        "ReaderStatusEnum": "backend.readers.models.ReaderStatus.choices",
         "FormatEnum": "backend.catalog.models.Format.choices",
         "TitleLanguageEnum": "backend.catalog.models.TitleLanguage.choices",
         "ItemStatusEnum": "backend.catalog.models.ItemStatus.choices",

@@ -8,6 +8,13 @@
 
   function round(x) { return Math.round(x * 1e6) / 1e6; }
 
+  // A node holding only text: what Leaflet is given for a tooltip (never an HTML string).
+  function el(tag, text) {
+    var node = document.createElement(tag);
+    node.textContent = text;
+    return node;
+  }
+
   function setUp(box) {
     if (typeof L === "undefined") return;
     var latInput = document.getElementById(box.dataset.latInput);
@@ -90,10 +97,9 @@
     Array.prototype.forEach.call(choices(), function (radio) {
       var at = L.latLng(Number(radio.dataset.lat), Number(radio.dataset.lon));
       bounds.push(at);
-      var label = document.createElement("span");
-      label.textContent = radio.parentNode.textContent.trim();
+      var label = radio.parentNode.textContent.trim();
       L.circleMarker(at, {radius: 8, className: "card-map-candidate"}).addTo(map)
-        .bindTooltip(label).on("click", function (event) {
+        .bindTooltip(el("span", label)).on("click", function (event) {
           L.DomEvent.stopPropagation(event);
           radio.checked = true;
           radio.dispatchEvent(new Event("change", {bubbles: true}));
@@ -104,7 +110,7 @@
         latInput.value = initial.lat;
         lonInput.value = initial.lon;
         if (shown) map.removeLayer(shown);
-        shown = L.marker(at, {keyboard: false, title: label.textContent, alt: label.textContent}).addTo(map);
+        shown = L.marker(at, {keyboard: false, title: label, alt: label}).addTo(map);
         map.panTo(at);
         say(texts.candidate);
       });
