@@ -1,15 +1,17 @@
 """JSON answers for errors outside DRF views under /api/, so clients always get one shape;
-the health checks."""
+the pages' JavaScript catalogue; the health checks."""
 import secrets
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
+from django.views.i18n import JavaScriptCatalog
 
 from backend.core.exceptions import RequestTooLarge, ServiceUnavailable, error_body
 
@@ -71,6 +73,20 @@ def server_failure(request):
     if is_api(request):
         return api_error(500)
     return server_error(request)
+
+
+class PageCatalog(JavaScriptCatalog):
+    """Django's JavaScript catalogue for the pages' scripts (texts and plural rules), in the
+    language the page was shown in (`?language=kk`), whatever the cookie says."""
+
+    domain = "djangojs"
+
+    def get(self, request, *args, **kwargs):
+        code = request.GET.get("language")
+        if code not in dict(settings.LANGUAGES):
+            code = translation.get_language()
+        with translation.override(code):
+            return super().get(request, *args, **kwargs)
 
 
 def health(request):

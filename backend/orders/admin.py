@@ -1,6 +1,7 @@
 """Orders in the librarians' admin. Status changes go through the order services."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.admin_site import ReaderDataAdmin, ReaderDataMixin
@@ -43,8 +44,9 @@ def _run(modeladmin, request, queryset, action, label):
         except ApplicationError as exc:
             modeladmin.message_user(request, f"#{order.pk}: {exc.message}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, _("%(label)s: %(n)s order(s).") % {"label": label,
-                                                                          "n": done})
+        modeladmin.message_user(request, ngettext("%(label)s: %(n)s order.",
+                                                  "%(label)s: %(n)s orders.", done)
+                                % {"label": label, "n": done})
 
 
 @admin.register(Order)
