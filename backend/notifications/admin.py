@@ -2,7 +2,7 @@
 operator inbox, refused numbers and replies, and each branch's choices."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from backend.core.admin_site import ReaderDataAdmin, StrictModelAdmin
 from backend.notifications import sending, services
@@ -21,6 +21,7 @@ from backend.notifications.samples import sample_render, variables_described
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(StrictModelAdmin):
+    title_object = pgettext_lazy("admin title object", "message template")
     list_display = ("code", "channel", "language", "short_text", "updated_at")
     list_filter = ("code", "channel", "language")
     fields = ("code", "channel", "language", "variables", "text", "preview", "updated_at",
@@ -61,6 +62,7 @@ class MessageTemplateAdmin(StrictModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "message")
     list_display = ("created_at", "template", "channel", "language", "masked_to", "status",
                     "attempts", "not_before", "error_code")
     list_filter = ("status", "channel", "template", "language", "via_caregiver")
@@ -97,6 +99,7 @@ class MessageAdmin(ReaderDataAdmin):
 
 @admin.register(InboxItem)
 class InboxItemAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "inbox item")
     list_display = ("created_at", "kind", "status", "phone", "reader", "assignee")
     list_filter = ("status", "kind")
     search_fields = ("phone", "text")
@@ -106,6 +109,7 @@ class InboxItemAdmin(ReaderDataAdmin):
 
 @admin.register(PhoneOptOut)
 class PhoneOptOutAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "opted-out number")
     list_display = ("number", "keyword", "at")
     search_fields = ("number",)
     readonly_fields = ("number", "keyword", "at")
@@ -116,6 +120,7 @@ class PhoneOptOutAdmin(ReaderDataAdmin):
 
 @admin.register(InboundSms)
 class InboundSmsAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "reply")
     list_display = ("received_at", "phone", "action", "text", "reader")
     list_filter = ("action",)
     search_fields = ("phone", "text")
@@ -129,4 +134,5 @@ class InboundSmsAdmin(ReaderDataAdmin):
 
 @admin.register(BranchMessaging)
 class BranchMessagingAdmin(StrictModelAdmin):
+    title_object = pgettext_lazy("admin title object", "branch messaging")
     list_display = ("branch", "on_the_way")

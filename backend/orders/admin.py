@@ -1,7 +1,7 @@
 """Orders in the librarians' admin. Status changes go through the order services."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.admin_site import ReaderDataAdmin, ReaderDataMixin
@@ -51,6 +51,7 @@ def _run(modeladmin, request, queryset, action, label):
 
 @admin.register(Order)
 class OrderAdmin(ReaderDataMixin, ServiceSavingAdmin):
+    title_object = pgettext_lazy("admin title object", "order")
     list_display = ("id", "reader", "family_card", "status", "channel", "preferred_date",
                     "scheduled_date", "branch", "created_at")
     list_filter = ("status", "channel", "branch", "preferred_date")
@@ -92,6 +93,7 @@ class OrderAdmin(ReaderDataMixin, ServiceSavingAdmin):
 
 @admin.register(CallLog)
 class CallLogAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "call")
     list_display = ("started_at", "phone", "reader", "operator", "direction", "outcome",
                     "duration_seconds", "order")
     list_filter = ("outcome", "direction", "started_at")
