@@ -1,5 +1,5 @@
 """JSON answers for errors outside DRF views under /api/, so clients always get one shape;
-the pages' JavaScript catalogue; the health checks."""
+the 403 and 404 pages; the pages' JavaScript catalogue; the health checks."""
 import secrets
 
 from django.conf import settings
@@ -7,13 +7,16 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
+from django.views.defaults import bad_request, server_error
 from django.views.i18n import JavaScriptCatalog
 
 from backend.core.exceptions import RequestTooLarge, ServiceUnavailable, error_body
+from backend.core.web import own_page
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -57,16 +60,28 @@ def request_refused(request, exception=None):
     return bad_request(request, exception)
 
 
+def error_page(request: HttpRequest, status: int) -> HttpResponse:
+    """403 and 404 for a page: in the page's language, in the pages' frame, with a way back
+    to the page where this user works (or to sign in, coming back here afterwards). The
+    page holds nothing of the query string and no form (no CSRF token), so two refused
+    guesses get the same bytes."""
+    user = getattr(request, "user", None)
+    url, name = own_page(user)
+    if user is None or not user.is_authenticated:
+        url = f"{url}?{urlencode({'next': request.path})}"
+    return render(request, f"{status}.html", {"own_url": url, "own_name": name}, status=status)
+
+
 def forbidden(request, exception=None):
     if is_api(request):
         return api_error(403)
-    return permission_denied(request, exception)
+    return error_page(request, 403)
 
 
 def not_found(request, exception=None):
     if is_api(request):
         return api_error(404)
-    return page_not_found(request, exception)
+    return error_page(request, 404)
 
 
 def server_failure(request):
