@@ -16,7 +16,7 @@ which query-string lookups its lists accept.
 - Titles read right in Russian and Kazakh: Django writes "Добавить %s" with the model's name
   in the nominative ("Добавить читатель"). Every admin names its object as the object of a
   verb (`title_object`, "читателя", "оқырманды"), and `AdminTitlesMixin` builds the add,
-  change, view and list titles from whole translated phrases around it.
+  change, view, delete and list titles from whole translated phrases around it.
 
 The system checks `kniga.E001`/`kniga.E002`/`kniga.E003` hold every registered admin to this.
 """
@@ -139,6 +139,7 @@ TITLE_PHRASES = {
     "choose_to_change": _("Select %(object)s to change"),
     "choose_to_view": _("Select %(object)s to view"),
     "choose": _("Select %(object)s"),
+    "cannot_delete": _("Cannot delete %(object)s"),
 }
 
 
@@ -161,6 +162,15 @@ class AdminTitlesMixin:
         kind = "add" if add else "change" if self.has_change_permission(request, obj) else "view"
         context["title"] = self.admin_title(kind)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def render_delete_form(self, request, context):
+        # The confirmation names the object as the object of "delete" ("удалить заявку");
+        # the catalogue words Django's sentences around it so that they take that case.
+        if context.get("perms_lacking") or context.get("protected"):
+            context["title"] = self.admin_title("cannot_delete")
+        if self.title_object is not None:
+            context["object_name"] = str(self.title_object)
+        return super().render_delete_form(request, context)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"kniga_add_title": self.admin_title("add"), **(extra_context or {})}

@@ -152,3 +152,28 @@ def test_the_messages_after_saving_and_deleting_agree_with_a_feminine_noun(super
     page = html.unescape(TAG.sub("", response.content.decode()))
     assert "Удалено: группа «Стажёры»." in page
     assert not Group.objects.filter(pk=group.pk).exists()
+
+
+@pytest.mark.parametrize(("lang", "question"), [
+    ("ru", "Вы уверены, что хотите удалить группу «Практиканты»?"),
+    ("kk", "«Практиканты» — топты жойғыңыз келетініне сенімдісіз бе?"),
+])
+def test_the_delete_confirmation_names_the_object_in_the_right_case(superuser_client, lang,
+                                                                     question):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="Практиканты")
+    response = superuser_client(lang).get(reverse("admin:auth_group_delete", args=[group.pk]))
+    assert response.status_code == 200
+    page = html.unescape(TAG.sub("", response.content.decode()))
+    assert question in page
+
+
+def test_a_protected_delete_is_titled_in_the_right_case(superuser_client, rows):
+    from backend.catalog.models import Title
+
+    title = Title.objects.filter(items__isnull=False).first()
+    response = superuser_client("ru").get(reverse("admin:catalog_title_delete", args=[title.pk]))
+    assert h1(response) == "Нельзя удалить издание"
+    page = html.unescape(TAG.sub("", response.content.decode()))
+    assert f"Чтобы удалить издание «{title}»" in page
