@@ -29,7 +29,7 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.core import checks
 from django.db import models
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.roles import Role, has_role
@@ -141,6 +141,32 @@ TITLE_PHRASES = {
     "choose": _("Select %(object)s"),
     "cannot_delete": _("Cannot delete %(object)s"),
 }
+
+
+# Django's own admin sentences that our catalogue words again: in Russian they gave every
+# noun a masculine verb ("заявка … был успешно изменен") or wanted the genitive around the
+# object's name. Ours agree with any noun ("Изменено: заявка «…»") and take the case of
+# `title_object`. Listed here so that `make messages` keeps them.
+DJANGO_SENTENCES = (
+    gettext_noop("The {name} “{obj}” was added successfully."),
+    gettext_noop("The {name} “{obj}” was added successfully. You may add another {name} "
+                 "below."),
+    gettext_noop("The {name} “{obj}” was changed successfully."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may edit it again below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} "
+                 "below."),
+    gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
+    gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Changed {fields} for {name} “{object}”."),
+    gettext_noop("Deleted {name} “{object}”."),
+    gettext_noop('Are you sure you want to delete the %(object_name)s "%(escaped_object)s"? '
+                 "All of the following related items will be deleted:"),
+    gettext_noop("Deleting the %(object_name)s '%(escaped_object)s' would result in deleting "
+                 "related objects, but your account doesn't have permission to delete the "
+                 "following types of objects:"),
+    gettext_noop("Deleting the %(object_name)s '%(escaped_object)s' would require deleting "
+                 "the following protected related objects:"),
+)
 
 
 class AdminTitlesMixin:
