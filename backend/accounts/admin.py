@@ -3,21 +3,23 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from backend.accounts.models import User
-from backend.core.admin_site import StrictLookupsMixin
+from backend.core.admin_site import AdminTitlesMixin, StrictLookupsMixin
 
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(StrictLookupsMixin, BaseGroupAdmin):
-    pass
+class GroupAdmin(StrictLookupsMixin, AdminTitlesMixin, BaseGroupAdmin):
+    title_object = pgettext_lazy("admin title object", "group")
 
 
 @admin.register(User)
-class UserAdmin(StrictLookupsMixin, BaseUserAdmin):
+class UserAdmin(StrictLookupsMixin, AdminTitlesMixin, BaseUserAdmin):
+    title_object = pgettext_lazy("admin title object", "user")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Kniga 03"), {"fields": ("phone", "branch", "language")}),

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.accounts.models import SignInLock
 from backend.core.exceptions import ApplicationError
@@ -28,9 +28,11 @@ def _window() -> datetime.timedelta:
 
 class LockedOut(ApplicationError):
     def __init__(self, seconds: int) -> None:
+        minutes = max(1, math.ceil(seconds / 60))
         super().__init__("auth.locked",
-                         _("Too many failed attempts. Try again in %(minutes)s minute(s).")
-                         % {"minutes": max(1, math.ceil(seconds / 60))},
+                         ngettext("Too many failed attempts. Try again in %(minutes)s minute.",
+                                  "Too many failed attempts. Try again in %(minutes)s minutes.",
+                                  minutes) % {"minutes": minutes},
                          status_code=429)
         self.retry_after = max(1, seconds)
 

@@ -1,6 +1,7 @@
 """Branches (the central library and village branches): superusers edit, staff look."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from backend.branches.models import Branch
 from backend.core.admin_site import StrictModelAdmin
@@ -12,6 +13,7 @@ def _is_superuser(request) -> bool:
 
 @admin.register(Branch)
 class BranchAdmin(StrictModelAdmin):
+    title_object = pgettext_lazy("admin title object", "branch")
     list_display = ("code", "name", "is_central", "settlement", "phone", "time_zone")
     list_display_links = ("code", "name")
     list_filter = ("is_central",)

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from backend.catalog import selectors, services
 from backend.catalog.imports import clean_isbn, year_bounds
@@ -80,6 +80,7 @@ def _service_failed(modeladmin: admin.ModelAdmin, request, error: ApplicationErr
 
 @admin.register(Title)
 class TitleAdmin(ServiceSavingAdmin):
+    title_object = pgettext_lazy("admin title object", "title")
     form = TitleAdminForm
     inlines = [ItemInline]
     list_display = ("title", "authors_display", "language", "format", "year", "isbn",
@@ -170,6 +171,7 @@ def _status_action(status: str, label):
 
 @admin.register(Item)
 class ItemAdmin(ServiceSavingAdmin):
+    title_object = pgettext_lazy("admin title object", "copy")
     list_display = ("barcode", "title", "branch", "status", "shelf_mark")
     list_filter = ("status", "branch")
     list_select_related = ("title", "branch")

@@ -5,7 +5,7 @@ All staff read; librarians write. Volunteers use the mobile API and get 403 here
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -440,13 +440,13 @@ class TitleImportApi(GenericAPIView):
             return Response(body, status=status.HTTP_200_OK)
         bad = len({e.position for e in report.errors})
         if report.position_label == "row":
-            message = _("%(count)s rows have errors; nothing was imported.") % {"count": bad}
-            if bad == 1:
-                message = _("1 row has errors; nothing was imported.")
+            message = ngettext("%(count)s row has errors; nothing was imported.",
+                               "%(count)s rows have errors; nothing was imported.",
+                               bad) % {"count": bad}
         else:
-            message = _("%(count)s records have errors; nothing was imported.") % {"count": bad}
-            if bad == 1:
-                message = _("1 record has errors; nothing was imported.")
+            message = ngettext("%(count)s record has errors; nothing was imported.",
+                               "%(count)s records have errors; nothing was imported.",
+                               bad) % {"count": bad}
         return Response(
             {"code": "import.invalid_records", "message": message,
              "fields": {"records": body["errors"]}, "report": body},

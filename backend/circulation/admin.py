@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from backend.circulation import services
 from backend.circulation.models import Loan
@@ -9,6 +10,7 @@ from backend.core.exceptions import ApplicationError
 
 @admin.register(Loan)
 class LoanAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "loan")
     list_display = ("item", "title", "reader", "family_card", "status", "issued_at", "due_date",
                     "renewals", "returned_at")
     list_filter = ("status", "branch", "return_channel", "due_date")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.catalog import services as catalog_services
 from backend.catalog.models import Item, ItemStatus
@@ -32,10 +33,15 @@ def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
     if mine + pending + adding > branch.reader_loan_limit:
         raise ApplicationError(
             "loan.reader_limit",
-            _("%(name)s may have at most %(limit)s items on loan (has %(has)s, adding %(add)s).")
+            ngettext(
+                "%(name)s may have at most %(limit)s item on loan (has %(has)s, adding %(add)s).",
+                "%(name)s may have at most %(limit)s items on loan (has %(has)s, adding %(add)s).",
+                branch.reader_loan_limit)
             % {"name": reader.full_name, "limit": branch.reader_loan_limit,
                "has": mine + pending, "add": adding},
-            fields={"lines": [_("Over the reader's limit of %(limit)s items.")
+            fields={"lines": [ngettext("Over the reader's limit of %(limit)s item.",
+                                       "Over the reader's limit of %(limit)s items.",
+                                       branch.reader_loan_limit)
                               % {"limit": branch.reader_loan_limit}]},
             status_code=409,
         )
@@ -45,11 +51,15 @@ def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
         if household + pending + adding > family.loan_limit:
             raise ApplicationError(
                 "loan.family_limit",
-                _("Family card %(number)s may have at most %(limit)s items on loan "
-                  "(has %(has)s, adding %(add)s).")
+                ngettext("Family card %(number)s may have at most %(limit)s item on loan "
+                         "(has %(has)s, adding %(add)s).",
+                         "Family card %(number)s may have at most %(limit)s items on loan "
+                         "(has %(has)s, adding %(add)s).", family.loan_limit)
                 % {"number": family.number, "limit": family.loan_limit,
                    "has": household + pending, "add": adding},
-                fields={"lines": [_("Over the family card's limit of %(limit)s items.")
+                fields={"lines": [ngettext("Over the family card's limit of %(limit)s item.",
+                                           "Over the family card's limit of %(limit)s items.",
+                                           family.loan_limit)
                                   % {"limit": family.loan_limit}]},
                 status_code=409,
             )
@@ -116,7 +126,9 @@ def loan_renew(*, loan: Loan, by: User | None = None) -> Loan:
     if loan.renewals >= branch.max_renewals:
         raise ConflictError(
             "loan.renewal_limit",
-            _("This loan has been renewed %(n)s times already, the most allowed.")
+            ngettext("This loan has been renewed %(n)s time already, the most allowed.",
+                     "This loan has been renewed %(n)s times already, the most allowed.",
+                     loan.renewals)
             % {"n": loan.renewals},
         )
     loan_renewing.send(sender=Loan, loan=loan)

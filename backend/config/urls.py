@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backend.accounts.signin import StaffAdminAuthenticationForm, StaffAuthenticationForm
-from backend.core.views import health, health_ready
+from backend.core.views import PageCatalog, health, health_ready
 from backend.core.web import home
 
 api_v1 = [
@@ -41,6 +41,8 @@ urlpatterns = [
     path("picking/", include("backend.orders.urls_picking")),
     path("plan/", include("backend.routing.urls_pages")),
     path("reports/", include("backend.reports.urls_pages")),
+    # The texts of the pages' scripts, with the language's plural rules.
+    path("i18n/js/", PageCatalog.as_view(), name="javascript-catalog"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Liveness (the database answers) and readiness (it takes a write): docs/deploy.md.
     path("health/", health, name="health"),

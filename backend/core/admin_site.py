@@ -13,7 +13,12 @@ which query-string lookups its lists accept.
   before anything is looked up, so a guess gets no signal. Searches run on the fields an
   admin declares and sorting only on the columns it shows.
 
-The system check `kniga.E001`/`kniga.E002` holds every registered admin to this.
+- Titles read right in Russian and Kazakh: Django writes "Добавить %s" with the model's name
+  in the nominative ("Добавить читатель"). Every admin names its object as the object of a
+  verb (`title_object`, "читателя", "оқырманды"), and `AdminTitlesMixin` builds the add,
+  change, view, delete and list titles from whole translated phrases around it.
+
+The system checks `kniga.E001`/`kniga.E002`/`kniga.E003` hold every registered admin to this.
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ from django.contrib.admin.filters import EmptyFieldListFilter, SimpleListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.core import checks
 from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.roles import Role, has_role
@@ -136,7 +143,89 @@ class StrictLookupsMixin:
         return request is not None and lookup in self.allowed_lookups(request)
 
 
-class StrictModelAdmin(StrictLookupsMixin, admin.ModelAdmin):
+# The admin's titles around an object named as the object of a verb (see AdminTitlesMixin).
+TITLE_PHRASES = {
+    "add": _("Add %(object)s"),
+    "change": _("Change %(object)s"),
+    "view": _("View %(object)s"),
+    "choose_to_change": _("Select %(object)s to change"),
+    "choose_to_view": _("Select %(object)s to view"),
+    "choose": _("Select %(object)s"),
+    "cannot_delete": _("Cannot delete %(object)s"),
+}
+
+
+# Django's own admin sentences that our catalogue words again: in Russian they gave every
+# noun a masculine verb ("заявка … был успешно изменен") or wanted the genitive around the
+# object's name. Ours agree with any noun ("Изменено: заявка «…»") and take the case of
+# `title_object`. Listed here so that `make messages` keeps them.
+DJANGO_SENTENCES = (
+    gettext_noop("The {name} “{obj}” was added successfully."),
+    gettext_noop("The {name} “{obj}” was added successfully. You may add another {name} "
+                 "below."),
+    gettext_noop("The {name} “{obj}” was changed successfully."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may edit it again below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} "
+                 "below."),
+    gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
+    gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Changed {fields} for {name} “{object}”."),
+    gettext_noop("Deleted {name} “{object}”."),
+    gettext_noop('Are you sure you want to delete the %(object_name)s "%(escaped_object)s"? '
+                 "All of the following related items will be deleted:"),
+    gettext_noop("Deleting the %(object_name)s '%(escaped_object)s' would result in deleting "
+                 "related objects, but your account doesn't have permission to delete the "
+                 "following types of objects:"),
+    gettext_noop("Deleting the %(object_name)s '%(escaped_object)s' would require deleting "
+                 "the following protected related objects:"),
+)
+
+
+class AdminTitlesMixin:
+    """Titles of the add, change and view forms and of the list, in the right case.
+
+    `title_object` is the model's name as the object of a verb, translated with the context
+    "admin title object": `pgettext_lazy("admin title object", "reader")`, which is "читателя"
+    in Russian and "оқырманды" in Kazakh. Each admin sets it in its app's admin.py."""
+
+    title_object = None
+
+    def admin_title(self, kind: str) -> str:
+        name = self.title_object if self.title_object is not None \
+            else self.model._meta.verbose_name
+        return capfirst(gettext(str(TITLE_PHRASES[kind])) % {"object": name})
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        kind = "add" if add else "change" if self.has_change_permission(request, obj) else "view"
+        context["title"] = self.admin_title(kind)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def render_delete_form(self, request, context):
+        # The confirmation names the object as the object of "delete" ("удалить заявку");
+        # the catalogue words Django's sentences around it so that they take that case.
+        if context.get("perms_lacking") or context.get("protected"):
+            context["title"] = self.admin_title("cannot_delete")
+        if self.title_object is not None:
+            context["object_name"] = str(self.title_object)
+        return super().render_delete_form(request, context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"kniga_add_title": self.admin_title("add"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if changelist.is_popup:
+            changelist.title = self.admin_title("choose")
+        elif self.has_change_permission(request):
+            changelist.title = self.admin_title("choose_to_change")
+        else:
+            changelist.title = self.admin_title("choose_to_view")
+        return changelist
+
+
+class StrictModelAdmin(StrictLookupsMixin, AdminTitlesMixin, admin.ModelAdmin):
     """The base of every admin in the project."""
 
 
@@ -171,8 +260,8 @@ class ReaderDataAdmin(ReaderDataMixin, StrictModelAdmin):
 
 
 def check_admins(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Every registered admin accepts only its own filters' lookups, and every admin of
-    readers' data is for librarians only."""
+    """Every registered admin accepts only its own filters' lookups and names its object in
+    its titles, and every admin of readers' data is for librarians only."""
     errors = []
     for model, model_admin in admin.site._registry.items():
         name = f"{type(model_admin).__module__}.{type(model_admin).__qualname__}"
@@ -181,6 +270,14 @@ def check_admins(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 f"{name} accepts any lookup in its URL.",
                 hint="Build it on backend.core.admin_site.StrictModelAdmin.",
                 obj=model_admin, id="kniga.E001"))
+        if not isinstance(model_admin, AdminTitlesMixin) or model_admin.title_object is None:
+            errors.append(checks.Error(
+                f"{name} has no title_object: its titles would name the "
+                f"{model._meta.verbose_name_raw} in the nominative.",
+                hint="Build it on backend.core.admin_site.StrictModelAdmin (or add "
+                     "AdminTitlesMixin) and set title_object = pgettext_lazy("
+                     "\"admin title object\", ...).",
+                obj=model_admin, id="kniga.E003"))
         if holds_reader_data(model) and not isinstance(model_admin, ReaderDataMixin):
             errors.append(checks.Error(
                 f"{name} shows readers' data ({model._meta.label}) to roles other than "

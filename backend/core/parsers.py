@@ -11,7 +11,7 @@ import codecs
 import re
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
@@ -51,7 +51,8 @@ def too_deep(limit: int) -> Exception:
 
     return ApplicationError(
         "request.too_deep",
-        _("The request body is nested too deeply (at most %(depth)s levels).")
+        ngettext("The request body is nested too deeply (at most %(depth)s level).",
+                 "The request body is nested too deeply (at most %(depth)s levels).", limit)
         % {"depth": limit},
         status_code=status.HTTP_400_BAD_REQUEST,
     )

@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.core.exceptions import ApplicationError
 
@@ -320,9 +321,10 @@ def read_table(content: bytes, filename: str = "", *, limits: Limits = Limits(),
         rows.append((number, [restore_cell(c.strip() if isinstance(c, str) else c)
                                for c in cells]))
         if limits.max_rows is not None and len(rows) > limits.max_rows:
-            raise file_error("import.too_many_rows", _(
-                "The file has more than %(limit)s rows; split it into smaller files.") % {
-                "limit": limits.max_rows})
+            raise file_error("import.too_many_rows", ngettext(
+                "The file has more than %(limit)s row; split it into smaller files.",
+                "The file has more than %(limit)s rows; split it into smaller files.",
+                limits.max_rows) % {"limit": limits.max_rows})
     if not rows:
         raise file_error("import.empty_file", _("The file has a header but no rows."))
     return Table(header=header, rows=rows)
@@ -331,5 +333,6 @@ def read_table(content: bytes, filename: str = "", *, limits: Limits = Limits(),
 def _check_columns(cells: list[Any], limits: Limits) -> None:
     limit = limits.max_columns
     if limit is not None and len(cells) > limit and not all(blank(c) for c in cells[limit:]):
-        raise file_error("import.too_many_columns", _(
-            "The file has more than %(limit)s columns.") % {"limit": limit})
+        raise file_error("import.too_many_columns", ngettext(
+            "The file has more than %(limit)s column.",
+            "The file has more than %(limit)s columns.", limit) % {"limit": limit})

@@ -1,17 +1,22 @@
 """JSON answers for errors outside DRF views under /api/, so clients always get one shape;
-the health checks."""
+the 403 and 404 pages; the pages' JavaScript catalogue; the health checks."""
 import secrets
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
+from django.views.defaults import bad_request, server_error
+from django.views.i18n import JavaScriptCatalog
 
 from backend.core.exceptions import RequestTooLarge, ServiceUnavailable, error_body
+from backend.core.web import own_page
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -55,22 +60,48 @@ def request_refused(request, exception=None):
     return bad_request(request, exception)
 
 
+def error_page(request: HttpRequest, status: int) -> HttpResponse:
+    """403 and 404 for a page: in the page's language, in the pages' frame, with a way back
+    to the page where this user works (or to sign in, coming back here afterwards). The
+    page holds nothing of the query string and no form (no CSRF token), so two refused
+    guesses get the same bytes."""
+    user = getattr(request, "user", None)
+    url, name = own_page(user)
+    if user is None or not user.is_authenticated:
+        url = f"{url}?{urlencode({'next': request.path})}"
+    return render(request, f"{status}.html", {"own_url": url, "own_name": name}, status=status)
+
+
 def forbidden(request, exception=None):
     if is_api(request):
         return api_error(403)
-    return permission_denied(request, exception)
+    return error_page(request, 403)
 
 
 def not_found(request, exception=None):
     if is_api(request):
         return api_error(404)
-    return page_not_found(request, exception)
+    return error_page(request, 404)
 
 
 def server_failure(request):
     if is_api(request):
         return api_error(500)
     return server_error(request)
+
+
+class PageCatalog(JavaScriptCatalog):
+    """Django's JavaScript catalogue for the pages' scripts (texts and plural rules), in the
+    language the page was shown in (`?language=kk`), whatever the cookie says."""
+
+    domain = "djangojs"
+
+    def get(self, request, *args, **kwargs):
+        code = request.GET.get("language")
+        if code not in dict(settings.LANGUAGES):
+            code = translation.get_language()
+        with translation.override(code):
+            return super().get(request, *args, **kwargs)
 
 
 def health(request):

@@ -23,23 +23,33 @@ class RoleRequiredMixin(AccessMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-def home(request):
-    """Each role starts on the page of its work."""
-    user = request.user
-    if not user.is_authenticated:
-        return redirect("login")
+def own_page(user) -> tuple[str, str]:
+    """The page where `user` works, and its name: where they land (`home`) and where the
+    403 and 404 pages send them back to. Not signed in: the sign-in page."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    if user is None or not user.is_authenticated:
+        return reverse("login"), _("Sign in")
     if has_role(user, Role.OPERATOR) and not user.is_superuser:
-        return redirect("/desk/")
+        return "/desk/", _("Phone desk")
     if has_role(user, Role.COORDINATOR) and not user.is_superuser:
-        return redirect("/plan/")
+        return "/plan/", _("Day plan")
     if not user.is_superuser and Role.VOLUNTEER in user_roles(user) \
             and not user_roles(user) & STAFF_ROLES:
-        return redirect("/app/")  # a volunteer works in the app, not on the API docs
+        return "/app/", _("Volunteer app")  # a volunteer works in the app, not on the API docs
     if can_use_admin(user):
-        return redirect("/admin/")  # its header links the pick list and the other pages
+        return "/admin/", _("Admin")  # its header links the pick list and the other pages
     if has_role(user, Role.LIBRARIAN):
-        return redirect("/picking/")
-    return redirect("/api/docs/")
+        return "/picking/", _("Pick list")
+    return "/api/docs/", _("API documentation")
+
+
+def home(request):
+    """Each role starts on the page of its work."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect(own_page(request.user)[0])
 
 
 def nav_links(request) -> dict:

@@ -2,7 +2,7 @@
 operator inbox, refused numbers and replies, and each branch's choices."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from backend.core.admin_site import ReaderDataAdmin, StrictModelAdmin
 from backend.notifications import sending, services
@@ -22,6 +22,7 @@ from backend.notifications.samples import sample_render, variables_described
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(StrictModelAdmin):
+    title_object = pgettext_lazy("admin title object", "message template")
     list_display = ("code", "channel", "language", "short_text", "updated_at")
     list_filter = ("code", "channel", "language")
     fields = ("code", "channel", "language", "variables", "text", "preview", "updated_at",
@@ -81,6 +82,7 @@ class TemplateFilter(admin.SimpleListFilter):
 
 @admin.register(Message)
 class MessageAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "message")
     list_display = ("created_at", "template_display", "channel", "language", "masked_to",
                     "status", "attempts", "not_before", "error_code")
     list_filter = ("status", "channel", TemplateFilter, "language", "via_caregiver")
@@ -133,6 +135,7 @@ class MessageAdmin(ReaderDataAdmin):
 
 @admin.register(InboxItem)
 class InboxItemAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "inbox item")
     list_display = ("created_at", "kind", "status", "phone", "reader", "assignee")
     list_filter = ("status", "kind")
     search_fields = ("phone", "text")
@@ -142,6 +145,7 @@ class InboxItemAdmin(ReaderDataAdmin):
 
 @admin.register(PhoneOptOut)
 class PhoneOptOutAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "opted-out number")
     list_display = ("number", "keyword", "at")
     search_fields = ("number",)
     readonly_fields = ("number", "keyword", "at")
@@ -152,6 +156,7 @@ class PhoneOptOutAdmin(ReaderDataAdmin):
 
 @admin.register(InboundSms)
 class InboundSmsAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "reply")
     list_display = ("received_at", "phone", "action", "text", "reader")
     list_filter = ("action",)
     search_fields = ("phone", "text")
@@ -165,4 +170,5 @@ class InboundSmsAdmin(ReaderDataAdmin):
 
 @admin.register(BranchMessaging)
 class BranchMessagingAdmin(StrictModelAdmin):
+    title_object = pgettext_lazy("admin title object", "branch messaging")
     list_display = ("branch", "on_the_way")

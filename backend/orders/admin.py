@@ -1,6 +1,7 @@
 """Orders in the librarians' admin. Status changes go through the order services."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.admin_site import ReaderDataAdmin, ReaderDataMixin
@@ -58,12 +59,14 @@ def _run(modeladmin, request, queryset, action, label):
         except ApplicationError as exc:
             modeladmin.message_user(request, f"#{order.pk}: {exc.message}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, _("%(label)s: %(n)s order(s).") % {"label": label,
-                                                                          "n": done})
+        modeladmin.message_user(request, ngettext("%(label)s: %(n)s order.",
+                                                  "%(label)s: %(n)s orders.", done)
+                                % {"label": label, "n": done})
 
 
 @admin.register(Order)
 class OrderAdmin(ReaderDataMixin, ServiceSavingAdmin):
+    title_object = pgettext_lazy("admin title object", "order")
     list_display = ("id", "reader", "family_card", "status", "channel", "preferred_date",
                     "scheduled_date", "branch", "created_at")
     list_filter = ("status", "channel", "branch", "preferred_date")
@@ -105,6 +108,7 @@ class OrderAdmin(ReaderDataMixin, ServiceSavingAdmin):
 
 @admin.register(CallLog)
 class CallLogAdmin(ReaderDataAdmin):
+    title_object = pgettext_lazy("admin title object", "call")
     list_display = ("started_at", "phone", "reader", "operator", "direction", "outcome",
                     "duration_seconds", "order")
     list_filter = ("outcome", "direction", "started_at")

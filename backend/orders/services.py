@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.catalog import services as catalog_services
 from backend.catalog.models import Item, ItemStatus, Title
@@ -400,7 +401,8 @@ def order_mark_ready(*, order: Order, by: User | None = None) -> Order:
     if order.status in (S.NEW, S.PICKING) and (waiting or not lines):
         raise ConflictError(
             "order.lines_waiting",
-            _("%(n)s line(s) still wait for a copy.") % {"n": len(waiting)}
+            ngettext("%(n)s line still waits for a copy.", "%(n)s lines still wait for a copy.",
+                     len(waiting)) % {"n": len(waiting)}
             if waiting else _("The order has no line with a copy."),
             fields={"lines": [line.id for line in waiting]},
         )

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.admin_services import ServiceSavingAdmin
@@ -52,6 +52,7 @@ class StandingPlanPauseInline(admin.TabularInline):
 
 @admin.register(StandingPlan)
 class StandingPlanAdmin(ReaderDataMixin, ServiceSavingAdmin):
+    title_object = pgettext_lazy("admin title object", "standing plan")
     form = StandingPlanAdminForm
     inlines = (StandingPlanPauseInline,)
     autocomplete_fields = ("reader", "family_card")

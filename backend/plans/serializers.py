@@ -3,6 +3,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from backend.core import dates
@@ -124,7 +125,9 @@ class StandingPlanOccurrencesFilterSerializer(serializers.Serializer):
             )
         if (end - start).days > MAX_OCCURRENCE_DAYS:
             raise serializers.ValidationError(
-                {"to": [_("At most %(days)s days at a time.") % {"days": MAX_OCCURRENCE_DAYS}]},
+                {"to": [ngettext("At most %(days)s day at a time.",
+                                 "At most %(days)s days at a time.",
+                                 MAX_OCCURRENCE_DAYS) % {"days": MAX_OCCURRENCE_DAYS}]},
                 code="invalid",
             )
         return {"from": start, "to": end}

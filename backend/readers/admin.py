@@ -16,7 +16,7 @@ from django.contrib.admin.utils import unquote
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.admin_services import ServiceSavingAdmin
@@ -134,6 +134,7 @@ READER_FIELDSETS = (
 
 @admin.register(Reader)
 class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
+    title_object = pgettext_lazy("admin title object", "reader")
     form = ReaderAdminForm
     inlines = (ReaderPhoneInline,)
 
@@ -271,6 +272,7 @@ class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
 
 @admin.register(FamilyCard)
 class FamilyCardAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
+    title_object = pgettext_lazy("admin title object", "family card")
     form = FamilyCardAdminForm
 
     def record_access(self, request, obj) -> None:

@@ -10,7 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Prefetch
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from backend.branches.models import Branch
@@ -198,6 +198,7 @@ def card_history_context(request, *, reader_id=None, family_id=None) -> dict[str
 @admin.register(CardChange)
 class CardChangeAdmin(ReaderDataAdmin):
     """The card history: read-only, for librarians."""
+    title_object = pgettext_lazy("admin title object", "card change")
 
     list_display = ("at", "card", "actor", "action", "changed_fields")
     list_filter = ("action", ("at", admin.DateFieldListFilter))
@@ -264,6 +265,7 @@ class CardChangeAdmin(ReaderDataAdmin):
 @admin.register(CardAccess)
 class CardAccessAdmin(ReaderDataAdmin):
     """Who opened which card: read-only, for the librarian who answers "who saw my data?"."""
+    title_object = pgettext_lazy("admin title object", "card access")
 
     list_display = ("at", "user", "action", "channel", "cards", "count", "path", "ip")
     list_filter = ("action", "channel", "at")

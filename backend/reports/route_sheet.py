@@ -344,9 +344,12 @@ def _header(data: dict[str, Any], styles: _Styles) -> list:
     totals = data["totals"]
     branch = data["branch"]
     summary = " · ".join([
-        _("Stops: %(count)d") % {"count": totals["stops"]},
-        _("To hand over: %(count)d") % {"count": totals["hand_over"]},
-        _("To collect: %(count)d") % {"count": totals["collect"]},
+        ngettext("%(count)d stop", "%(count)d stops", totals["stops"])
+        % {"count": totals["stops"]},
+        ngettext("To hand over: %(count)d item", "To hand over: %(count)d items",
+                 totals["hand_over"]) % {"count": totals["hand_over"]},
+        ngettext("To collect: %(count)d item", "To collect: %(count)d items",
+                 totals["collect"]) % {"count": totals["collect"]},
     ] + ([_("Distance: %(km)s km") % {"km": format_number(totals["distance_km"])}]
          if totals["distance_km"] else []))
     pairs = [

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from backend.core.admin_services import ServiceErrorFormMixin, ServiceSavingAdmin
 from backend.core.exceptions import ApplicationError
@@ -92,6 +93,7 @@ class AbsenceInline(admin.TabularInline):
 
 @admin.register(Volunteer)
 class VolunteerAdmin(ServiceSavingAdmin):
+    title_object = pgettext_lazy("admin title object", "volunteer")
     form = VolunteerAdminForm
     inlines = (ShiftInline, AbsenceInline)
     list_display = ("name", "phone", "branch", "transport", "capacity", "max_stops", "active")

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -252,7 +253,9 @@ class VolunteerAvailabilityFilterSerializer(serializers.Serializer):
             )
         if (end - start).days >= MAX_AVAILABILITY_DAYS:
             raise serializers.ValidationError(
-                {"to": [_("At most %(days)s days at a time.") % {"days": MAX_AVAILABILITY_DAYS}]},
+                {"to": [ngettext("At most %(days)s day at a time.",
+                                 "At most %(days)s days at a time.",
+                                 MAX_AVAILABILITY_DAYS) % {"days": MAX_AVAILABILITY_DAYS}]},
                 code="invalid",
             )
         return {"from": start, "to": end}

@@ -67,6 +67,13 @@ def test_coordinator_plans_and_publishes_a_day(page):
     assert unserved.count() == 1
     assert "Безкоординатова" in unserved.inner_text()
     assert "У адреса нет координат" in unserved.locator(".reason").inner_text()
+    # Numbers with their words in the right form, from the plural rules of the catalogue.
+    figures = page.locator("#plan-figures").inner_text()
+    assert "4 остановки обслужены" in figures, figures
+    assert "1 остановка не спланирована" in figures, figures
+    assert "2 волонтёра" in figures, figures
+    heads = page.locator("#plan-routes .route-head").all_inner_texts()
+    assert all("2 остановки" in head for head in heads), heads
     screenshot(page, "plan-day")
 
     page.locator("#plan-publish").focus()

@@ -255,4 +255,4 @@ def test_the_system_check_holds_every_admin_to_the_rules():
                if error.id.startswith("kniga.")}
     finally:
         registry[Reader] = kept
-    assert ids == {"kniga.E001", "kniga.E002"}
+    assert ids == {"kniga.E001", "kniga.E002", "kniga.E003"}

@@ -63,7 +63,8 @@ def test_catalogues_hold_the_same_messages():
 def test_kazakh_catalogue_is_in_kazakh():
     texts = " ".join(t for e in messages(parse_po(catalogue("kk"))) for t in translations(e))
     assert set("әғқңөұүі") <= set(texts.lower())
-    kk = {e["msgid"]: translations(e)[0] for e in messages(parse_po(catalogue("kk")))}
+    kk = {e["msgid"]: translations(e)[0] for e in messages(parse_po(catalogue("kk")))
+          if e.get("msgctxt") is None}
     assert kk["reader"] == "оқырман"
     assert kk["family card"] == "отбасылық формуляр"
     assert kk["card number"] == "формуляр нөмірі"

@@ -30,6 +30,12 @@
   function fmt(text, values) {
     return text.replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; });
   }
+  /* A number with its word in the right form ("1 остановка, 2 остановки, 5 остановок"): the
+     plural rules of the page's language come with Django's JavaScript catalogue. */
+  function count(singular, plural, n) {
+    var text = window.django ? window.django.ngettext(singular, plural, n) : (n === 1 ? singular : plural);
+    return fmt(text, {n: n});
+  }
   function csrf() {
     var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     if (m) return decodeURIComponent(m[1]);
@@ -174,7 +180,7 @@
         el("span", {className: "swatch", background: colour(i), "aria-hidden": "true"}),
         el("h3", {text: route.volunteer.name}),
         el("span", {className: "muted", text: (T.route_status[route.status] || route.status) + " · " +
-          route.stops.length + " " + T.stops + " · " + time(route.departure) + "–" + time(route.end) +
+          count("%(n)s stop", "%(n)s stops", route.stops.length) + " · " + time(route.departure) + "–" + time(route.end) +
           " · " + Math.round(route.distance_m / 100) / 10 + " " + T.distance}),
         el("a", {href: "/api/v1/routes/" + route.id + "/sheet.pdf", target: "_blank", rel: "noopener", text: T.sheet}),
         el("a", {href: "/api/v1/routes/" + route.id + "/map.svg", target: "_blank", rel: "noopener", text: T.map}),
@@ -236,8 +242,10 @@
     state.dataset.solve = plan.solve_status;
     var f = plan.figures || {};
     figures.textContent = f.served === undefined ? "" :
-      f.served + " " + T.served + ", " + f.unserved + " " + T.unserved + ", " + f.volunteers + " " +
-      T.volunteers + ", " + f.travel_minutes + " " + T.travel + ", " + f.distance_km + " " + T.distance;
+      [count("%(n)s stop served", "%(n)s stops served", f.served),
+       count("%(n)s stop not planned", "%(n)s stops not planned", f.unserved),
+       count("%(n)s volunteer", "%(n)s volunteers", f.volunteers),
+       f.travel_minutes + " " + T.travel, f.distance_km + " " + T.distance].join(", ");
     if (print) {
       print.hidden = !plan.routes.length;
       print.href = "/plan/" + plan.id + "/sheets/";
@@ -274,7 +282,9 @@
     box.hidden = false;
     var parts = [T.planning];
     if (p.served !== undefined) {
-      parts.push(p.served + " " + T.served, p.volunteers + " " + T.volunteers, p.elapsed + " " + T.elapsed);
+      parts.push(count("%(n)s stop served", "%(n)s stops served", p.served),
+                 count("%(n)s volunteer", "%(n)s volunteers", p.volunteers),
+                 p.elapsed + " " + T.elapsed);
     }
     box.textContent = parts.join(" · ");
   }

@@ -145,7 +145,7 @@ export async function day(view) {
         h("a", { href: `#/stop/${stop.id}`, class: "stop-link" },
           h("span", { class: "number", text: String(stop.number) }),
           h("span", { class: "body" },
-            h("span", { class: "line1" }, h("strong", { text: sync.addressLine(stop) || tf("Stop %(n)s", { n: stop.number }) })),
+            h("span", { class: "line1" }, h("strong", { text: sync.addressLine(stop) || tf("Stop %(number)s", { number: stop.number }) })),
             h("span", { class: "line" }, tf("Window %(start)s–%(end)s", { start: stop.window_start, end: stop.window_end }),
               stop.expected_arrival ? ` · ${tf("expected at %(time)s", { time: clock(stop.expected_arrival) })}` : ""),
             stop.name ? h("span", { class: "line", text: [stop.name, ...(stop.members || [])].join(", ") }) : null,
@@ -313,7 +313,7 @@ export async function stopScreen(view, id, { go }) {
 
   replace(view,
     h("p", {}, h("a", { href: "#/", class: "back", text: `← ${t("Back to the day")}` })),
-    h("h1", { text: `${stop.number}. ${sync.addressLine(stop) || tf("Stop %(n)s", { n: stop.number })}` }),
+    h("h1", { text: `${stop.number}. ${sync.addressLine(stop) || tf("Stop %(number)s", { number: stop.number })}` }),
     h("p", { class: `state ${stop.status}` }, word(STATUS, stop.status),
       stop.status === "failed" && stop.fail_reason ? `: ${reasonWord(stop.fail_reason)}` : "",
       stop.pending ? ` · ${t("waiting to send")}` : ""),

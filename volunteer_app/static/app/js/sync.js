@@ -174,7 +174,7 @@ export function addressLine(stop) {
   const a = stop.address;
   if (!a) return "";
   const parts = [a.settlement, [a.street, a.house].filter(Boolean).join(" ")];
-  if (a.apartment) parts.push(tf("apt. %(n)s", { n: a.apartment }));
+  if (a.apartment) parts.push(tf("apt. %(number)s", { number: a.apartment }));
   return parts.filter(Boolean).join(", ");
 }
 
