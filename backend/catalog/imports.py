@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.branches.models import Branch
 from backend.catalog.import_words import (
@@ -239,8 +240,10 @@ def _csv_candidate(candidate: Candidate, values: dict[str, str]) -> None:
     branch = values.get("branch", "")
     shelf = " ".join(values.get("shelf_mark", "").split())
     if len(shelf) > SHELF_MARK_LENGTH:
-        candidate.fail("shelf_mark", "import.too_long", _("A shelf mark has at most "
-                       "%(limit)d characters.") % {"limit": SHELF_MARK_LENGTH})
+        candidate.fail("shelf_mark", "import.too_long", ngettext(
+            "A shelf mark has at most %(limit)d character.",
+            "A shelf mark has at most %(limit)d characters.", SHELF_MARK_LENGTH)
+            % {"limit": SHELF_MARK_LENGTH})
     for entry in _list(values.get("copies", "")):
         # "SOK:SOK000045" puts one copy in another branch than the row's `branch`.
         own = _COPY_WITH_BRANCH.match(entry)

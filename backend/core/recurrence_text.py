@@ -148,7 +148,7 @@ def _month_days(days: list[int]) -> str | None:
     if not days or any(day < 1 for day in days):
         return None
     days = sorted(set(days))
-    listed = join_words([pgettext_lazy("a day of the month in a list", "%(n)s") % {"n": day}
+    listed = join_words([pgettext_lazy("a day of the month in a list", "%(day)s") % {"day": day}
                          for day in days])
     return ngettext("on day %(days)s", "on days %(days)s", len(days)) % {"days": listed}
 
@@ -159,7 +159,7 @@ def _every_month_on(days: list[int]) -> str | None:
     if not days or any(day < 1 for day in days):
         return None
     days = sorted(set(days))
-    listed = join_words([pgettext_lazy("a day of the month in a list", "%(n)s") % {"n": day}
+    listed = join_words([pgettext_lazy("a day of the month in a list", "%(day)s") % {"day": day}
                          for day in days])
     return ngettext("every month on day %(days)s", "every month on days %(days)s",
                     len(days)) % {"days": listed}
