@@ -6,8 +6,14 @@
 
   var FIELDS = "input, select, textarea, button, a, summary, label";
 
-  function focusScanner() {
+  function focusScanner(event) {
     var wanted = document.querySelector("#picking [data-focus]") || document.getElementById("scan");
+    // The field has autofocus: a scanner may already be typing into it before this script
+    // runs (the page has just come back from the previous scan). Selecting then would let the
+    // next character replace the code's first ones.
+    if (event && event.type === "DOMContentLoaded" && wanted === document.activeElement) {
+      return;
+    }
     if (wanted) {
       wanted.focus();
       if (wanted.id === "scan") { wanted.select(); }
