@@ -36,8 +36,12 @@ run: setup
 # Browser tests drive Debian's Chromium; install it when it is missing (as root, e.g. in CI).
 chromium:
 	@[ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ] || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Browser tests need Chromium: sudo apt-get install chromium (or set CHROMIUM_PATH)"; fi; }
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n >/dev/null; \
+	  else echo "Browser tests need Chromium: sudo apt-get install chromium chromium-l10n (or set CHROMIUM_PATH)"; fi; }
+	@# Its Russian locale pack: time and date inputs read 24-hour in the screenshots.
+	@[ -n "$${CHROMIUM_PATH}" ] || [ ! -x /usr/bin/chromium ] || [ -e /usr/lib/chromium/locales/ru.pak ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-l10n >/dev/null; \
+	  else echo "Screenshots show English time inputs: sudo apt-get install chromium-l10n"; fi; }
 
 ## Install what the tests need and run the whole suite (DATABASE_URL picks the database)
 test: $(VENV)/.installed-dev chromium

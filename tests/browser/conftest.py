@@ -20,7 +20,13 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--lang=ru-RU",  # the browser's own language; on Linux LANGUAGE (BROWSER_ENV) sets it
 ]
+
+# The browser's own controls (time and date inputs) in Russian, 24-hour, as a librarian's
+# browser shows them: needs the Russian locale pack (Debian's chromium-l10n, which
+# `make chromium` installs); without it they stay English.
+BROWSER_ENV = {**os.environ, "LANGUAGE": "ru"}
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +37,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                         env=BROWSER_ENV)
     yield browser
     browser.close()
     playwright.stop()
