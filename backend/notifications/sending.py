@@ -26,6 +26,7 @@ from backend.notifications import registry
 from backend.notifications.gateways import GatewayError, SendResult, get_gateway
 from backend.notifications.models import Channel, Message, MessageStatus, PhoneOptOut
 from backend.notifications.texts import TemplateMissing, next_allowed_time, render
+from backend.notifications.voice import voice_plan
 
 logger = logging.getLogger("kniga03.messages")
 
@@ -230,8 +231,11 @@ def message_send(*, message: Message, now: datetime.datetime | None = None,
     _refresh_text(message)
     try:
         if message.channel == Channel.VOICE:
+            plan = voice_plan(message)
+            Message.objects.filter(pk=message.pk).update(voice_mode=plan.mode)
+            message.voice_mode = plan.mode
             result = gateway.call(to=message.to, text=message.text, language=message.language,
-                                  callback_url=_callback_url(message))
+                                  callback_url=_callback_url(message), plan=plan)
         else:
             result = gateway.send_sms(to=message.to, text=message.text,
                                       callback_url=_callback_url(message))
