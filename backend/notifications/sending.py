@@ -26,7 +26,7 @@ from backend.notifications import registry
 from backend.notifications.gateways import GatewayError, SendResult, get_gateway
 from backend.notifications.models import Channel, Message, MessageStatus, PhoneOptOut
 from backend.notifications.texts import TemplateMissing, next_allowed_time, render
-from backend.notifications.voice import voice_plan
+from backend.notifications.voice import voice_audio_prune, voice_plan
 
 logger = logging.getLogger("kniga03.messages")
 
@@ -285,14 +285,15 @@ def messages_recover_stale(*, now: datetime.datetime | None = None,
 
 def messages_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """The periodic job: recover stale SENDING rows, drop what is useless now, send what is
-    due."""
+    due, delete call audio kept longer than needed."""
     now = now or timezone.now()
     recovered = messages_recover_stale(now=now)
     expired = Message.objects.filter(
         status=MessageStatus.QUEUED, expires_at__lt=now,
     ).update(status=MessageStatus.CANCELLED, error_code=EXPIRED,
              error_message="Could not go out in time.", updated_at=now)
-    return {"recovered": recovered, "expired": expired, "sent": messages_send_due(now=now)}
+    return {"recovered": recovered, "expired": expired, "sent": messages_send_due(now=now),
+            "audio_deleted": voice_audio_prune(now=now)}
 
 
 def message_requeue(*, message: Message, now: datetime.datetime | None = None) -> Message:

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from backend.notifications.gateways.tts import TtsError, speak, tts_configured, tts_voice
 from backend.notifications.models import Channel, Message, VoiceMode
@@ -108,6 +109,25 @@ def speech_audio(*, text: str, language: str) -> str:
             return f"{key}.{extension}"
     speech = speak(text=text, language=language)
     return _store(key, speech.extension, speech.audio)
+
+
+def voice_audio_prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete call audio older than VOICE_AUDIO_KEEP_DAYS (7): speech says readers' names
+    and visits, and Twilio fetched it when the call was made (a retried call asks again,
+    or copies a recorded clip again). Answers how many files went."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=getattr(settings, "VOICE_AUDIO_KEEP_DAYS", 7))
+    try:
+        _dirs, files = default_storage.listdir(CACHE_DIR)
+    except FileNotFoundError:
+        return 0
+    pruned = 0
+    for name in files:
+        path = f"{CACHE_DIR}/{name}"
+        if AUDIO_NAME.match(name) and default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            pruned += 1
+    return pruned
 
 
 # Recorded prompts -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ prompts when the service is down; Twilio's Russian voice last. The card says whi
 Calls go through the real twilio client to the fake Twilio, as in test_outbox_twilio."""
 import datetime
 import json
+import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -14,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from backend.notifications.models import Message
-from backend.notifications.sending import messages_send_due
+from backend.notifications.sending import messages_send_due, messages_sweep
 from backend.notifications.services import message_enqueue
 from backend.orders.messages import visit_reminders_send
 from tests.factories import UserFactory
@@ -330,3 +331,18 @@ def test_only_cached_audio_is_served_by_its_name(settings, tmp_path, client):
         response = client.get(path)
         assert response.status_code == 404, path
         assert b"PRIVATE-BYTES" not in response.content
+
+
+def test_the_sweep_deletes_call_audio_older_than_a_week(settings, tmp_path, client, db):
+    media = tmp_path / "media"
+    (media / "voice").mkdir(parents=True)
+    settings.MEDIA_ROOT = str(media)
+    settings.VOICE_AUDIO_KEEP_DAYS = 7
+    old, fresh = "0a" * 32, "0b" * 32
+    for name in (old, fresh):
+        (media / "voice" / f"{name}.mp3").write_bytes(b"ID3speech")
+    eight_days_ago = (timezone.now() - datetime.timedelta(days=8)).timestamp()
+    os.utime(media / "voice" / f"{old}.mp3", (eight_days_ago, eight_days_ago))
+    assert messages_sweep()["audio_deleted"] == 1
+    assert client.get(f"/media/voice/{old}.mp3").status_code == 404
+    assert client.get(f"/media/voice/{fresh}.mp3").status_code == 200

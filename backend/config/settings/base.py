@@ -308,6 +308,7 @@ TTS_URL = env_str("TTS_URL", "")
 TTS_TIMEOUT = float(env_str("TTS_TIMEOUT", "10"))
 TTS_VOICE = env_str("TTS_VOICE", "")
 VOICE_PROMPTS_DIR = env_str("VOICE_PROMPTS_DIR", "")
+VOICE_AUDIO_KEEP_DAYS = env_int("VOICE_AUDIO_KEEP_DAYS", 7)
 DESK_PHONE_NUMBER = env_str("DESK_PHONE_NUMBER", "")
 # Where the volunteers' app is reached from a phone: the one-tap sign-in link in the "your
 # route is published" SMS is {APP_BASE_URL}/app/#link=...; it works once, MOBILE_LINK_HOURS.
