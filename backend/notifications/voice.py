@@ -236,8 +236,8 @@ def voice_plan(message: Message) -> VoicePlan:
                     return VoicePlan(VoiceMode.TTS, audio_urls=[url])
         try:
             names = prompt_audio(message)
-        except OSError as exc:
-            logger.warning("Recorded prompts unreadable for message %s: %s", message.pk, exc)
+        except (OSError, ValueError) as exc:  # a clip unreadable, a template gone bad
+            logger.warning("No recorded prompts for message %s: %s", message.pk, exc)
             names = None
         urls = [audio_url(name) for name in names or []]
         if urls and all(urls):
