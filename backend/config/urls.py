@@ -47,6 +47,8 @@ urlpatterns = [
     # Liveness (the database answers) and readiness (it takes a write): docs/deploy.md.
     path("health/", health, name="health"),
     path("health/ready/", health_ready, name="health-ready"),
+    # The audio of calls in Kazakh, fetched by Twilio (backend/notifications/voice.py).
+    path("media/voice/", include("backend.notifications.urls_voice")),
     path("api/v1/", include(api_v1)),
     path("api/mobile/v1/", include("mobile_api.urls")),
     # The volunteers' app: one shell page, its manifest, service worker and texts.

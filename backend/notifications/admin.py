@@ -85,7 +85,8 @@ class MessageAdmin(ReaderDataAdmin):
     title_object = pgettext_lazy("admin title object", "message")
     list_display = ("created_at", "template_display", "channel", "language", "masked_to",
                     "status", "attempts", "not_before", "error_code")
-    list_filter = ("status", "channel", TemplateFilter, "language", "via_caregiver")
+    list_filter = ("status", "channel", TemplateFilter, "language", "via_caregiver",
+                   "voice_mode")
     search_fields = ("to", "provider_id", "event_key")
     date_hierarchy = "created_at"
     actions = ("send_again",)

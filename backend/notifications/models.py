@@ -28,6 +28,14 @@ class MessageStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class VoiceMode(models.TextChoices):
+    """How a call spoke (backend/notifications/voice.py)."""
+
+    TTS = "tts", _("Audio from the text-to-speech service")
+    PROMPTS = "prompts", _("Recorded prompts")
+    SAY = "say", _("Twilio's Russian voice")
+
+
 class Message(models.Model):
     """One message to one phone. `event_key` names the event that caused it, so one event
     never makes two messages.
@@ -73,6 +81,12 @@ class Message(models.Model):
     expires_at = models.DateTimeField(_("useless after"), null=True, blank=True)
     provider_status = models.CharField(_("provider status"), max_length=20, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    say_text = models.TextField(
+        _("Russian text of the call"), blank=True,
+        help_text=_("Said by Twilio's Russian voice when no audio in the reader's language "
+                    "can be played."))
+    voice_mode = models.CharField(_("the call spoke with"), max_length=7,
+                                  choices=VoiceMode.choices, blank=True)
 
     class Meta:
         verbose_name = _("message")

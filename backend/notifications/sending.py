@@ -26,6 +26,7 @@ from backend.notifications import registry
 from backend.notifications.gateways import GatewayError, SendResult, get_gateway
 from backend.notifications.models import Channel, Message, MessageStatus, PhoneOptOut
 from backend.notifications.texts import TemplateMissing, next_allowed_time, render
+from backend.notifications.voice import voice_audio_prune, voice_plan
 
 logger = logging.getLogger("kniga03.messages")
 
@@ -230,8 +231,11 @@ def message_send(*, message: Message, now: datetime.datetime | None = None,
     _refresh_text(message)
     try:
         if message.channel == Channel.VOICE:
+            plan = voice_plan(message)
+            Message.objects.filter(pk=message.pk).update(voice_mode=plan.mode)
+            message.voice_mode = plan.mode
             result = gateway.call(to=message.to, text=message.text, language=message.language,
-                                  callback_url=_callback_url(message))
+                                  callback_url=_callback_url(message), plan=plan)
         else:
             result = gateway.send_sms(to=message.to, text=message.text,
                                       callback_url=_callback_url(message))
@@ -281,14 +285,15 @@ def messages_recover_stale(*, now: datetime.datetime | None = None,
 
 def messages_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """The periodic job: recover stale SENDING rows, drop what is useless now, send what is
-    due."""
+    due, delete call audio kept longer than needed."""
     now = now or timezone.now()
     recovered = messages_recover_stale(now=now)
     expired = Message.objects.filter(
         status=MessageStatus.QUEUED, expires_at__lt=now,
     ).update(status=MessageStatus.CANCELLED, error_code=EXPIRED,
              error_message="Could not go out in time.", updated_at=now)
-    return {"recovered": recovered, "expired": expired, "sent": messages_send_due(now=now)}
+    return {"recovered": recovered, "expired": expired, "sent": messages_send_due(now=now),
+            "audio_deleted": voice_audio_prune(now=now)}
 
 
 def message_requeue(*, message: Message, now: datetime.datetime | None = None) -> Message:

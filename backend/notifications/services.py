@@ -76,12 +76,15 @@ def message_enqueue(*, event_key: str, template: str, to: str, text: str,
                     branch: Model | None = None,
                     context: dict | None = None, via_caregiver: bool = False,
                     expires_at: datetime.datetime | None = None, quiet_hours: bool = True,
+                    say_text: str = "",
                     now: datetime.datetime | None = None) -> Message | None:
     """Write the message in the caller's transaction; it is sent after commit. The same
     event twice makes one message (the second call answers the first).
 
     Outside the branch's messaging hours the message waits for the morning. A message to
     a number that said STOP is written as cancelled, so the outbox shows why nothing went.
+    A call in a language Twilio's voices do not speak carries `say_text`, its Russian text,
+    said when no audio in that language can be played (backend/notifications/voice.py).
     """
     now = now or timezone.now()
     to = normal_number(to)
@@ -100,7 +103,7 @@ def message_enqueue(*, event_key: str, template: str, to: str, text: str,
                 language=language, channel=channel, reader=reader, user=user,
                 not_before=when, order=order, branch=branch, context=context or {},
                 via_caregiver=via_caregiver, expires_at=expires_at, status=status,
-                error_code=code, error_message=reason,
+                error_code=code, error_message=reason, say_text=say_text,
             )
     except IntegrityError:
         return Message.objects.filter(event_key=event_key[:200]).first()

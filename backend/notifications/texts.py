@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from backend.notifications.models import Channel, MessageTemplate
 
-# Languages Twilio's <Say> voices speak. Kazakh has none: a Kazakh reader's call is said
-# from the Russian template (docs/messages.md).
+# Languages Twilio's <Say> voices speak. Kazakh has none: a Kazakh reader's call plays
+# audio (text to speech or recorded prompts, backend/notifications/voice.py) and falls back
+# to the Russian text said by the Russian voice (docs/messages.md).
 VOICE_LANGUAGES = frozenset({"ru"})
+AUDIO_LANGUAGES = frozenset({"kk"})
 DEFAULT_QUIET_START = datetime.time(9, 0)
 DEFAULT_QUIET_END = datetime.time(20, 0)
 RU_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
@@ -35,13 +37,14 @@ def render(code: str, *, channel: str, language: str, context: dict) -> tuple[st
     """The text of event `code` for the recipient: (text, language it is in).
 
     The recipient's language first, Russian otherwise; a call without a voice template
-    says the SMS text. A call in a language no voice speaks is made in Russian.
+    says the SMS text. A call in a language neither a voice speaks nor audio is made for
+    is made in Russian.
     """
-    if channel == Channel.VOICE and language not in VOICE_LANGUAGES:
+    if channel == Channel.VOICE and language not in VOICE_LANGUAGES | AUDIO_LANGUAGES:
         language = "ru"
     texts = {(t.channel, t.language): t.text
              for t in MessageTemplate.objects.filter(code=code)}
-    for key in ((channel, language), (channel, "ru"), (Channel.SMS, language),
+    for key in ((channel, language), (Channel.SMS, language), (channel, "ru"),
                 (Channel.SMS, "ru")):
         if key in texts:
             values = _Blank({k: "" if v is None else str(v) for k, v in context.items()})

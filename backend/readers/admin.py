@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.core.admin_services import ServiceSavingAdmin
 from backend.core.admin_site import ReaderDataMixin
+from backend.notifications.selectors import reader_voice_mode
 from backend.readers import selectors, services
 from backend.readers.admin_history import EMPTY, card_history_context
 from backend.readers.admin_place import CardPlaceAdminMixin
@@ -118,7 +119,7 @@ READER_FIELDSETS = (
     )}),
     (_("When at home"), {"fields": ("availability",)}),
     (_("Caregiver"), {"fields": ("caregiver_name", "caregiver_relation", "caregiver_phone")}),
-    (_("Messages"), {"fields": ("contact_channel", "messages_opt_out_at")}),
+    (_("Messages"), {"fields": ("contact_channel", "messages_opt_out_at", "voice_calls")}),
     (_("Eligibility document"), {
         "fields": ("document_type", "document_number", "document_valid_until"),
         "description": _("Sensitive personal data: seen by librarians only."),
@@ -169,9 +170,13 @@ class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
     )
     readonly_fields = (
         "card_number", "family_membership", "phone_list", "closed_at", "consent_recorded_by",
-        "created_by", "created_at", "updated_at", "messages_opt_out_at",
+        "created_by", "created_at", "updated_at", "messages_opt_out_at", "voice_calls",
     )
     fieldsets = READER_FIELDSETS
+
+    @admin.display(description=_("Calls"))
+    def voice_calls(self, obj):
+        return reader_voice_mode(reader_id=obj.pk) or EMPTY
 
     @classmethod
     def add_section(cls, title, *, field: str, display: Callable[[Any, Reader], str],

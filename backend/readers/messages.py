@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from backend.notifications.models import Channel, Message
 from backend.notifications.services import message_enqueue
-from backend.notifications.texts import TemplateMissing, render, say_date
+from backend.notifications.texts import VOICE_LANGUAGES, TemplateMissing, render, say_date
 
 logger = logging.getLogger("kniga03.messages")
 
@@ -63,13 +63,19 @@ def reader_message_send(*, reader, code: str, event_key: str, context: dict, ord
     recipient = reader_recipient(reader)
     if recipient is None:
         return None
-    values = {"name": _short_name(reader), **context}
-    for key, value in list(values.items()):
-        if isinstance(value, datetime.date):
-            values[key] = say_date(value, recipient.language)
+    def said(language: str) -> dict:
+        values = {"name": _short_name(reader), **context}
+        return {key: say_date(value, language) if isinstance(value, datetime.date) else value
+                for key, value in values.items()}
+
+    say_text = ""
     try:
         text, language = render(code, channel=recipient.channel, language=recipient.language,
-                                context=values)
+                                context=said(recipient.language))
+        if recipient.channel == Channel.VOICE and language not in VOICE_LANGUAGES:
+            # No voice speaks it: the Russian text, for when no audio can be played.
+            say_text, _ru = render(code, channel=Channel.VOICE, language="ru",
+                                   context=said("ru"))
     except TemplateMissing:
         logger.error("No template %s: nothing sent to reader %s", code, reader.pk)
         return None
@@ -79,5 +85,5 @@ def reader_message_send(*, reader, code: str, event_key: str, context: dict, ord
         event_key=event_key, template=code, to=recipient.to, text=text, language=language,
         channel=recipient.channel, reader=reader, order=order,
         branch=branch or reader.branch, context=stored, via_caregiver=recipient.via_caregiver,
-        not_before=not_before, expires_at=expires_at, now=now,
+        not_before=not_before, expires_at=expires_at, say_text=say_text, now=now,
     )

@@ -232,12 +232,15 @@ def test_visually_impaired_reader_gets_a_call_that_says_the_text(fake_twilio, br
     assert message.provider_id.startswith("CA")
 
 
-def test_kazakh_reader_who_prefers_calls_hears_russian(fake_twilio, branch_kz, visit_day):
+def test_kazakh_reader_hears_russian_when_no_kazakh_audio_is_set_up(fake_twilio, branch_kz,
+                                                                   visit_day):
     reader = reader_with_phone(branch_kz, language="kk", contact_channel="voice")
     scheduled_order(reader, visit_day)
     send_until_settled(remind(branch_kz, visit_day))
-    assert "ru-RU" in fake_twilio.calls[0]["_twiml"]
-    assert Message.objects.get(reader=reader).language == "ru"
+    twiml = fake_twilio.calls[0]["_twiml"]
+    assert "ru-RU" in twiml and "Напоминаем о визите волонтёра" in twiml
+    message = Message.objects.get(reader=reader)
+    assert (message.language, message.voice_mode) == ("kk", "say")
 
 
 def test_caregiver_channel_sends_to_the_caregiver(fake_twilio, branch_kz, visit_day):

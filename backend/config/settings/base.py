@@ -301,6 +301,14 @@ TWILIO_WEBHOOK_BASE_URL = env_str("TWILIO_WEBHOOK_BASE_URL", "")
 TWILIO_TIMEOUT = float(env_str("TWILIO_TIMEOUT", "10"))
 TWILIO_VOICE = env_str("TWILIO_VOICE", "")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")  # tests and local fakes only
+# Calls in Kazakh (Twilio has no Kazakh voice): the library's text-to-speech service
+# (POST {text, language, voice} -> audio/mpeg or audio/wav), then its recorded prompts in
+# VOICE_PROMPTS_DIR/<language>/, then Twilio's Russian voice (backend/notifications/voice.py).
+TTS_URL = env_str("TTS_URL", "")
+TTS_TIMEOUT = float(env_str("TTS_TIMEOUT", "10"))
+TTS_VOICE = env_str("TTS_VOICE", "")
+VOICE_PROMPTS_DIR = env_str("VOICE_PROMPTS_DIR", "")
+VOICE_AUDIO_KEEP_DAYS = env_int("VOICE_AUDIO_KEEP_DAYS", 7)
 DESK_PHONE_NUMBER = env_str("DESK_PHONE_NUMBER", "")
 # Where the volunteers' app is reached from a phone: the one-tap sign-in link in the "your
 # route is published" SMS is {APP_BASE_URL}/app/#link=...; it works once, MOBILE_LINK_HOURS.

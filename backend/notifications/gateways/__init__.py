@@ -1,6 +1,7 @@
 """Message gateways: one module per provider, chosen by MESSAGE_BACKEND.
 
-A gateway sends an SMS (`send_sms`), places a call that says a text (`call`) and, for a
+A gateway sends an SMS (`send_sms`), places a call that says a text or plays its audio
+(`call`, with the VoicePlan of backend/notifications/voice.py) and, for a
 message whose fate is unknown, looks in the provider's own log (`find_sent`). Its errors
 say whether a retry can help (`permanent`), whether the number refused messages
 (`opted_out`), how long to wait before trying again (`retry_after`) and whether the provider
@@ -48,7 +49,9 @@ class Gateway:
     def send_sms(self, *, to: str, text: str, callback_url: str = "") -> SendResult:
         raise NotImplementedError
 
-    def call(self, *, to: str, text: str, language: str, callback_url: str = "") -> SendResult:
+    def call(self, *, to: str, text: str, language: str, callback_url: str = "",
+             plan=None) -> SendResult:
+        """Call `to`: play `plan`'s audio, or say its text (without a plan, `text`)."""
         raise NotImplementedError
 
     def find_sent(self, *, channel: str, to: str, text: str, since: datetime.datetime,

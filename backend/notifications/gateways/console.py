@@ -17,6 +17,8 @@ class ConsoleGateway(Gateway):
         logger.info("SMS to %s: %s characters", mask(to), len(text))
         return SendResult(provider_id=f"console-{uuid.uuid4().hex[:16]}")
 
-    def call(self, *, to: str, text: str, language: str, callback_url: str = "") -> SendResult:
-        logger.info("Call to %s (%s): %s characters", mask(to), language, len(text))
+    def call(self, *, to: str, text: str, language: str, callback_url: str = "",
+             plan=None) -> SendResult:
+        logger.info("Call to %s (%s, %s): %s characters", mask(to), language,
+                    getattr(plan, "mode", "say"), len(text))
         return SendResult(provider_id=f"console-{uuid.uuid4().hex[:16]}")

@@ -1,4 +1,5 @@
-"""Twilio: SMS through the Messages resource, voice calls that say a text through Calls.
+"""Twilio: SMS through the Messages resource, voice calls through Calls that say a text
+(`<Say>`) or play its audio (`<Play>`, see backend/notifications/voice.py).
 
 Configured from settings: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER and,
 optionally, TWILIO_MESSAGING_SERVICE_SID (the service picks the sender), TWILIO_TIMEOUT
@@ -132,6 +133,19 @@ def say_twiml(text: str, language: str) -> str:
     return str(response)
 
 
+def plan_twiml(plan) -> str:
+    """A VoicePlan's TwiML: its audio played twice (a pause between), or its text said."""
+    if not plan.audio_urls:
+        return say_twiml(plan.say_text, plan.say_language)
+    response = VoiceResponse()
+    for round_ in range(2):
+        if round_:
+            response.pause(length=1)
+        for url in plan.audio_urls:
+            response.play(url)
+    return str(response)
+
+
 class TwilioGateway(Gateway):
     def __init__(self) -> None:
         self.from_number = getattr(settings, "TWILIO_FROM_NUMBER", "")
@@ -152,10 +166,12 @@ class TwilioGateway(Gateway):
         logger.info("SMS to %s accepted by Twilio as %s", mask(to), message.sid)
         return SendResult(provider_id=message.sid, status=message.status or "queued")
 
-    def call(self, *, to: str, text: str, language: str, callback_url: str = "") -> SendResult:
+    def call(self, *, to: str, text: str, language: str, callback_url: str = "",
+             plan=None) -> SendResult:
         if not self.from_number:
             raise GatewayError("TWILIO_FROM_NUMBER is needed for calls.", code="not_configured")
-        params = {"to": to, "from_": self.from_number, "twiml": say_twiml(text, language)}
+        twiml = plan_twiml(plan) if plan is not None else say_twiml(text, language)
+        params = {"to": to, "from_": self.from_number, "twiml": twiml}
         if callback_url:
             params["status_callback"] = callback_url
         try:
