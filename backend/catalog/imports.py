@@ -8,11 +8,9 @@ Three phases (see docs/catalog_import.md):
    record's number, from 1) and where each value came from (a column or a MARC tag);
 2. validate: every candidate is checked (title, ISBN check digit, year, language, format,
    branch codes, barcodes unique in the file and in the database);
-3. write: only if no candidate has an error, every title and copy is written in one
-   `transaction.atomic()`, built exactly as `services.title_create` / `item_create` build
-   them (same `_title_apply`, so the search column and subject key are the same).
-
-One bad record and nothing is written. The report names every bad record.
+3. write: only if no candidate has an error (one bad record and nothing is written; the
+   report names every bad one), every title and copy is written in one atomic transaction,
+   built as `services.title_create` / `item_create` build them (same `_title_apply`).
 """
 from __future__ import annotations
 
