@@ -85,7 +85,8 @@ class InboxPageView(DeskPage):
 def _back(request) -> str:
     """The inbox as the operator left it (its tab and kind)."""
     query = {k: v for k, v in (("status", request.POST.get("status", "")),
-                               ("kind", request.POST.get("kind", ""))) if v}
+                               ("kind", request.POST.get("kind", "")))
+             if v and v != InboxStatus.OPEN}
     return reverse("desk:inbox") + ("?" + urlencode(query) if query else "")
 
 
