@@ -261,6 +261,8 @@ class ReaderCardView(DeskPage):
 
                 context["created"] = order
                 context["sms_queued"] = Message.objects.filter(order=order).exists()
+        inbox = request.GET.get("inbox", "")
+        context["inbox_item"] = int(inbox) if inbox.isdigit() else None  # a move request
         for name in ("renewed", "moved"):
             value = request.GET.get(name)
             if value and value.isdigit():
@@ -355,6 +357,24 @@ class LoanRenewView(ReaderCardView):
         return redirect(f"{reverse('desk:card', args=[reader.id])}?renewed={loan.id}#loans")
 
 
+def _inbox_param(request) -> int | None:
+    value = request.POST.get("inbox", "")
+    return int(value) if value.isdigit() else None
+
+
+def _move_request_done(request, order: Order) -> None:
+    """The move came from the inbox's request to move this order: that request is done."""
+    pk = _inbox_param(request)
+    if pk is None:
+        return
+    from backend.notifications.models import InboxItem, InboxKind
+    from backend.notifications.services import inbox_item_done
+
+    item = InboxItem.objects.filter(pk=pk, kind=InboxKind.MOVE_REQUEST, order=order).first()
+    if item is not None:
+        inbox_item_done(item=item, by=request.user)
+
+
 class VisitMoveView(ReaderCardView):
     """Move an open order's visit; like a renewal, by HTMX only the orders are redrawn."""
 
@@ -370,9 +390,11 @@ class VisitMoveView(ReaderCardView):
             order_update(order=order, data=data, by=request.user)
         except ApplicationError as error:
             context = self.context(request, reader, move_errors={order.id: str(error.message)})
+            context["inbox_item"] = _inbox_param(request)
             if _htmx(request):
                 return render(request, "desk/_orders.html", context)
             return render(request, self.template_name, context, status=error.status_code)
+        _move_request_done(request, order)
         if _htmx(request):
             return render(request, "desk/_orders.html",
                           self.context(request, reader, moved=order.id))

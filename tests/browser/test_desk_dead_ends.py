@@ -148,6 +148,7 @@ def test_operator_works_the_inbox(page):
     page.locator("#orders").get_by_role("button", name="Переместить").click()
     page.locator("#orders [role=status]").wait_for()
     assert Order.objects.get(pk=order.pk).preferred_date is not None
+    assert InboxItem.objects.get(pk=move.id).status == InboxStatus.DONE
 
     page.goto(f"{page.base_url}/desk/inbox/?status=done")
     done = page.locator(f"#item-{reply.id}").inner_text()

@@ -291,3 +291,23 @@ def test_other_roles_cannot_use_the_inbox_or_the_new_card(role):
 def test_an_unknown_inbox_item_is_a_404():
     client, _user = signed_in("operator")
     assert client.post("/desk/inbox/999999/done/").status_code == 404
+
+
+def test_moving_the_visit_from_a_move_request_closes_it_by_the_operator():
+    reader = ReaderFactory()
+    items = inbox_items(reader)
+    move = items["move"]
+    client, user = signed_in("operator")
+    card = client.get(f"/desk/readers/{reader.id}/", {"inbox": move.id}).content.decode()
+    assert f'name="inbox" value="{move.id}"' in card
+    day = datetime.date.today() + datetime.timedelta(days=6)
+    client.post(f"/desk/readers/{reader.id}/orders/{move.order_id}/move/",
+                {"preferred_date": day.isoformat(), "window": "", "inbox": move.id},
+                HTTP_HX_REQUEST="true")
+    move.refresh_from_db()
+    assert move.status == InboxStatus.DONE and move.assignee == user
+    # Another item's number in the form closes nothing.
+    other = items["reply"]
+    client.post(f"/desk/readers/{reader.id}/orders/{move.order_id}/move/",
+                {"preferred_date": day.isoformat(), "inbox": other.id})
+    assert InboxItem.objects.get(pk=other.id).status == InboxStatus.OPEN
