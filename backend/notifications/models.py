@@ -203,6 +203,7 @@ class InboxKind(models.TextChoices):
     MESSAGE = "message", _("Message")
     CALL = "call", _("Incoming call")
     CONCERN = "concern", _("Concern about a reader")
+    NEW_CARD = "new_card", _("New card to complete")
 
 
 class InboxStatus(models.TextChoices):

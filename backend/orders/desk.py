@@ -138,3 +138,20 @@ def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
         "matches": desk_cards(readers, recent_visits=recent_visits),
         "family_cards": list(families.values()),
     }
+
+
+def desk_family(reader: Reader) -> list[dict]:
+    """The other members of the reader's family card, each with their loans (due date,
+    overdue), for the card's "Family" section; the household's due back is the card's own
+    `due_back`. Two queries whatever the family's size."""
+    if not reader.family_card_id:
+        return []
+    members = list(Reader.objects.filter(family_card_id=reader.family_card_id)
+                   .exclude(pk=reader.pk).select_related("branch")
+                   .order_by("last_name", "first_name", "id"))
+    loans = list(Loan.objects.filter(status=LoanStatus.ACTIVE, reader__in=members)
+                 .select_related("item", "title").order_by("due_date", "id"))
+    today = reader.branch.today()
+    return [{"reader": member,
+             "loans": [_loan_dict(loan, today) for loan in loans if loan.reader_id == member.id]}
+            for member in members]

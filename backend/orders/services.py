@@ -24,6 +24,7 @@ from backend.orders import messages as order_messages
 from backend.orders.models import (
     LIVE_LINE_STATUSES,
     CallLog,
+    CallOutcome,
     Channel,
     LineKind,
     LineStatus,
@@ -37,6 +38,7 @@ from backend.readers.models import FamilyStatus, Reader, ReaderStatus
 if TYPE_CHECKING:
     from backend.accounts.models import User
     from backend.branches.models import Branch
+    from backend.notifications.models import InboxItem
     from backend.plans.models import StandingPlan
 
 S = OrderStatus
@@ -579,3 +581,21 @@ def order_visit_confirm(*, order: Order, phone: str) -> OrderEvent:
         note = _("Visit confirmed by the reader by SMS (%(phone)s).") % {"phone": phone}
     return OrderEvent.objects.create(order=order, from_status=order.status,
                                      to_status=order.status, note=note[:500])
+
+
+# The desk's inbox --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inbox_item_call_back(*, item: InboxItem, outcome: str, note: str = "",
+                         by: User | None = None) -> CallLog:
+    """The operator called back the number of an inbox item: the call goes in the call log
+    (outgoing, with the reader when the item names one) and the item is done, by them.
+    Nobody answered: the call is logged and the item stays open for the next try."""
+    from backend.notifications.services import inbox_item_done
+
+    call = call_log(phone=item.phone or "-", outcome=outcome, operator=by, reader=item.reader,
+                    order=item.order, note=note, direction=CallLog.Direction.OUTGOING)
+    if outcome != CallOutcome.NO_ANSWER:
+        inbox_item_done(item=item, by=by)
+    return call

@@ -1,7 +1,7 @@
 """The phone desk pages, included at /desk/."""
 from django.urls import path
 
-from backend.orders import views
+from backend.orders import views, views_inbox, views_newcard
 
 app_name = "desk"
 
@@ -15,4 +15,9 @@ urlpatterns = [
          name="renew"),
     path("readers/<int:pk>/orders/<int:order_id>/move/", views.VisitMoveView.as_view(),
          name="move"),
+    path("new/", views_newcard.NewCardView.as_view(), name="new_card"),
+    path("calls/", views_newcard.CallLogView.as_view(), name="call_log"),
+    path("inbox/", views_inbox.InboxPageView.as_view(), name="inbox"),
+    path("inbox/<int:pk>/done/", views_inbox.InboxDoneView.as_view(), name="inbox_done"),
+    path("inbox/<int:pk>/call/", views_inbox.InboxCallBackView.as_view(), name="inbox_call"),
 ]

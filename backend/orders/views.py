@@ -18,8 +18,8 @@ from backend.core.exceptions import ApplicationError
 from backend.core.phones import digits_of, to_e164
 from backend.core.roles import Role
 from backend.core.web import RoleRequiredMixin
-from backend.orders.desk import desk_card
-from backend.orders.models import CallOutcome, Channel, Order, OrderStatus
+from backend.orders.desk import desk_card, desk_family
+from backend.orders.models import CallLog, CallOutcome, Channel, Order, OrderStatus
 from backend.orders.services import order_create, order_update
 from backend.readers.models import CardAccess, Reader
 from backend.readers.selectors import delivery_address, reader_list
@@ -48,8 +48,12 @@ class DeskHomeView(DeskPage):
         matches = list(reader_list(filters={"q": query})[:MAX_MATCHES]) if query else []
         card_access_record(request=request, readers=matches, action=CardAccess.Action.SEARCH,
                            channel=CardAccess.Channel.DESK)
+        logged = request.GET.get("logged", "")
         return render(request, "desk/index.html", {
             "query": query, "matches": matches, "phone": _phone_param(query),
+            "call_outcomes": _call_outcomes(),
+            "logged": CallLog.objects.filter(pk=int(logged), operator=request.user).first()
+            if logged.isdigit() else None,
         })
 
 
@@ -63,7 +67,15 @@ class DeskSearchView(DeskPage):
                            channel=CardAccess.Channel.DESK)
         return render(request, "desk/_matches.html", {
             "query": query, "matches": matches, "phone": _phone_param(query),
+            "call_outcomes": _call_outcomes(),
         })
+
+
+def _call_outcomes() -> list[tuple[str, str]]:
+    """What a call that ends without an order can have been about (views_newcard)."""
+    return [(o.value, o.label) for o in (
+        CallOutcome.INFORMATION, CallOutcome.RENEWAL, CallOutcome.COMPLAINT,
+        CallOutcome.WRONG_NUMBER, CallOutcome.OTHER)]
 
 
 def _phone_param(query: str) -> str:
@@ -203,6 +215,10 @@ class ReaderCardView(DeskPage):
         card_access_record(request=request, readers=[reader], action=CardAccess.Action.VIEW,
                            channel=CardAccess.Channel.DESK)
         card = desk_card(reader)
+        family = desk_family(reader)
+        if family:  # the members' names, numbers and loans are on the page too
+            card_access_record(request=request, readers=[m["reader"] for m in family],
+                               action=CardAccess.Action.LIST, channel=CardAccess.Channel.DESK)
         for order in [*card["open_orders"], *card["last_visits"]]:
             order["status_label"] = OrderStatus(order["status"]).label
         phone = request.GET.get("phone") or extra.get("draft", {}).get("phone") or ""
@@ -212,6 +228,8 @@ class ReaderCardView(DeskPage):
         context = {
             "reader": reader,
             "card": card,
+            "family": family,
+            "due_back_ids": {loan["id"] for loan in card["due_back"]},
             "address": delivery_address(reader),
             "address_line": _address_line(delivery_address(reader)),
             "address_details": _address_details(delivery_address(reader)),
@@ -243,6 +261,8 @@ class ReaderCardView(DeskPage):
 
                 context["created"] = order
                 context["sms_queued"] = Message.objects.filter(order=order).exists()
+        inbox = request.GET.get("inbox", "")
+        context["inbox_item"] = int(inbox) if inbox.isdigit() else None  # a move request
         for name in ("renewed", "moved"):
             value = request.GET.get(name)
             if value and value.isdigit():
@@ -311,7 +331,14 @@ class OrderTakeView(ReaderCardView):
         return redirect(f"{reverse('desk:card', args=[reader.id])}?created={order.id}")
 
 
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
 class LoanRenewView(ReaderCardView):
+    """Renew a loan. From the page's script (HTMX) only the loans are redrawn, so the order
+    being taken stays as it is; without it the card reloads (desk.js keeps the order)."""
+
     http_method_names = ["post"]  # the card's own GET takes no loan id
 
     def post(self, request, pk: int, loan_id: int):
@@ -320,13 +347,37 @@ class LoanRenewView(ReaderCardView):
         try:
             loan_renew(loan=loan, by=request.user)
         except ApplicationError as error:
-            return render(request, self.template_name, self.context(
-                request, reader, loan_errors={loan.id: str(error.message)},
-            ), status=error.status_code)
+            context = self.context(request, reader, loan_errors={loan.id: str(error.message)})
+            if _htmx(request):  # HTMX swaps only 2xx answers: the error is in the partial
+                return render(request, "desk/_loans.html", context)
+            return render(request, self.template_name, context, status=error.status_code)
+        if _htmx(request):
+            return render(request, "desk/_loans.html",
+                          self.context(request, reader, renewed=loan.id))
         return redirect(f"{reverse('desk:card', args=[reader.id])}?renewed={loan.id}#loans")
 
 
+def _inbox_param(request) -> int | None:
+    value = request.POST.get("inbox", "")
+    return int(value) if value.isdigit() else None
+
+
+def _move_request_done(request, order: Order) -> None:
+    """The move came from the inbox's request to move this order: that request is done."""
+    pk = _inbox_param(request)
+    if pk is None:
+        return
+    from backend.notifications.models import InboxItem, InboxKind
+    from backend.notifications.services import inbox_item_done
+
+    item = InboxItem.objects.filter(pk=pk, kind=InboxKind.MOVE_REQUEST, order=order).first()
+    if item is not None:
+        inbox_item_done(item=item, by=request.user)
+
+
 class VisitMoveView(ReaderCardView):
+    """Move an open order's visit; like a renewal, by HTMX only the orders are redrawn."""
+
     http_method_names = ["post"]
 
     def post(self, request, pk: int, order_id: int):
@@ -338,8 +389,13 @@ class VisitMoveView(ReaderCardView):
         try:
             order_update(order=order, data=data, by=request.user)
         except ApplicationError as error:
-            return render(request, self.template_name, self.context(
-                request, reader, move_errors={order.id: str(error.message)},
-            ), status=error.status_code)
+            context = self.context(request, reader, move_errors={order.id: str(error.message)})
+            context["inbox_item"] = _inbox_param(request)
+            if _htmx(request):
+                return render(request, "desk/_orders.html", context)
+            return render(request, self.template_name, context, status=error.status_code)
+        _move_request_done(request, order)
+        if _htmx(request):
+            return render(request, "desk/_orders.html",
+                          self.context(request, reader, moved=order.id))
         return redirect(f"{reverse('desk:card', args=[reader.id])}?moved={order.id}#orders")
-

@@ -467,6 +467,22 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/desk/": {
         "get":    row(LOGIN,   200,   200,   403,   403),
     },
+    "/desk/calls/": {
+        "post":   row(LOGIN,   302,   302,   403,   403),
+    },
+    "/desk/inbox/": {
+        "get":    row(LOGIN,   200,   200,   403,   403),
+    },
+    "/desk/inbox/<int:pk>/call/": {
+        "post":   row(LOGIN,   302,   302,   403,   403),
+    },
+    "/desk/inbox/<int:pk>/done/": {
+        "post":   row(LOGIN,   302,   302,   403,   403),
+    },
+    "/desk/new/": {
+        "get":    row(LOGIN,   200,   200,   403,   403),
+        "post":   row(LOGIN,   302,   302,   403,   403),
+    },
     "/desk/readers/<int:pk>/": {
         "get":    row(LOGIN,   200,   200,   403,   403),
     },
@@ -691,6 +707,8 @@ PATHS: dict[str, Kwargs] = {
     "/api/v1/volunteers/<int:pk>/shifts/": lambda w: {"pk": w.theirs.pk},
     "/api/v1/volunteers/<int:pk>/shifts/<int:shift_id>/":
         lambda w: {"pk": w.theirs.pk, "shift_id": w.shift.pk},
+    "/desk/inbox/<int:pk>/call/": lambda w: {"pk": w.reply.pk},
+    "/desk/inbox/<int:pk>/done/": lambda w: {"pk": w.reply.pk},
     "/desk/readers/<int:pk>/": lambda w: {"pk": w.reader.pk},
     "/desk/readers/<int:pk>/loans/<int:loan_id>/renew/":
         lambda w: {"pk": w.reader.pk, "loan_id": w.loan.pk},
@@ -792,6 +810,12 @@ DATA: dict[tuple[str, str], Data] = {
                                                   "MessageStatus": "delivered"},
     ("/api/v1/twilio/voice/", "post"): lambda w: {"CallSid": "CA1", "From": w.phone},
     ("/desk/search/", "get"): lambda w: {"q": OTHER_READER},
+    ("/desk/calls/", "post"): lambda w: {"phone": w.phone, "outcome": "information"},
+    ("/desk/inbox/<int:pk>/call/", "post"): lambda w: {"outcome": "information"},
+    ("/desk/new/", "post"): lambda w: {
+        "last_name": "Новикова", "first_name": "Анна", "phone": "+77019990011",
+        "street": "Абая", "house": "12", "category": "elderly", "language": "ru",
+        "branch": w.branch.pk},
     ("/picking/", "get"): lambda w: {"branch": w.branch.pk},
     ("/picking/pdf/", "get"): lambda w: {"branch": w.branch.pk},
     ("/picking/scan/", "post"): lambda w: {"branch": w.branch.pk,

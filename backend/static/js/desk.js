@@ -131,6 +131,67 @@
   var done = document.getElementById("desk-done");
   if (done) { done.focus(); }
 
+  // The order being taken survives a reload of the card (a renewal or a move without HTMX,
+  // a mistaken F5): its lines, date, window and note are kept in this tab's sessionStorage
+  // until the order is saved.
+  var orderForm = document.getElementById("order-form");
+  var KEEP_MS = 60 * 60 * 1000;
+  var storeKey = orderForm ? "desk-order:" + orderForm.getAttribute("action") : null;
+
+  function store() {
+    if (!orderForm || !window.sessionStorage) { return; }
+    var state = {at: Date.now(), lines: [], fields: {}};
+    Array.prototype.forEach.call(lines.children, function (li) {
+      var fields = {};
+      Array.prototype.forEach.call(li.querySelectorAll("input[type=hidden]"), function (input) {
+        fields[input.name] = input.value;
+      });
+      var span = li.querySelector("span");
+      state.lines.push({label: span ? span.textContent : "", fields: fields});
+    });
+    ["preferred_date", "window", "note"].forEach(function (name) {
+      var field = orderForm.elements[name];
+      if (field) { state.fields[name] = field.value; }
+    });
+    try { window.sessionStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* full */ }
+  }
+
+  function restore() {
+    var raw = null;
+    try { raw = window.sessionStorage.getItem(storeKey); } catch (e) { return; }
+    if (!raw) { return; }
+    var state;
+    try { state = JSON.parse(raw); } catch (e) { return; }
+    if (!state.at || Date.now() - state.at > KEEP_MS) { return; }  // another call's order
+    if (lines.children.length === 0) {
+      (state.lines || []).forEach(function (line) { lineItem(line.label, line.fields || {}); });
+    }
+    Object.keys(state.fields || {}).forEach(function (name) {
+      var field = orderForm.elements[name];
+      if (!field || !state.fields[name]) { return; }
+      if (field.tagName === "SELECT") {
+        var known = Array.prototype.some.call(field.options, function (o) {
+          return o.value === state.fields[name];
+        });
+        if (known) { field.value = state.fields[name]; }
+      } else if (!field.value) {
+        field.value = state.fields[name];
+      }
+    });
+  }
+
+  if (orderForm && window.sessionStorage) {
+    if (done) {
+      try { window.sessionStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
+    } else {
+      restore();
+    }
+    orderForm.addEventListener("input", store);
+    orderForm.addEventListener("change", store);
+    if (window.MutationObserver) { new MutationObserver(store).observe(lines, {childList: true}); }
+    store();
+  }
+
   // The incoming call ---------------------------------------------------------------------------
   var banner = document.getElementById("desk-incoming");
   if (!banner || !window.fetch) { return; }
