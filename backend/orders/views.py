@@ -20,6 +20,7 @@ from backend.core.roles import Role
 from backend.core.web import RoleRequiredMixin
 from backend.orders.desk import desk_card
 from backend.orders.models import CallOutcome, Channel, Order, OrderStatus
+from backend.orders.readback import order_reach, order_readback, title_waits
 from backend.orders.services import order_create, order_update
 from backend.readers.models import CardAccess, Reader
 from backend.readers.selectors import delivery_address, reader_list
@@ -78,6 +79,11 @@ class DeskTitleSearchView(DeskPage):
     def get(self, request):
         query = request.GET.get("q", "").strip()
         titles = list(title_list(filters={"q": query})[:MAX_TITLES]) if len(query) >= 2 else []
+        reader = request.GET.get("reader", "")
+        waits = title_waits([t.id for t in titles],
+                            exclude_reader=int(reader) if reader.isdigit() else None)
+        for title in titles:  # said as soon as the title is added to the order
+            title.wait_warning = waits[title.id].warning() if waits[title.id].must_wait else ""
         return render(request, "desk/_titles.html", {"query": query, "titles": titles})
 
 
@@ -233,6 +239,9 @@ class ReaderCardView(DeskPage):
             "moved": None,
         }
         context.update(extra)
+        waits = title_waits([t.id for t in context["draft"]["titles"]], exclude_reader=reader)
+        for title in context["draft"]["titles"]:
+            title.wait_warning = waits[title.id].warning() if waits[title.id].must_wait else ""
         if context["draft"].get("opened_at"):
             context["opened_at"] = context["draft"]["opened_at"]
         created = request.GET.get("created")
@@ -243,6 +252,7 @@ class ReaderCardView(DeskPage):
 
                 context["created"] = order
                 context["sms_queued"] = Message.objects.filter(order=order).exists()
+                context["reach"] = order_reach(reader)
         for name in ("renewed", "moved"):
             value = request.GET.get(name)
             if value and value.isdigit():
@@ -288,6 +298,10 @@ class OrderTakeView(ReaderCardView):
                 "wish_labels": [_wish_label(w) for w in draft["wishes"]],
                 "address_line": _address_line(delivery_address(reader)),
                 "place_missing": _place_missing(reader),
+                "readback": order_readback(
+                    reader=reader, titles=draft["titles"], wishes=len(draft["wishes"]),
+                    preferred_date=draft["preferred_date"], window_start=start,
+                    window_end=end),
             })
         lines = [{"title": t} for t in draft["titles"]] + draft["wishes"]
         try:
