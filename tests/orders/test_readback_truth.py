@@ -319,3 +319,19 @@ def test_the_confirmation_without_waiting_titles_reads_as_before():
     assert sms.context["waiting"] == "" and "  " not in sms.text
     assert "Ответьте 1" in sms.text
 
+
+
+@pytest.mark.parametrize("agreed", [None, (T(10), T(13)), (T(15), T(17))])
+def test_the_route_stop_uses_the_window_the_reader_was_told(agreed):
+    from backend.routing.stops import stop_window
+
+    reader = ReaderFactory()
+    mobile_sms(reader)
+    day = visit_day()
+    at_home(reader, day, "11:00", "14:00")
+    start, end = agreed or (None, None)
+    order = order_services.order_create(reader=reader, lines=[{"wish_text": "стихи"}],
+                                        preferred_date=day, window_start=start, window_end=end)
+    told = Message.objects.get(order=order, template="order_confirmed").context["window"]
+    stop = stop_window([Order.objects.get(pk=order.pk)], [reader], day)
+    assert f"{stop[0]:%H:%M}–{stop[1]:%H:%M}" == told
