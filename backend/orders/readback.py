@@ -14,22 +14,24 @@ Three things a reader hears on the phone and later holds us to:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import dateformat
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from backend.catalog.models import Item, ItemStatus
+from backend.catalog.models import Item, ItemStatus, Title
 from backend.circulation.models import Loan, LoanStatus
 from backend.notifications.models import Channel as MessageChannel
 from backend.notifications.services import message_refused
-from backend.orders.models import OPEN_STATUSES, LineKind, LineStatus, OrderLine
+from backend.notifications.texts import KK_MONTHS
+from backend.orders.models import OPEN_STATUSES, LineKind, LineStatus, Order, OrderLine
 from backend.readers.card_text import WEEKDAY_SHORT
 from backend.readers.messages import reader_recipient
-from backend.readers.models import PhoneKind
+from backend.readers.models import PhoneKind, Reader
 from backend.readers.selectors import home_windows
 
 # Copies that may come back to the shelf.
@@ -62,7 +64,7 @@ def say_number(number: str) -> str:
     return text[:5] + " *** " + text[-2:] if len(text) > 7 else "***"
 
 
-def order_reach(reader) -> Reach:
+def order_reach(reader: Reader) -> Reach:
     """The channel an order's messages for `reader` go by, in words: "SMS to +7 701 ***",
     "a call to the landline ...", "through the caregiver (name) ...", or why none goes."""
     if reader.messages_opt_out_at:
@@ -116,7 +118,7 @@ class VisitWindow:
         return f"{self.start:%H:%M}–{self.end:%H:%M}"
 
 
-def visit_window(reader, day: datetime.date | None, start: datetime.time | None = None,
+def visit_window(reader: Reader, day: datetime.date | None, start: datetime.time | None = None,
                  end: datetime.time | None = None) -> VisitWindow:
     """The agreed window (or the default one) within the household's home hours on `day`:
     home 11:00–14:00 and the default 09:00–18:00 give 11:00–14:00. With several home spans
@@ -173,8 +175,9 @@ class TitleWait:
             parts = [ngettext("all %(count)s copy is out", "all %(count)s copies are out",
                               self.copies) % {"count": self.copies}]
         if self.first_due is not None:
-            parts.append(_("the first is due back on %(date)s")
-                         % {"date": dateformat.format(self.first_due, "j E")})
+            due = (_("it is due back on %(date)s") if self.copies == 1
+                   else _("the first is due back on %(date)s"))
+            parts.append(due % {"date": _say_day(self.first_due)})
         if self.waiting:
             parts.append(ngettext("%(count)s reader waits", "%(count)s readers wait",
                                   self.waiting) % {"count": self.waiting})
@@ -184,7 +187,15 @@ class TitleWait:
         return text[:1].upper() + text[1:]
 
 
-def title_waits(title_ids, *, exclude_reader=None) -> dict[int, TitleWait]:
+def _say_day(day: datetime.date) -> str:
+    """`14 December`, `14 декабря`, `14 желтоқсан`: the day and month in the page's language."""
+    if (get_language() or "").startswith("kk"):
+        return f"{day.day} {KK_MONTHS[day.month - 1]}"
+    return dateformat.format(day, "j E")
+
+
+def title_waits(title_ids: Iterable[int], *,
+                exclude_reader: Reader | int | None = None) -> dict[int, TitleWait]:
     """Each title's copies, free copies, first due date and waiting readers (other than
     `exclude_reader`), in three queries whatever the number of titles."""
     ids = sorted({int(i) for i in title_ids})
@@ -236,7 +247,8 @@ class ReadBack:
     waiting_words: str = ""
 
 
-def order_readback(*, reader, titles: list, wishes: int, preferred_date: datetime.date | None,
+def order_readback(*, reader: Reader, titles: list[Title], wishes: int,
+                   preferred_date: datetime.date | None,
                    window_start: datetime.time | None = None,
                    window_end: datetime.time | None = None) -> ReadBack:
     """The read-back of an order being taken: the channel, the real window on the date, and
@@ -253,13 +265,13 @@ def order_readback(*, reader, titles: list, wishes: int, preferred_date: datetim
                     waiting_words=waiting_sentence([t.title for t in waiting]))
 
 
-def order_date_promised(order) -> bool:
+def order_date_promised(order: Order) -> bool:
     """A saved order's date means something only if some line can come that day (a wish,
     or a title with its copy reserved)."""
     return bool(order.preferred_date) and order.lines.exclude(
         kind=LineKind.TITLE, status=LineStatus.WAITING).exists()
 
 
-def order_waiting_titles(order) -> list[str]:
+def order_waiting_titles(order: Order) -> list[str]:
     return [line.title.title for line in order.lines.select_related("title")
             .filter(kind=LineKind.TITLE, status=LineStatus.WAITING)]

@@ -335,3 +335,14 @@ def test_the_route_stop_uses_the_window_the_reader_was_told(agreed):
     told = Message.objects.get(order=order, template="order_confirmed").context["window"]
     stop = stop_window([Order.objects.get(pk=order.pk)], [reader], day)
     assert f"{stop[0]:%H:%M}–{stop[1]:%H:%M}" == told
+
+
+def test_the_only_copy_and_no_copy_are_said_as_such():
+    title, due = title_all_out(copies=1, waiting=0)
+    with translation.override("en"):
+        assert title_waits([title.id])[title.id].warning() == (
+            f"Its only copy is out; it is due back on {due.day} {due:%B}; "
+            "nobody else waits for it.")
+        none = TitleFactory()
+        assert title_waits([none.id])[none.id].warning() == (
+            "The library has no copy of it; nobody else waits for it.")
