@@ -116,7 +116,7 @@ class TemplateCode(models.TextChoices):
 
 # Which {variables} each template may use; the first set must all be there.
 TEMPLATE_VARIABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    TemplateCode.ORDER_CONFIRMED: (frozenset({"date", "window"}), frozenset({"name"})),
+    TemplateCode.ORDER_CONFIRMED: (frozenset({"date", "window"}), frozenset({"name", "waiting"})),
     TemplateCode.VISIT_TOMORROW: (frozenset({"date", "window"}), frozenset({"name"})),
     TemplateCode.VISIT_MOVED: (frozenset({"date", "window"}), frozenset({"name"})),
     TemplateCode.VISIT_CANCELLED: (frozenset({"date"}), frozenset({"name"})),

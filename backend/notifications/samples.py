@@ -27,6 +27,7 @@ VARIABLE_MEANINGS = {
     "card": _("the reader's card number"),
     "branch_phone": _("the branch's phone"),
     "title": _("the title that cannot be sent"),
+    "waiting": _("the ordered titles that wait for a copy, and that they come when one is free"),
 }
 
 SAMPLE_DAY = datetime.date(2026, 3, 12)
@@ -36,6 +37,7 @@ SAMPLE_VALUES = {
     "link": "https://kniga03.kz/v/route", "code": "4821", "reader": "Айгуль Сейткали",
     "address": "ул. Абая, 10, кв. 5", "phone": "+7 701 555 01 99", "card": "0000123",
     "branch_phone": "+7 7172 55 01 00", "title": "Абай жолы",
+    "waiting": "«Абай жолы»: привезём, когда освободится экземпляр.",
 }
 SAMPLE_KIND = {"ru": "не открыла дверь", "kk": "есікті ашпады"}
 

@@ -69,6 +69,14 @@ def message_hook(function: Callable[..., T]) -> Callable[..., T | None]:
 # Writing ----------------------------------------------------------------------------------------
 
 
+def message_refused(*, to: str, reader: Model | None = None) -> bool:
+    """Whether a message to `to` (for `reader`) would be written as cancelled: the number
+    said STOP, or the reader refused messages. The one rule for the outbox and for anyone
+    who tells a reader in advance how they will hear from us (the desk's read-back)."""
+    return number_opted_out(normal_number(to)) or bool(
+        reader is not None and getattr(reader, "messages_opt_out_at", None))
+
+
 def message_enqueue(*, event_key: str, template: str, to: str, text: str,
                     language: str = "ru", channel: str = Channel.SMS, reader: Model | None = None,
                     user: AbstractBaseUser | None = None,
@@ -92,7 +100,7 @@ def message_enqueue(*, event_key: str, template: str, to: str, text: str,
     if quiet_hours:
         when = next_allowed_time(when, branch)
     status, code, reason = MessageStatus.QUEUED, "", ""
-    if number_opted_out(to) or (reader is not None and reader.messages_opt_out_at):
+    if message_refused(to=to, reader=reader):
         status, code, reason = MessageStatus.CANCELLED, OPTED_OUT, "The number refused messages."
     elif expires_at is not None and when > expires_at:
         status, code, reason = MessageStatus.CANCELLED, EXPIRED, "Could not go out in time."

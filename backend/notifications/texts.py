@@ -1,6 +1,7 @@
 """Message texts from the librarians' templates, dates as people say them, and the quiet
 hours messages wait for."""
 import datetime
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -48,7 +49,8 @@ def render(code: str, *, channel: str, language: str, context: dict) -> tuple[st
                 (Channel.SMS, "ru")):
         if key in texts:
             values = _Blank({k: "" if v is None else str(v) for k, v in context.items()})
-            return texts[key].format_map(values).strip(), key[1]
+            # An optional variable left empty leaves no double space behind.
+            return re.sub(r" {2,}", " ", texts[key].format_map(values)).strip(), key[1]
     raise TemplateMissing(f"No template for {code} ({channel}, {language}).")
 
 

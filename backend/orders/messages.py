@@ -8,15 +8,21 @@ message says its event once (`event_key`), so running a job twice sends nothing 
 import datetime
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backend.branches.models import Branch
 from backend.circulation.models import Loan, LoanStatus
-from backend.notifications.models import Message, MessageStatus, TemplateCode
+from backend.notifications.models import Channel, Message, MessageStatus, TemplateCode
 from backend.notifications.services import message_hook
-from backend.notifications.texts import branch_zone, local_at, local_today
+from backend.notifications.texts import VOICE_LANGUAGES, branch_zone, local_at, local_today
 from backend.orders.models import Order, OrderStatus
-from backend.readers.messages import reader_message_send
+from backend.orders.readback import (
+    order_date_promised,
+    order_waiting_titles,
+    visit_window,
+    waiting_sentence,
+)
+from backend.readers.messages import reader_message_send, reader_recipient
 
 TOLD = (TemplateCode.ORDER_CONFIRMED, TemplateCode.VISIT_MOVED, TemplateCode.VISIT_CANCELLED)
 
@@ -28,10 +34,32 @@ def _hhmm(value) -> str:
 
 
 def say_window(order) -> str:
-    start, end = order.window_start, order.window_end
-    if not start or not end:
-        start, end = getattr(settings, "ROUTING_DEFAULT_WINDOW", ("09:00", "18:00"))
-    return f"{_hhmm(start)}–{_hhmm(end)}"
+    """The window the volunteer really comes in: the agreed (or default) window within the
+    household's home hours on the visit's day, as the desk's read-back said it."""
+    day = order.scheduled_date or order.preferred_date
+    if day is None:
+        start, end = order.window_start, order.window_end
+        if not start or not end:
+            start, end = getattr(settings, "ROUTING_DEFAULT_WINDOW", ("09:00", "18:00"))
+        return f"{_hhmm(start)}–{_hhmm(end)}"
+    return str(visit_window(order.reader, day, order.window_start, order.window_end))
+
+
+def _window_start(order, day: datetime.date) -> datetime.time:
+    return visit_window(order.reader, day, order.window_start, order.window_end).start
+
+
+def _waiting_words(order) -> str:
+    """The titles that wait for a copy, said in the language the message is written in."""
+    titles = order_waiting_titles(order)
+    recipient = reader_recipient(order.reader) if titles else None
+    if recipient is None:
+        return ""
+    language = recipient.language
+    if recipient.channel == Channel.VOICE and language not in VOICE_LANGUAGES:
+        language = "ru"
+    with translation.override(language):
+        return waiting_sentence(titles)
 
 
 def _told(order) -> list[Message]:
@@ -45,13 +73,16 @@ def _end_of(day: datetime.date, branch) -> datetime.datetime:
 
 @message_hook
 def on_order_confirmed(order) -> Message | None:
-    """The operator took the order with a date: the reader gets it in writing."""
-    if not order.preferred_date:
+    """The operator took the order with a date: the reader gets it in writing, with the
+    titles that wait for a copy ("when a copy is free"). An order whose every line waits
+    for a copy promises no date: the reader hears the day once it is on a route."""
+    if not order_date_promised(order):
         return None
     return reader_message_send(
         reader=order.reader, code=TemplateCode.ORDER_CONFIRMED,
         event_key=f"order:{order.pk}:told:0", order=order, branch=order.branch,
-        context={"date": order.preferred_date, "window": say_window(order)},
+        context={"date": order.preferred_date, "window": say_window(order),
+                 "waiting": _waiting_words(order)},
         expires_at=_end_of(order.preferred_date, order.branch),
     )
 
@@ -130,7 +161,8 @@ def visit_reminders_send(*, now: datetime.datetime | None = None, branch=None) -
         tomorrow = now.astimezone(branch_zone(one)).date() + datetime.timedelta(days=1)
         orders = (Order.objects.filter(branch=one, status=OrderStatus.SCHEDULED,
                                        scheduled_date=tomorrow)
-                  .select_related("reader", "reader__branch", "family_card", "branch")
+                  .select_related("reader", "reader__branch", "reader__family_card", "family_card",
+                                  "branch")
                   .prefetch_related("reader__phones"))
         for order in orders:
             written += bool(_remind(order, tomorrow, now))
@@ -140,7 +172,7 @@ def visit_reminders_send(*, now: datetime.datetime | None = None, branch=None) -
 
 @message_hook
 def _remind(order, day: datetime.date, now: datetime.datetime) -> Message | None:
-    start = order.window_start or getattr(settings, "ROUTING_DEFAULT_WINDOW", ("09:00",))[0]
+    start = _window_start(order, day)
     return reader_message_send(
         reader=order.reader, code=TemplateCode.VISIT_TOMORROW,
         event_key=f"order:{order.pk}:tomorrow:{day.isoformat()}", order=order,
@@ -161,7 +193,7 @@ def _due_back(order, day: datetime.date, now: datetime.datetime) -> Message | No
         return None
     titles = [loan.title.title for loan in loans]
     shown = ", ".join(f"«{t}»" for t in titles[:4]) + (" …" if len(titles) > 4 else "")
-    start = order.window_start or getattr(settings, "ROUTING_DEFAULT_WINDOW", ("09:00",))[0]
+    start = _window_start(order, day)
     return reader_message_send(
         reader=order.reader, code=TemplateCode.ITEMS_DUE,
         event_key=f"order:{order.pk}:due:{day.isoformat()}", order=order, branch=order.branch,

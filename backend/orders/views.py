@@ -20,6 +20,7 @@ from backend.core.roles import Role
 from backend.core.web import RoleRequiredMixin
 from backend.orders.desk import desk_card, desk_family
 from backend.orders.models import CallLog, CallOutcome, Channel, Order, OrderStatus
+from backend.orders.readback import order_reach, order_readback, title_waits
 from backend.orders.services import order_create, order_update
 from backend.readers.models import CardAccess, Reader
 from backend.readers.selectors import delivery_address, reader_list
@@ -90,6 +91,11 @@ class DeskTitleSearchView(DeskPage):
     def get(self, request):
         query = request.GET.get("q", "").strip()
         titles = list(title_list(filters={"q": query})[:MAX_TITLES]) if len(query) >= 2 else []
+        reader = request.GET.get("reader", "")
+        waits = title_waits([t.id for t in titles],
+                            exclude_reader=int(reader) if reader.isdigit() else None)
+        for title in titles:  # said as soon as the title is added to the order
+            title.wait_warning = waits[title.id].warning() if waits[title.id].must_wait else ""
         return render(request, "desk/_titles.html", {"query": query, "titles": titles})
 
 
@@ -251,6 +257,9 @@ class ReaderCardView(DeskPage):
             "moved": None,
         }
         context.update(extra)
+        waits = title_waits([t.id for t in context["draft"]["titles"]], exclude_reader=reader)
+        for title in context["draft"]["titles"]:
+            title.wait_warning = waits[title.id].warning() if waits[title.id].must_wait else ""
         if context["draft"].get("opened_at"):
             context["opened_at"] = context["draft"]["opened_at"]
         created = request.GET.get("created")
@@ -261,6 +270,7 @@ class ReaderCardView(DeskPage):
 
                 context["created"] = order
                 context["sms_queued"] = Message.objects.filter(order=order).exists()
+                context["reach"] = order_reach(reader)
         inbox = request.GET.get("inbox", "")
         context["inbox_item"] = int(inbox) if inbox.isdigit() else None  # a move request
         for name in ("renewed", "moved"):
@@ -308,6 +318,10 @@ class OrderTakeView(ReaderCardView):
                 "wish_labels": [_wish_label(w) for w in draft["wishes"]],
                 "address_line": _address_line(delivery_address(reader)),
                 "place_missing": _place_missing(reader),
+                "readback": order_readback(
+                    reader=reader, titles=draft["titles"], wishes=len(draft["wishes"]),
+                    preferred_date=draft["preferred_date"], window_start=start,
+                    window_end=end),
             })
         lines = [{"title": t} for t in draft["titles"]] + draft["wishes"]
         try:

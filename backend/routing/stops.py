@@ -12,6 +12,7 @@ from django.db.models import F, Q
 
 from backend.circulation.selectors import due_back_in_branch
 from backend.orders.models import LineStatus, Order, OrderStatus
+from backend.orders.readback import visit_window
 from backend.readers.models import FamilyStatus, Reader, ReaderStatus
 from backend.routing.models import (
     DayPlan,
@@ -49,12 +50,14 @@ def home_window(readers: list[Reader], day: datetime.date):
 
 
 def stop_window(orders: list[Order], readers: list[Reader], day: datetime.date):
-    """The window agreed on the phone wins; else the household's home hours; else the
-    branch's working hours."""
-    agreed = [(o.window_start, o.window_end) for o in orders if o.window_start and o.window_end]
-    if agreed:
-        start, end = max(s for s, _ in agreed), min(e for _, e in agreed)
-        return (start, end) if start < end else agreed[0]
+    """The window each reader was told (`orders.readback.visit_window`: the window agreed on
+    the phone, or the default one, within the household's home hours that day); several
+    orders share their overlap, or keep the first one's. A stop with returns only: the
+    household's home hours, else the branch's working hours."""
+    told = [visit_window(o.reader, day, o.window_start, o.window_end) for o in orders]
+    if told:
+        start, end = max(w.start for w in told), min(w.end for w in told)
+        return (start, end) if start < end else (told[0].start, told[0].end)
     return home_window(readers, day) or default_window()
 
 
@@ -69,8 +72,8 @@ def plannable_orders(plan: DayPlan):
             | Q(status__in=[OrderStatus.SCHEDULED, OrderStatus.OUT_FOR_DELIVERY],
                 scheduled_date=plan.date)
         )
-        .select_related("reader", "family_card")
-        .prefetch_related("lines", "family_card__members")
+        .select_related("reader", "reader__family_card", "family_card")
+        .prefetch_related("lines", "family_card__members", "reader__family_card__members")
     )
 
 

@@ -76,7 +76,7 @@
   // Order lines ------------------------------------------------------------------------------
   var lines = document.getElementById("order-lines");
 
-  function lineItem(label, fields) {
+  function lineItem(label, fields, warning) {
     var li = document.createElement("li");
     li.className = "line";
     Object.keys(fields).forEach(function (name) {
@@ -86,6 +86,15 @@
     });
     var span = document.createElement("span");
     span.textContent = label;
+    if (warning) {
+      // No free copy: said the moment the title is added, with what keeping it means.
+      var wait = document.createElement("span");
+      wait.className = "desk-wait warn small";
+      wait.setAttribute("role", "status");
+      wait.textContent = warning + " " + lines.dataset.waits;
+      span.appendChild(document.createTextNode(" "));
+      span.appendChild(wait);
+    }
     var remove = document.createElement("button");
     remove.type = "button";
     remove.className = "secondary small desk-remove";
@@ -113,7 +122,7 @@
     var add = event.target.closest(".desk-add-title");
     if (add && lines) {
       var taken = lines.querySelector('input[name=title][value="' + add.dataset.title + '"]');
-      if (!taken) { lineItem(add.dataset.label, {title: add.dataset.title}); }
+      if (!taken) { lineItem(add.dataset.label, {title: add.dataset.title}, add.dataset.wait); }
       var search = document.getElementById("title-q");
       search.value = "";
       document.getElementById("title-results").textContent = "";
