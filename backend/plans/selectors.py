@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -110,8 +110,8 @@ def _move_target(day: datetime.date, hours: dict, pauses: list):
     return None, None
 
 
-def standing_plan_calendar(plan: StandingPlan, start: datetime.date,
-                           end: datetime.date) -> list[dict]:
+def standing_plan_calendar(plan: StandingPlan, start: datetime.date, end: datetime.date,
+                           *, home_hours: dict | None = None) -> list[dict]:
     """The plan's visits and skipped dates in [start, end], by date. Each entry: `date`,
     `skipped`, `reason` ("pause", "holiday" or None), `note` (the pause's reason, or what
     the holiday did: "moved from 16 December — Independence Day"), `pause`, `moved_from`
@@ -119,7 +119,8 @@ def standing_plan_calendar(plan: StandingPlan, start: datetime.date,
     visit joined another of the plan's visits) and the visit's `window_start`/`window_end`.
 
     A visit moved off a holiday is listed on the day it moved to; see the module's
-    docstring for the rules. `starts_on`/`ends_on` bound the rule's dates.
+    docstring for the rules. `starts_on`/`ends_on` bound the rule's dates. `home_hours`
+    (as `standing_plan_home_hours` gives them) saves reading them again.
     """
     first = max(start - datetime.timedelta(days=MOVE_SEARCH_DAYS), plan.starts_on)
     last = end if plan.ends_on is None else min(end, plan.ends_on)
@@ -129,7 +130,7 @@ def standing_plan_calendar(plan: StandingPlan, start: datetime.date,
         return []  # a rule saved before validation existed; the services refuse new ones
     pauses = list(plan.pauses.all())
     window = (getattr(plan, "window_start", None), getattr(plan, "window_end", None))
-    hours = None
+    hours = home_hours
     by_date: dict[datetime.date, dict] = {}
     for day in rrule_dates(recurrence, first, last):
         pause = next((p for p in pauses if p.starts_on <= day <= p.ends_on), None)
@@ -175,3 +176,27 @@ def standing_plan_occurrences(plan: StandingPlan, start: datetime.date,
     """The visit dates in [start, end] the plan produces: without its pauses, and with a
     visit that fell on a public holiday moved to its next working day at home."""
     return [e["date"] for e in standing_plan_calendar(plan, start, end) if not e["skipped"]]
+
+
+def standing_plan_next_visits(plan: StandingPlan, *, start: datetime.date, days: int = 21,
+                              home_hours: dict | None = None) -> list[dict]:
+    """The plan's visits in the `days` from `start`, for the phone desk: each `date`, its
+    window and, for a visit moved off a public holiday, `moved_from` and `note` ("moved
+    from 16 December — Independence Day"). None while the plan is stopped."""
+    if not plan.active:
+        return []
+    end = start + datetime.timedelta(days=days - 1)
+    return [{"date": e["date"], "window_start": e["window_start"],
+             "window_end": e["window_end"], "moved_from": e["moved_from"], "note": e["note"]}
+            for e in standing_plan_calendar(plan, start, end, home_hours=home_hours)
+            if not e["skipped"]]
+
+
+def desk_plan_visits(plan: StandingPlan, reader=None) -> list[dict]:
+    """The phone desk's view of a plan's next three weeks (registered with
+    `orders.desk.plan_visits_provider_add`); `reader` is the card on screen, whose household
+    the plan serves."""
+    if reader is None:
+        return standing_plan_next_visits(plan, start=timezone.localdate())
+    return standing_plan_next_visits(plan, start=reader.branch.today(),
+                                     home_hours=home_windows(reader))

@@ -3,6 +3,7 @@ is at home, in the plan's window within that day's home hours, and the reader is
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import include, path
 
 from backend.notifications.models import Message
@@ -12,7 +13,7 @@ from backend.orders.services import order_create
 from backend.plans.orders import standing_orders_generate
 from backend.plans.selectors import standing_plan_calendar
 from backend.plans.services import standing_plan_create, standing_plan_pause_add
-from tests.factories import FamilyCardFactory, ReaderFactory, ReaderPhoneFactory
+from tests.factories import FamilyCardFactory, ReaderFactory, ReaderPhoneFactory, UserFactory
 
 urlpatterns = [path("api/v1/", include("backend.plans.urls"))]
 
@@ -204,3 +205,38 @@ def test_the_occurrences_show_the_moved_date_and_why(api, july, language, note):
         ("2027-07-08", False, "holiday", "2027-07-06", note, "10:00", "11:00"),
         ("2027-07-13", False, None, None, "", "10:00", "13:00"),
     ]
+
+
+def test_the_phone_desk_shows_the_moved_visit_and_why(api, july):
+    reader = ReaderFactory(availability=hours((TUE, "10:00", "13:00"), (WED, "11:00", "14:00")))
+    ReaderPhoneFactory(reader=reader, number="+77011234567")
+    plan = tuesday_plan(reader)
+    standing_orders_generate(days=10, today=july)
+    client = api.as_role("operator")
+    response = client.get("/api/v1/desk/lookup/", {"phone": "87011234567"},
+                          HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
+    [match] = response.json()["matches"]
+    [order] = match["open_orders"]
+    assert (order["preferred_date"], order["moved_note"]) == (
+        "2027-07-07", "перенесено с 6 июля — День Столицы")
+    [shown] = match["standing_plans"]
+    assert shown["id"] == plan.pk
+    assert [(v["date"], v["moved_from"], v["note"]) for v in shown["next_visits"]] == [
+        ("2027-07-07", "2027-07-06", "перенесено с 6 июля — День Столицы"),
+        ("2027-07-13", None, ""), ("2027-07-20", None, ""),
+    ]
+
+
+@pytest.mark.urls("tests.orders.urls_desk_pages")
+def test_the_desk_page_says_why_the_visit_moved(july):
+    reader = ReaderFactory(language="kk", availability=hours((WED, "11:00", "14:00")))
+    tuesday_plan(reader)
+    standing_orders_generate(days=10, today=july)
+    client = Client()
+    client.force_login(UserFactory(role="operator"))
+    page = client.get(f"/desk/readers/{reader.pk}/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert page.status_code == 200
+    text = page.content.decode()
+    # The operator's language, not the reader's: the page speaks to the operator.
+    assert text.count("перенесено с 6 июля — День Столицы") == 2  # the order and the plan
