@@ -117,6 +117,18 @@ def _household_visit(plan: StandingPlan, day: datetime.date) -> int | None:
             .order_by("id").values_list("id", flat=True).first())
 
 
+def _moved_before(plan: StandingPlan, moved_from: datetime.date) -> bool:
+    """The visit moved off the holiday `moved_from` was already made on another day: the
+    household's home hours changed since. An order of the plan in the days after the
+    holiday on a day none of the plan's visits now falls on is that visit; the reader was
+    told that day, so it stands and no second one is made."""
+    first = moved_from + datetime.timedelta(days=1)
+    last = moved_from + datetime.timedelta(days=MOVE_SEARCH_DAYS)
+    claimed = [e["date"] for e in standing_plan_calendar(plan, first, last) if not e["skipped"]]
+    return Order.objects.filter(standing_plan=plan, preferred_date__range=(first, last)) \
+        .exclude(preferred_date__in=claimed).exists()
+
+
 def holiday_move_told(order: Order, day: datetime.date) -> tuple[str, dict] | None:
     """For the order's first message: a standing plan's visit on `day` that moved off a
     public holiday is told as moved, naming the holiday in the reader's language
@@ -207,6 +219,9 @@ def standing_orders_generate(
         day = entry["date"]
         key = (plan.pk, day)
         if key in existing:
+            result.existed.append(key)
+            continue
+        if moved and _moved_before(plan, entry["moved_from"]):
             result.existed.append(key)
             continue
         if moved:

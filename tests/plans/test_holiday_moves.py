@@ -163,6 +163,17 @@ def test_running_the_job_again_makes_nothing_new(july, monkeypatch):
     assert Message.objects.filter(order__standing_plan=plan).count() == 1
 
 
+def test_home_hours_changed_after_the_move_make_no_second_visit(july):
+    reader = ReaderFactory(availability=hours((WED, "11:00", "14:00")))
+    plan = tuesday_plan(reader)
+    standing_orders_generate(days=10, today=july)
+    reader.availability = hours((THU, "11:00", "14:00"))
+    reader.save(update_fields=["availability"])
+    again = standing_orders_generate(days=10, today=july)
+    assert again.created == []
+    assert [v[0] for v in visits(plan)] == [D(2027, 7, 7)]
+
+
 @pytest.mark.parametrize("language, holiday", [("ru", "День Столицы"), ("kk", "Астана күні")])
 def test_the_reader_is_told_the_visit_moved_and_which_holiday(july, language, holiday):
     reader = ReaderFactory(language=language, availability=hours((WED, "11:00", "14:00")))
