@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from backend.core.calendar import holiday_name, working_days
 from backend.core.recurrence import RRuleError, rrule_dates, rrule_parse
 from backend.plans.models import StandingPlan, StandingPlanPause
-from backend.readers.models import FamilyStatus
+from backend.readers.models import FamilyStatus, Reader
 from backend.readers.selectors import home_windows
 
 # How far after a holiday its visit may move.
@@ -192,7 +192,7 @@ def standing_plan_next_visits(plan: StandingPlan, *, start: datetime.date, days:
             if not e["skipped"]]
 
 
-def desk_plan_visits(plan: StandingPlan, reader=None) -> list[dict]:
+def desk_plan_visits(plan: StandingPlan, reader: Reader | None = None) -> list[dict]:
     """The phone desk's view of a plan's next three weeks (registered with
     `orders.desk.plan_visits_provider_add`); `reader` is the card on screen, whose household
     the plan serves."""
