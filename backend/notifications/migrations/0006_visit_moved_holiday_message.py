@@ -13,6 +13,9 @@ SMS = {
 VOICE = {
     "ru": "Здравствуйте, {name}. Это библиотека, служба Книга 03. Визит волонтёра перенесён: "
           "{moved_from} — праздник, {holiday}. Новая дата: {date}. Время: {window}.",
+    # Said as Kazakh audio where the library has a speech service or recorded prompts.
+    "kk": "Сәлеметсіз бе, {name}. Бұл кітапхана, Кітап 03 қызметі. Еріктінің келуі "
+          "ауыстырылды: {moved_from} — мереке, {holiday}. Жаңа күні: {date}. Уақыты: {window}.",
 }
 
 
