@@ -93,3 +93,10 @@ def working_days(start: datetime.date, days: int, *, weekends: bool = False):
         if not weekends and day.weekday() >= 5:
             continue
         yield day
+
+
+def holiday_names(day: datetime.date, languages: tuple[str, ...] = ("ru", "kk")) -> dict[str, str]:
+    """The holiday on `day` named in each of `languages` (a message picks its reader's);
+    empty on an ordinary day."""
+    names = {language: holiday_name(day, language) for language in languages}
+    return {language: name for language, name in names.items() if name}

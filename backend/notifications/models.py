@@ -112,6 +112,7 @@ class TemplateCode(models.TextChoices):
     CONCERN_RAISED = "concern_raised", _("Concern about a reader (to the duty phone)")
     CONCERN_CAREGIVER = "concern_caregiver", _("Concern about a reader (to the caregiver)")
     LINE_CANCELLED = "line_cancelled", _("An ordered title cannot be sent")
+    VISIT_MOVED_HOLIDAY = "visit_moved_holiday", _("Visit moved off a public holiday")
 
 
 # Which {variables} each template may use; the first set must all be there.
@@ -130,6 +131,8 @@ TEMPLATE_VARIABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                                   frozenset({"address", "volunteer", "phone", "card"})),
     TemplateCode.CONCERN_CAREGIVER: (frozenset({"name"}), frozenset({"kind", "branch_phone"})),
     TemplateCode.LINE_CANCELLED: (frozenset({"title"}), frozenset({"name"})),
+    TemplateCode.VISIT_MOVED_HOLIDAY: (frozenset({"date", "window", "holiday"}),
+                                       frozenset({"name", "moved_from"})),
 }
 
 

@@ -28,6 +28,8 @@ VARIABLE_MEANINGS = {
     "branch_phone": _("the branch's phone"),
     "title": _("the title that cannot be sent"),
     "waiting": _("the ordered titles that wait for a copy, and that they come when one is free"),
+    "holiday": _("the public holiday's name"),
+    "moved_from": _("the holiday the visit moved from, as people say it"),
 }
 
 SAMPLE_DAY = datetime.date(2026, 3, 12)
@@ -40,6 +42,8 @@ SAMPLE_VALUES = {
     "waiting": "«Абай жолы»: привезём, когда освободится экземпляр.",
 }
 SAMPLE_KIND = {"ru": "не открыла дверь", "kk": "есікті ашпады"}
+SAMPLE_HOLIDAY = {"ru": "Наурыз мейрамы", "kk": "Наурыз мейрамы"}
+SAMPLE_MOVED_FROM = datetime.date(2026, 3, 11)
 
 
 def variables_described(code: str) -> list[str]:
@@ -63,7 +67,9 @@ class _Blank(dict):
 def sample_render(text: str, language: str) -> str | None:
     """`text` filled in with the sample values in `language`; None if it does not render."""
     values = dict(SAMPLE_VALUES, date=say_date(SAMPLE_DAY, language),
-                  kind=SAMPLE_KIND.get(language, SAMPLE_KIND["ru"]))
+                  kind=SAMPLE_KIND.get(language, SAMPLE_KIND["ru"]),
+                  holiday=SAMPLE_HOLIDAY.get(language, SAMPLE_HOLIDAY["ru"]),
+                  moved_from=say_date(SAMPLE_MOVED_FROM, language))
     try:
         return string.Formatter().vformat(text, (), _Blank(values)).strip()
     except (ValueError, IndexError, KeyError, AttributeError):

@@ -34,6 +34,16 @@ class _Blank(dict):
         return ""
 
 
+def _said(value, language: str) -> str:
+    """A variable's text; a value given per language ({"ru": ..., "kk": ...}, such as a
+    holiday's name) in the language the text is said in."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return str(value.get(language) or value.get("ru") or next(iter(value.values()), ""))
+    return str(value)
+
+
 def render(code: str, *, channel: str, language: str, context: dict) -> tuple[str, str]:
     """The text of event `code` for the recipient: (text, language it is in).
 
@@ -48,7 +58,7 @@ def render(code: str, *, channel: str, language: str, context: dict) -> tuple[st
     for key in ((channel, language), (Channel.SMS, language), (channel, "ru"),
                 (Channel.SMS, "ru")):
         if key in texts:
-            values = _Blank({k: "" if v is None else str(v) for k, v in context.items()})
+            values = _Blank({k: _said(v, key[1]) for k, v in context.items()})
             # An optional variable left empty leaves no double space behind.
             return re.sub(r" {2,}", " ", texts[key].format_map(values)).strip(), key[1]
     raise TemplateMissing(f"No template for {code} ({channel}, {language}).")

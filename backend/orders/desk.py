@@ -47,7 +47,23 @@ def _order_dict(order: Order) -> dict:
     }
 
 
-def _plan_dict(plan) -> dict:
+# Standing plans sit a layer above orders: they register what the desk shows of a plan's
+# coming visits (plans.apps; fn(plan, reader) -> [{"date", "window_start", "window_end",
+# "moved_from", "note"}], a visit moved off a holiday saying so).
+_PLAN_VISITS: list = []
+
+
+def plan_visits_provider_add(provider) -> None:
+    if provider not in _PLAN_VISITS:
+        _PLAN_VISITS.append(provider)
+
+
+def _plan_visits(plan, reader) -> list[dict]:
+    return next((found for provider in _PLAN_VISITS
+                 if (found := provider(plan, reader)) is not None), [])
+
+
+def _plan_dict(plan, reader=None) -> dict:
     return {
         "id": plan.id,
         "rrule": plan.rrule,
@@ -58,6 +74,7 @@ def _plan_dict(plan) -> dict:
         "active": plan.active,
         "pauses": [{"starts_on": p.starts_on, "ends_on": p.ends_on, "reason": p.reason}
                    for p in plan.pauses.all()],
+        "next_visits": _plan_visits(plan, reader),
     }
 
 
@@ -102,18 +119,25 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
     result = []
     for reader in readers:
         today = reader.branch.today()
+        mine_plans = [_plan_dict(p, reader) for p in plans
+                      if p.reader_id == reader.id
+                      or (p.family_card_id and p.family_card_id == reader.family_card_id)]
+        # A standing plan's order on a day moved off a holiday says so.
+        moved = {(plan["id"], visit["date"]): visit["note"] for plan in mine_plans
+                 for visit in plan["next_visits"] if visit["moved_from"]}
         mine = [loan for loan in loans if loan.reader_id == reader.id]
         result.append({
             "reader": reader,
             "loans": [_loan_dict(loan, today) for loan in mine],
             "due_back": [_loan_dict(loan, today) for loan in due[reader.id]],
-            "open_orders": [_order_dict(o) for o in open_orders if o.reader_id == reader.id],
+            "open_orders": [
+                {**_order_dict(o), "moved_note": moved.get((o.standing_plan_id, o.preferred_date),
+                                                           "")}
+                for o in open_orders if o.reader_id == reader.id],
             "last_visits": [_order_dict(o) for o in sorted(
                 (v for v in visits if v.reader_id == reader.id),
                 key=lambda o: o.updated_at, reverse=True)[:recent_visits]],
-            "standing_plans": [_plan_dict(p) for p in plans
-                               if p.reader_id == reader.id
-                               or (p.family_card_id and p.family_card_id == reader.family_card_id)],
+            "standing_plans": mine_plans,
             "preferences": reader.preferences,
             "preferences_lines": preferences_lines(reader.preferences),
             "home_hours": availability_text(reader.availability),

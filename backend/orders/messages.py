@@ -24,7 +24,26 @@ from backend.orders.readback import (
 )
 from backend.readers.messages import reader_message_send, reader_recipient
 
-TOLD = (TemplateCode.ORDER_CONFIRMED, TemplateCode.VISIT_MOVED, TemplateCode.VISIT_CANCELLED)
+TOLD = (TemplateCode.ORDER_CONFIRMED, TemplateCode.VISIT_MOVED, TemplateCode.VISIT_CANCELLED,
+        TemplateCode.VISIT_MOVED_HOLIDAY)
+
+# What the first word about an order's date must also say, from the apps above orders (a
+# standing plan's visit moved off a public holiday): each takes the order and the day and
+# answers None or (template code, extra variables). Registered in their AppConfig.ready().
+_FIRST_WORD: list = []
+
+
+def first_word_add(provider) -> None:
+    if provider not in _FIRST_WORD:
+        _FIRST_WORD.append(provider)
+
+
+def _first_word(order, day: datetime.date) -> tuple[str, dict]:
+    for provider in _FIRST_WORD:
+        found = provider(order, day)
+        if found is not None:
+            return found
+    return TemplateCode.ORDER_CONFIRMED, {}
 
 
 def _hhmm(value) -> str:
@@ -78,11 +97,12 @@ def on_order_confirmed(order) -> Message | None:
     for a copy promises no date: the reader hears the day once it is on a route."""
     if not order_date_promised(order):
         return None
+    code, extra = _first_word(order, order.preferred_date)
     return reader_message_send(
-        reader=order.reader, code=TemplateCode.ORDER_CONFIRMED,
+        reader=order.reader, code=code,
         event_key=f"order:{order.pk}:told:0", order=order, branch=order.branch,
         context={"date": order.preferred_date, "window": say_window(order),
-                 "waiting": _waiting_words(order)},
+                 "waiting": _waiting_words(order), **extra},
         expires_at=_end_of(order.preferred_date, order.branch),
     )
 
@@ -99,11 +119,11 @@ def on_order_scheduled(order) -> Message | None:
     if last is not None and last.template != TemplateCode.VISIT_CANCELLED and \
             last.context.get("date") == day.isoformat():
         return None
-    code = TemplateCode.ORDER_CONFIRMED if last is None else TemplateCode.VISIT_MOVED
+    code, extra = _first_word(order, day) if last is None else (TemplateCode.VISIT_MOVED, {})
     return reader_message_send(
         reader=order.reader, code=code, event_key=f"order:{order.pk}:told:{len(told)}",
         order=order, branch=order.branch,
-        context={"date": day, "window": say_window(order)},
+        context={"date": day, "window": say_window(order), **extra},
         expires_at=_end_of(day, order.branch),
     )
 

@@ -266,12 +266,23 @@ class DeskOrderSerializer(serializers.Serializer):
     fail_reason = serializers.CharField()
     lines = DeskOrderLineSerializer(many=True)
     updated_at = serializers.DateTimeField()
+    moved_note = serializers.CharField(
+        required=False, help_text="A standing plan's visit moved off a public holiday: why.")
 
 
 class DeskPauseSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     reason = serializers.CharField()
+
+
+class DeskPlanVisitSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    window_start = serializers.TimeField(allow_null=True)
+    window_end = serializers.TimeField(allow_null=True)
+    moved_from = serializers.DateField(allow_null=True,
+                                       help_text="The public holiday this visit moved from.")
+    note = serializers.CharField(help_text="Why it moved, in words.")
 
 
 class DeskPlanSerializer(serializers.Serializer):
@@ -283,6 +294,7 @@ class DeskPlanSerializer(serializers.Serializer):
     items_per_visit = serializers.IntegerField()
     active = serializers.BooleanField()
     pauses = DeskPauseSerializer(many=True)
+    next_visits = DeskPlanVisitSerializer(many=True)
 
 
 class DeskWindowSerializer(serializers.Serializer):

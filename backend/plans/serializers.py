@@ -139,9 +139,19 @@ class StandingPlanOccurrenceOutputSerializer(serializers.Serializer):
     skipped = serializers.BooleanField()
     reason = serializers.ChoiceField(
         choices=[("pause", "pause"), ("holiday", "holiday")], allow_null=True,
-        help_text=_("Why no visit that day: a pause of the plan or a public holiday."),
+        help_text=_("Why the visit is not on the rule's day: a pause of the plan, or a public "
+                    "holiday (the visit moved, or skipped when nobody is at home soon after)."),
     )
-    note = serializers.CharField(help_text=_("The pause's reason or the holiday's name."))
+    note = serializers.CharField(help_text=_(
+        "The pause's reason, or what the holiday did: \"moved from 16 December — "
+        "Independence Day\"."))
     pause = serializers.IntegerField(allow_null=True)
+    moved_from = serializers.DateField(
+        allow_null=True, help_text=_("The public holiday this visit moved from."))
+    holiday = serializers.CharField(help_text=_("The public holiday's name, if any."))
+    merged = serializers.BooleanField(
+        help_text=_("The moved visit joined another visit of the plan on that day."))
+    window_start = serializers.TimeField(allow_null=True, format="%H:%M")
+    window_end = serializers.TimeField(allow_null=True, format="%H:%M")
     order = serializers.IntegerField(allow_null=True,
                                      help_text=_("The order already made for that day."))

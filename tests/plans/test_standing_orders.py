@@ -88,15 +88,15 @@ def test_a_concurrent_run_loses_the_race_without_undoing_the_rest(frozen_today, 
     import backend.plans.orders as standing
 
     plan = make_plan()
-    real_occurrences = standing.standing_plan_occurrences
+    real_calendar = standing.standing_plan_calendar
 
-    def occurrences_while_another_worker_runs(plan, start, end):
+    def calendar_while_another_worker_runs(plan, start, end):
         order_create(reader=plan.reader, lines=[{"wish_text": "x"}], channel="standing_plan",
                      standing_plan=plan, preferred_date=D(2026, 12, 12))
-        return real_occurrences(plan, start, end)
+        return real_calendar(plan, start, end)
 
-    monkeypatch.setattr(standing, "standing_plan_occurrences",
-                        occurrences_while_another_worker_runs)
+    monkeypatch.setattr(standing, "standing_plan_calendar",
+                        calendar_while_another_worker_runs)
     result = standing_orders_generate(days=3, today=TODAY)
     assert (plan.pk, D(2026, 12, 12)) in result.existed
     assert sorted(result.created) == [(plan.pk, D(2026, 12, 11)), (plan.pk, D(2026, 12, 13))]

@@ -132,17 +132,22 @@ def test_every_second_tuesday_gives_the_right_dates():
     ]
 
 
-def test_holidays_are_skipped_not_moved():
+def test_holidays_move_the_visit_to_the_next_working_day():
     plan = fake_plan("FREQ=DAILY", D(2026, 12, 14))
+    # Independence Day (Wednesday 16th) moves onto Thursday's visit: one visit, not two.
     assert standing_plan_occurrences(plan, D(2026, 12, 14), D(2026, 12, 18)) == [
         D(2026, 12, 14), D(2026, 12, 15), D(2026, 12, 17), D(2026, 12, 18),
     ]
+    merged = standing_plan_calendar(plan, D(2026, 12, 17), D(2026, 12, 17))
+    assert [(e["date"], e["moved_from"], e["merged"]) for e in merged] == [
+        (D(2026, 12, 17), D(2026, 12, 16), True)]
     first_monday = fake_plan("FREQ=MONTHLY;BYDAY=1MO", D(2026, 12, 1))
     calendar = standing_plan_calendar(first_monday, D(2026, 12, 1), D(2027, 2, 28))
-    assert [(e["date"], e["skipped"], e["reason"]) for e in calendar] == [
-        (D(2026, 12, 7), False, None),
-        (D(2027, 1, 4), True, "holiday"),  # New Year's Day (observed): no visit in January
-        (D(2027, 2, 1), False, None),
+    assert [(e["date"], e["skipped"], e["reason"], e["moved_from"]) for e in calendar] == [
+        (D(2026, 12, 7), False, None, None),
+        # New Year's Day (observed) on Monday 4 January: the visit is on Tuesday instead.
+        (D(2027, 1, 5), False, "holiday", D(2027, 1, 4)),
+        (D(2027, 2, 1), False, None, None),
     ]
 
 
@@ -153,10 +158,10 @@ def test_pauses_skip_dates_and_bounds_are_kept():
     assert [(e["date"], e["reason"]) for e in calendar] == [
         (D(2026, 12, 3), None), (D(2026, 12, 10), "pause"), (D(2026, 12, 17), "pause"),
         (D(2026, 12, 24), "pause"), (D(2026, 12, 31), None),
-        (D(2027, 1, 7), "holiday"), (D(2027, 1, 14), None),
+        (D(2027, 1, 8), "holiday"), (D(2027, 1, 14), None),  # Christmas, moved to Friday
     ]
     assert standing_plan_occurrences(plan, D(2026, 11, 1), D(2027, 3, 1)) == [
-        D(2026, 12, 3), D(2026, 12, 31), D(2027, 1, 14),
+        D(2026, 12, 3), D(2026, 12, 31), D(2027, 1, 8), D(2027, 1, 14),
     ]
 
 
@@ -196,7 +201,7 @@ def plans(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(plans(), st.integers(0, 200), st.integers(0, 120))
-def test_occurrences_follow_the_rule_and_avoid_pauses_and_holidays(plan_case, offset, length):
+def test_occurrences_follow_the_rule_avoid_pauses_and_move_off_holidays(plan_case, offset, length):
     rule, starts_on, pauses, expected = plan_case
     plan = fake_plan(rule, starts_on, pauses=pauses)
     start = starts_on + datetime.timedelta(days=offset)
@@ -207,13 +212,26 @@ def test_occurrences_follow_the_rule_and_avoid_pauses_and_holidays(plan_case, of
         assert start <= day <= end
         assert not is_holiday(day)
         assert not any(a <= day <= b for a, b in pauses)
-    wanted = [
-        start + datetime.timedelta(days=i) for i in range(length + 1)
-        if expected(start + datetime.timedelta(days=i))
-        and not is_holiday(start + datetime.timedelta(days=i))
-        and not any(a <= start + datetime.timedelta(days=i) <= b for a, b in pauses)
-    ]
-    assert dates == wanted
+    def paused(day):
+        return any(a <= day <= b for a, b in pauses)
+
+    # The rule's days, each on its own day or, on a holiday, on the next weekday that is
+    # not one (within two weeks; a pause there drops it); from two weeks before `start`,
+    # since a holiday just before may move its visit in.
+    wanted = set()
+    for i in range(-14, length + 1):
+        day = start + datetime.timedelta(days=i)
+        if day < starts_on or not expected(day) or paused(day):
+            continue
+        if is_holiday(day):
+            later = [day + datetime.timedelta(days=k) for k in range(1, 15)]
+            later = [d for d in later if d.weekday() < 5 and not is_holiday(d)]
+            if not later or paused(later[0]):
+                continue
+            day = later[0]
+        if start <= day <= end:
+            wanted.add(day)
+    assert dates == sorted(wanted)
 
 
 # Services ---------------------------------------------------------------------------------------
@@ -368,10 +386,12 @@ def test_operator_and_librarian_create_and_change_plans(api, role, frozen_today)
     response = client.get(f"/api/v1/standing-plans/{plan['id']}/occurrences/",
                           {"from": "2026-12-11", "to": "2027-01-10"})
     assert response.status_code == 200
-    rows = [(r["date"], r["skipped"], r["reason"]) for r in response.json()]
+    rows = [(r["date"], r["skipped"], r["reason"], r["moved_from"]) for r in response.json()]
+    # Orthodox Christmas (Thursday 7 January) moves the visit to Friday: no home hours on
+    # the card, so any working day will do.
     assert rows == [
-        ("2026-12-17", False, None), ("2026-12-24", True, "pause"),
-        ("2026-12-31", True, "pause"), ("2027-01-07", True, "holiday"),
+        ("2026-12-17", False, None, None), ("2026-12-24", True, "pause", None),
+        ("2026-12-31", True, "pause", None), ("2027-01-08", False, "holiday", "2027-01-07"),
     ]
 
     response = client.delete(f"/api/v1/standing-plans/{plan['id']}/pauses/{pause_id}/")

@@ -17,7 +17,8 @@ def _date(value: str) -> datetime.date:
 class Command(BaseCommand):
     help = (
         "Create the orders of active standing plans for the dates from tomorrow through "
-        "today + DAYS, skipping pauses and public holidays. Running it again creates nothing new."
+        "today + DAYS, skipping pauses; a visit on a public holiday moves to the next working "
+        "day the household is at home. Running it again creates nothing new."
     )
 
     def add_arguments(self, parser):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Standing plans, {result.start.isoformat()} to {result.end.isoformat()}: "
             f"{len(result.created)} created, {len(result.existed)} already existed, "
-            f"{len(result.skipped)} skipped."
+            f"{len(result.skipped)} skipped, {len(result.merged)} joined a visit already made."
         )
         for skip in result.skipped:
             self.stdout.write(f"  skipped plan {skip.plan_id} on {skip.date.isoformat()}: "
