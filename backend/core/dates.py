@@ -108,3 +108,23 @@ def require(bounds: DateRange, value: datetime.date | None, *, field: str) -> No
         from backend.core.exceptions import ApplicationError
 
         raise ApplicationError(OUT_OF_RANGE, f"{field}: {message}", fields={field: [message]})
+
+
+Span = tuple[datetime.time, datetime.time]
+
+
+def _span_minutes(span: Span) -> int:
+    return (span[1].hour * 60 + span[1].minute) - (span[0].hour * 60 + span[0].minute)
+
+
+def longest_span(spans: list[Span]) -> Span:
+    """The longest of `spans`; of equal ones, the earliest."""
+    return max(spans, key=lambda span: (_span_minutes(span), -span[0].hour, -span[0].minute))
+
+
+def window_within(window: Span, spans: list[Span]) -> Span | None:
+    """The longest part of `window` inside one of `spans` (a visit's window within the
+    household's home hours that day), the earliest of equal ones; None when none overlaps."""
+    overlaps = [(max(window[0], start), min(window[1], end)) for start, end in spans]
+    overlaps = [span for span in overlaps if span[0] < span[1]]
+    return longest_span(overlaps) if overlaps else None

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.circulation.models import Loan, LoanStatus
+from backend.core.dates import longest_span, window_within
 from backend.notifications.models import Channel as MessageChannel
 from backend.notifications.services import message_refused
 from backend.notifications.texts import KK_MONTHS
@@ -132,19 +133,13 @@ def visit_window(reader: Reader, day: datetime.date | None, start: datetime.time
         return VisitWindow(*base)
     home = f"{WEEKDAY_SHORT[day.weekday()]} " + ", ".join(
         f"{s:%H:%M}–{e:%H:%M}" for s, e in slots)
-    overlaps = [(max(s, base[0]), min(e, base[1])) for s, e in slots
-                if max(s, base[0]) < min(e, base[1])]
-    if overlaps:
-        best = max(overlaps, key=_minutes)
+    best = window_within(base, slots)
+    if best is not None:
         return VisitWindow(best[0], best[1], home)
     if agreed:
         return VisitWindow(base[0], base[1], home, outside_home=True)
-    widest = max(slots, key=_minutes)
+    widest = longest_span(slots)
     return VisitWindow(widest[0], widest[1], home)
-
-
-def _minutes(window: tuple[datetime.time, datetime.time]) -> int:
-    return (window[1].hour * 60 + window[1].minute) - (window[0].hour * 60 + window[0].minute)
 
 
 # A title with no free copy ---------------------------------------------------------------------

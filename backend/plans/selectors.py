@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from backend.core.calendar import holiday_name, working_days
+from backend.core.dates import longest_span, window_within
 from backend.core.recurrence import RRuleError, rrule_dates, rrule_parse
 from backend.plans.models import StandingPlan, StandingPlanPause
-from backend.readers.models import FamilyStatus, Reader
-from backend.readers.selectors import home_windows
+from backend.readers.models import Reader
+from backend.readers.selectors import family_home_windows, home_windows
 
 # How far after a holiday its visit may move.
 MOVE_SEARCH_DAYS = 14
@@ -54,23 +55,11 @@ def standing_plan_home_hours(plan: StandingPlan) -> dict[int, list[tuple[str, st
     nobody recorded any (then every working day will do)."""
     if getattr(plan, "reader_id", None) is not None:
         return home_windows(plan.reader)
-    family = getattr(plan, "family_card", None)
-    if family is None:
-        return {}
-    people = list(family.members.all()) if family.status == FamilyStatus.OPEN else []
-    windows: dict[int, list[tuple[str, str]]] = {}
-    for person in people:
-        for slot in person.availability or []:
-            windows.setdefault(int(slot["weekday"]), []).append((slot["start"], slot["end"]))
-    return {day: sorted(set(slots)) for day, slots in windows.items()}
+    return family_home_windows(getattr(plan, "family_card", None))
 
 
 def _time(value: str | datetime.time) -> datetime.time:
     return value if isinstance(value, datetime.time) else datetime.time.fromisoformat(value)
-
-
-def _minutes(start: datetime.time, end: datetime.time) -> int:
-    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
 
 
 def visit_window(window: tuple[datetime.time, datetime.time],
@@ -81,10 +70,7 @@ def visit_window(window: tuple[datetime.time, datetime.time],
     if not slots:
         return window
     spans = [(_time(s), _time(e)) for s, e in slots]
-    overlaps = [(max(window[0], s), min(window[1], e)) for s, e in spans]
-    overlaps = [(s, e) for s, e in overlaps if s < e]
-    pool = overlaps or spans
-    return max(pool, key=lambda span: (_minutes(*span), -span[0].hour, -span[0].minute))
+    return window_within(window, spans) or longest_span(spans)
 
 
 def _day_month(day: datetime.date) -> str:

@@ -195,17 +195,29 @@ def card_access_list(*, filters: dict | None = None) -> QuerySet[CardAccess]:
     return qs
 
 
+def _windows_of(people) -> dict[int, list[tuple[str, str]]]:
+    windows: dict[int, list[tuple[str, str]]] = {}
+    for person in people:
+        for slot in person.availability or []:
+            windows.setdefault(int(slot["weekday"]), []).append((slot["start"], slot["end"]))
+    return {day: sorted(set(slots)) for day, slots in windows.items()}
+
+
 def home_windows(reader: Reader) -> dict[int, list[tuple[str, str]]]:
     """Weekday -> [(start, end)] when someone of the household is at home."""
     people = [reader]
     family = reader.family_card
     if family is not None and family.status == FamilyStatus.OPEN:
         people = list(family.members.all()) or [reader]
-    windows: dict[int, list[tuple[str, str]]] = {}
-    for person in people:
-        for slot in person.availability or []:
-            windows.setdefault(int(slot["weekday"]), []).append((slot["start"], slot["end"]))
-    return {day: sorted(set(slots)) for day, slots in windows.items()}
+    return _windows_of(people)
+
+
+def family_home_windows(family: FamilyCard | None) -> dict[int, list[tuple[str, str]]]:
+    """Weekday -> [(start, end)] when a member of an open family card is at home (empty
+    for a closed card or when nobody recorded any)."""
+    if family is None or family.status != FamilyStatus.OPEN:
+        return {}
+    return _windows_of(family.members.all())
 
 
 def next_visit_dates(reader: Reader, *, start: datetime.date | None = None, days: int = 21,
