@@ -222,7 +222,7 @@ class TitleListApi(GenericAPIView):
     def get(self, request):
         filters = TitleFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        titles = selectors.title_list(filters=filters.validated_data).order_by("title", "id")
+        titles = selectors.title_list(filters=filters.validated_data)  # best matches first
         page = self.paginate_queryset(titles)
         return self.get_paginated_response(TitleOutputSerializer(page, many=True).data)
 

@@ -35,7 +35,8 @@ def search_tokens(query: str) -> list[str]:
 # Kazakh letters to their Russian neighbours (ә→а, ғ→г, қ→к, ң→н, ө→о, ұ ү→у, һ→х, і→и),
 # the vowels and semivowels people swap (ы й і → и, э → е, я → иа, ю → иу, hard and soft
 # signs dropped), and Latin letters and digraphs to the same (q k c → к, zh j → ж, sh ş → ш,
-# ch ç → ч, kh h → х, y → и, ya → иа, ye → е). Digits and other characters stay as they are.
+# ch ç → ч, kh h → х, y → и, ya → иа, ye → е), and a doubled letter counts once (Kassymova,
+# Aliia, Нұрпейісов → нурпеисов). Digits and other characters stay as they are.
 
 _CYRILLIC_KEY = str.maketrans({
     "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "ў": "у",
@@ -54,6 +55,7 @@ _LATIN_LETTERS = {
     "r": "р", "s": "с", "ş": "ш", "t": "т", "u": "у", "ū": "у", "ü": "у", "ú": "у", "v": "в",
     "w": "в", "x": "кс", "y": "и", "ý": "и", "z": "з",
 }
+_DOUBLED_LETTER = re.compile(r"([^\W\d_])\1+")
 _LATIN_RUN = re.compile("[" + "".join(_LATIN_LETTERS) + "]+")
 _DIGRAPH = re.compile("|".join(pattern for pattern, _ in _LATIN_DIGRAPHS))
 _DIGRAPH_KEY = dict(_LATIN_DIGRAPHS)
@@ -75,7 +77,7 @@ def search_key(text: str | None) -> str:
         return ""
     # Latin runs first: their digraphs must not see the Russian letters made from them.
     folded = _LATIN_RUN.sub(_latin_key, folded)
-    return folded.translate(_CYRILLIC_KEY)
+    return _DOUBLED_LETTER.sub(r"\1", folded.translate(_CYRILLIC_KEY))
 
 
 def search_key_tokens(query: str) -> list[str]:
