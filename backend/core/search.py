@@ -10,11 +10,12 @@ spellings and swapped vowels mapped to one skeleton). Every word of the query mu
   from a word of the key or from the start of one ("Жумабаево"). Shorter words are never
   taken as typos: "ал" would be one typo away from half the cards.
 
-The typo search is the same on SQLite and PostgreSQL. One typo leaves either the first or
-the last (n-1)//2 letters of an n-letter word untouched, so the candidates are the rows whose
-key contains one of those two pieces (a LIKE that PostgreSQL's trigram index on the key
-serves), at most FUZZY_CANDIDATES of them by id; each candidate is then checked in Python
-with core.text.within_one_edit.
+The typo search is the same SQL on SQLite and PostgreSQL, then the same check in Python.
+The candidates are the rows whose key contains one of the word's three-letter pieces (a LIKE
+that PostgreSQL's trigram index on the key serves), those sharing the most pieces first, at
+most FUZZY_CANDIDATES of them; each is then checked with core.text.within_one_edit. One typo
+leaves a piece of a word of 7 letters or more untouched; in a shorter word it can break
+them all (a change in the middle of a 4-letter word), and that typo is not found.
 """
 from __future__ import annotations
 
@@ -34,9 +35,8 @@ def _all_of(field: str, words: list[str]) -> Q:
     return condition
 
 
-def _typo_pieces(key: str) -> tuple[str, str]:
-    size = max(1, (len(key) - 1) // 2)
-    return key[:size], key[-size:]
+def _typo_pieces(key: str) -> list[str]:
+    return list(dict.fromkeys(key[start:start + 3] for start in range(len(key) - 2)))
 
 
 def _typo_may_match(token: str) -> bool:
@@ -67,13 +67,19 @@ def _typo_matches(queryset: QuerySet, keys: list[str], key_field: str,
     if not any(_typo_may_match(key) for key in keys):
         return []
     candidates = Q()
+    shared: list = []
     for key in keys:
         condition = Q(**{f"{key_field}__contains": key})
         if _typo_may_match(key):
             for piece in _typo_pieces(key):
-                condition |= Q(**{f"{key_field}__contains": piece})
+                piece_q = Q(**{f"{key_field}__contains": piece})
+                condition |= piece_q
+                shared.append(Case(When(piece_q, then=Value(1)), default=Value(0)))
         candidates &= condition
-    rows = (queryset.filter(candidates).exclude(found_already).order_by("pk")
+    likeness = sum(shared[1:], shared[0]) if shared else Value(0)
+    rows = (queryset.filter(candidates).exclude(found_already)
+            .annotate(typo_likeness=likeness)
+            .order_by("-typo_likeness", "pk")
             .values_list("pk", key_field)[:FUZZY_CANDIDATES])
     matches = [pk for pk, key in rows if near_match(key or "", keys)]
     return matches[:FUZZY_MATCHES]

@@ -219,7 +219,7 @@ class Reader(Address, TimeStampedModel):
     )
     search_text = models.CharField(max_length=500, blank=True, editable=False, db_index=True)
     # core.text.search_key of search_text: the name however it is typed (Kazakh letters or
-    # not, Latin). On PostgreSQL a trigram index serves its LIKE (migration 0012).
+    # not, Latin). On PostgreSQL trigram indexes serve the LIKE on both (migration 0012).
     search_key = models.CharField(max_length=600, blank=True, editable=False)
     contact_channel = models.CharField(
         _("how to send messages"), max_length=10, blank=True,

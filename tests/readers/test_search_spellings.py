@@ -152,3 +152,18 @@ def test_a_phone_still_finds_by_phone(readers):
     ReaderPhoneFactory(reader=readers["qairat"], number="+77015550011")
     assert api_names("8 701 555 00 11") == [readers["qairat"].id]
     assert api_names("5550011") == [readers["qairat"].id]
+
+
+@pytest.mark.requires_postgres
+def test_postgres_serves_the_name_search_from_a_trigram_index(branch):
+    from django.db import connection
+
+    ReaderFactory(last_name="Жұмабаева", branch=branch)
+    query = reader_search(Reader.objects.all(), "жумабаева").order_by().values("pk")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "readers_reader_search_key_trgm" in plan, plan
+    assert "readers_reader_search_text_trgm" in plan, plan

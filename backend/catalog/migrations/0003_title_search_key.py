@@ -19,18 +19,22 @@ def fill_search_keys(apps, schema_editor):
 
 
 def trigram_index(apps, schema_editor):
-    """On PostgreSQL the title search's LIKE '%...%' is served by a trigram index."""
+    """On PostgreSQL the title search's LIKE '%...%' is served by trigram indexes."""
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS catalog_title_search_key_trgm "
-        "ON catalog_title USING gin (search_key gin_trgm_ops)")
+    # The text as typed too: a search asks both columns (as typed OR folded), and one
+    # column without an index would make it read the whole table.
+    for column in ("search_key", "search_text"):
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS catalog_title_{column}_trgm "
+            f"ON catalog_title USING gin ({column} gin_trgm_ops)")
 
 
 def drop_trigram_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS catalog_title_search_key_trgm")
+        for column in ("search_key", "search_text"):
+            schema_editor.execute(f"DROP INDEX IF EXISTS catalog_title_{column}_trgm")
 
 
 class Migration(migrations.Migration):
