@@ -129,7 +129,8 @@ class TitleInputSerializer(serializers.Serializer):
 class TitleFilterSerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False,
-        help_text=gettext_lazy("Title or author (any case, Kazakh too), ISBN or barcode"),
+        help_text=gettext_lazy(
+            "Title or author (Kazakh letters typed or not, Latin too), ISBN or barcode"),
     )
     language = serializers.ChoiceField(choices=TitleLanguage.choices, required=False)
     format = serializers.ChoiceField(choices=Format.choices, required=False)

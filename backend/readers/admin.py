@@ -165,7 +165,8 @@ class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
     # search field only makes the admin show the box and allow autocomplete.
     search_fields = ("card_number",)
     search_help_text = _(
-        "Name (any case), card number, or phone in any form or its last 7 digits."
+        "Name however it is typed (Kazakh letters or not, Latin, one typo), card number, or "
+        "phone in any form or its last 7 digits."
     )
     readonly_fields = (
         "card_number", "family_membership", "phone_list", "closed_at", "consent_recorded_by",
