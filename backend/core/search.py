@@ -92,10 +92,13 @@ def ranked_search(queryset: QuerySet, query: str, *, order: tuple[str, ...],
     1 folded, 2 one typo) and ordered by it, then by `order`. An empty query narrows
     nothing."""
     tokens = search_tokens(query)
-    keys = [key for key in (search_key(token) for token in tokens) if key]
-    if not tokens or not keys:
+    if not tokens:
         return queryset
     as_typed = _all_of(text_field, tokens)
+    keys = [key for key in (search_key(token) for token in tokens) if key]
+    if len(keys) < len(tokens):  # a word with no letter of its own, such as "ь"
+        return (queryset.filter(as_typed).annotate(search_rank=Value(0))
+                .order_by("search_rank", *order))
     folded = _all_of(key_field, keys)
     found = as_typed | folded
     typo_ids = _typo_matches(queryset, keys, key_field, found) if typos else []

@@ -100,6 +100,12 @@ def test_a_short_query_is_never_taken_as_a_typo(branch):
     assert ivanov.id not in api_names("Алимов")
 
 
+def test_a_sign_alone_finds_only_names_with_it(branch):
+    soft = ReaderFactory(last_name="Гоголь", branch=branch)
+    ReaderFactory(last_name="Иванов", branch=branch)
+    assert api_names("ь") == [soft.id]
+
+
 def test_digits_are_never_a_typo(branch):
     first = ReaderFactory(last_name="Ахметова1", branch=branch)
     third = ReaderFactory(last_name="Ахметова3", branch=branch)
