@@ -64,11 +64,11 @@ class ReaderFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def search(self, create, extracted, **kwargs):
-        from backend.readers.services import reader_search_text
+        from backend.readers.services import reader_search_fields
 
-        self.search_text = reader_search_text(self)
+        reader_search_fields(self)
         if create:
-            self.save(update_fields=["search_text"])
+            self.save(update_fields=["search_text", "search_key"])
 
 
 class ReaderPhoneFactory(factory.django.DjangoModelFactory):
@@ -104,12 +104,12 @@ class TitleFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def search(self, create, extracted, **kwargs):
-        from backend.catalog.selectors import subjects_key, title_search_text
+        from backend.catalog.selectors import subjects_key, title_search_fields
 
-        self.search_text = title_search_text(self)
+        title_search_fields(self)
         self.subjects_key = subjects_key(self.subjects)
         if create:
-            self.save(update_fields=["search_text", "subjects_key"])
+            self.save(update_fields=["search_text", "search_key", "subjects_key"])
 
 
 class ItemFactory(factory.django.DjangoModelFactory):

@@ -88,7 +88,8 @@ class TitleAdmin(ServiceSavingAdmin):
     list_filter = ("language", "format")
     ordering = ("title", "id")
     search_fields = ("title",)  # shows the search box; the search itself is title_list's
-    search_help_text = _("Title or author (any case, Kazakh too), ISBN or barcode")
+    search_help_text = _(
+        "Title or author (Kazakh letters typed or not, Latin too), ISBN or barcode")
     fieldsets = (
         (None, {"fields": ("title", "authors", "language", "format", "subjects")}),
         (_("Edition"), {"fields": ("isbn", "year", "publisher", "age_rating", "annotation")}),

@@ -129,7 +129,8 @@ class TitleInputSerializer(serializers.Serializer):
 class TitleFilterSerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False,
-        help_text=gettext_lazy("Title or author (any case, Kazakh too), ISBN or barcode"),
+        help_text=gettext_lazy(
+            "Title or author (Kazakh letters typed or not, Latin too), ISBN or barcode"),
     )
     language = serializers.ChoiceField(choices=TitleLanguage.choices, required=False)
     format = serializers.ChoiceField(choices=Format.choices, required=False)
@@ -222,7 +223,7 @@ class TitleListApi(GenericAPIView):
     def get(self, request):
         filters = TitleFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        titles = selectors.title_list(filters=filters.validated_data).order_by("title", "id")
+        titles = selectors.title_list(filters=filters.validated_data)  # best matches first
         page = self.paginate_queryset(titles)
         return self.get_paginated_response(TitleOutputSerializer(page, many=True).data)
 

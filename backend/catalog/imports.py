@@ -499,7 +499,7 @@ def _safe_marc_candidate(record, position: int) -> Candidate:
 # Validation --------------------------------------------------------------------------------
 
 
-_CLEAN_EXCLUDE = ["id", "search_text", "subjects_key", "created_at", "updated_at"]
+_CLEAN_EXCLUDE = ["id", "search_text", "search_key", "subjects_key", "created_at", "updated_at"]
 
 
 def _check_title(candidate: Candidate) -> Title | None:

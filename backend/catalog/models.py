@@ -50,6 +50,8 @@ class Title(TimeStampedModel):
                                   blank=True)
     annotation = models.TextField(_("annotation"), blank=True)
     search_text = models.CharField(max_length=1000, blank=True, editable=False, db_index=True)
+    # core.text.search_key of search_text: title and authors however they are typed.
+    search_key = models.CharField(max_length=1200, blank=True, editable=False)
     # "|поэзия|история|": folded subjects, so a subject filter is one indexed-friendly LIKE.
     subjects_key = models.CharField(max_length=1000, blank=True, editable=False)
 

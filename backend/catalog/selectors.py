@@ -1,14 +1,23 @@
-"""Catalog reads: search by title or author (any case, Kazakh too), ISBN or barcode."""
+"""Catalog reads: search by title or author (any case, Kazakh letters typed or not, Latin),
+ISBN or barcode."""
 from django.db.models import Count, Q, QuerySet
 
 from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.core.phones import digits_of
-from backend.core.text import fold, search_tokens
+from backend.core.search import ranked_search
+from backend.core.text import fold, search_key, search_key_tokens
 
 
 def title_search_text(title: Title) -> str:
     return fold(" ".join([title.title, *(title.authors or []), title.isbn or ""]))[:1000]
+
+
+def title_search_fields(title: Title) -> None:
+    """Set the title's search columns: title and authors as written (folded case) and
+    their key, however they are typed (title_list reads both)."""
+    title.search_text = title_search_text(title)
+    title.search_key = search_key(title.search_text)[:1200]
 
 
 def subjects_key(subjects: list[str] | None) -> str:
@@ -23,10 +32,14 @@ def title_queryset() -> QuerySet[Title]:
     )
 
 
+TITLE_ORDER = ("title", "id")
+
+
 def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
     filters = filters or {}
     qs = title_queryset()
     query = (filters.get("q") or "").strip()
+    ranked = False
     if query:
         isbn = normalize_isbn(query)
         if len(isbn) in (10, 13) and len(digits_of(query)) >= 9:
@@ -34,8 +47,9 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
         elif Item.objects.filter(barcode=query).exists():
             qs = qs.filter(items__barcode=query)
         else:
-            for token in search_tokens(query):
-                qs = qs.filter(search_text__contains=token)
+            # As typed first, then folded (core.search); a title is not guessed from a typo.
+            qs = ranked_search(qs, query, order=TITLE_ORDER, typos=False)
+            ranked = True
     for name in ("language", "format"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
@@ -44,7 +58,8 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
     if filters.get("available_at"):
         qs = qs.filter(items__branch=filters["available_at"], items__status=ItemStatus.AVAILABLE)
     qs = qs.distinct() if query or filters.get("available_at") else qs
-    return qs.order_by("title", "id")  # the count annotations drop Meta.ordering
+    # The count annotations drop Meta.ordering.
+    return qs.order_by("search_rank", *TITLE_ORDER) if ranked else qs.order_by(*TITLE_ORDER)
 
 
 def item_queryset() -> QuerySet[Item]:
@@ -60,8 +75,8 @@ def item_list(*, filters: dict | None = None) -> QuerySet[Item]:
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
     if filters.get("q"):
-        for token in search_tokens(filters["q"]):
-            qs = qs.filter(title__search_text__contains=token)
+        for key in search_key_tokens(filters["q"]):
+            qs = qs.filter(title__search_key__contains=key)
     return qs
 
 

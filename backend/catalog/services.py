@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
-from backend.catalog.selectors import subjects_key, title_search_text
+from backend.catalog.selectors import subjects_key, title_search_fields
 from backend.core.exceptions import ApplicationError, ConflictError
 
 TITLE_FIELDS = ("title", "authors", "language", "format", "subjects", "isbn", "year",
@@ -24,7 +24,7 @@ def _title_apply(title: Title, data: dict[str, Any]) -> None:
     title.isbn = normalize_isbn(title.isbn)
     title.authors = [a.strip() for a in title.authors or [] if a and a.strip()]
     title.subjects = [s.strip() for s in title.subjects or [] if s and s.strip()]
-    title.search_text = title_search_text(title)
+    title_search_fields(title)
     title.subjects_key = subjects_key(title.subjects)
 
 
@@ -32,7 +32,7 @@ def _title_apply(title: Title, data: dict[str, Any]) -> None:
 def title_create(*, data: dict[str, Any]) -> Title:
     title = Title()
     _title_apply(title, data)
-    title.full_clean(exclude=["search_text", "subjects_key"])
+    title.full_clean(exclude=["search_text", "search_key", "subjects_key"])
     title.save()
     return title
 
@@ -41,7 +41,7 @@ def title_create(*, data: dict[str, Any]) -> Title:
 def title_update(*, title: Title, data: dict[str, Any]) -> Title:
     title = Title.objects.select_for_update().get(pk=title.pk)
     _title_apply(title, data)
-    title.full_clean(exclude=["search_text", "subjects_key"])
+    title.full_clean(exclude=["search_text", "search_key", "subjects_key"])
     title.save()
     return title
 

@@ -162,11 +162,12 @@ class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
     )
     list_select_related = ("branch", "family_card")
     list_per_page = 50
-    # The search itself is selectors.reader_search_q (see get_search_results); a
+    # The search itself is selectors.reader_search (see get_search_results); a
     # search field only makes the admin show the box and allow autocomplete.
     search_fields = ("card_number",)
     search_help_text = _(
-        "Name (any case), card number, or phone in any form or its last 7 digits."
+        "Name however it is typed (Kazakh letters or not, Latin, one typo), card number, or "
+        "phone in any form or its last 7 digits."
     )
     readonly_fields = (
         "card_number", "family_membership", "phone_list", "closed_at", "consent_recorded_by",
@@ -194,11 +195,17 @@ class ReaderAdmin(CardPlaceAdminMixin, ReaderDataMixin, CardAdmin):
         return qs.order_by(*ordering) if ordering else qs
 
     def get_search_results(self, request, queryset, search_term):
+        from django.contrib.admin.views.main import ORDER_VAR
+
         term = (search_term or "").strip()
         if not term:
             return queryset, False
-        # Phones are matched in a subquery: no reader is listed twice.
-        return queryset.filter(selectors.reader_search_q(term)), False
+        # Phones are matched in a subquery: no reader is listed twice. The best matches
+        # come first (as typed, folded, one typo) unless a column is sorted.
+        found = selectors.reader_search(queryset, term)
+        if request.GET.get(ORDER_VAR):
+            found = found.order_by(*queryset.query.order_by)
+        return found, False
 
     def history_context(self, request, object_id):
         return card_history_context(request, reader_id=object_id)

@@ -104,6 +104,7 @@ def reader_anonymize(*, reader: Reader, by=None) -> Reader:
         reader.document_valid_until = None
         reader.messages_opt_out_at = None
         reader.search_text = ""
+        reader.search_key = ""
         reader.anonymized_at = timezone.now()
         reader.save()
         ReaderPhone.objects.filter(reader=reader).delete()

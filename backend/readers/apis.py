@@ -62,7 +62,8 @@ READER_EXAMPLE = OpenApiExample(
 class ReaderFilterSerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False,
-        help_text=_("Name, card number, or phone in any form (or its last 7 digits)"),
+        help_text=_("Name however it is typed (Kazakh letters or not, Latin, one typo), card "
+                    "number, or phone in any form or its last 7 digits."),
     )
     status = serializers.ChoiceField(choices=ReaderStatus.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)

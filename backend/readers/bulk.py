@@ -25,7 +25,7 @@ def chunks(items: list, size: int = 500) -> Iterator[list]:
 
 
 # These are checked by the serializer or by the import itself (branch, card number).
-_CLEAN_EXCLUDE = ["id", "card_number", "search_text", "branch", "created_by",
+_CLEAN_EXCLUDE = ["id", "card_number", "search_text", "search_key", "branch", "created_by",
                   "consent_recorded_by", "family_card", "closed_at", "created_at", "updated_at"]
 
 

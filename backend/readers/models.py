@@ -218,6 +218,9 @@ class Reader(Address, TimeStampedModel):
         null=True, blank=True, related_name="+",
     )
     search_text = models.CharField(max_length=500, blank=True, editable=False, db_index=True)
+    # core.text.search_key of search_text: the name however it is typed (Kazakh letters or
+    # not, Latin). On PostgreSQL trigram indexes serve the LIKE on both (migration 0012).
+    search_key = models.CharField(max_length=600, blank=True, editable=False)
     contact_channel = models.CharField(
         _("how to send messages"), max_length=10, blank=True,
         choices=[("sms", _("SMS")), ("voice", _("Voice call")),

@@ -5,12 +5,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from backend.core.calendar import working_days
 from backend.core.phones import digits_of, to_e164
-from backend.core.text import fold, search_tokens
+from backend.core.search import ranked_search
+from backend.core.text import fold
 from backend.readers.models import (
     CardAccess,
     CardChange,
@@ -59,30 +60,47 @@ def phone_query(text: str) -> Q | None:
     return Q(pk__in=ReaderPhone.objects.filter(condition).values("reader_id"))
 
 
-def reader_search_q(query: str) -> Q:
-    """Name (any case, Kazakh and Cyrillic letters), card number or phone."""
+def _phone_search_q(query: str) -> Q | None:
+    """A phone said in any form (or the end of a card number): None when `query` has letters
+    or too few digits to be one."""
+    by_phone = phone_query(query)
+    if by_phone is None or any(ch.isalpha() for ch in query):
+        return None
+    # Digits (and dashes) may also be the end of a card number; a phone said with
+    # "+", spaces or brackets cannot.
+    if query.replace("-", "").isdigit():
+        return by_phone | Q(card_number__endswith=query)
+    return by_phone
+
+
+READER_NAME_ORDER = ("last_name", "first_name", "id")
+
+
+def reader_search(queryset: QuerySet[Reader], query: str) -> QuerySet[Reader]:
+    """The readers of `queryset` that `query` finds, best first: the one search of the API,
+    the phone desk and the admin's reader and family lists.
+
+    A phone in any form (or its last 7 digits, or the end of a card number) finds by phone,
+    ordered by name (`search_rank` 0 for all). Otherwise the name and card number however
+    they are typed (see core.search): as written first (`search_rank` 0), then with Kazakh
+    letters typed as Russian ones or in Latin (1), then with one typo in a word of 4 letters
+    or more (2), each by name.
+    """
     query = (query or "").strip()
     if not query:
-        return Q()
-    condition = Q()
-    by_phone = phone_query(query)
-    letters = any(ch.isalpha() for ch in query)
-    if by_phone is not None and not letters:
-        # Digits (and dashes) may also be the end of a card number; a phone said with
-        # "+", spaces or brackets cannot.
-        if query.replace("-", "").isdigit():
-            return by_phone | Q(card_number__endswith=query)
-        return by_phone
-    for token in search_tokens(query):
-        condition &= Q(search_text__contains=token)
-    return condition
+        return queryset
+    by_phone = _phone_search_q(query)
+    if by_phone is not None:
+        return (queryset.filter(by_phone).annotate(search_rank=Value(0))
+                .order_by(*READER_NAME_ORDER))
+    return ranked_search(queryset, query, order=READER_NAME_ORDER)
 
 
 def reader_list(*, filters: dict | None = None) -> QuerySet[Reader]:
     filters = filters or {}
     qs = reader_queryset()
     if filters.get("q"):
-        qs = qs.filter(reader_search_q(filters["q"]))
+        qs = reader_search(qs, filters["q"])
     for name in ("status", "branch", "language"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
@@ -156,11 +174,9 @@ def family_card_list(*, filters: dict | None = None) -> QuerySet[FamilyCard]:
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
     if filters.get("q"):
-        tokens = search_tokens(filters["q"])
-        member_q = Q()
-        for token in tokens:
-            member_q &= Q(members__search_text__contains=token)
-        qs = qs.filter(member_q | Q(number__iexact=filters["q"].strip())).distinct()
+        members = reader_search(Reader.objects.filter(family_card__isnull=False), filters["q"])
+        qs = qs.filter(Q(pk__in=members.order_by().values("family_card_id"))
+                       | Q(number__iexact=filters["q"].strip()))
     return qs
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.tabular import Progress
-from backend.core.text import fold
+from backend.core.text import fold, search_key
 from backend.core.web import client_address
 from backend.readers.bulk import PreparedWrites, insert_statements, reader_problems, reserve_ids
 from backend.readers.cards import card_number_format, family_card_number_format
@@ -98,6 +98,13 @@ def reader_search_text(reader: Reader) -> str:
             if p
         )
     )[:500]
+
+
+def reader_search_fields(reader: Reader) -> None:
+    """Set the card's search columns: the name as written (folded case) and its key, the
+    name however it is typed (selectors.reader_search reads both)."""
+    reader.search_text = reader_search_text(reader)
+    reader.search_key = search_key(reader.search_text)[:600]
 
 
 def _check_consent(reader: Reader) -> None:
@@ -227,11 +234,11 @@ def reader_create(
     reader = reader_build(data, by)
     categories = reader_categories_wanted(reader, data)
     _check_consent(reader)
-    reader.full_clean(exclude=["card_number", "search_text"])
+    reader.full_clean(exclude=["card_number", "search_text", "search_key"])
     reader.save()
     reader.card_number = card_number_format(reader.branch.code, reader.pk)
-    reader.search_text = reader_search_text(reader)
-    reader.save(update_fields=["card_number", "search_text"])
+    reader_search_fields(reader)
+    reader.save(update_fields=["card_number", "search_text", "search_key"])
     set_phones(reader, phones)
     _set_categories(reader, categories)
     CardChange.objects.create(
@@ -302,7 +309,7 @@ def readers_prepare_bulk(
     for reader, pk, flat in zip(readers, reserve_ids(Reader, len(readers)), rows):
         reader.pk = pk
         reader.card_number = card_number_format(reader.branch.code, pk)
-        reader.search_text = reader_search_text(reader)
+        reader_search_fields(reader)
         own = phone_rows(reader, flat.get("phones", []))
         phones.extend(own)
         codes = reader_categories_wanted(reader, flat)
@@ -341,8 +348,8 @@ def reader_update(*, reader: Reader, data: dict[str, Any], by: User | None = Non
         reader.closed_at = timezone.now()
     elif reader.status != ReaderStatus.CLOSED:
         reader.closed_at = None
-    reader.search_text = reader_search_text(reader)
-    reader.full_clean(exclude=["search_text"])
+    reader_search_fields(reader)
+    reader.full_clean(exclude=["search_text", "search_key"])
     reader.save()
     if "phones" in data:
         set_phones(reader, data["phones"])

@@ -118,7 +118,7 @@ class People(CityBase):
 
     def readers(self) -> None:
         from backend.readers.models import CardChange, FamilyCard, Reader, ReaderPhone
-        from backend.readers.services import reader_search_text
+        from backend.readers.services import reader_search_fields
 
         self.readers_of: dict[int, list] = defaultdict(list)
         self.households_of: dict[int, list[Household]] = defaultdict(list)
@@ -161,7 +161,7 @@ class People(CityBase):
                 created_at=created, updated_at=created,
             )
             reader.card_number = card_number_format(branch.code, reader.pk)
-            reader.search_text = reader_search_text(reader)
+            reader_search_fields(reader)
             if self.rng.random() < 0.2:
                 reader.caregiver_name = f"{last} {self.rng.choice(RU_FEMALE)}"
                 reader.caregiver_relation = self.rng.choice(["дочь", "сын", "соцработник",

@@ -23,7 +23,7 @@ class Stock(CityBase):
 
     def catalog(self) -> None:
         from backend.catalog.models import Format, Item, Title
-        from backend.catalog.selectors import subjects_key, title_search_text
+        from backend.catalog.selectors import subjects_key, title_search_fields
 
         languages = (("ru", 55), ("kk", 40), ("en", 5))
         formats = ((Format.PRINT, 70), (Format.LARGE_PRINT, 18), (Format.AUDIO, 10),
@@ -48,7 +48,7 @@ class Stock(CityBase):
                 year=self.rng.randint(1960, 2025), publisher=self.rng.choice(
                     ["Фолиант", "Жазушы", "Эксмо", "Атамұра", "АСТ"]),
                 created_at=added, updated_at=added))
-            title.search_text = title_search_text(title)
+            title_search_fields(title)
             title.subjects_key = subjects_key(title.subjects)
             copies = self.rng.randint(max(1, per_title - 3), per_title + 3)
             for _ in range(copies):

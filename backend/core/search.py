@@ -1,0 +1,109 @@
+"""Search by name or title however it is typed, ranked: as typed, then folded, then one typo.
+
+A searchable model keeps two columns (see core.text): the text folded to lower case
+(`search_text`) and its key (`search_key`, the same text with Kazakh letters, Latin
+spellings and swapped vowels mapped to one skeleton). Every word of the query must be found:
+
+- rank 0: in the text as typed (any case): "Жұмабаева" finds Жұмабаева first;
+- rank 1: in the key: "жумабаева", "Zhumabaeva" and "Jumabaeva" find her too;
+- rank 2 (when asked for): a word of 4 letters or more (no digits) that is one typo away
+  from a word of the key or from the start of one ("Жумабаево"). Shorter words are never
+  taken as typos: "ал" would be one typo away from half the cards.
+
+The typo search is the same SQL on SQLite and PostgreSQL, then the same check in Python.
+The candidates are the rows whose key contains one of the word's three-letter pieces (a LIKE
+that PostgreSQL's trigram index on the key serves), those sharing the most pieces first, at
+most FUZZY_CANDIDATES of them; each is then checked with core.text.within_one_edit. One typo
+leaves a piece of a word of 7 letters or more untouched; in a shorter word it can break
+them all (a change in the middle of a 4-letter word), and that typo is not found.
+"""
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from backend.core.text import search_key, search_tokens, within_one_edit
+
+FUZZY_MIN_LETTERS = 4
+FUZZY_CANDIDATES = 2000
+FUZZY_MATCHES = 200
+
+
+def _all_of(field: str, words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        condition &= Q(**{f"{field}__contains": word})
+    return condition
+
+
+def _typo_pieces(key: str) -> list[str]:
+    return list(dict.fromkeys(key[start:start + 3] for start in range(len(key) - 2)))
+
+
+def _typo_may_match(token: str) -> bool:
+    # Words only: a digit is never a typo (card numbers, "Ахметова3" is not "Ахметова1").
+    return (all(char.isalpha() or char in "-'" for char in token)
+            and sum(char.isalpha() for char in token) >= FUZZY_MIN_LETTERS)
+
+
+def near_match(key: str, words: list[str]) -> bool:
+    """True when each query word is in `key`, or (4 letters or more) one typo away from a
+    word of it or from the start of one."""
+    parts = key.split(" ")
+    for word in words:
+        if word in key:
+            continue
+        if not _typo_may_match(word):
+            return False
+        size = len(word)
+        if not any(within_one_edit(word, part[:length])
+                   for part in parts for length in (size - 1, size, size + 1)
+                   if len(part) >= length):
+            return False
+    return True
+
+
+def _typo_matches(queryset: QuerySet, keys: list[str], key_field: str,
+                  found_already: Q) -> list[int]:
+    if not any(_typo_may_match(key) for key in keys):
+        return []
+    candidates = Q()
+    shared: list = []
+    for key in keys:
+        condition = Q(**{f"{key_field}__contains": key})
+        if _typo_may_match(key):
+            for piece in _typo_pieces(key):
+                piece_q = Q(**{f"{key_field}__contains": piece})
+                condition |= piece_q
+                shared.append(Case(When(piece_q, then=Value(1)), default=Value(0)))
+        candidates &= condition
+    likeness = sum(shared[1:], shared[0]) if shared else Value(0)
+    rows = (queryset.filter(candidates).exclude(found_already)
+            .annotate(typo_likeness=likeness)
+            .order_by("-typo_likeness", "pk")
+            .values_list("pk", key_field)[:FUZZY_CANDIDATES])
+    matches = [pk for pk, key in rows if near_match(key or "", keys)]
+    return matches[:FUZZY_MATCHES]
+
+
+def ranked_search(queryset: QuerySet, query: str, *, order: tuple[str, ...],
+                  typos: bool = True, text_field: str = "search_text",
+                  key_field: str = "search_key") -> QuerySet:
+    """`queryset` narrowed to what matches `query`, annotated `search_rank` (0 as typed,
+    1 folded, 2 one typo) and ordered by it, then by `order`. An empty query narrows
+    nothing."""
+    tokens = search_tokens(query)
+    if not tokens:
+        return queryset
+    as_typed = _all_of(text_field, tokens)
+    keys = [key for key in (search_key(token) for token in tokens) if key]
+    if len(keys) < len(tokens):  # a word with no letter of its own, such as "ь"
+        return (queryset.filter(as_typed).annotate(search_rank=Value(0))
+                .order_by("search_rank", *order))
+    folded = _all_of(key_field, keys)
+    found = as_typed | folded
+    typo_ids = _typo_matches(queryset, keys, key_field, found) if typos else []
+    if typo_ids:
+        found |= Q(pk__in=typo_ids)
+    rank = Case(When(as_typed, then=Value(0)), When(folded, then=Value(1)), default=Value(2),
+                output_field=IntegerField())
+    return queryset.filter(found).annotate(search_rank=rank).order_by("search_rank", *order)
