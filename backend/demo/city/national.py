@@ -12,10 +12,9 @@ then adds the mass on top of it:
   ones and the ones still out, spread over the new readers.
 
 Loans are plain tuples, not model instances (ten million of those would take an hour and
-gigabytes): on PostgreSQL they go in with COPY while the loan table's secondary indexes are
-dropped and its foreign keys not checked row by row (the rows point at ids made here), and the
-indexes are built again afterwards; on SQLite (the small test) with executemany. The same
-rows either way.
+gigabytes). On PostgreSQL every table goes in with COPY while its secondary indexes are set
+aside and its foreign keys not checked row by row (`_bulk_load`); on SQLite (the small test)
+with bulk_create and executemany. The same rows either way.
 """
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -185,20 +185,9 @@ class _Nation(CityBase):
         columns = ", ".join(quote(c) for c in LOAN_COLUMNS)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                dropped = _drop_indexes(cursor, table)
-                # The rows point at ids made above: checking each of millions of foreign keys
-                # at commit would take longer than everything else together.
-                cursor.execute("SET LOCAL session_replication_role = replica")
                 with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
                     for row in self.loan_rows():
                         copy.write_row(row)
-                cursor.execute("SET LOCAL session_replication_role = origin")
-                begun = time.monotonic()
-                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-                for sql in dropped:
-                    cursor.execute(sql)
-                self.out(f"  {'loan indexes':<22} {time.monotonic() - begun:6.1f} s "
-                         f"({len(dropped)} built again)")
             else:
                 sql = (f"INSERT INTO {quote(table)} ({columns}) "
                        f"VALUES ({', '.join(['%s'] * len(LOAN_COLUMNS))})")
@@ -220,16 +209,33 @@ class _Nation(CityBase):
                 cursor.execute(sql)
 
 
-def _drop_indexes(cursor, table: str) -> list[str]:
-    """Drop the table's indexes that back no constraint; return the statements that make
-    them again."""
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-        "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", [table, table])
-    rows = cursor.fetchall()
-    for name, _ in rows:
-        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    return [definition for _, definition in rows]
+@contextmanager
+def _bulk_load(models: list, say: Callable[[str], None]) -> Iterator[None]:
+    """On PostgreSQL, while millions of rows go in: the tables' indexes that back no
+    constraint set aside and built again afterwards (one sort each instead of a b-tree
+    insert per row and index), and the foreign keys not checked row by row at commit (the
+    rows point at ids made here, and tests/demo/test_bench_scale.py checks them). Inside the
+    caller's transaction."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND indexname "
+            "NOT IN (SELECT conname FROM pg_constraint)", [tables])
+        dropped = cursor.fetchall()
+        for name, _ in dropped:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    yield
+    begun = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _, definition in dropped:
+            cursor.execute(definition)
+    say(f"  {'indexes':<22} {time.monotonic() - begun:6.1f} s ({len(dropped)} built again)")
 
 
 def generate_national(scale: NationalScale | None = None, *,
@@ -249,8 +255,10 @@ def generate_national(scale: NationalScale | None = None, *,
                          out=say)
     counts = Counter(city.counts)
     nation = _Nation(scale, say)
-    stamped = [apps.get_model("readers", "Reader"), apps.get_model("catalog", "Item")]
-    with transaction.atomic(), own_timestamps(stamped):
+    filled = [apps.get_model(*label.split(".")) for label in (
+        "readers.Reader", "readers.ReaderPhone", "catalog.Item", "circulation.Loan")]
+    with (transaction.atomic(), own_timestamps(filled[:1] + filled[2:3]),
+          _bulk_load(filled, say)):
         for name, phase in (("national readers", nation.readers),
                             ("copies on loan", nation.copies), ("loans", nation.loans),
                             ("sequences", nation.finish)):
