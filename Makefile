@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run setup install-dev chromium test fuzz lint audit bench bench-db bench-routing bench-planning bench-import bench-load bench-app messages migrate seed clean
+.PHONY: run setup install-dev chromium test fuzz lint audit bench bench-db bench-routing bench-planning bench-import bench-load bench-scale bench-app messages migrate seed clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,7 +65,7 @@ audit: $(VENV)/.installed-dev
 BENCH_DB := sqlite:///$(CURDIR)/bench-results/bench.sqlite3
 SHARED ?= ../shared/benchmarks
 
-bench: bench-routing bench-planning bench-import bench-app bench-load
+bench: bench-routing bench-planning bench-import bench-app bench-load bench-scale
 
 bench-db: $(VENV)/.installed-dev
 	mkdir -p bench-results
@@ -97,6 +97,15 @@ bench-app: $(VENV)/.installed-dev chromium
 LOAD_ARGS ?=
 bench-load: $(VENV)/.installed-dev
 	$(PY) loadtest/run.py $(LOAD_ARGS)
+
+# The desk's phone lookup and name search at national scale: 500,000 reader cards and
+# 10,000,000 loans on PostgreSQL (its own database, kniga_bench_scale, made and dropped here);
+# `$(PY) manage.py bench_scale --help` for the knobs (SCALE_ARGS="--keep", then "--reuse").
+SCALE_POSTGRES ?= postgres://postgres@127.0.0.1:5432
+SCALE_ARGS ?=
+bench-scale: $(VENV)/.installed-dev
+	mkdir -p bench-results
+	DATABASE_URL=$(SCALE_POSTGRES)/kniga_bench_scale $(PY) manage.py bench_scale --out bench-results $(SCALE_ARGS)
 
 messages: $(VENV)/.installed-dev
 	$(PY) manage.py makemessages -l ru -l kk -l en --no-obsolete --ignore=.venv --ignore=tests
