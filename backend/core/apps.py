@@ -17,6 +17,12 @@ class CoreConfig(AppConfig):
 
         checks.register(check_admins, checks.Tags.admin)
 
+        from django.db.backends.signals import connection_created
+
+        from backend.core.search import trigram_threshold_set
+
+        connection_created.connect(trigram_threshold_set, dispatch_uid="kniga-trigram-threshold")
+
 
 class KnigaAdminConfig(admin_apps.AdminConfig):
     """Django's admin on Kniga 03's site (backend/core/admin_site.py: who may enter)."""

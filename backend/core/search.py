@@ -10,22 +10,34 @@ spellings and swapped vowels mapped to one skeleton). Every word of the query mu
   from a word of the key or from the start of one ("Жумабаево"). Shorter words are never
   taken as typos: "ал" would be one typo away from half the cards.
 
-The typo search is the same SQL on SQLite and PostgreSQL, then the same check in Python.
-The candidates are the rows whose key contains one of the word's three-letter pieces (a LIKE
-that PostgreSQL's trigram index on the key serves), those sharing the most pieces first, at
-most FUZZY_CANDIDATES of them; each is then checked with core.text.within_one_edit. One typo
+The typo search finds candidates, then checks each with core.text.within_one_edit (the same
+check on both databases). On PostgreSQL the candidates are the rows whose key holds a part
+like the word (pg_trgm's `word <% key`, served by the trigram index on the key, with
+`pg_trgm.word_similarity_threshold` set to TRIGRAM_THRESHOLD on every connection), most
+alike first. On SQLite they are the rows whose key contains one of the word's three-letter
+pieces, those sharing the most pieces first. At most FUZZY_CANDIDATES are checked. One typo
 leaves a piece of a word of 7 letters or more untouched; in a shorter word it can break
 them all (a change in the middle of a 4-letter word), and that typo is not found.
 """
 from __future__ import annotations
 
+from django.db import connections
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 
 from backend.core.text import search_key, search_tokens, within_one_edit
 
 FUZZY_MIN_LETTERS = 4
 FUZZY_CANDIDATES = 2000
 FUZZY_MATCHES = 200
+TRIGRAM_THRESHOLD = 0.3
+
+
+def trigram_threshold_set(sender, connection, **kwargs) -> None:
+    """A new PostgreSQL connection takes words this alike (pg_trgm) as typo candidates."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET pg_trgm.word_similarity_threshold = %s", [TRIGRAM_THRESHOLD])
 
 
 def _all_of(field: str, words: list[str]) -> Q:
@@ -62,10 +74,30 @@ def near_match(key: str, words: list[str]) -> bool:
     return True
 
 
+def _trigram_candidates(queryset: QuerySet, keys: list[str], key_field: str) -> QuerySet:
+    """PostgreSQL: rows whose key has a part like each typo-able word (the trigram index)."""
+    quote = connections[queryset.db].ops.quote_name
+    column = f"{quote(queryset.model._meta.db_table)}." \
+             f"{quote(queryset.model._meta.get_field(key_field).column)}"
+    fuzzy = [key for key in keys if _typo_may_match(key)]
+    for key in keys:
+        if key in fuzzy:
+            queryset = queryset.extra(where=[f"%s <%% {column}"], params=[key])
+        else:
+            queryset = queryset.filter(**{f"{key_field}__contains": key})
+    likeness = RawSQL(f"word_similarity(%s, {column})", (" ".join(fuzzy),))
+    return queryset.annotate(typo_likeness=likeness)
+
+
 def _typo_matches(queryset: QuerySet, keys: list[str], key_field: str,
                   found_already: Q) -> list[int]:
     if not any(_typo_may_match(key) for key in keys):
         return []
+    if connections[queryset.db].vendor == "postgresql":
+        rows = (_trigram_candidates(queryset, keys, key_field).exclude(found_already)
+                .order_by("-typo_likeness", "pk")
+                .values_list("pk", key_field)[:FUZZY_CANDIDATES])
+        return [pk for pk, key in rows if near_match(key or "", keys)][:FUZZY_MATCHES]
     candidates = Q()
     shared: list = []
     for key in keys:
