@@ -32,12 +32,16 @@ from backend.core.tabular import csv_row, xlsx_row
 from backend.readers.models import CardAccess
 from backend.readers.services import card_access_record
 from backend.reports.figures import PERIOD_KINDS, default_period, summary
-from backend.reports.print_pack import pack_reader_ids, plan_pack_data, render_print_pack_pdf
+from backend.reports.print_pack import (
+    pack_reader_ids,
+    plan_pack_data,
+    render_print_pack_pdf,
+    render_route_sheet_pdf,
+)
 from backend.reports.route_map import render_route_svg
 from backend.reports.route_sheet import (
     SHEET_LANGUAGES,
     format_number,
-    render_route_sheet_pdf,
     route_sheet_data,
     routes_for_sheet,
     without_books,

@@ -1,13 +1,15 @@
-"""The day's print pack: one PDF with a compact sheet per volunteer, then the day's summary.
+"""Route sheets on paper: one volunteer's sheet (`render_route_sheet_pdf`) and the day's
+print pack (`render_print_pack_pdf`: every volunteer's sheet, then the day's summary).
 
-A compact sheet is portrait A4: the header once, a route picture, and a table with one row
-per stop, so a route of six stops fits on one page. The stops come from
+A sheet is portrait A4: the header once, a route picture, and a table with one row per
+stop, so a route of six stops fits on one page. The stops come from
 `route_sheet.route_sheet_data` (times already in the branch's zone), so the pack says what
 the single sheets say; a coordinator's pack goes through `without_books` like the sheet.
 """
 from __future__ import annotations
 
 import math
+from functools import partial
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -19,6 +21,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     PageBreak,
@@ -31,12 +34,12 @@ from reportlab.platypus import (
 from backend.core.pdf import FONT, FONT_BOLD, NumberedCanvas, register_fonts
 from backend.reports.route_map import KM_PER_DEGREE, _distance_label, _scale_bar_km
 from backend.reports.route_sheet import (
-    _book_line,
-    _hhmm,
-    _phone_kind_label,
     address_text,
+    book_line,
     format_date,
     format_number,
+    hhmm,
+    phone_kind_label,
     route_sheet_data,
     routes_for_sheet,
     without_books,
@@ -45,9 +48,15 @@ from backend.routing.models import DayPlan, Stop, StopStatus, UnservedReason
 
 # Portrait A4 minus 12 mm margins is 186 mm.
 PAGE_WIDTH_MM = 186
-COLUMN_WIDTHS_MM = (8, 22, 48, 50, 41, 17)
-MAP_HEIGHT_MM = 62
+COLUMN_WIDTHS_MM = (7, 22, 44, 39, 57, 17)
+# A coordinator's sheet counts the items instead of naming them: the names get the room.
+COLUMN_WIDTHS_COUNTED_MM = (7, 22, 52, 50, 38, 17)
+FOOTER_ROOM_MM = PAGE_WIDTH_MM - 40
+MAP_HEIGHT_MM = 54
 NBSP = "\u00a0"
+# A table row cannot break across pages: a stop with more lines of books than this goes on
+# in continuation rows that can.
+ITEM_LINES_PER_ROW = 24
 
 
 # Reads -------------------------------------------------------------------------------------
@@ -69,7 +78,7 @@ def plan_pack_data(plan: DayPlan, *, books: bool) -> dict[str, Any]:
         .order_by("id")
     ]
     return {"plan": {"id": plan.pk, "date": plan.date, "branch": plan.branch.name,
-                     "zone": str(plan.branch.zone)},
+                     "branch_phone": plan.branch.phone, "zone": str(plan.branch.zone)},
             "sheets": sheets, "unserved": unserved}
 
 
@@ -265,8 +274,9 @@ def _sheet_header(data: dict[str, Any], styles: _Styles) -> list:
         _("Leaves at") + " " + data["start_time"] if data["start_time"] else "",
         _("Back by") + " " + data["end_time"] if data["end_time"] else "") if p)
     title = f"{escape(_('Route sheet'))} — {escape(data['volunteer']['name'])}"
+    phone = _("Branch phone: %(phone)s") % {"phone": branch["phone"]} if branch["phone"] else ""
     line = " · ".join(p for p in (format_date(data["date"]), branch["name"],
-                                  branch["address"]) if p)
+                                  branch["address"], phone) if p)
     return [
         _p(title, styles.title),
         _p(_lines(f"<b>{escape(line)}</b>", escape(times), escape(" · ".join(facts))),
@@ -275,7 +285,7 @@ def _sheet_header(data: dict[str, Any], styles: _Styles) -> list:
     ]
 
 
-def _items_cell(stop: dict[str, Any]) -> str:
+def _items_lines(stop: dict[str, Any]) -> list[str]:
     if stop.get("books_hidden"):
         out = len(stop["hand_over"])
         hand = [escape(_("Hand over") + ": " + items_text(out))] if out else []
@@ -284,11 +294,11 @@ def _items_cell(stop: dict[str, Any]) -> str:
             for b in stop["collect"]))] if stop["collect"] else []
     else:
         hand = ([f"<b>{escape(_('Hand over'))}</b>"]
-                + [_book_line(b) for b in stop["hand_over"]]) if stop["hand_over"] else []
+                + [book_line(b) for b in stop["hand_over"]]) if stop["hand_over"] else []
         back = ([f"<b>{escape(_('Collect'))}</b>"]
-                + [_book_line(b, _("due %(date)s") % {"date": b["due_date"].strftime("%d.%m")})
+                + [book_line(b, _("due %(date)s") % {"date": b["due_date"].strftime("%d.%m")})
                    for b in stop["collect"]]) if stop["collect"] else []
-    return _lines(*hand, *back) or "—"
+    return [*hand, *back] or ["—"]
 
 
 def _stops_table(data: dict[str, Any], styles: _Styles) -> Table:
@@ -296,14 +306,14 @@ def _stops_table(data: dict[str, Any], styles: _Styles) -> Table:
     rows = [[_p(escape(h), styles.head) for h in heads]]
     box = "☐" + NBSP
     for stop in data["stops"]:
-        window = f"{_hhmm(stop['window_start'])}–{_hhmm(stop['window_end'])}"
+        window = f"{hhmm(stop['window_start'])}–{hhmm(stop['window_end'])}"
         time_text = _lines(f"<b>{window}</b>", escape(
             _("expected at %(time)s") % {"time": stop["expected_time"]})
             if stop["expected_time"] else "")
         phone = stop["phone"]
         phone_text = ""
         if phone:
-            kind = _phone_kind_label(phone["kind"])
+            kind = phone_kind_label(phone["kind"])
             if phone["who"] != stop["name"]:
                 kind += f": {phone['who']}"
             phone_text = (f"<b>{escape(phone['display']).replace(' ', NBSP)}</b> "
@@ -316,6 +326,7 @@ def _stops_table(data: dict[str, Any], styles: _Styles) -> Table:
             if stop["members"] else "",
             phone_text,
         )
+        items = _items_lines(stop)
         notes = [escape(n) for n in (*stop["access_notes"], stop["note"] or "") if n]
         address = _lines(escape(address_text(stop["address"])) or "—",
                          *(f"<font color='#8a3b00'>{n}</font>" for n in notes))
@@ -324,11 +335,17 @@ def _stops_table(data: dict[str, Any], styles: _Styles) -> Table:
             _p(time_text, styles.body),
             _p(name, styles.body),
             _p(address, styles.body),
-            _p(_items_cell(stop), styles.small),
+            _p(_lines(*items[:ITEM_LINES_PER_ROW]), styles.small),
             _p(_lines(box + escape(_("delivered")), box + escape(_("not home"))),
                styles.small),
         ])
-    table = Table(rows, colWidths=[w * mm for w in COLUMN_WIDTHS_MM], repeatRows=1)
+        for start in range(ITEM_LINES_PER_ROW, len(items), ITEM_LINES_PER_ROW):
+            rows.append(["", "", "", "",
+                         _p(_lines(*items[start:start + ITEM_LINES_PER_ROW]), styles.small),
+                         ""])
+    counted = any(stop.get("books_hidden") for stop in data["stops"])
+    widths = COLUMN_WIDTHS_COUNTED_MM if counted else COLUMN_WIDTHS_MM
+    table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8E8E8")),
@@ -420,6 +437,42 @@ def _table(rows: list, widths_mm: tuple[int, ...]) -> Table:
     return table
 
 
+def _footer(name: str, date, branch: str) -> str:
+    """Names the day on every page, in case the pages come apart on the way; cut short
+    rather than run into the page number."""
+    footer = ", ".join(p for p in (name, format_date(date)) if p) + f" · {branch}"
+    room = FOOTER_ROOM_MM * mm
+    if stringWidth(footer, FONT, 8) <= room:
+        return footer
+    while footer and stringWidth(footer + "…", FONT, 8) > room:
+        footer = footer[:-1]
+    return footer + "…"
+
+
+def _build(story: list, *, title: str, author: str, language: str, footer: str) -> bytes:
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm,
+        topMargin=10 * mm, bottomMargin=13 * mm, title=title, author=author,
+        subject=_("Route sheet"), lang=language, invariant=True,
+    )
+    doc.build(story, canvasmaker=partial(NumberedCanvas, footer=footer))
+    return buffer.getvalue()
+
+
+def render_route_sheet_pdf(data: dict[str, Any], language: str | None = None) -> bytes:
+    """One volunteer's sheet as PDF bytes, in `language` (default: the volunteer's)."""
+    register_fonts()
+    language = language or data["volunteer"]["language"]
+    with translation.override(language):
+        name, branch = data["volunteer"]["name"], data["branch"]
+        return _build(
+            sheet_story(data),
+            title=f"{_('Route sheet')} — {name} — {format_date(data['date'])}",
+            author=branch["name"], language=language,
+            footer=_footer(name, data["date"], branch["name"]))
+
+
 def render_print_pack_pdf(pack: dict[str, Any], language: str | None = None) -> bytes:
     """The pack as PDF bytes: each sheet in `language`, else in its volunteer's; the
     summary page in `language`, else the active one."""
@@ -433,13 +486,7 @@ def render_print_pack_pdf(pack: dict[str, Any], language: str | None = None) -> 
     with translation.override(summary_language):
         story += summary_story(pack)
         plan = pack["plan"]
-        footer = f"{plan['branch']}, {format_date(plan['date'])}"
-        buffer = BytesIO()
-        doc = SimpleDocTemplate(
-            buffer, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm,
-            topMargin=10 * mm, bottomMargin=13 * mm,
-            title=f"{_('Route sheets')} — {footer}", author=plan["branch"],
-            lang=summary_language, invariant=True,
-        )
-        doc.build(story, canvasmaker=lambda *a, **k: NumberedCanvas(*a, footer=footer, **k))
-    return buffer.getvalue()
+        return _build(
+            story, title=f"{_('Route sheets')} — {plan['branch']}, {format_date(plan['date'])}",
+            author=plan["branch"], language=summary_language,
+            footer=_footer("", plan["date"], plan["branch"]))

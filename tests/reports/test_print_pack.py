@@ -9,6 +9,8 @@ from django.db import transaction
 from pypdf import PdfReader
 
 from backend.readers.models import CardAccess
+from backend.reports.print_pack import render_route_sheet_pdf
+from backend.reports.route_sheet import route_sheet_data
 from backend.routing.models import DayPlan
 from tests.factories import ReaderFactory, TitleFactory
 from tests.reports.factories import (
@@ -210,3 +212,27 @@ def test_the_demo_days_pack(api, demo, db, settings):
     assert longest >= 6, "the demo day should have a route of six stops or more"
     assert len(pages) == len(routes) + 1
     assert pages[-1].startswith("День:")
+
+
+# One volunteer's sheet ------------------------------------------------------------------------
+
+
+def test_a_single_sheet_of_six_stops_is_one_portrait_page(db):
+    pdf = render_route_sheet_pdf(route_sheet_data(build_route(6)), "ru")
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 1
+    assert pages[0].mediabox.width < pages[0].mediabox.height
+    text = " ".join(pages[0].extract_text().split())
+    assert text.count("Маршрутный лист") == 1
+    assert "Страница 1 из 1" in text
+
+
+def test_a_stop_with_two_hundred_books_goes_on_over_pages(db):
+    data = route_sheet_data(build_route(1))
+    book = data["stops"][0]["hand_over"][0]
+    data["stops"][0]["hand_over"] = [dict(book, barcode=f"KZ8{n:06d}") for n in range(200)]
+    pdf = render_route_sheet_pdf(data, "ru")
+    pages = pages_of(pdf)
+    assert len(pages) > 1
+    text = " ".join(pages)
+    assert all(f"KZ8{n:06d}" in text for n in range(200))
