@@ -100,9 +100,11 @@ class RouteSheetPdfApi(RoutePrintoutApi):
     @extend_schema(
         operation_id="routes_sheet_pdf",
         summary="Route sheet (PDF)",
-        description="The route sheet for the volunteer, on A4 in their language: stops in "
-                    "order with windows and expected times, addresses and access notes, the "
-                    "phone to call ahead, what to hand over and what to collect. Printed by "
+        description="The route sheet for the volunteer, on portrait A4 in their language "
+                    "(six stops fit on one page): the header once, the route drawn, then a "
+                    "row per stop in order with its window and expected time (in the "
+                    "branch's zone), address and access notes, the phone to call ahead, what "
+                    "to hand over and what to collect. Printed by "
                     "a librarian it names the books; printed by a coordinator it says how "
                     "many items and when each is due, not which books.",
         parameters=[PrintoutFilterSerializer],

@@ -8,6 +8,7 @@ the single sheets say; a coordinator's pack goes through `without_books` like th
 """
 from __future__ import annotations
 
+import datetime
 import math
 from functools import partial
 from io import BytesIO
@@ -78,8 +79,17 @@ def plan_pack_data(plan: DayPlan, *, books: bool) -> dict[str, Any]:
         .order_by("id")
     ]
     return {"plan": {"id": plan.pk, "date": plan.date, "branch": plan.branch.name,
-                     "branch_phone": plan.branch.phone, "zone": str(plan.branch.zone)},
+                     "utc_offset": _utc_offset(plan)},
             "sheets": sheets, "unserved": unserved}
+
+
+def _utc_offset(plan: DayPlan) -> str:
+    """"+5" for Almaty: the zone as a reader of the page knows it, not its database name."""
+    noon = datetime.datetime.combine(plan.date, datetime.time(12), tzinfo=plan.branch.zone)
+    minutes = round(noon.utcoffset().total_seconds() / 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def pack_reader_ids(pack: dict[str, Any]) -> tuple[list[int], list[int]]:
@@ -421,8 +431,8 @@ def summary_story(pack: dict[str, Any]) -> list:
     else:
         story.append(_p(escape(_("Every stop of the day is in a route.")), styles.body))
     story.append(Spacer(1, 3 * mm))
-    story.append(_p(escape(_("Times in the zone %(zone)s.") % {"zone": plan["zone"]}),
-                    styles.small))
+    story.append(_p(escape(_("Times are the branch's local time (UTC%(offset)s).")
+                           % {"offset": plan["utc_offset"]}), styles.small))
     return story
 
 

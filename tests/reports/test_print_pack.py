@@ -104,7 +104,8 @@ def test_the_summary_speaks_words_and_counts_in_russian(api, day):
     assert "У адреса нет координат" in summary
     assert "no_coordinates" not in summary
     assert "6 остановок" in summary and "1 остановка" in summary
-    assert "Asia/Almaty" in summary
+    assert "местное время филиала (UTC+5)" in summary
+    assert "Asia/Almaty" not in summary
 
 
 @pytest.mark.urls(URLS)
