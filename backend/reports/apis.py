@@ -32,15 +32,21 @@ from backend.core.tabular import csv_row, xlsx_row
 from backend.readers.models import CardAccess
 from backend.readers.services import card_access_record
 from backend.reports.figures import PERIOD_KINDS, default_period, summary
+from backend.reports.print_pack import (
+    pack_reader_ids,
+    plan_pack_data,
+    render_print_pack_pdf,
+    render_route_sheet_pdf,
+)
 from backend.reports.route_map import render_route_svg
 from backend.reports.route_sheet import (
     SHEET_LANGUAGES,
     format_number,
-    render_route_sheet_pdf,
     route_sheet_data,
     routes_for_sheet,
     without_books,
 )
+from backend.routing.models import DayPlan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RoutePrintPermission = roles_allowed(read=(Role.COORDINATOR, Role.LIBRARIAN))
@@ -94,9 +100,11 @@ class RouteSheetPdfApi(RoutePrintoutApi):
     @extend_schema(
         operation_id="routes_sheet_pdf",
         summary="Route sheet (PDF)",
-        description="The route sheet for the volunteer, on A4 in their language: stops in "
-                    "order with windows and expected times, addresses and access notes, the "
-                    "phone to call ahead, what to hand over and what to collect. Printed by "
+        description="The route sheet for the volunteer, on portrait A4 in their language "
+                    "(six stops fit on one page): the header once, the route drawn, then a "
+                    "row per stop in order with its window and expected time (in the "
+                    "branch's zone), address and access notes, the phone to call ahead, what "
+                    "to hand over and what to collect. Printed by "
                     "a librarian it names the books; printed by a coordinator it says how "
                     "many items and when each is due, not which books.",
         parameters=[PrintoutFilterSerializer],
@@ -139,6 +147,45 @@ class RouteMapSvgApi(RoutePrintoutApi):
         svg = render_route_svg(data, language)
         response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
         response["Content-Language"] = language
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+@method_decorator(xframe_options_sameorigin, name="dispatch")
+@method_decorator(csp_replace({"frame-ancestors": "'self'"}), name="dispatch")
+class PlanSheetsPdfApi(RoutePrintoutApi):
+    @extend_schema(
+        operation_id="plans_sheets_pdf",
+        summary="The day's print pack (PDF)",
+        description="One PDF for the whole day: per volunteer a compact route sheet on "
+                    "portrait A4 (the header once, the route picture, a row per stop with "
+                    "window, expected time, reader, phone, address and access notes, what to "
+                    "hand over and collect), then a summary page: each volunteer's stops, "
+                    "times and distance, the totals, and the stops left out with why. Times "
+                    "are in the branch's zone. Each sheet is in its volunteer's language "
+                    "unless `language` is given. A coordinator's pack counts the items and "
+                    "gives due dates but names no books, as the single sheet does.",
+        parameters=[PrintoutFilterSerializer],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY,
+                                                      description="The pack"),
+            **errors(400, 401, 403, 404),
+        },
+    )
+    def get(self, request, pk: int):
+        plan = get_object_or_404(DayPlan.objects.select_related("branch"), pk=pk)
+        options = PrintoutFilterSerializer(data=request.query_params)
+        options.is_valid(raise_exception=True)
+        language = options.validated_data.get("language")
+        pack = plan_pack_data(plan, books=sees_reading(request.user))
+        readers, families = pack_reader_ids(pack)
+        card_access_record(request=request, readers=readers, family_cards=families,
+                           action=CardAccess.Action.ROUTE, channel=CardAccess.Channel.API)
+        pdf = render_print_pack_pdf(pack, language)
+        filename = f"routes-{plan.date:%Y-%m-%d}-{slugify(plan.branch.code) or plan.branch_id}.pdf"
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(False, filename)
+        response["Content-Language"] = language or translation.get_language()
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -81,7 +81,8 @@ def test_coordinator_plans_and_publishes_a_day(page):
     page.wait_for_function(
         "() => document.getElementById('plan-state').dataset.status === 'published'")
     assert page.locator("#plan-publish").is_disabled()
-    assert page.locator("#plan-print").get_attribute("href").endswith("/sheets/")
+    assert page.locator("#plan-print").get_attribute("href").endswith(
+        f"/api/v1/plans/{DayPlan.objects.get(branch=branch, date=day).pk}/sheets.pdf")
 
     plan = DayPlan.objects.get(branch=branch, date=day)
     assert plan.status == "published"

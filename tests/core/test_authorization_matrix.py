@@ -281,6 +281,9 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/api/v1/plans/<int:pk>/solve/": {
         "post":   row(  401,   403,   403,   200,   403),
     },
+    "/api/v1/plans/<int:pk>/sheets.pdf": {
+        "get":    row(  401,   200,   403,   200,   403),
+    },
     "/api/v1/readers/": {
         "get":    row(  401,   200,   200,   200,   403),
         "post":   row(  401,   201,   403,   403,   403),
@@ -682,6 +685,7 @@ PATHS: dict[str, Kwargs] = {
     "/api/v1/plans/<int:pk>/": lambda w: {"pk": w.plan.pk},
     "/api/v1/plans/<int:pk>/publish/": lambda w: {"pk": w.plan.pk},
     "/api/v1/plans/<int:pk>/solve/": lambda w: {"pk": w.draft_plan.pk},
+    "/api/v1/plans/<int:pk>/sheets.pdf": lambda w: {"pk": w.plan.pk},
     "/api/v1/readers/<int:pk>/": lambda w: {"pk": w.reader.pk},
     "/api/v1/readers/<int:pk>/due-back/": lambda w: {"pk": w.reader.pk},
     "/api/v1/readers/<int:pk>/history/": lambda w: {"pk": w.reader.pk},

@@ -168,7 +168,8 @@ def test_the_sign_in_lockout_says_the_minutes_in_russian(seconds, expected):
 @pytest.mark.parametrize(("stops", "expected"), [
     (1, "1 остановка"), (2, "2 остановки"), (5, "5 остановок")])
 def test_the_route_sheet_counts_its_stops_in_russian(db, stops, expected):
-    from backend.reports.route_sheet import render_route_sheet_pdf, route_sheet_data
+    from backend.reports.print_pack import render_route_sheet_pdf
+    from backend.reports.route_sheet import route_sheet_data
     from tests.reports.test_route_sheet import build_route
 
     pdf = render_route_sheet_pdf(route_sheet_data(build_route(stops)), "ru")

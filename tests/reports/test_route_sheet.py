@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from backend.circulation.selectors import due_back
+from backend.reports.print_pack import render_route_sheet_pdf
 from backend.reports.route_map import render_route_svg
 from backend.reports.route_sheet import (
-    render_route_sheet_pdf,
     route_sheet_data,
     routes_for_sheet,
     volunteer_language,

@@ -248,7 +248,7 @@
        f.travel_minutes + " " + T.travel, f.distance_km + " " + T.distance].join(", ");
     if (print) {
       print.hidden = !plan.routes.length;
-      print.href = "/plan/" + plan.id + "/sheets/";
+      print.href = "/api/v1/plans/" + plan.id + "/sheets.pdf";
     }
     if (solve) solve.textContent = plan.routes.length ? T.replan : T.plan;
     // After a re-plan of a published day the new routes are drafts and need publishing again.
