@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from backend.branches.models import Branch
 from backend.core import dates
+from backend.core.exceptions import ApplicationError
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
@@ -396,7 +397,17 @@ class StopMoveApi(GenericAPIView):
         stop = get_object_or_404(Stop.objects.select_related("plan"), pk=pk)
         serializer = MoveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.stop_move(stop=stop, by=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        if revisions.revision_exists(plan_id=stop.plan_id):
+            # A published day with a draft: the move is made in the draft only.
+            if data["route"].plan_id != stop.plan_id:
+                raise ApplicationError("stop.other_plan", _("The route belongs to another day."),
+                                       fields={"route": [_("Another day plan.")]})
+            result = revisions.revision_stop_move(
+                plan=stop.plan, stop=stop, volunteer_id=data["route"].volunteer_id,
+                position=data.get("position"), by=request.user)
+        else:
+            result = services.stop_move(stop=stop, by=request.user, **data)
         stop = selectors.stop_queryset().get(pk=pk)
         stops_shown(request, [stop])
         return Response({
@@ -426,8 +437,14 @@ class RouteResequenceApi(GenericAPIView):
         route = get_object_or_404(Route, pk=pk)
         serializer = ResequenceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.route_resequence(route=route, stop_ids=serializer.validated_data["stops"],
-                                           by=request.user)
+        if revisions.revision_exists(plan_id=route.plan_id):
+            # A published day with a draft: the new order is the draft's.
+            result = revisions.revision_resequence(
+                plan=route.plan, volunteer_id=route.volunteer_id,
+                stop_ids=serializer.validated_data["stops"], by=request.user)
+        else:
+            result = services.route_resequence(route=route, by=request.user,
+                                               stop_ids=serializer.validated_data["stops"])
         route = Route.objects.select_related("volunteer__user").get(pk=pk)
         stops_shown(request, route.stops.all())
         return Response({"route": RouteOutputSerializer(route).data,

@@ -137,3 +137,46 @@ def test_only_coordinators_publish_a_revision(published_day, api):
     assert librarian.post(url + "publish/").status_code == 403
     assert librarian.post(url + "discard/").status_code == 403
     assert PlanRevision.objects.filter(plan_id=day["plan"]).exists()
+
+
+def test_the_coordinator_adjusts_the_draft_not_the_published_day(published_day):
+    day = published_day
+    first, second, free = day["first"], day["second"], day["free"]
+    Message.objects.update(status=MessageStatus.SENT)
+    before = {v.pk: seen(v, day["day"]) for v in (first, second, free)}
+    placed = dict(Stop.objects.filter(plan_id=day["plan"]).values_list("pk", "route_id"))
+    diff = replan(day, drop=second)
+    client = day["client"]
+    stop = diff["moved"][0]["stop"]
+    first_route = Route.objects.get(plan_id=day["plan"], volunteer=first)
+    # Move one of the dropped volunteer's stops to the first volunteer instead, in the draft.
+    moved = client.post(f"/api/v1/stops/{stop}/move/", {"route": first_route.pk},
+                        format="json")
+    assert moved.status_code == 200, moved.json()
+    diff = client.get(f"/api/v1/plans/{day['plan']}/revision/").json()
+    assert {m["stop"]: m["to"] for m in diff["moved"]}[stop] == first.pk
+    # Reorder the first volunteer's draft route: the stop under way stays first.
+    draft = PlanRevision.objects.get(plan_id=day["plan"]).solution
+    ids = [int(v["stop_id"]) for r in draft["routes"] if r["vehicle_id"] == str(first.pk)
+           for v in r["visits"]]
+    assert ids[0] == day["arrived"].pk and stop in ids
+    turned = client.post(f"/api/v1/routes/{first_route.pk}/resequence/",
+                         {"stops": list(reversed(ids))}, format="json")
+    assert turned.status_code == 200, turned.json()
+    draft = PlanRevision.objects.get(plan_id=day["plan"]).solution
+    now = [int(v["stop_id"]) for r in draft["routes"] if r["vehicle_id"] == str(first.pk)
+           for v in r["visits"]]
+    assert now == [ids[0], *reversed(ids[1:])]
+    # The stop under way cannot be moved, in the draft either.
+    refused = client.post(f"/api/v1/stops/{day['arrived'].pk}/move/",
+                          {"route": Route.objects.get(plan_id=day["plan"], volunteer=second).pk},
+                          format="json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "stop.locked")
+    # None of it reached the volunteers.
+    assert dict(Stop.objects.filter(plan_id=day["plan"]).values_list("pk", "route_id")) == placed
+    for v in (first, second, free):
+        assert seen(v, day["day"]) == before[v.pk]
+    # Published: the adjusted draft is what they get.
+    assert client.post(f"/api/v1/plans/{day['plan']}/revision/publish/").status_code == 200
+    assert list(Stop.objects.filter(route=first_route).order_by("sequence")
+                .values_list("pk", flat=True)) == now
