@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from backend.core.exceptions import ApplicationError, ConflictError
-from backend.routing import services, solver
+from backend.routing import messages as routing_messages
+from backend.routing import selectors, services, solver
 from backend.routing.models import DayPlan, PlanRevision, Stop, StopStatus
 from backend.routing.problem import build_problem
 from backend.routing.solver.schedule import evaluate_route
@@ -67,11 +68,37 @@ def revision_publish(*, plan: DayPlan, by: User | None = None) -> DayPlan:
         raise ConflictError("revision.stale",
                             _("The day has changed since this draft was made; plan again.")
                             ) from exc
+    diff = selectors.revision_diff(plan=plan)
+    had_route = set(plan.routes.values_list("volunteer_id", flat=True))
     services._apply(built, solution, by=by, seconds_taken=revision.seconds,
                     over_published=True)
     revision.delete()
+    _tell_changed(plan, diff, had_route)
     plan.refresh_from_db()
     return plan
+
+
+def _tell_changed(plan: DayPlan, diff: dict, had_route: set[int]) -> None:
+    """One message to each volunteer whose route changed, with what changed; a volunteer
+    who had no route that day gets the usual "your route is ready" with its sign-in link."""
+    from backend.volunteers.models import Volunteer
+
+    added: dict[int, int] = {}
+    removed: dict[int, int] = {}
+    for row in [*diff["moved"], *diff["added"]]:
+        added[row["to"]] = added.get(row["to"], 0) + 1
+    for row in [*diff["moved"], *diff["unserved"]]:
+        removed[row["from"]] = removed.get(row["from"], 0) + 1
+    routes = {r.volunteer_id: r for r in plan.routes.all()}
+    for volunteer in Volunteer.objects.select_related("user").filter(
+            pk__in=diff["volunteers_changed"]):
+        route = routes.get(volunteer.pk)
+        if volunteer.pk not in had_route and route is not None:
+            routing_messages.on_route_published(route)
+        else:
+            routing_messages.on_route_revised(plan=plan, volunteer=volunteer, route=route,
+                                              added=added.get(volunteer.pk, 0),
+                                              removed=removed.get(volunteer.pk, 0))
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -105,12 +106,14 @@ def _previous_solution(built: Built) -> solver.Solution:
     return solver.Solution(routes=tuple(routes), unassigned=(), objective=empty, feasible=True)
 
 
-def _record(route: Route, kind: str, stop: Stop | None = None, **data: Any) -> None:
+def _record(route: Route, kind: str, stop: Stop | None = None, *, tell: bool = True,
+            **data: Any) -> None:
     if route.status == RouteStatus.DRAFT:
         return  # nobody sees a draft: nothing to tell the app
     RouteChange.objects.create(route=route, stop=stop, volunteer_id=route.volunteer_id,
                                kind=kind, data=data)
-    routing_messages.on_route_changed(route, kind)
+    if tell:  # a published revision says it in one message of its own (routing.revisions)
+        routing_messages.on_route_changed(route, kind)
 
 
 def _figures(built: Built, solution: solver.Solution, seconds_taken: float) -> dict[str, Any]:
@@ -159,6 +162,7 @@ def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: f
     volunteers' routes change only when the coordinator publishes it (`over_published`)."""
     plan = DayPlan.objects.select_for_update().get(pk=built.plan.pk)
     published = plan.status == PlanStatus.PUBLISHED
+    record = functools.partial(_record, tell=not over_published)
     if published and not over_published:
         return _revision_store(plan=plan, built=built, solution=solution, by=by,
                               figures=_figures(built, solution, seconds_taken))
@@ -175,7 +179,7 @@ def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: f
                 status=RouteStatus.PUBLISHED if published else RouteStatus.DRAFT,
             )
             routes[volunteer.pk] = route
-            _record(route, RouteChange.Kind.PUBLISHED)
+            record(route, RouteChange.Kind.PUBLISHED)
         used.add(volunteer.pk)
         route.departure = built.at(sroute.departure)
         route.end = built.at(sroute.end)
@@ -195,17 +199,17 @@ def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: f
             stop.unserved_reason = ""
             touched.append(stop)
             if old_route != route.pk:
-                _record(route, RouteChange.Kind.STOP_ADDED, stop)
+                record(route, RouteChange.Kind.STOP_ADDED, stop)
                 if old_route is not None and old_route in {r.pk for r in routes.values()}:
-                    _record(next(r for r in routes.values() if r.pk == old_route),
+                    record(next(r for r in routes.values() if r.pk == old_route),
                             RouteChange.Kind.STOP_REMOVED, stop)
             elif old_sequence != position:
-                _record(route, RouteChange.Kind.STOP_MOVED, stop, sequence=position)
+                record(route, RouteChange.Kind.STOP_MOVED, stop, sequence=position)
     no_volunteers = not built.volunteers
     for unassigned in solution.unassigned:
         stop = built.stops[unassigned.stop_id]
         if stop.route_id is not None and stop.route.status != RouteStatus.DRAFT:
-            _record(stop.route, RouteChange.Kind.STOP_REMOVED, stop)
+            record(stop.route, RouteChange.Kind.STOP_REMOVED, stop)
         stop.route = None
         stop.sequence = 0
         stop.expected_arrival = stop.expected_departure = None
@@ -226,7 +230,7 @@ def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: f
         if volunteer_id in used or route.stops.exists():
             continue
         if route.status in (RouteStatus.DRAFT, RouteStatus.PUBLISHED):
-            _record(route, RouteChange.Kind.ROUTE_CANCELLED, date=plan.date.isoformat(),
+            record(route, RouteChange.Kind.ROUTE_CANCELLED, date=plan.date.isoformat(),
                     route_id=route.pk)
             route.delete()
     plan.figures = _figures(built, solution, seconds_taken)

@@ -20,7 +20,8 @@ def seen(volunteer, day) -> dict:
 
 def route_messages(volunteer) -> int:
     return Message.objects.filter(user=volunteer.user, template__in=[
-        TemplateCode.ROUTE_CHANGED, TemplateCode.ROUTE_PUBLISHED]).count()
+        TemplateCode.ROUTE_CHANGED, TemplateCode.ROUTE_PUBLISHED,
+        TemplateCode.ROUTE_REVISED]).count()
 
 
 @pytest.fixture
@@ -114,6 +115,11 @@ def test_a_replan_of_a_published_day_changes_nothing_until_published(published_d
     assert route_messages(free) == messages[free.pk] + 1
     assert route_messages(second) == messages[second.pk]
     assert Message.objects.filter(user=free.user, status=MessageStatus.QUEUED).count() == 1
+    # What changed, in the first volunteer's language: the stops taken away, what is left.
+    told = Message.objects.filter(user=first.user).latest("id")
+    assert told.template == TemplateCode.ROUTE_REVISED
+    assert told.context["removed"] == len(diff["moved"]) and told.context["stops"] == 1
+    assert f"{len(diff['moved'])}" in told.text
 
 
 def test_a_new_plan_of_an_unpublished_day_is_written_at_once(api, depot):
