@@ -113,6 +113,7 @@ class TemplateCode(models.TextChoices):
     CONCERN_CAREGIVER = "concern_caregiver", _("Concern about a reader (to the caregiver)")
     LINE_CANCELLED = "line_cancelled", _("An ordered title cannot be sent")
     VISIT_MOVED_HOLIDAY = "visit_moved_holiday", _("Visit moved off a public holiday")
+    ROUTE_REVISED = "route_revised", _("Route re-planned")
 
 
 # Which {variables} each template may use; the first set must all be there.
@@ -133,6 +134,8 @@ TEMPLATE_VARIABLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     TemplateCode.LINE_CANCELLED: (frozenset({"title"}), frozenset({"name"})),
     TemplateCode.VISIT_MOVED_HOLIDAY: (frozenset({"date", "window", "holiday"}),
                                        frozenset({"name", "moved_from"})),
+    TemplateCode.ROUTE_REVISED: (frozenset({"date", "stops"}),
+                                 frozenset({"volunteer", "added", "removed", "start"})),
 }
 
 

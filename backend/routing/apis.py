@@ -10,13 +10,14 @@ from rest_framework.response import Response
 
 from backend.branches.models import Branch
 from backend.core import dates
+from backend.core.exceptions import ApplicationError
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
 from backend.core.serializers import BoundedDateField, IdField
 from backend.readers.models import CardAccess
 from backend.readers.services import card_access_record
-from backend.routing import selectors, services
+from backend.routing import revisions, selectors, services
 from backend.routing.models import DayPlan, PlanStatus, Route, Stop, UnservedReason
 from backend.routing.tasks import enqueue_planning
 from backend.volunteers.models import Volunteer
@@ -246,6 +247,110 @@ class PlanPublishApi(GenericAPIView):
         return Response(plan_body(plan, request))
 
 
+# A draft revision of a published day ------------------------------------------------------------
+
+
+class RevisionOutputSerializer(serializers.Serializer):
+    """What publishing the draft would change (selectors.revision_diff); `exists` false
+    when the day has no draft."""
+
+    exists = serializers.BooleanField()
+    created_at = serializers.DateTimeField(required=False)
+    figures = serializers.DictField(required=False)
+    moved = serializers.ListField(child=serializers.DictField(), required=False)
+    unserved = serializers.ListField(child=serializers.DictField(), required=False)
+    added = serializers.ListField(child=serializers.DictField(), required=False)
+    reordered = serializers.ListField(child=serializers.DictField(), required=False)
+    longer = serializers.ListField(child=serializers.DictField(), required=False)
+    volunteers_changed = serializers.ListField(child=serializers.IntegerField(), required=False)
+    has_changes = serializers.BooleanField(required=False)
+    summary = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+def revision_body(plan: DayPlan, request) -> dict:
+    diff = selectors.revision_diff(plan=plan)
+    if diff is None:
+        return {"exists": False}
+    rows = [*diff["moved"], *diff["unserved"], *diff["added"]]
+    if rows:
+        stops_shown(request, Stop.objects.filter(pk__in=[r["stop"] for r in rows]))
+    return {"exists": True, **diff, "summary": revision_words(diff)}
+
+
+def revision_words(diff: dict) -> list[str]:
+    """The diff in sentences for the plan page."""
+    from django.utils.translation import gettext, ngettext
+
+    words = []
+    for row in diff["moved"]:
+        words.append(gettext("%(reader)s moves from %(from)s to %(to)s.") % {
+            "reader": row["reader"], "from": row["from_name"], "to": row["to_name"]})
+    for row in diff["unserved"]:
+        words.append(gettext("%(reader)s will not be visited (was with %(from)s): "
+                             "%(reason)s.") % {"reader": row["reader"],
+                                               "from": row["from_name"],
+                                               "reason": row["reason"] or "—"})
+    for row in diff["added"]:
+        words.append(gettext("%(reader)s is added to %(to)s's route.") % {
+            "reader": row["reader"], "to": row["to_name"]})
+    for row in diff["reordered"]:
+        words.append(gettext("%(name)s's stops go in another order.") % {"name": row["name"]})
+    for row in diff["longer"]:
+        minutes = row["minutes_after"] - row["minutes_before"]
+        words.append(ngettext("%(name)s's day gets %(minutes)d minute longer.",
+                              "%(name)s's day gets %(minutes)d minutes longer.", minutes)
+                     % {"name": row["name"], "minutes": minutes})
+    if not words:
+        words.append(gettext("The draft changes no volunteer's route."))
+    return words
+
+
+class PlanRevisionApi(GenericAPIView):
+    """The draft revision of a published day, as a diff against what the volunteers see."""
+
+    permission_classes = [Planning]
+    queryset = DayPlan.objects.none()
+    serializer_class = RevisionOutputSerializer
+
+    @extend_schema(operation_id="plans_revision",
+                   responses={200: RevisionOutputSerializer, **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        plan = get_object_or_404(DayPlan, pk=pk)
+        return Response(revision_body(plan, request))
+
+
+class PlanRevisionPublishApi(GenericAPIView):
+    """The draft replaces the published routes; volunteers whose routes change hear of it."""
+
+    permission_classes = [Planning]
+    queryset = DayPlan.objects.none()
+    serializer_class = PlanOutputSerializer
+
+    @extend_schema(operation_id="plans_revision_publish", request=None,
+                   responses={200: PlanOutputSerializer, **errors(401, 403, 404, 409)},
+                   description="409 revision.none without a draft; revision.stale when the "
+                               "day changed under it.")
+    def post(self, request, pk: int):
+        plan = get_object_or_404(DayPlan, pk=pk)
+        revisions.revision_publish(plan=plan, by=request.user)
+        return Response(plan_body(plan, request))
+
+
+class PlanRevisionDiscardApi(GenericAPIView):
+    """Throw the draft away; nothing changes for the volunteers."""
+
+    permission_classes = [Planning]
+    queryset = DayPlan.objects.none()
+    serializer_class = PlanOutputSerializer
+
+    @extend_schema(operation_id="plans_revision_discard", request=None,
+                   responses={200: PlanOutputSerializer, **errors(401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        plan = get_object_or_404(DayPlan, pk=pk)
+        revisions.revision_discard(plan=plan, by=request.user)
+        return Response(plan_body(plan, request))
+
+
 class PinInputSerializer(serializers.Serializer):
     volunteer = serializers.PrimaryKeyRelatedField(queryset=Volunteer.objects.all(),
                                                    allow_null=True)
@@ -292,7 +397,17 @@ class StopMoveApi(GenericAPIView):
         stop = get_object_or_404(Stop.objects.select_related("plan"), pk=pk)
         serializer = MoveInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.stop_move(stop=stop, by=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        if revisions.revision_exists(plan_id=stop.plan_id):
+            # A published day with a draft: the move is made in the draft only.
+            if data["route"].plan_id != stop.plan_id:
+                raise ApplicationError("stop.other_plan", _("The route belongs to another day."),
+                                       fields={"route": [_("Another day plan.")]})
+            result = revisions.revision_stop_move(
+                plan=stop.plan, stop=stop, volunteer_id=data["route"].volunteer_id,
+                position=data.get("position"), by=request.user)
+        else:
+            result = services.stop_move(stop=stop, by=request.user, **data)
         stop = selectors.stop_queryset().get(pk=pk)
         stops_shown(request, [stop])
         return Response({
@@ -322,8 +437,14 @@ class RouteResequenceApi(GenericAPIView):
         route = get_object_or_404(Route, pk=pk)
         serializer = ResequenceInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.route_resequence(route=route, stop_ids=serializer.validated_data["stops"],
-                                           by=request.user)
+        if revisions.revision_exists(plan_id=route.plan_id):
+            # A published day with a draft: the new order is the draft's.
+            result = revisions.revision_resequence(
+                plan=route.plan, volunteer_id=route.volunteer_id,
+                stop_ids=serializer.validated_data["stops"], by=request.user)
+        else:
+            result = services.route_resequence(route=route, by=request.user,
+                                               stop_ids=serializer.validated_data["stops"])
         route = Route.objects.select_related("volunteer__user").get(pk=pk)
         stops_shown(request, route.stops.all())
         return Response({"route": RouteOutputSerializer(route).data,

@@ -154,6 +154,45 @@ def on_route_published(route) -> Message | None:
     return on_route_changed(route, RouteChange.Kind.PUBLISHED)
 
 
+@message_hook
+def on_route_revised(*, plan, volunteer, route=None, added: int = 0,
+                     removed: int = 0) -> Message | None:
+    """A re-plan of the day was published and this volunteer's route changed: one message
+    with what changed (addresses added and taken away, how many now). A route message still
+    waiting to leave is replaced by this one."""
+    if plan.date < local_today(plan.branch):
+        return None
+    user = volunteer.user
+    if not user.phone:
+        return None
+    language = user.language if user.language in ("ru", "kk") else "ru"
+    if route is not None:
+        context = route_context(route, language)
+    else:  # the route is gone: nothing left for them that day
+        context = {"route": None, "volunteer": user.first_name or str(user),
+                   "date": say_date(plan.date, language), "stops": 0, "start": ""}
+    context.update(added=added, removed=removed)
+    try:
+        text, language = render(TemplateCode.ROUTE_REVISED, channel=Channel.SMS,
+                                language=language, context=context)
+    except TemplateMissing:
+        logger.error("No template route_revised: nothing sent to volunteer %s", user.pk)
+        return None
+    if route is not None:
+        Message.objects.filter(event_key__startswith=f"route:{route.pk}:",
+                               status=MessageStatus.QUEUED).update(
+            status=MessageStatus.CANCELLED, error_code="superseded",
+            error_message="The day was re-planned.")
+    count = Message.objects.filter(event_key__startswith=f"revision:{plan.pk}:{volunteer.pk}:"
+                                   ).count()
+    now = timezone.now()
+    return message_enqueue(
+        event_key=f"revision:{plan.pk}:{volunteer.pk}:{count + 1}",
+        template=TemplateCode.ROUTE_REVISED, to=str(user.phone), text=text, language=language,
+        user=user, branch=plan.branch, context=context, now=now,
+        expires_at=local_at(plan.date, datetime.time(23, 59), plan.branch))
+
+
 # Concerns about a reader -------------------------------------------------------------------------
 
 

@@ -253,3 +253,27 @@ class Concern(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})" if self.created_at \
             else self.get_kind_display()
+
+
+class PlanRevision(TimeStampedModel):
+    """A re-plan of a published day, kept beside it until the coordinator publishes it.
+
+    The volunteers go on seeing the published routes (the Route and Stop rows are not
+    touched); the draft is the planner's answer, stored as it came (`solution`: routes with
+    their visits, stops left out with their reasons). Publishing writes it over the
+    published routes in one go (routing.revisions); discarding deletes it."""
+
+    plan = models.OneToOneField(DayPlan, verbose_name=_("day plan"), on_delete=models.CASCADE,
+                                related_name="revision")
+    solution = models.JSONField(default=dict)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    seconds = models.FloatField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("draft revision")
+        verbose_name_plural = _("draft revisions")
+
+    def __str__(self) -> str:
+        return f"{self.plan} (draft)"

@@ -6,7 +6,9 @@ other's plan half-way.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import functools
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -27,6 +29,7 @@ from backend.routing.models import (
     Concern,
     ConcernKind,
     DayPlan,
+    PlanRevision,
     PlanStatus,
     Route,
     RouteChange,
@@ -103,20 +106,66 @@ def _previous_solution(built: Built) -> solver.Solution:
     return solver.Solution(routes=tuple(routes), unassigned=(), objective=empty, feasible=True)
 
 
-def _record(route: Route, kind: str, stop: Stop | None = None, **data: Any) -> None:
+def _record(route: Route, kind: str, stop: Stop | None = None, *, tell: bool = True,
+            **data: Any) -> None:
     if route.status == RouteStatus.DRAFT:
         return  # nobody sees a draft: nothing to tell the app
     RouteChange.objects.create(route=route, stop=stop, volunteer_id=route.volunteer_id,
                                kind=kind, data=data)
-    routing_messages.on_route_changed(route, kind)
+    if tell:  # a published revision says it in one message of its own (routing.revisions)
+        routing_messages.on_route_changed(route, kind)
+
+
+def _figures(built: Built, solution: solver.Solution, seconds_taken: float) -> dict[str, Any]:
+    objective = solution.objective
+    return {
+        "stops": len(built.stops) + len(built.without_coordinates),
+        "served": objective.served,
+        "unserved": objective.unserved + len(built.without_coordinates),
+        "volunteers": objective.vehicles,
+        "volunteers_free": len(built.volunteers),
+        "travel_minutes": round(objective.travel_time / 60),
+        "distance_km": round(objective.distance / 1000, 1) if objective.distance else 0,
+        "seconds": round(seconds_taken, 1),
+        "feasible": solution.feasible,
+        "warnings": built.warnings,
+    }
+
+
+def keep_locked_stops(built: Built, solution: solver.Solution) -> None:
+    """Finished and started stops never move: refuse an answer that would move one."""
+    where = {sid: r.vehicle_id for r in solution.routes for sid in r.stop_ids}
+    for sid, stop in built.stops.items():
+        if stop.status in LOCKED_STATUSES and stop.route_id is not None and \
+                where.get(sid) != str(stop.route.volunteer_id):
+            raise ConflictError("revision.locked_stop_moved",
+                                _("A stop already started or done would move; plan again."))
+
+
+def _revision_store(*, plan: DayPlan, built: Built, solution: solver.Solution,
+                    figures: dict[str, Any], by=None) -> dict[str, Any]:
+    """Keep the planner's answer for a published day as its draft revision (one a day: a
+    new re-plan replaces it); the published routes are not touched (routing.revisions)."""
+    keep_locked_stops(built, solution)
+    PlanRevision.objects.update_or_create(
+        plan=plan, defaults={"solution": dataclasses.asdict(solution), "figures": figures,
+                             "seconds": figures.get("seconds", 0), "created_by": by})
+    _set_solve_status(plan, SolveStatus.DONE)
+    return {**figures, "revision": True}
 
 
 @transaction.atomic
-def _apply(built: Built, solution: solver.Solution, *, by=None,
-           seconds_taken: float = 0.0) -> dict[str, Any]:
-    """Write the solver's answer: routes, sequences, expected times, reasons."""
+def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: float = 0.0,
+           over_published: bool = False) -> dict[str, Any]:
+    """Write the solver's answer: routes, sequences, expected times, reasons. On a
+    published day the answer becomes a draft revision instead (routing.revisions): the
+    volunteers' routes change only when the coordinator publishes it (`over_published`)."""
     plan = DayPlan.objects.select_for_update().get(pk=built.plan.pk)
     published = plan.status == PlanStatus.PUBLISHED
+    record = functools.partial(_record, tell=not over_published)
+    if published and not over_published:
+        return _revision_store(plan=plan, built=built, solution=solution, by=by,
+                              figures=_figures(built, solution, seconds_taken))
     routes = {r.volunteer_id: r for r in plan.routes.select_for_update()}
     before = {s.pk: (s.route_id, s.sequence) for s in built.stops.values()}
     touched: list[Stop] = []
@@ -130,7 +179,7 @@ def _apply(built: Built, solution: solver.Solution, *, by=None,
                 status=RouteStatus.PUBLISHED if published else RouteStatus.DRAFT,
             )
             routes[volunteer.pk] = route
-            _record(route, RouteChange.Kind.PUBLISHED)
+            record(route, RouteChange.Kind.PUBLISHED)
         used.add(volunteer.pk)
         route.departure = built.at(sroute.departure)
         route.end = built.at(sroute.end)
@@ -150,17 +199,17 @@ def _apply(built: Built, solution: solver.Solution, *, by=None,
             stop.unserved_reason = ""
             touched.append(stop)
             if old_route != route.pk:
-                _record(route, RouteChange.Kind.STOP_ADDED, stop)
+                record(route, RouteChange.Kind.STOP_ADDED, stop)
                 if old_route is not None and old_route in {r.pk for r in routes.values()}:
-                    _record(next(r for r in routes.values() if r.pk == old_route),
+                    record(next(r for r in routes.values() if r.pk == old_route),
                             RouteChange.Kind.STOP_REMOVED, stop)
             elif old_sequence != position:
-                _record(route, RouteChange.Kind.STOP_MOVED, stop, sequence=position)
+                record(route, RouteChange.Kind.STOP_MOVED, stop, sequence=position)
     no_volunteers = not built.volunteers
     for unassigned in solution.unassigned:
         stop = built.stops[unassigned.stop_id]
         if stop.route_id is not None and stop.route.status != RouteStatus.DRAFT:
-            _record(stop.route, RouteChange.Kind.STOP_REMOVED, stop)
+            record(stop.route, RouteChange.Kind.STOP_REMOVED, stop)
         stop.route = None
         stop.sequence = 0
         stop.expected_arrival = stop.expected_departure = None
@@ -181,22 +230,10 @@ def _apply(built: Built, solution: solver.Solution, *, by=None,
         if volunteer_id in used or route.stops.exists():
             continue
         if route.status in (RouteStatus.DRAFT, RouteStatus.PUBLISHED):
-            _record(route, RouteChange.Kind.ROUTE_CANCELLED, date=plan.date.isoformat(),
+            record(route, RouteChange.Kind.ROUTE_CANCELLED, date=plan.date.isoformat(),
                     route_id=route.pk)
             route.delete()
-    objective = solution.objective
-    plan.figures = {
-        "stops": len(built.stops) + len(built.without_coordinates),
-        "served": objective.served,
-        "unserved": objective.unserved + len(built.without_coordinates),
-        "volunteers": objective.vehicles,
-        "volunteers_free": len(built.volunteers),
-        "travel_minutes": round(objective.travel_time / 60),
-        "distance_km": round(objective.distance / 1000, 1) if objective.distance else 0,
-        "seconds": round(seconds_taken, 1),
-        "feasible": solution.feasible,
-        "warnings": built.warnings,
-    }
+    plan.figures = _figures(built, solution, seconds_taken)
     plan.solve_status = SolveStatus.DONE
     plan.solved_at = timezone.now()
     plan.save()

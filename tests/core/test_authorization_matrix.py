@@ -278,6 +278,16 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/api/v1/plans/<int:pk>/publish/": {
         "post":   row(  401,   403,   403,   200,   403),
     },
+    "/api/v1/plans/<int:pk>/revision/": {
+        "get":    row(  401,   200,   200,   200,   403),
+    },
+    # The world's plan has no draft revision: the coordinator is let in and told so.
+    "/api/v1/plans/<int:pk>/revision/publish/": {
+        "post":   row(  401,   403,   403,   409,   403),
+    },
+    "/api/v1/plans/<int:pk>/revision/discard/": {
+        "post":   row(  401,   403,   403,   409,   403),
+    },
     "/api/v1/plans/<int:pk>/solve/": {
         "post":   row(  401,   403,   403,   200,   403),
     },
@@ -684,6 +694,9 @@ PATHS: dict[str, Kwargs] = {
     "/api/v1/orders/<int:pk>/start-picking/": lambda w: {"pk": w.new_order.pk},
     "/api/v1/plans/<int:pk>/": lambda w: {"pk": w.plan.pk},
     "/api/v1/plans/<int:pk>/publish/": lambda w: {"pk": w.plan.pk},
+    "/api/v1/plans/<int:pk>/revision/": lambda w: {"pk": w.plan.pk},
+    "/api/v1/plans/<int:pk>/revision/publish/": lambda w: {"pk": w.plan.pk},
+    "/api/v1/plans/<int:pk>/revision/discard/": lambda w: {"pk": w.plan.pk},
     "/api/v1/plans/<int:pk>/solve/": lambda w: {"pk": w.draft_plan.pk},
     "/api/v1/plans/<int:pk>/sheets.pdf": lambda w: {"pk": w.plan.pk},
     "/api/v1/readers/<int:pk>/": lambda w: {"pk": w.reader.pk},

@@ -4,7 +4,7 @@ import datetime
 from django.utils import timezone
 
 from backend.orders.models import LineStatus, Order, OrderLine
-from backend.routing import services
+from backend.routing import revisions, services
 from backend.routing.models import RouteChange, Stop, StopStatus
 from tests.factories import FamilyCardFactory, ItemFactory, ReaderFactory
 from tests.volunteers.factories import ShiftFactory, VolunteerFactory
@@ -170,7 +170,11 @@ def test_replan_after_drop_out_keeps_finished_stops(depot, day):
     done = Stop.objects.filter(route=first_route).order_by("sequence").first()
     Stop.objects.filter(pk=done.pk).update(status=StopStatus.COMPLETED)
     before = Stop.objects.get(pk=done.pk)
+    placed = dict(Stop.objects.filter(plan=plan).values_list("pk", "route_id"))
     result = services.plan_replan(plan=plan, drop_volunteers=[worker.pk], time_limit=LIMIT)
+    # The day is published: the re-plan is a draft until the coordinator publishes it.
+    assert dict(Stop.objects.filter(plan=plan).values_list("pk", "route_id")) == placed
+    revisions.revision_publish(plan=plan)
     after = Stop.objects.get(pk=done.pk)
     assert (after.route_id, after.sequence, after.expected_arrival, after.status) == (
         before.route_id, before.sequence, before.expected_arrival, "completed")

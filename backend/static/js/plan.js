@@ -262,6 +262,8 @@
       var fresh = findStop(selectedStop.id);
       if (fresh) fillEditor(fresh); else closeEditor();
     }
+    // The draft revision banner (plan_revision.js) follows every redraw.
+    document.dispatchEvent(new CustomEvent("plan:rendered", {detail: {plan: plan}}));
   }
 
   /* Solving and progress ------------------------------------------------------------------ */
