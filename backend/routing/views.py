@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from backend.branches.models import Branch
+from backend.branches.models import Branch, branch_zone
 from backend.core import dates
 from backend.core.calendar import working_days
 from backend.core.roles import Role, has_role
@@ -137,8 +137,9 @@ class PlanDayView(LanguageFromQueryMixin, RoleRequiredMixin, TemplateView):
             can_print=has_role(self.request.user, *PRINT_ROLES),
             volunteers=_volunteers_of_the_day(branch, day),
             page_data={
+                # Times on the page read in the branch's zone, whatever the browser's.
                 "branch": {"id": branch.pk, "name": branch.name, "lat": branch.lat,
-                           "lon": branch.lon},
+                           "lon": branch.lon, "zone": str(branch_zone(branch))},
                 "date": day.isoformat(),
                 "plan": (plan_body(plan, self.request, CardAccess.Channel.PAGES)
                          if plan else None),

@@ -42,10 +42,13 @@
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
+  /* A moment as the branch's clock shows it (HH:MM): the branch's zone comes with the page,
+     so a browser set to another zone (or UTC) still reads the library's time. */
+  var clock = new Intl.DateTimeFormat("en-GB", {hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+                                                timeZone: data.branch.zone || undefined});
   function time(iso) {
     if (!iso) return "—";
-    var d = new Date(iso);
-    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+    return clock.format(new Date(iso));
   }
 
   /* Messages ------------------------------------------------------------------------------ */
