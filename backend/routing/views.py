@@ -73,6 +73,12 @@ def _texts() -> dict:
         "out_back": _("Out / back"), "status": _("Status"), "reason": _("Why not planned"),
         "pinned_to": _("pinned to %(name)s"), "branch": _("Library"),
         "route_of": _("Route of %(name)s"), "no_stop_selected": _("Choose a stop first."),
+        # The day live (backend/static/js/plan_live.js).
+        "late": _("Late: expected at %(time)s"), "concern_at": _("Concern raised at %(time)s"),
+        "plan_again": _("Plan again"), "plan_again_day": _("Day to plan again"),
+        "planned_again": _("The orders wait for %(date)s."), "last": _("Last: %(action)s"),
+        "not_done": _("Not done: %(reason)s"),
+        "locked": _("This stop is done: it cannot be changed."),
         "plan_status": {str(k): str(v) for k, v in PlanStatus.choices},
         "solve_status": {str(k): str(v) for k, v in SolveStatus.choices},
         "route_status": {str(k): str(v) for k, v in RouteStatus.choices},
