@@ -102,15 +102,15 @@ def plan_live(*, plan: DayPlan, since: int | None = None, concern_kinds: bool = 
         row["total"] += 1
         if code in ("done", "failed"):
             row["done"] += 1
-        for moment, text in ((stop.arrived_at, _("arrived at stop %(n)s")),
+        for moment, text in ((stop.arrived_at, _("arrived at stop %(stop)s")),
                              (stop.completed_at if code == "done" else None,
-                              _("finished stop %(n)s")),
+                              _("finished stop %(stop)s")),
                              (stop.completed_at if code == "failed" else None,
-                              _("could not do stop %(n)s")),
+                              _("could not do stop %(stop)s")),
                              (concern.created_at if concern else None,
-                              _("raised a concern at stop %(n)s"))):
+                              _("raised a concern at stop %(stop)s"))):
             if moment and (row["last"] is None or moment >= row["last"][0]):
-                row["last"] = (moment, text % {"n": stop.sequence})
+                row["last"] = (moment, text % {"stop": stop.sequence})
         changed = since is None or _micros(stop.updated_at) > since or (
             concern is not None and _micros(concern.created_at) > since)
         if not changed:

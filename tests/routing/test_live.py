@@ -8,7 +8,6 @@ from django.utils import timezone
 from backend.orders.models import Order
 from backend.routing import services
 from backend.routing.models import ConcernKind, Stop
-from tests.factories import BranchFactory
 from tests.routing.test_planning import plan_and_solve, reader_at, ready_order, volunteer
 
 
@@ -35,15 +34,12 @@ def test_who_may_watch_the_day(api, live_day, role, code):
     assert api.as_role(role).get(f"/api/v1/plans/{plan.pk}/live/").status_code == code
 
 
-def test_anonymous_and_other_branch_are_refused(api, live_day, depot):
+def test_anonymous_and_missing_plan_are_refused(api, live_day):
     plan = live_day[0]
     assert api.get(f"/api/v1/plans/{plan.pk}/live/").status_code in (401, 403)
-    other = BranchFactory(code="OTH")
-    stranger = api.as_role("coordinator", branch=other)
-    assert stranger.get(f"/api/v1/plans/{plan.pk}/live/").status_code == 404
-    assert api.as_role("coordinator", branch=depot).get(
-        f"/api/v1/plans/{plan.pk}/live/").status_code == 200
     assert api.as_role("coordinator").get("/api/v1/plans/999999/live/").status_code == 404
+    assert api.as_role("coordinator").post("/api/v1/stops/999999/plan-again/",
+                                           {"date": "2030-01-01"}, format="json").status_code == 404
 
 
 def test_states_reasons_progress_and_cursor(api, live_day):
