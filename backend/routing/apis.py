@@ -12,7 +12,7 @@ from backend.branches.models import Branch
 from backend.core import dates
 from backend.core.exceptions import ApplicationError
 from backend.core.permissions import roles_allowed
-from backend.core.roles import STAFF_ROLES, Role
+from backend.core.roles import STAFF_ROLES, Role, has_role
 from backend.core.schema import errors
 from backend.core.serializers import BoundedDateField, IdField
 from backend.readers.models import CardAccess
@@ -540,3 +540,63 @@ class ConcernCloseApi(GenericAPIView):
                                          by=request.user)
         concern = selectors.reader_concerns(reader_id=concern.reader_id).get(pk=concern.pk)
         return Response(ConcernOutputSerializer(concern).data)
+
+
+# The day as it happens --------------------------------------------------------------------------
+
+Watching = roles_allowed(read=(Role.COORDINATOR, Role.LIBRARIAN))
+
+
+def _plan_of(pk: int) -> DayPlan:
+    """The plan (404 when there is none). Staff work across libraries, as with every plan
+    endpoint; the live view names no reader and gives a concern's kind to librarians only."""
+    return get_object_or_404(DayPlan.objects.select_related("branch"), pk=pk)
+
+
+class LiveFilterSerializer(serializers.Serializer):
+    since = serializers.IntegerField(
+        min_value=0, required=False,
+        help_text=_("The cursor of the last answer: only stops changed since then come back."))
+
+
+class PlanLiveApi(GenericAPIView):
+    """The day as it happens, for the plan page to poll: each stop's state (changed since
+    the cursor), each volunteer's progress and last action, the late stops."""
+
+    permission_classes = [Watching]
+    queryset = DayPlan.objects.none()
+    serializer_class = LiveFilterSerializer
+
+    @extend_schema(operation_id="plans_live", parameters=[LiveFilterSerializer],
+                   responses={200: dict, **errors(400, 401, 403, 404)})
+    def get(self, request, pk: int):
+        plan = _plan_of(pk)
+        filters = LiveFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return Response(selectors.plan_live(
+            plan=plan, since=filters.validated_data.get("since"),
+            concern_kinds=has_role(request.user, Role.LIBRARIAN)))
+
+
+class PlanAgainInputSerializer(serializers.Serializer):
+    date = BoundedDateField(bounds=dates.PLAN_DAY,
+                            help_text=_("The day the orders are to be planned for."))
+
+
+class StopPlanAgainApi(GenericAPIView):
+    """A stop that was not done: its orders wait, ready, for another day."""
+
+    permission_classes = [roles_allowed(read=(Role.COORDINATOR,), write=(Role.COORDINATOR,))]
+    queryset = Stop.objects.none()
+    serializer_class = PlanAgainInputSerializer
+
+    @extend_schema(operation_id="stops_plan_again", request=PlanAgainInputSerializer,
+                   responses={200: dict, **errors(400, 401, 403, 404, 409)})
+    def post(self, request, pk: int):
+        stop = get_object_or_404(Stop.objects.select_related("plan"), pk=pk)
+        serializer = PlanAgainInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        orders = services.stop_plan_again(stop=stop, date=serializer.validated_data["date"],
+                                          by=request.user)
+        return Response({"stop": stop.pk, "orders": [o.pk for o in orders],
+                         "date": serializer.validated_data["date"].isoformat()})

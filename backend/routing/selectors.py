@@ -1,7 +1,12 @@
 """Reads of day plans and routes, in a fixed number of queries."""
-from django.db.models import F, Prefetch, QuerySet
+import datetime
 
-from backend.routing.models import DayPlan, Route, Stop, StopStatus
+from django.db.models import F, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from backend.routing.models import DayPlan, PlanStatus, Route, RouteStatus, Stop, StopStatus
 
 
 def stop_queryset() -> QuerySet[Stop]:
@@ -98,4 +103,113 @@ def revision_diff(*, plan: DayPlan) -> dict | None:
         "longer": longer,
         "volunteers_changed": sorted(changed | set(reordered)),
         "has_changes": bool(moved or unserved or added or reordered),
+    }
+
+
+# The day as it happens (the plan page polls it) ------------------------------------------------
+
+
+def _micros(moment: datetime.datetime | None) -> int:
+    return int(moment.timestamp() * 1_000_000) if moment else 0
+
+
+def _state(stop: Stop, route: Route | None) -> tuple[str, str]:
+    """A stop's state for the coordinator, as a stable code and in words."""
+    if stop.status == StopStatus.PLANNED and route is not None \
+            and route.status == RouteStatus.STARTED:
+        return "on_the_way", str(_("On the way"))
+    if stop.status == StopStatus.ARRIVED:
+        return "arrived", str(_("Arrived"))
+    if stop.status == StopStatus.COMPLETED:
+        return "done", str(_("Done"))
+    if stop.status == StopStatus.FAILED:
+        return "failed", str(_("Not done"))
+    return "planned", str(StopStatus(stop.status).label)
+
+
+def plan_live(*, plan: DayPlan, since: int | None = None, concern_kinds: bool = False,
+              now: datetime.datetime | None = None) -> dict:
+    """What volunteers have done so far on a day: each stop's state (changed since the
+    cursor `since`, or all), each volunteer's progress and last action, the late stops (the
+    expected time passed without an arrival). Times are written in the branch's zone. Names
+    of readers are not here (the page has them): no card is read. `concern_kinds` adds what
+    the concern is about (librarians); its note stays on the card."""
+    from backend.branches.models import branch_zone
+    from backend.orders.models import FailReason
+    from backend.routing.models import Concern
+
+    zone = branch_zone(plan.branch)
+    now = now or timezone.now()
+
+    def clock(moment: datetime.datetime | None) -> str:
+        return f"{moment.astimezone(zone):%H:%M}" if moment else ""
+
+    routes = {r.pk: r for r in Route.objects.filter(plan=plan).select_related("volunteer__user")}
+    stops = list(Stop.objects.filter(plan=plan, route__isnull=False)
+                 .exclude(status=StopStatus.CANCELLED).order_by("route_id", "sequence", "id"))
+    concerns: dict[int, Concern] = {}
+    for concern in Concern.objects.filter(stop__plan=plan).order_by("created_at", "id"):
+        concerns[concern.stop_id] = concern
+    cursor = max([_micros(s.updated_at) for s in stops]
+                 + [_micros(c.created_at) for c in concerns.values()] + [0])
+    live, late, progress = [], [], {}
+    for stop in stops:
+        route = routes.get(stop.route_id)
+        code, words = _state(stop, route)
+        is_late = (code in ("planned", "on_the_way") and plan.status == PlanStatus.PUBLISHED
+                   and stop.expected_arrival is not None and stop.expected_arrival < now
+                   and route is not None and route.status != RouteStatus.FINISHED)
+        if is_late:
+            late.append(stop.pk)
+        concern = concerns.get(stop.pk)
+        row = progress.setdefault(stop.route_id, {"done": 0, "total": 0, "last": None})
+        row["total"] += 1
+        if code in ("done", "failed"):
+            row["done"] += 1
+        for moment, text in ((stop.arrived_at, _("arrived at stop %(stop)s")),
+                             (stop.completed_at if code == "done" else None,
+                              _("finished stop %(stop)s")),
+                             (stop.completed_at if code == "failed" else None,
+                              _("could not do stop %(stop)s")),
+                             (concern.created_at if concern else None,
+                              _("raised a concern at stop %(stop)s"))):
+            if moment and (row["last"] is None or moment >= row["last"][0]):
+                row["last"] = (moment, text % {"stop": stop.sequence})
+        changed = since is None or _micros(stop.updated_at) > since or (
+            concern is not None and _micros(concern.created_at) > since)
+        if not changed:
+            continue
+        reason = ""
+        if code == "failed" and stop.fail_reason:
+            reason = str(FailReason(stop.fail_reason).label) \
+                if stop.fail_reason in FailReason.values else str(_("Other"))
+        live.append({
+            "id": stop.pk, "route": stop.route_id, "state": code, "state_display": words,
+            "reason": reason, "note": stop.note if code == "failed" else "",
+            "arrived": clock(stop.arrived_at),
+            "finished": clock(stop.completed_at) if code in ("done", "failed") else "",
+            "expected": clock(stop.expected_arrival),
+            "concern": None if concern is None else {
+                "at": clock(concern.created_at),
+                "kind": concern.get_kind_display() if concern_kinds else "",
+            },
+            "editable": stop.status == StopStatus.PLANNED,
+        })
+    volunteers = []
+    for route_id, row in progress.items():
+        route = routes[route_id]
+        text = ngettext("%(done)s of %(n)s stop done", "%(done)s of %(n)s stops done",
+                        row["total"]) % {"done": row["done"], "n": row["total"]}
+        last = row["last"]
+        volunteers.append({
+            "route": route_id, "volunteer": route.volunteer_id, "name": str(route.volunteer),
+            "done": row["done"], "total": row["total"], "progress": text,
+            "last_action": f"{clock(last[0])} {last[1]}" if last else "",
+        })
+    counts = {code: sum(1 for s in stops if s.status == code) for code in StopStatus.values}
+    return {
+        "cursor": str(cursor), "now": clock(now), "zone": str(zone), "stops": live,
+        "late": late, "volunteers": volunteers,
+        "summary": {"done": counts[StopStatus.COMPLETED], "failed": counts[StopStatus.FAILED],
+                    "open": counts[StopStatus.PLANNED] + counts[StopStatus.ARRIVED]},
     }

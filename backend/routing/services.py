@@ -673,3 +673,28 @@ def concern_close(*, concern: Concern, note: str, by: User) -> Concern:
     concern.full_clean()
     concern.save(update_fields=["closed_at", "closed_by", "closing_note"])
     return concern
+
+
+@transaction.atomic
+def stop_plan_again(*, stop: Stop, date: datetime.date, by: User | None = None) -> list:
+    """A failed stop's orders go back to be planned on another day: each waits, ready, for
+    `date` (orders.services.order_requeue, then the order's wanted day)."""
+    stop = _lock_stop(stop)
+    if stop.status != StopStatus.FAILED:
+        raise ConflictError("stop.not_failed",
+                            _("Only a stop that was not done can be planned again."))
+    dates.require(dates.PLAN_DAY, date, field="date")
+    if date <= stop.plan.date:
+        raise ApplicationError("stop.plan_again_day",
+                               _("Choose a day after the day of this stop."),
+                               fields={"date": [_("Must be later than the day of the stop.")]})
+    orders = [o for o in stop.orders.all()
+              if o.status in (OrderStatus.FAILED, OrderStatus.READY)]
+    if not orders:
+        raise ConflictError("stop.nothing_to_plan",
+                            _("The orders of this stop are already planned or closed."))
+    for order in orders:
+        if order.status == OrderStatus.FAILED:
+            order = order_services.order_requeue(order=order, by=by)
+        order_services.order_update(order=order, data={"preferred_date": date}, by=by)
+    return orders

@@ -12,6 +12,8 @@ urlpatterns = [
          name="plan-revision-publish"),
     path("plans/<int:pk>/revision/discard/", apis.PlanRevisionDiscardApi.as_view(),
          name="plan-revision-discard"),
+    path("plans/<int:pk>/live/", apis.PlanLiveApi.as_view(), name="plan-live"),
+    path("stops/<int:pk>/plan-again/", apis.StopPlanAgainApi.as_view(), name="stop-plan-again"),
     path("stops/<int:pk>/pin/", apis.StopPinApi.as_view(), name="stop-pin"),
     path("stops/<int:pk>/move/", apis.StopMoveApi.as_view(), name="stop-move"),
     path("routes/<int:pk>/", apis.RouteDetailApi.as_view(), name="route-detail"),

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from backend.branches.models import Branch
+from backend.branches.models import Branch, branch_zone
 from backend.core import dates
 from backend.core.calendar import working_days
 from backend.core.roles import Role, has_role
@@ -73,6 +73,12 @@ def _texts() -> dict:
         "out_back": _("Out / back"), "status": _("Status"), "reason": _("Why not planned"),
         "pinned_to": _("pinned to %(name)s"), "branch": _("Library"),
         "route_of": _("Route of %(name)s"), "no_stop_selected": _("Choose a stop first."),
+        # The day live (backend/static/js/plan_live.js).
+        "late": _("Late: expected at %(time)s"), "concern_at": _("Concern raised at %(time)s"),
+        "plan_again": _("Plan again"), "plan_again_day": _("Day to plan again"),
+        "planned_again": _("The orders wait for %(date)s."), "last": _("Last: %(action)s"),
+        "not_done": _("Not done: %(reason)s"),
+        "locked": _("This stop is done: it cannot be changed."),
         "plan_status": {str(k): str(v) for k, v in PlanStatus.choices},
         "solve_status": {str(k): str(v) for k, v in SolveStatus.choices},
         "route_status": {str(k): str(v) for k, v in RouteStatus.choices},
@@ -137,8 +143,9 @@ class PlanDayView(LanguageFromQueryMixin, RoleRequiredMixin, TemplateView):
             can_print=has_role(self.request.user, *PRINT_ROLES),
             volunteers=_volunteers_of_the_day(branch, day),
             page_data={
+                # Times on the page read in the branch's zone, whatever the browser's.
                 "branch": {"id": branch.pk, "name": branch.name, "lat": branch.lat,
-                           "lon": branch.lon},
+                           "lon": branch.lon, "zone": str(branch_zone(branch))},
                 "date": day.isoformat(),
                 "plan": (plan_body(plan, self.request, CardAccess.Channel.PAGES)
                          if plan else None),

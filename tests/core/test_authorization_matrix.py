@@ -377,6 +377,13 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/api/v1/stops/<int:pk>/pin/": {
         "post":   row(  401,   403,   403,   200,   403),
     },
+    # The stop is still planned: a coordinator hears it was not failed.
+    "/api/v1/stops/<int:pk>/plan-again/": {
+        "post":   row(  401,   403,   403,   409,   403),
+    },
+    "/api/v1/plans/<int:pk>/live/": {
+        "get":    row(  401,   200,   403,   200,   403),
+    },
     "/api/v1/titles/": {
         "get":    row(  401,   200,   200,   200,   403),
         "post":   row(  401,   201,   403,   403,   403),
@@ -716,6 +723,8 @@ PATHS: dict[str, Kwargs] = {
     "/api/v1/stops/<int:pk>/move/": lambda w: {"pk": w.stop.pk},
     "/api/v1/titles/<int:pk>/": lambda w: {"pk": w.title.pk},
     "/api/v1/stops/<int:pk>/pin/": lambda w: {"pk": w.stop.pk},
+    "/api/v1/stops/<int:pk>/plan-again/": lambda w: {"pk": w.stop.pk},
+    "/api/v1/plans/<int:pk>/live/": lambda w: {"pk": w.plan.pk},
     "/api/v1/volunteers/<int:pk>/": lambda w: {"pk": w.theirs.pk},
     "/api/v1/volunteers/<int:pk>/absences/": lambda w: {"pk": w.theirs.pk},
     "/api/v1/volunteers/<int:pk>/absences/<int:absence_id>/":
@@ -809,6 +818,8 @@ DATA: dict[tuple[str, str], Data] = {
     ("/api/v1/stops/<int:pk>/move/", "post"): lambda w: {"route": w.my_route.pk,
                                                         "position": 1},
     ("/api/v1/stops/<int:pk>/pin/", "post"): lambda w: {"volunteer": w.theirs.pk},
+    ("/api/v1/stops/<int:pk>/plan-again/", "post"): lambda w: {
+        "date": (w.stop.plan.date + datetime.timedelta(days=1)).isoformat()},
     ("/api/v1/titles/", "post"): lambda w: {"title": "Қан мен тер", "authors": ["Нұрпейісов"]},
     ("/api/v1/titles/<int:pk>/", "patch"): lambda w: {"year": 1970},
     ("/api/v1/volunteers/", "post"): lambda w: {

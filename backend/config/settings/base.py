@@ -138,10 +138,16 @@ STATICFILES_DIRS = [BASE_DIR / "backend" / "static"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
-# Map tiles for the coordinator's page, e.g. https://tiles.example/{z}/{x}/{y}.png; empty: the
-# map shows stops and routes on a plain background.
-MAP_TILE_URL = env_str("MAP_TILE_URL", "")
-MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# Map tiles for the maps of the pages, e.g. https://tiles.example/{z}/{x}/{y}.png. By default the
+# public OpenStreetMap tiles with their attribution (fine for light use; a library with heavy use
+# sets its own tile server, see README); "off": stops and routes on a plain background.
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_TILE_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+MAP_TILE_URL = env_str("MAP_TILE_URL", OSM_TILE_URL)
+if MAP_TILE_URL == "off":
+    MAP_TILE_URL = ""
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION", OSM_TILE_ATTRIBUTION if MAP_TILE_URL == OSM_TILE_URL else "")
 # Every page: no inline script, no eval, no framing; map tiles only from MAP_TILE_URL's host.
 CONTENT_SECURITY_POLICY = content_security_policy(map_tile_url=MAP_TILE_URL)
 MEDIA_URL = "media/"

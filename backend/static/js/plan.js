@@ -42,10 +42,13 @@
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
+  /* A moment as the branch's clock shows it (HH:MM): the branch's zone comes with the page,
+     so a browser set to another zone (or UTC) still reads the library's time. */
+  var clock = new Intl.DateTimeFormat("en-GB", {hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+                                                timeZone: data.branch.zone || undefined});
   function time(iso) {
     if (!iso) return "—";
-    var d = new Date(iso);
-    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+    return clock.format(new Date(iso));
   }
 
   /* Messages ------------------------------------------------------------------------------ */
@@ -125,7 +128,7 @@
         var label = (n + 1) + ". " + stop.reader.full_name + " — " + time(stop.expected_arrival);
         L.marker(p, {title: label, alt: label, riseOnHover: true,
           icon: L.divIcon({className: "stop-marker", iconSize: [24, 24],
-                           html: el("span", {background: c, text: String(n + 1)})})})
+                           html: el("span", {background: c, text: String(n + 1), "data-stop": stop.id})})})
           .on("click", function () { openEditor(stop); })
           .bindTooltip(el("span", {text: label})).addTo(layer);
       });
@@ -241,11 +244,14 @@
     state.dataset.status = plan.status;
     state.dataset.solve = plan.solve_status;
     var f = plan.figures || {};
+    var failed = failedStops();
     figures.textContent = f.served === undefined ? "" :
-      [count("%(n)s stop served", "%(n)s stops served", f.served),
+      [count("%(n)s stop served", "%(n)s stops served", Math.max(f.served - failed, 0))]
+      .concat(failed ? [count("%(n)s stop not done", "%(n)s stops not done", failed)] : [])
+      .concat([
        count("%(n)s stop not planned", "%(n)s stops not planned", f.unserved),
        count("%(n)s volunteer", "%(n)s volunteers", f.volunteers),
-       f.travel_minutes + " " + T.travel, f.distance_km + " " + T.distance].join(", ");
+       f.travel_minutes + " " + T.travel, f.distance_km + " " + T.distance]).join(", ");
     if (print) {
       print.hidden = !plan.routes.length;
       print.href = "/api/v1/plans/" + plan.id + "/sheets.pdf";
@@ -262,9 +268,31 @@
       var fresh = findStop(selectedStop.id);
       if (fresh) fillEditor(fresh); else closeEditor();
     }
-    // The draft revision banner (plan_revision.js) follows every redraw.
+    // The draft revision banner (plan_revision.js) follows every redraw; the day live
+    // (plan_live.js) draws its states over the fresh lists and markers.
     document.dispatchEvent(new CustomEvent("plan:rendered", {detail: {plan: plan}}));
   }
+
+  /* The day live: plan_live.js tells what volunteers did; the plan's stops follow, so the
+     summary does not count a failed stop as served and a done stop cannot be edited. */
+  function failedStops() {
+    var n = 0;
+    if (plan) plan.routes.forEach(function (r) { r.stops.forEach(function (s) { if (s.status === "failed") n++; }); });
+    return n;
+  }
+  var LIVE_STATUS = {planned: "planned", on_the_way: "planned", arrived: "arrived", done: "completed", failed: "failed"};
+  document.addEventListener("plan:live", function (e) {
+    var changed = false;
+    (e.detail.stops || []).forEach(function (row) {
+      var stop = findStop(row.id);
+      var status = LIVE_STATUS[row.state];
+      if (stop && status && stop.status !== status) { stop.status = status; changed = true; }
+    });
+    if (changed) {
+      drawState();
+      if (selectedStop && selectedStop.status !== "planned" && selectedStop.route) closeEditor();
+    }
+  });
 
   /* Solving and progress ------------------------------------------------------------------ */
   function setBusy(busy) {
@@ -370,6 +398,7 @@
   }
   function openEditor(stop) {
     if (!data.can_edit) return;
+    if (stop.route && stop.status !== "planned") { say(T.locked, "warn"); return; }
     fillEditor(stop);
     var box = $("plan-edit");
     box.hidden = false;
