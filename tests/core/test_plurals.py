@@ -27,7 +27,8 @@ SOURCES = ("backend", "mobile_api", "volunteer_app")
 # it ("%(limit)s items", "%(n)s line(s)"). "Stop %(number)s", "Page %(page)d of %(pages)d",
 # "%(size)s MB" and "%(km)s km" are numbers without a counted word.
 COUNT_NAMES = {"count", "n"}
-NOT_NOUNS = {"is", "was", "has", "does", "its", "this", "his", "as", "us", "s"}
+NOT_NOUNS = {"is", "was", "has", "does", "its", "this", "his", "as", "us", "s",
+             "moves", "goes", "gets", "needs", "waits", "comes"}  # verbs after a name
 PLACEHOLDER = re.compile(
     r"%\((?P<name>\w+)\)[sdi](?:\s+(?P<word>[A-Za-z]+)(?P<maybe>\(s\))?)?")
 
