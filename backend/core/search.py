@@ -6,9 +6,10 @@ spellings and swapped vowels mapped to one skeleton). Every word of the query mu
 
 - rank 0: in the text as typed (any case): "Жұмабаева" finds Жұмабаева first;
 - rank 1: in the key: "жумабаева", "Zhumabaeva" and "Jumabaeva" find her too;
-- rank 2 (when asked for): a word of 4 letters or more (no digits) that is one typo away
-  from a word of the key or from the start of one ("Жумабаево"). Shorter words are never
-  taken as typos: "ал" would be one typo away from half the cards.
+- rank 2 (when asked for, and when ranks 0 and 1 found fewer than FUZZY_WHEN_FEWER): a word
+  of 4 letters or more (no digits) that is one typo away from a word of the key or from the
+  start of one ("Жумабаево"). Shorter words are never taken as typos: "ал" would be one
+  typo away from half the cards.
 
 The typo search finds candidates, then checks each with core.text.within_one_edit (the same
 check on both databases). On PostgreSQL the candidates are the rows whose key holds a part
@@ -30,7 +31,10 @@ from backend.core.text import search_key, search_tokens, within_one_edit
 FUZZY_MIN_LETTERS = 4
 FUZZY_CANDIDATES = 2000
 FUZZY_MATCHES = 200
-TRIGRAM_THRESHOLD = 0.3
+# Typos are looked for only when the words as typed or folded find fewer cards than a page:
+# "Ахметова" finds hundreds as it is, and a typo search over them would only add noise.
+FUZZY_WHEN_FEWER = 20
+TRIGRAM_THRESHOLD = 0.45
 
 
 def trigram_threshold_set(sender, connection, **kwargs) -> None:
@@ -133,7 +137,8 @@ def ranked_search(queryset: QuerySet, query: str, *, order: tuple[str, ...],
                 .order_by("search_rank", *order))
     folded = _all_of(key_field, keys)
     found = as_typed | folded
-    typo_ids = _typo_matches(queryset, keys, key_field, found) if typos else []
+    few = typos and queryset.filter(found)[:FUZZY_WHEN_FEWER].count() < FUZZY_WHEN_FEWER
+    typo_ids = _typo_matches(queryset, keys, key_field, found) if few else []
     if typo_ids:
         found |= Q(pk__in=typo_ids)
     rank = Case(When(as_typed, then=Value(0)), When(folded, then=Value(1)), default=Value(2),
