@@ -16,6 +16,7 @@ from backend.core.calendar import working_days
 from backend.core.roles import Role, has_role
 from backend.core.web import RoleRequiredMixin
 from backend.readers.models import CardAccess
+from backend.readers.models import Language as ReaderLanguage
 from backend.routing import selectors
 from backend.routing.apis import plan_body
 from backend.routing.models import (
@@ -87,6 +88,9 @@ def _texts() -> dict:
     }
 
 
+LANGUAGE_NAMES = dict(ReaderLanguage.choices)
+
+
 def _volunteers_of_the_day(branch: Branch, day: datetime.date) -> list[dict]:
     rows = []
     for volunteer in volunteer_queryset().filter(branch=branch, active=True):
@@ -96,7 +100,8 @@ def _volunteers_of_the_day(branch: Branch, day: datetime.date) -> list[dict]:
             "name": str(volunteer),
             "transport": volunteer.get_transport_display(),
             "capacity": volunteer.capacity,
-            "languages": ", ".join(volunteer.languages or []),
+            "languages": ", ".join(str(LANGUAGE_NAMES.get(code, code))
+                                   for code in volunteer.languages or []),
             "windows": [f"{a:%H:%M}–{b:%H:%M}" for a, b in calendar["windows"]],
             "absent": calendar["absence"] is not None,
         })

@@ -84,6 +84,16 @@ def test_volunteers_and_their_shifts_for_the_day(client, depot, day):
     assert "10:00–14:00" in html
 
 
+def test_volunteers_languages_are_words_not_codes(client, depot, day):
+    v = volunteer(depot, "10:00", "14:00")
+    v.languages = ["kk", "ru"]
+    v.save(update_fields=["languages"])
+    response = signed_in(client, "coordinator").get(f"/plan/?branch={depot.pk}&date={day}")
+    html = response.content.decode()
+    assert "Казахский, Русский" in html
+    assert "kk, ru" not in html
+
+
 def test_unknown_branch_is_not_found(client, depot):
     assert signed_in(client, "coordinator").get("/plan/?branch=999999").status_code == 404
 
