@@ -24,7 +24,7 @@ def bench(django_db_setup, django_db_blocker, tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("scale")
     out = StringIO()
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("bench_scale", "--readers", str(SMALL.readers), "--loans",
+        call_command("bench_scale", "--in-place", "--readers", str(SMALL.readers), "--loans",
                      str(SMALL.loans), "--base-readers", str(SMALL.base_readers),
                      "--base-loans", str(SMALL.base_loans), "--runs", "12",
                      "--out", str(out_dir), stdout=out)

@@ -64,6 +64,9 @@ class Command(BaseCommand):
         parser.add_argument("--base-loans", type=int, default=NationalScale.base_loans)
         parser.add_argument("--keep", action="store_true",
                             help="Keep the database afterwards (for --reuse).")
+        parser.add_argument("--in-place", action="store_true",
+                            help="Fill and time the database as it is, already migrated (a "
+                                 "test's own); it is neither made nor dropped.")
         parser.add_argument("--reuse", action="store_true",
                             help="Time the database of an earlier --keep run; generate nothing.")
         parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "bench-results"),
@@ -74,7 +77,8 @@ class Command(BaseCommand):
 
         postgres = connection.vendor == "postgresql"
         name = connection.settings_dict["NAME"]
-        if postgres and not re.fullmatch(r"kniga_bench_scale[a-z0-9_]*", name or ""):
+        own_database = postgres and not options["in_place"]
+        if own_database and not re.fullmatch(r"kniga_bench_scale[a-z0-9_]*", name or ""):
             raise CommandError("DATABASE_URL must name a database starting with "
                                "kniga_bench_scale: the benchmark drops and makes it.")
         scale = NationalScale(readers=options["readers"], loans=options["loans"],
@@ -84,18 +88,19 @@ class Command(BaseCommand):
             raise CommandError("Readers, loans and base readers must be at least 1.")
         started = time.monotonic()
         if not options["reuse"]:
-            if postgres:
+            if own_database:
                 self._recreate(name)
                 call_command("migrate", verbosity=0, interactive=False)
             self.stdout.write(f"Generating {scale.readers} readers and {scale.loans} loans "
                               f"on {connection.vendor}:")
-            counts = generate_national(scale, out=self.stdout.write)
+            counts = generate_national(scale, out=self.stdout.write,
+                                       set_aside_indexes=not options["in_place"])
             self.stdout.write(f"Generated {sum(counts.values())} rows in "
                               f"{time.monotonic() - started:.0f} s.")
         try:
             figures = self._measure(options["runs"], random.Random(options["seed"]))
         finally:
-            if postgres and not options["keep"]:
+            if own_database and not options["keep"]:
                 self._drop(name)
         figures["scale"] = {"readers": scale.readers, "loans": scale.loans,
                             "database": connection.vendor,
