@@ -48,7 +48,7 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
             qs = qs.filter(items__barcode=query)
         else:
             # As typed first, then folded (core.search); a title is not guessed from a typo.
-            qs = ranked_search(qs, query, order=TITLE_ORDER, typos=False)
+            qs = ranked_search(qs, query, order=TITLE_ORDER, typos=False, limit=None)
             ranked = True
     for name in ("language", "format"):
         if filters.get(name):

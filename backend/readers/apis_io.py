@@ -82,7 +82,7 @@ class ReaderExportApi(_FileApi):
         params = ExportFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = {k: v for k, v in params.validated_data.items() if k != "format"}
-        readers = selectors.reader_list(filters=filters)
+        readers = selectors.reader_list(filters=filters, search_limit=None)
         documents = can_see_documents(request.user)
         services.card_access_record(request=request,
                                     readers=readers.order_by().values_list("pk", flat=True),

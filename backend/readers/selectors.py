@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backend.core.calendar import working_days
 from backend.core.phones import digits_of, to_e164
-from backend.core.search import ranked_search
+from backend.core.search import SEARCH_MATCHES_MAX, ranked_search
 from backend.core.text import fold
 from backend.readers.models import (
     CardAccess,
@@ -100,7 +100,8 @@ def _phone_search_q(query: str) -> Q | None:
 READER_NAME_ORDER = ("last_name", "first_name", "id")
 
 
-def reader_search(queryset: QuerySet[Reader], query: str) -> QuerySet[Reader]:
+def reader_search(queryset: QuerySet[Reader], query: str, *,
+                  limit: int | None = SEARCH_MATCHES_MAX) -> QuerySet[Reader]:
     """The readers of `queryset` that `query` finds, best first: the one search of the API,
     the phone desk and the admin's reader and family lists.
 
@@ -108,7 +109,8 @@ def reader_search(queryset: QuerySet[Reader], query: str) -> QuerySet[Reader]:
     ordered by name (`search_rank` 0 for all). Otherwise the name and card number however
     they are typed (see core.search): as written first (`search_rank` 0), then with Kazakh
     letters typed as Russian ones or in Latin (1), then with one typo in a word of 4 letters
-    or more (2), each by name.
+    or more (2), each with the cards that start with the first word first, then by name; at
+    most `limit` of them (None: all, for an export).
     """
     query = (query or "").strip()
     if not query:
@@ -117,14 +119,15 @@ def reader_search(queryset: QuerySet[Reader], query: str) -> QuerySet[Reader]:
     if by_phone is not None:
         return (queryset.filter(by_phone).annotate(search_rank=Value(0))
                 .order_by(*READER_NAME_ORDER))
-    return ranked_search(queryset, query, order=READER_NAME_ORDER)
+    return ranked_search(queryset, query, order=READER_NAME_ORDER, limit=limit)
 
 
-def reader_list(*, filters: dict | None = None) -> QuerySet[Reader]:
+def reader_list(*, filters: dict | None = None,
+                search_limit: int | None = SEARCH_MATCHES_MAX) -> QuerySet[Reader]:
+    """The readers `filters` ask for; a search (`q`) is made last, among them, and gives at
+    most `search_limit` cards (None: all)."""
     filters = filters or {}
     qs = reader_queryset()
-    if filters.get("q"):
-        qs = reader_search(qs, filters["q"])
     for name in ("status", "branch", "language"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
@@ -139,6 +142,8 @@ def reader_list(*, filters: dict | None = None) -> QuerySet[Reader]:
     if filters.get("has_coordinates") is not None:
         missing = reader_place_missing_q()
         qs = qs.filter(missing) if not filters["has_coordinates"] else qs.exclude(missing)
+    if filters.get("q"):
+        qs = reader_search(qs, filters["q"], limit=search_limit)
     return qs
 
 

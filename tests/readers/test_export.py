@@ -114,6 +114,20 @@ def test_export_applies_the_list_filters(api, branch):
     assert [r["last_name"] for r in rows] == ["Ахметова3"]
 
 
+def test_a_search_exports_every_match_not_the_desks_first(api, branch):
+    from backend.core.search import SEARCH_MATCHES_MAX
+
+    ReaderFactory.create_batch(SEARCH_MATCHES_MAX + 1, branch=branch, last_name="Садыкова")
+    ReaderFactory(branch=branch, last_name="Петрова")
+    client = api.as_role("librarian")
+    listed = client.get("/api/v1/readers/", {"q": "садыкова"})
+    assert listed.status_code == 200
+    assert listed.json()["count"] == SEARCH_MATCHES_MAX
+    rows = parse_csv(download(client, EXPORT, format="csv", q="садыкова"))
+    assert len(rows) == SEARCH_MATCHES_MAX + 1
+    assert {r["last_name"] for r in rows} == {"Садыкова"}
+
+
 def test_more_phones_get_more_columns_and_import_back(api, branch):
     reader = ReaderFactory(branch=branch)
     for n in range(4):

@@ -88,6 +88,35 @@ def test_as_typed_first_then_folded_then_one_typo(branch):
                             ][:3]
 
 
+def test_cards_that_start_with_the_word_come_before_those_that_contain_it(branch):
+    # "Васил" is in every Василий and Васильевич; the caller who says it means a surname.
+    by_first_name = ReaderFactory(last_name="Ахметов", first_name="Василий", branch=branch)
+    by_patronymic = ReaderFactory(last_name="Белова", first_name="Анна",
+                                  patronymic="Васильевна", branch=branch)
+    surname = ReaderFactory(last_name="Васильева", first_name="Ольга", branch=branch)
+    folded = ReaderFactory(last_name="Қасымова", first_name="Дана", branch=branch)
+    inside = ReaderFactory(last_name="Ахметова", first_name="Касым", branch=branch)
+    assert api_names("Васил") == [surname.id, by_first_name.id, by_patronymic.id]
+    # The same among the folded matches: "Касым" typed without its Қ.
+    assert api_names("Касым") == [inside.id, folded.id]
+    ranked = reader_search(Reader.objects.all(), "Касым")
+    assert [(r.pk, r.search_rank, r.search_start) for r in ranked] == [
+        (inside.pk, 0, 1), (folded.pk, 1, 0)]
+
+
+def test_a_search_gives_at_most_its_limit_the_best_first(branch):
+    contains = [ReaderFactory(last_name=name, first_name="Василий", branch=branch)
+                for name in ("Ахметов", "Букин", "Сидоров")]
+    starts = [ReaderFactory(last_name=name, first_name="Анна", branch=branch)
+              for name in ("Васильева", "Васина")]
+    everyone = Reader.objects.all()
+    assert [r.pk for r in reader_search(everyone, "Васи", limit=3)] == [
+        starts[0].pk, starts[1].pk, contains[0].pk]
+    assert [r.pk for r in reader_search(everyone, "Васи", limit=1)] == [starts[0].pk]
+    assert [r.pk for r in reader_search(everyone, "Васи", limit=None)] == [
+        *(r.pk for r in starts), *(r.pk for r in contains)]
+
+
 def test_a_short_query_is_never_taken_as_a_typo(branch):
     alieva = ReaderFactory(last_name="Алиева", first_name="Сара", branch=branch)
     olimov = ReaderFactory(last_name="Олимов", first_name="Бек", branch=branch)
@@ -160,16 +189,40 @@ def test_a_phone_still_finds_by_phone(readers):
     assert api_names("5550011") == [readers["qairat"].id]
 
 
-@pytest.mark.requires_postgres
-def test_postgres_serves_the_name_search_from_a_trigram_index(branch):
+def _plans(sql_params: list[tuple[str, list | None]]) -> list[str]:
     from django.db import connection
 
-    ReaderFactory(last_name="Жұмабаева", branch=branch)
-    query = reader_search(Reader.objects.all(), "жумабаева").order_by().values("pk")
-    sql, params = query.query.sql_with_params()
+    plans = []
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        for sql, params in sql_params:
+            cursor.execute("EXPLAIN " + sql, params)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    return plans
+
+
+@pytest.mark.requires_postgres
+def test_postgres_serves_the_name_search_from_a_trigram_index(branch):
+    ReaderFactory(last_name="Жұмабаева", branch=branch)
+    # Every match (an export): one query over both trigram indexes.
+    query = reader_search(Reader.objects.all(), "жумабаева", limit=None).order_by().values("pk")
+    (plan,) = _plans([query.query.sql_with_params()])
     assert "readers_reader_search_key_trgm" in plan, plan
     assert "readers_reader_search_text_trgm" in plan, plan
+
+
+@pytest.mark.requires_postgres
+def test_postgres_reads_a_common_beginning_from_the_byte_order_indexes(branch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ReaderFactory(last_name="Васильева", branch=branch)
+    ReaderFactory(last_name="Ахметов", first_name="Василий", branch=branch)
+    with CaptureQueriesContext(connection) as captured:
+        list(reader_search(Reader.objects.all(), "васил", limit=1))
+    gathered = [q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"]]
+    # The first group (the text starts with the word) fills the one place: the other groups
+    # are not read, and that group walks the text's index in byte order, cut at the limit.
+    assert len(gathered) == 1, gathered
+    (plan,) = _plans([(gathered[0], None)])
+    assert "readers_reader_search_text_c" in plan, plan
