@@ -28,6 +28,10 @@ def route_messages(volunteer) -> int:
 def published_day(api, depot):
     """Three volunteers who each take at most two stops, four stops: two routes published,
     one volunteer free. The first stop of the first route is under way (arrived)."""
+    # Messages may leave at any hour of this branch's day: a revision's message is due the
+    # same day, and at 21:00 the default messaging hours would rightly let it expire unsent.
+    depot.quiet_hours_start, depot.quiet_hours_end = "00:00", "23:59:59"
+    depot.save(update_fields=["quiet_hours_start", "quiet_hours_end"])
     volunteers = [make_volunteer(branch=depot, max_stops=2) for _ in range(3)]
     day = branch_today(depot)
     # Two pairs of neighbours, one early and one late in each: each route has one best order.
