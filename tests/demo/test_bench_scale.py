@@ -88,3 +88,20 @@ def test_the_benchmark_prints_and_writes_its_figures(national):
         assert "SELECT" in row["plan"]
     table = (out_dir / "scale.md").read_text(encoding="utf-8")
     assert "| phone lookup | 12 |" in table
+
+
+def test_the_benchmark_times_the_years_report_of_a_branch_and_of_the_system(national):
+    output, out_dir = national
+    figures = json.loads((out_dir / "scale.json").read_text(encoding="utf-8"))
+    reports = figures["reports"]
+    assert reports["goal_ms"] == 2000
+    assert set(reports["of"]) >= {"whole system"}
+    assert any(label.startswith("branch (") for label in reports["of"])
+    for row in reports["of"].values():
+        assert row["runs"] == 3
+        assert row["queries"] > 0
+        assert row["p50_ms"] <= row["max_ms"]
+        assert "SELECT" in row["slowest_query"]
+    assert f"year {reports['year']} report" in output
+    assert f"## The year's report ({reports['year']})" in (out_dir / "scale.md").read_text(
+        encoding="utf-8")
