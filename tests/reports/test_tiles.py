@@ -1,0 +1,263 @@
+"""The streets under the route pictures: tiles from MAP_TILE_URL, fetched by the server from a
+fake tile server on 127.0.0.1 (small PNGs, one colour per tile, every request counted)."""
+from __future__ import annotations
+
+import base64
+import io
+import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+from django.core.cache import cache
+from PIL import Image
+from pypdf import PdfReader
+
+from backend.reports import tiles
+from backend.reports.print_pack import render_route_sheet_pdf
+from backend.reports.route_map import MAP_HEIGHT, PADDING, WIDTH, render_route_svg
+from backend.reports.route_sheet import route_sheet_data
+from backend.reports.tiles import MapView, map_background, map_view, world_xy
+from tests.fake_server import LocalServer
+from tests.reports.test_route_sheet import build_route
+
+SVG = "{http://www.w3.org/2000/svg}"
+CREDIT = "© Тестовая подложка"
+TILE_COLOUR = (120, 200, 90)
+
+
+def png(size: int = 256, colour=TILE_COLOUR) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+class FakeTileServer(LocalServer):
+    """`/{z}/{x}/{y}.png`; `mode` says how it answers: ok, hang, error, huge,
+    huge_unannounced (no Content-Length), big_image (512 px), not_image."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.mode = "ok"
+        super().__init__()
+
+    @property
+    def template(self) -> str:
+        return self.url + "/{z}/{x}/{y}.png"
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                with fake._lock:
+                    fake.requests.append(self.path)
+                mode = fake.mode
+                if mode == "hang":
+                    fake._release.wait(5)
+                    return
+                if mode == "error":
+                    self.send_error(503)
+                    return
+                body = {"huge": b"\x89PNG" + b"0" * (600 * 1024),
+                        "huge_unannounced": b"\x89PNG" + b"0" * (600 * 1024),
+                        "big_image": png(512),
+                        "not_image": b"<html>Too many requests</html>"}.get(mode, png())
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                if mode != "huge_unannounced":
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args) -> None:  # noqa: A002
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def fake(settings):
+    server = FakeTileServer().start()
+    settings.MAP_TILE_URL = server.template
+    settings.MAP_TILE_ATTRIBUTION = f'<a href="{server.url}/about">{CREDIT}</a>'
+    cache.clear()
+    yield server
+    server.stop()
+    cache.clear()
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    """Short timeouts, so that a hanging server costs the test a fraction of a second."""
+    monkeypatch.setattr(tiles, "CONNECT_TIMEOUT", 0.3)
+    monkeypatch.setattr(tiles, "READ_TIMEOUT", 0.3)
+
+
+def svg_background(svg: str) -> Image.Image | None:
+    image = ET.fromstring(svg).find(f".//{SVG}image[@class='tiles']")
+    if image is None:
+        return None
+    prefix = "data:image/png;base64,"
+    href = image.get("href")
+    assert href.startswith(prefix)
+    return Image.open(io.BytesIO(base64.b64decode(href[len(prefix):])))
+
+
+def pdf_images(pdf: bytes) -> int:
+    return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+# The geometry --------------------------------------------------------------------------------
+
+
+def test_web_mercator_puts_null_island_in_the_middle_of_the_world():
+    assert world_xy(0, 0, 0) == pytest.approx((128, 128))
+    assert world_xy(0, 180, 1) == pytest.approx((512, 256))
+    x, y = world_xy(43.2567, 76.9286, 12)  # Almaty: tile 2923/1501 at zoom 12
+    assert (int(x // 256), int(y // 256)) == (2923, 1501)
+
+
+def test_the_view_is_the_closest_zoom_that_keeps_every_point_inside():
+    points = [(43.20, 76.85), (43.30, 76.99), (43.25, 76.90)]
+    view = map_view(points, 752, 540, 48)
+    for lat, lon in points:
+        x, y = view.xy(lat, lon)
+        assert 48 <= x <= 752 - 48 and 48 <= y <= 540 - 48
+    closer = MapView(view.zoom + 1, 0, 0, 752, 540)
+    xs, ys = zip(*(world_xy(lat, lon, closer.zoom) for lat, lon in points))
+    assert max(xs) - min(xs) > 752 - 96 or max(ys) - min(ys) > 540 - 96
+
+
+def test_one_point_is_shown_at_street_level():
+    view = map_view([(43.25, 76.9)], 752, 540, 48)
+    assert view.zoom == tiles.SINGLE_POINT_ZOOM
+    assert view.xy(43.25, 76.9) == pytest.approx((376, 270))
+
+
+# The SVG -------------------------------------------------------------------------------------
+
+
+def test_the_svg_draws_the_route_over_the_tiles_with_their_credit(db, fake):
+    svg = render_route_svg(route_sheet_data(build_route(6)), "ru")
+    background = svg_background(svg)
+    assert background is not None
+    assert background.size == (WIDTH - PADDING, MAP_HEIGHT)
+    assert background.convert("RGB").getpixel((300, 200)) == TILE_COLOUR
+    assert 1 <= len(fake.requests) <= tiles.MAX_TILES
+    assert len(set(fake.requests)) == len(fake.requests)
+    root = ET.fromstring(svg)
+    assert root.find(f".//{SVG}g[@class='attribution']/{SVG}text").text == CREDIT
+    assert len(root.findall(f".//{SVG}g[@class='stop']")) == 6
+    # The route is drawn over the streets, not under them.
+    children = [child.get("class") for child in root]
+    assert children.index("tiles") < children.index("route")
+
+
+def test_tiles_come_from_the_cache_the_second_time(db, fake):
+    data = route_sheet_data(build_route(3))
+    first = render_route_svg(data, "ru")
+    asked = len(fake.requests)
+    assert asked > 0
+    second = render_route_svg(data, "ru")
+    assert len(fake.requests) == asked
+    assert svg_background(second) is not None
+    assert first == second
+
+
+def test_without_a_tile_server_the_route_is_on_the_plain_background(db, settings):
+    settings.MAP_TILE_URL = ""
+    settings.MAP_TILE_ATTRIBUTION = ""
+    svg = render_route_svg(route_sheet_data(build_route(3)), "ru")
+    assert svg_background(svg) is None
+    assert "attribution" not in svg
+    assert len(ET.fromstring(svg).findall(f".//{SVG}g[@class='stop']")) == 3
+
+
+def test_a_server_that_is_gone_leaves_the_plain_background(db, fake):
+    data = route_sheet_data(build_route(3))
+    fake.stop()
+    svg = render_route_svg(data, "ru")
+    assert svg_background(svg) is None
+    assert "attribution" not in svg
+    assert len(ET.fromstring(svg).findall(f".//{SVG}g[@class='stop']")) == 3
+
+
+def test_a_hanging_server_is_asked_once_then_left_alone_for_a_while(db, fake, quick):
+    data = route_sheet_data(build_route(3))
+    fake.mode = "hang"
+    assert svg_background(render_route_svg(data, "ru")) is None
+    assert len(fake.requests) == 1  # the first failure ends the picture
+    # The next sheets do not wait for it again.
+    for _ in range(3):
+        assert svg_background(render_route_svg(data, "ru")) is None
+    assert len(fake.requests) == 1
+    # Once the back-off is over, a server that is back serves the streets again.
+    fake.mode = "ok"
+    cache.delete(tiles._key("down", fake.template))
+    assert svg_background(render_route_svg(data, "ru")) is not None
+    assert len(fake.requests) > 1
+
+
+def test_the_back_off_is_kept_for_a_minute(db, fake):
+    fake.mode = "error"
+    assert svg_background(render_route_svg(route_sheet_data(build_route(2)), "ru")) is None
+    key = tiles._key("down", fake.template)
+    assert cache.get(key) is True
+    assert tiles.BACKOFF_SECONDS == 60
+    # The back-off is the server's, not the picture's: another route does not ask either.
+    asked = len(fake.requests)
+    assert svg_background(render_route_svg(route_sheet_data(build_route(4)), "ru")) is None
+    assert len(fake.requests) == asked
+
+
+@pytest.mark.parametrize("mode", ["error", "huge", "huge_unannounced", "big_image",
+                                  "not_image"])
+def test_a_bad_answer_is_refused_and_nothing_is_kept(db, fake, mode):
+    fake.mode = mode
+    svg = render_route_svg(route_sheet_data(build_route(3)), "ru")
+    assert svg_background(svg) is None
+    assert len(fake.requests) == 1
+    # Nothing of the bad answer went into the cache: once the server mends, it is asked again.
+    cache.delete(tiles._key("down", fake.template))
+    fake.mode = "ok"
+    assert svg_background(render_route_svg(route_sheet_data(build_route(3)), "ru")) is not None
+
+
+def test_a_picture_that_would_need_too_many_tiles_asks_for_none(db, fake):
+    view = MapView(zoom=12, left=1923 * 256, top=1499 * 256, width=2000, height=2000)
+    assert len(view.tiles()) > tiles.MAX_TILES
+    assert map_background(view) is None
+    assert fake.requests == []
+    small = MapView(zoom=12, left=1923 * 256 + 10, top=1499 * 256 + 10, width=600, height=300)
+    assert len(small.tiles()) == 6
+    assert map_background(small) is not None
+    assert len(fake.requests) == 6
+
+
+# The PDF -------------------------------------------------------------------------------------
+
+
+def test_the_sheet_of_six_stops_has_the_map_and_still_fits_one_page(db, fake):
+    data = route_sheet_data(build_route(6))
+    pdf = render_route_sheet_pdf(data, "ru")
+    assert pdf_images(pdf) == 1
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert CREDIT in text
+    assert "Страница 1 из 1" in text
+    for stop in data["stops"]:
+        assert stop["name"].split()[0] in text
+    asked = len(fake.requests)
+    assert 1 <= asked <= tiles.MAX_TILES
+    # The same sheet again comes from the cache.
+    render_route_sheet_pdf(data, "ru")
+    assert len(fake.requests) == asked
+
+
+def test_the_sheet_prints_without_the_streets_when_the_server_fails(db, fake, quick):
+    fake.mode = "hang"
+    pdf = render_route_sheet_pdf(route_sheet_data(build_route(6)), "ru")
+    assert pdf_images(pdf) == 0
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    assert CREDIT not in reader.pages[0].extract_text()
