@@ -55,9 +55,9 @@ COLUMN_WIDTHS_MM = (7, 22, 44, 39, 57, 17)
 COLUMN_WIDTHS_COUNTED_MM = (7, 22, 52, 50, 38, 17)
 FOOTER_ROOM_MM = PAGE_WIDTH_MM - 40
 MAP_HEIGHT_MM = 54
-# The streets under the printed route: tile pixels per point (1.5 is about 108 dpi, street
-# names still readable, and a sheet's picture takes at most 5 × 2 tiles).
-TILE_PIXELS_PER_POINT = 1.5
+# The streets under the printed route: at most 2 tile pixels per point (144 dpi; at least
+# 72), so a sheet's picture takes at most 6 × 3 tiles.
+TILE_DENSITY = 2.0
 NBSP = "\u00a0"
 # A table row cannot break across pages: a stop with more lines of books than this goes on
 # in continuation rows that can.
@@ -172,10 +172,8 @@ class RoutePicture(Flowable):
 
     def _draw_route(self, placed, start, end, points, band) -> None:
         c = self.canv
-        scale = TILE_PIXELS_PER_POINT
         top = self.height
-        view = map_view(points, round(self.width * scale), round((top - band) * scale),
-                        round(9 * mm * scale))
+        view = map_view(points, self.width, top - band, 6 * mm, density=TILE_DENSITY)
         background = map_background(view)
         if background is not None:
             c.drawImage(ImageReader(BytesIO(background)), 0, band, self.width, top - band)
@@ -191,7 +189,7 @@ class RoutePicture(Flowable):
 
         def xy(point):
             x, y = view.xy(*point)
-            return x / scale, top - y / scale
+            return x, top - y
 
         path = [p for p in (start,) if p] + [(s["lat"], s["lon"]) for s in placed]
         path += [p for p in (end,) if p]
@@ -224,7 +222,7 @@ class RoutePicture(Flowable):
             c.setFillColor(colors.white)
             c.setFont(FONT_BOLD, 8 if stop["number"] < 100 else 6)
             c.drawCentredString(x, y - 1.05 * mm, str(stop["number"]))
-        per_km = 1000 * scale / view.metres_per_pixel()
+        per_km = 1000 / view.metres_per_unit()
         bar_km = _scale_bar_km(1 / per_km, (self.width - 18 * mm) / 4)
         bx, by = 4 * mm, band + 3 * mm
         c.setStrokeColor(colors.black)

@@ -23,6 +23,8 @@ PADDING = 48
 LINE_HEIGHT = 16
 NICE_KM = (0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
 FONT = "DejaVu Sans, Arial, sans-serif"
+# Tile pixels per SVG pixel, at most: 752 × 540 takes at most 6 × 4 tiles.
+TILE_DENSITY = 1.4
 
 
 def _has_point(lat: float | None, lon: float | None) -> bool:
@@ -86,7 +88,7 @@ def _render(data: dict[str, Any]) -> str:
         f'height="{MAP_HEIGHT}" fill="#f7f7f2" stroke="#bbbbbb"/>',
     ]
 
-    view = map_view(points, WIDTH - PADDING, MAP_HEIGHT, PADDING)
+    view = map_view(points, WIDTH - PADDING, MAP_HEIGHT, PADDING, density=TILE_DENSITY)
     if view is not None:
         background = map_background(view)
         if background is not None:
@@ -131,7 +133,7 @@ def _render(data: dict[str, Any]) -> str:
             )
 
         # Scale bar, bottom left of the map.
-        km_per_px = view.metres_per_pixel() / 1000
+        km_per_px = view.metres_per_unit() / 1000
         bar_km = _scale_bar_km(km_per_px, (WIDTH - 2 * PADDING) / 4)
         bar_px = bar_km / km_per_px
         bx, by = PADDING / 2 + 16, TITLE_BAND + MAP_HEIGHT - 18

@@ -69,35 +69,37 @@ def world_xy(lat: float, lon: float, zoom: int) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class MapView:
-    """A `width` × `height` pixel window on the world at `zoom`, its top left corner at
-    world pixel (`left`, `top`)."""
+    """A `width` × `height` tile-pixel window on the world at `zoom`, its top left corner at
+    world pixel (`left`, `top`), drawn at `scale` tile pixels per unit of the picture (an
+    SVG pixel, a PDF point)."""
 
     zoom: int
     left: float
     top: float
     width: int
     height: int
+    scale: float = 1.0
 
     def xy(self, lat: float, lon: float) -> tuple[float, float]:
-        """Where (lat, lon) falls in the window, in pixels from its top left corner."""
+        """Where (lat, lon) falls in the picture, in its units from the top left corner."""
         x, y = world_xy(lat, lon, self.zoom)
-        return x - self.left, y - self.top
+        return (x - self.left) / self.scale, (y - self.top) / self.scale
 
-    def metres_per_pixel(self) -> float:
-        lat = self.latitude_at(self.top + self.height / 2)
-        return EARTH_CIRCUMFERENCE_M * math.cos(math.radians(lat)) / (TILE_SIZE * 2 ** self.zoom)
-
-    def latitude_at(self, world_y: float) -> float:
-        n = math.pi - 2 * math.pi * world_y / (TILE_SIZE * 2 ** self.zoom)
-        return math.degrees(math.atan(math.sinh(n)))
+    def metres_per_unit(self) -> float:
+        """On the ground, at the middle of the window: what one unit of the picture spans."""
+        n = math.pi - 2 * math.pi * (self.top + self.height / 2) / (TILE_SIZE * 2 ** self.zoom)
+        lat = math.degrees(math.atan(math.sinh(n)))
+        return (EARTH_CIRCUMFERENCE_M * math.cos(math.radians(lat))
+                / (TILE_SIZE * 2 ** self.zoom) * self.scale)
 
     def tiles(self) -> list[tuple[int, int, float, float]]:
         """The tiles under the window: (x wrapped round the world, y, and where the tile's
-        top left corner falls in the window). Rows beyond the poles are left out."""
-        first_x, last_x = math.floor(self.left / TILE_SIZE), math.floor(
-            (self.left + self.width - 1) / TILE_SIZE)
-        first_y, last_y = math.floor(self.top / TILE_SIZE), math.floor(
-            (self.top + self.height - 1) / TILE_SIZE)
+        top left corner falls in the window, in tile pixels). Rows beyond the poles are
+        left out."""
+        first_x = math.floor(self.left / TILE_SIZE)
+        last_x = math.floor((self.left + self.width - 1) / TILE_SIZE)
+        first_y = math.floor(self.top / TILE_SIZE)
+        last_y = math.floor((self.top + self.height - 1) / TILE_SIZE)
         count = 2 ** self.zoom
         return [
             (tx % count, ty, tx * TILE_SIZE - self.left, ty * TILE_SIZE - self.top)
@@ -106,26 +108,33 @@ class MapView:
         ]
 
 
-def map_view(points: Sequence[tuple[float, float]], width: int, height: int,
-             padding: int) -> MapView | None:
-    """The closest whole zoom at which every (lat, lon) point lies at least `padding`
-    pixels inside a `width` × `height` window, centred on the points. None without points."""
+def map_view(points: Sequence[tuple[float, float]], width: float, height: float,
+             padding: float, *, density: float = 1.0) -> MapView | None:
+    """The view of a `width` × `height` picture (its own units) that keeps every (lat, lon)
+    point at least `padding` inside, centred on them, as close as it can. None without points.
+
+    Tiles come in whole zooms; the picture draws them at between `density` / 2 and `density`
+    tile pixels per unit, so the points fill the picture whatever their spread (a PDF of
+    186 mm by 54 mm at density 2 takes at most 6 × 3 tiles).
+    """
     if not points:
         return None
-    inner_w, inner_h = max(width - 2 * padding, 1), max(height - 2 * padding, 1)
-    zoom = MIN_ZOOM
-    for candidate in range(MAX_ZOOM, MIN_ZOOM - 1, -1):
-        xs, ys = zip(*(world_xy(lat, lon, candidate) for lat, lon in points))
-        if max(xs) - min(xs) <= inner_w and max(ys) - min(ys) <= inner_h:
-            zoom = candidate
-            break
-    xs, ys = zip(*(world_xy(lat, lon, zoom) for lat, lon in points))
-    if max(xs) - min(xs) < 1 and max(ys) - min(ys) < 1:
-        zoom = min(zoom, SINGLE_POINT_ZOOM)
-        xs, ys = zip(*(world_xy(lat, lon, zoom) for lat, lon in points))
-    mid_x, mid_y = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return MapView(zoom=zoom, left=mid_x - width / 2, top=mid_y - height / 2,
-                   width=width, height=height)
+    inner_w, inner_h = max(width - 2 * padding, 1.0), max(height - 2 * padding, 1.0)
+    xs, ys = zip(*(world_xy(lat, lon, 0) for lat, lon in points))
+    span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
+    # Units of the picture per world pixel at zoom 0, when the points just fit.
+    fit = min(inner_w / span_x if span_x else math.inf, inner_h / span_y if span_y else math.inf)
+    zoom = math.floor(math.log2(fit * density)) if math.isfinite(fit) else MAX_ZOOM + 1
+    if MIN_ZOOM <= zoom <= MAX_ZOOM:
+        scale = 2 ** zoom / fit
+    else:  # one point, points a few metres apart, or half the world
+        zoom = max(MIN_ZOOM, min(zoom, SINGLE_POINT_ZOOM))
+        scale = density
+    mid_x = (max(xs) + min(xs)) / 2 * 2 ** zoom
+    mid_y = (max(ys) + min(ys)) / 2 * 2 ** zoom
+    pixels_w, pixels_h = math.ceil(width * scale), math.ceil(height * scale)
+    return MapView(zoom=zoom, left=mid_x - width * scale / 2, top=mid_y - height * scale / 2,
+                   width=pixels_w, height=pixels_h, scale=scale)
 
 
 # The tiles -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler
 
@@ -117,21 +118,35 @@ def test_web_mercator_puts_null_island_in_the_middle_of_the_world():
     assert (int(x // 256), int(y // 256)) == (2923, 1501)
 
 
-def test_the_view_is_the_closest_zoom_that_keeps_every_point_inside():
+@pytest.mark.parametrize("density", [1.0, 1.4, 2.0])
+def test_the_view_fills_the_picture_with_the_points_inside_its_padding(density):
     points = [(43.20, 76.85), (43.30, 76.99), (43.25, 76.90)]
-    view = map_view(points, 752, 540, 48)
-    for lat, lon in points:
-        x, y = view.xy(lat, lon)
-        assert 48 <= x <= 752 - 48 and 48 <= y <= 540 - 48
-    closer = MapView(view.zoom + 1, 0, 0, 752, 540)
-    xs, ys = zip(*(world_xy(lat, lon, closer.zoom) for lat, lon in points))
-    assert max(xs) - min(xs) > 752 - 96 or max(ys) - min(ys) > 540 - 96
+    view = map_view(points, 752, 540, 48, density=density)
+    placed = [view.xy(lat, lon) for lat, lon in points]
+    for x, y in placed:
+        assert 48 - 1e-6 <= x <= 752 - 48 + 1e-6 and 48 - 1e-6 <= y <= 540 - 48 + 1e-6
+    xs, ys = zip(*placed)
+    # The points reach the padding on one side or the other: nothing wasted.
+    assert max(xs) - min(xs) == pytest.approx(752 - 96) or max(ys) - min(ys) == pytest.approx(
+        540 - 96)
+    # Whole zooms, drawn at between half the density and the density.
+    assert density / 2 < view.scale <= density
+    assert (view.width, view.height) == (math.ceil(752 * view.scale),
+                                         math.ceil(540 * view.scale))
 
 
 def test_one_point_is_shown_at_street_level():
     view = map_view([(43.25, 76.9)], 752, 540, 48)
     assert view.zoom == tiles.SINGLE_POINT_ZOOM
     assert view.xy(43.25, 76.9) == pytest.approx((376, 270))
+
+
+def test_the_scale_bar_reads_metres_on_the_ground():
+    # Two points 0.1° of latitude apart (about 11.1 km) stacked in the picture's height.
+    view = map_view([(43.20, 76.9), (43.30, 76.9)], 752, 540, 48)
+    (_x1, y1), (_x2, y2) = view.xy(43.20, 76.9), view.xy(43.30, 76.9)
+    # Web Mercator stretches north-south by 1/cos(latitude), as it does east-west.
+    assert abs(y1 - y2) * view.metres_per_unit() == pytest.approx(11_120, rel=0.01)
 
 
 # The SVG -------------------------------------------------------------------------------------
@@ -141,7 +156,11 @@ def test_the_svg_draws_the_route_over_the_tiles_with_their_credit(db, fake):
     svg = render_route_svg(route_sheet_data(build_route(6)), "ru")
     background = svg_background(svg)
     assert background is not None
-    assert background.size == (WIDTH - PADDING, MAP_HEIGHT)
+    image = ET.fromstring(svg).find(f".//{SVG}image[@class='tiles']")
+    assert (image.get("width"), image.get("height")) == (str(WIDTH - PADDING), str(MAP_HEIGHT))
+    scale = background.size[0] / (WIDTH - PADDING)
+    assert 0.7 < scale <= 1.41
+    assert background.size[1] == pytest.approx(MAP_HEIGHT * scale, abs=1)
     assert background.convert("RGB").getpixel((300, 200)) == TILE_COLOUR
     assert 1 <= len(fake.requests) <= tiles.MAX_TILES
     assert len(set(fake.requests)) == len(fake.requests)
