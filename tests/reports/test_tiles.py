@@ -1,12 +1,11 @@
 """The streets under the route pictures: tiles from MAP_TILE_URL, fetched by the server from a
-fake tile server on 127.0.0.1 (small PNGs, one colour per tile, every request counted)."""
+fake tile server on 127.0.0.1 (small PNGs of one colour, every request counted)."""
 from __future__ import annotations
 
 import base64
 import io
 import math
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core.cache import cache
@@ -18,62 +17,11 @@ from backend.reports.print_pack import render_route_sheet_pdf
 from backend.reports.route_map import MAP_HEIGHT, PADDING, WIDTH, render_route_svg
 from backend.reports.route_sheet import route_sheet_data
 from backend.reports.tiles import MapView, map_background, map_view, world_xy
-from tests.fake_server import LocalServer
+from tests.reports.fake_tile_server import TILE_COLOUR, FakeTileServer
 from tests.reports.test_route_sheet import build_route
 
 SVG = "{http://www.w3.org/2000/svg}"
 CREDIT = "© Тестовая подложка"
-TILE_COLOUR = (120, 200, 90)
-
-
-def png(size: int = 256, colour=TILE_COLOUR) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (size, size), colour).save(out, format="PNG")
-    return out.getvalue()
-
-
-class FakeTileServer(LocalServer):
-    """`/{z}/{x}/{y}.png`; `mode` says how it answers: ok, hang, error, huge,
-    huge_unannounced (no Content-Length), big_image (512 px), not_image."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        self.mode = "ok"
-        super().__init__()
-
-    @property
-    def template(self) -> str:
-        return self.url + "/{z}/{x}/{y}.png"
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                with fake._lock:
-                    fake.requests.append(self.path)
-                mode = fake.mode
-                if mode == "hang":
-                    fake._release.wait(5)
-                    return
-                if mode == "error":
-                    self.send_error(503)
-                    return
-                body = {"huge": b"\x89PNG" + b"0" * (600 * 1024),
-                        "huge_unannounced": b"\x89PNG" + b"0" * (600 * 1024),
-                        "big_image": png(512),
-                        "not_image": b"<html>Too many requests</html>"}.get(mode, png())
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                if mode != "huge_unannounced":
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args) -> None:  # noqa: A002
-                pass
-
-        return Handler
 
 
 @pytest.fixture
