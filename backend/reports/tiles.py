@@ -236,10 +236,11 @@ def map_background(view: MapView | None) -> bytes | None:
     picture = Image.new("RGB", (view.width, view.height), (247, 247, 242))
     for x, y, at_x, at_y in placed:
         try:
-            tile = _check_tile(tiles[(view.zoom, x, y)]).convert("RGB")
+            tile = _check_tile(tiles[(view.zoom, x, y)]).convert("RGBA")
         except TileError:
             return None
-        picture.paste(tile, (round(at_x), round(at_y)))
+        # Through its own alpha: a tile server's transparent parts show the background.
+        picture.paste(tile, (round(at_x), round(at_y)), tile)
     out = io.BytesIO()
     picture.save(out, format="PNG", optimize=True)
     return out.getvalue()
