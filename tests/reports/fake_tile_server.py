@@ -15,13 +15,14 @@ TILE_COLOUR = (120, 200, 90)
 
 def png(size: int = 256, colour=TILE_COLOUR) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (size, size), colour).save(out, format="PNG")
+    Image.new("RGBA" if len(colour) == 4 else "RGB", (size, size), colour).save(
+        out, format="PNG")
     return out.getvalue()
 
 
 class FakeTileServer(LocalServer):
     """`/{z}/{x}/{y}.png`; `mode` says how it answers: ok, hang, error, huge,
-    huge_unannounced (no Content-Length), big_image (512 px), not_image."""
+    huge_unannounced (no Content-Length), big_image (512 px), not_image, transparent."""
 
     def __init__(self) -> None:
         self.requests: list[str] = []
@@ -49,7 +50,8 @@ class FakeTileServer(LocalServer):
                 body = {"huge": b"\x89PNG" + b"0" * (600 * 1024),
                         "huge_unannounced": b"\x89PNG" + b"0" * (600 * 1024),
                         "big_image": png(512),
-                        "not_image": b"<html>Too many requests</html>"}.get(mode, png())
+                        "not_image": b"<html>Too many requests</html>",
+                        "transparent": png(colour=(0, 0, 0, 0))}.get(mode, png())
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
                 if mode != "huge_unannounced":

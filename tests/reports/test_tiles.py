@@ -190,6 +190,12 @@ def test_a_bad_answer_is_refused_and_nothing_is_kept(db, fake, mode):
     assert svg_background(render_route_svg(route_sheet_data(build_route(3)), "ru")) is not None
 
 
+def test_transparent_tiles_show_the_plain_background_colour(db, fake):
+    fake.mode = "transparent"
+    background = svg_background(render_route_svg(route_sheet_data(build_route(2)), "ru"))
+    assert background.convert("RGB").getpixel((100, 100)) == (247, 247, 242)
+
+
 def test_a_picture_that_would_need_too_many_tiles_asks_for_none(db, fake):
     view = MapView(zoom=12, left=1923 * 256, top=1499 * 256, width=2000, height=2000)
     assert len(view.tiles()) > tiles.MAX_TILES
