@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from backend.accounts.lockout import LockedOut
 from backend.accounts.serializers import RefreshInputSerializer, TokensSerializer
 from backend.accounts.tokens import AppJWTAuthentication, TokenEndpointMixin
+from backend.branches.middleware import activate_branch_zone
 from backend.core import dates
 from backend.core.exceptions import ApplicationError, error_body, validation_payload
 from backend.core.schema import ErrorSerializer, errors
@@ -46,6 +47,12 @@ class MobileApi(GenericAPIView):
     authentication_classes = [AppJWTAuthentication]
     permission_classes = [IsVolunteer]
     pagination_class = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The token is read here, not in the middleware: the volunteer's home branch sets
+        # the zone the route's times are written in (the app shows them as written).
+        activate_branch_zone(request.user)
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

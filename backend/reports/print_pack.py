@@ -9,7 +9,6 @@ the single sheets say; a coordinator's pack goes through `without_books` like th
 from __future__ import annotations
 
 import datetime
-import math
 from functools import partial
 from io import BytesIO
 from typing import Any
@@ -22,6 +21,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
@@ -33,7 +33,7 @@ from reportlab.platypus import (
 )
 
 from backend.core.pdf import FONT, FONT_BOLD, NumberedCanvas, register_fonts
-from backend.reports.route_map import KM_PER_DEGREE, _distance_label, _scale_bar_km
+from backend.reports.route_map import _distance_label, _scale_bar_km
 from backend.reports.route_sheet import (
     address_text,
     book_line,
@@ -45,6 +45,7 @@ from backend.reports.route_sheet import (
     routes_for_sheet,
     without_books,
 )
+from backend.reports.tiles import map_background, map_view, tile_attribution
 from backend.routing.models import DayPlan, Stop, StopStatus, UnservedReason
 
 # Portrait A4 minus 12 mm margins is 186 mm.
@@ -54,6 +55,9 @@ COLUMN_WIDTHS_MM = (7, 22, 44, 39, 57, 17)
 COLUMN_WIDTHS_COUNTED_MM = (7, 22, 52, 50, 38, 17)
 FOOTER_ROOM_MM = PAGE_WIDTH_MM - 40
 MAP_HEIGHT_MM = 54
+# The streets under the printed route: at most 2 tile pixels per point (144 dpi; at least
+# 72), so a sheet's picture takes at most 6 × 3 tiles.
+TILE_DENSITY = 2.0
 NBSP = "\u00a0"
 # A table row cannot break across pages: a stop with more lines of books than this goes on
 # in continuation rows that can.
@@ -107,7 +111,8 @@ def pack_reader_ids(pack: dict[str, Any]) -> tuple[list[int], list[int]]:
 
 class RoutePicture(Flowable):
     """The route drawn straight onto the page, as the SVG draws it: the branch as a square,
-    numbered stops joined in order over a plain background, a scale bar and a north arrow."""
+    numbered stops joined in order over the streets (or a plain background when the tile
+    server does not answer), a scale bar and a north arrow."""
 
     def __init__(self, data: dict[str, Any], width: float, height: float) -> None:
         super().__init__()
@@ -116,6 +121,7 @@ class RoutePicture(Flowable):
         self.north = pgettext("compass", "N")
         self.branch_text = _("Branch")
         self.nothing = _("Nothing to draw: no coordinates.")
+        self.credit = tile_attribution()
         self.missing = [s for s in data["stops"] if s["lat"] is None or s["lon"] is None]
         self.missing_text = (_("No coordinates:") + " " + ", ".join(
             f"{s['number']}. {s['name']}" for s in self.missing)) if self.missing else ""
@@ -166,23 +172,24 @@ class RoutePicture(Flowable):
 
     def _draw_route(self, placed, start, end, points, band) -> None:
         c = self.canv
-        pad = 9 * mm
-        lat0 = sum(p[0] for p in points) / len(points)
-        cos0 = math.cos(math.radians(lat0)) or 1e-9
-
-        def km(point):
-            return point[1] * cos0 * KM_PER_DEGREE, point[0] * KM_PER_DEGREE
-
-        xs, ys = zip(*(km(p) for p in points))
-        inner_w, inner_h = self.width - 2 * pad, self.height - band - 2 * pad
-        per_km = min(inner_w / max(max(xs) - min(xs), 0.2),
-                     inner_h / max(max(ys) - min(ys), 0.2))
-        mid_x, mid_y = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+        top = self.height
+        view = map_view(points, self.width, top - band, 6 * mm, density=TILE_DENSITY)
+        background = map_background(view)
+        if background is not None:
+            c.drawImage(ImageReader(BytesIO(background)), 0, band, self.width, top - band)
+            c.setStrokeColor(colors.HexColor("#bbbbbb"))
+            c.rect(0, band, self.width, top - band, fill=0, stroke=1)
+            if self.credit:
+                c.setFont(FONT, 6.5)
+                room = stringWidth(self.credit, FONT, 6.5) + 2 * mm
+                c.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
+                c.rect(self.width - room, band, room, 3.4 * mm, fill=1, stroke=0)
+                c.setFillColor(colors.HexColor("#333333"))
+                c.drawRightString(self.width - 1 * mm, band + 1 * mm, self.credit)
 
         def xy(point):
-            x, y = km(point)
-            return (self.width / 2 + (x - mid_x) * per_km,
-                    band + (self.height - band) / 2 + (y - mid_y) * per_km)
+            x, y = view.xy(*point)
+            return x, top - y
 
         path = [p for p in (start,) if p] + [(s["lat"], s["lon"]) for s in placed]
         path += [p for p in (end,) if p]
@@ -215,7 +222,8 @@ class RoutePicture(Flowable):
             c.setFillColor(colors.white)
             c.setFont(FONT_BOLD, 8 if stop["number"] < 100 else 6)
             c.drawCentredString(x, y - 1.05 * mm, str(stop["number"]))
-        bar_km = _scale_bar_km(1 / per_km, inner_w / 4)
+        per_km = 1000 / view.metres_per_unit()
+        bar_km = _scale_bar_km(1 / per_km, (self.width - 18 * mm) / 4)
         bx, by = 4 * mm, band + 3 * mm
         c.setStrokeColor(colors.black)
         c.setLineWidth(1.2)

@@ -1,7 +1,11 @@
-"""The route as a picture: a self-contained SVG, no map tiles, printable next to the sheet."""
+"""The route as a picture: a self-contained SVG, printable next to the sheet.
+
+The stops are placed in Web-Mercator (`reports.tiles.map_view`), so when the tile server
+of MAP_TILE_URL answers, the streets under them are embedded as one image with the tiles'
+attribution; otherwise the route is drawn over the plain background."""
 from __future__ import annotations
 
-import math
+import base64
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -10,15 +14,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from backend.reports.route_sheet import format_date, format_number
+from backend.reports.tiles import map_background, map_view, tile_attribution
 
 WIDTH = 800
 MAP_HEIGHT = 540
 TITLE_BAND = 44
 PADDING = 48
 LINE_HEIGHT = 16
-KM_PER_DEGREE = 111.32
 NICE_KM = (0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
 FONT = "DejaVu Sans, Arial, sans-serif"
+# Tile pixels per SVG pixel, at most: 752 × 540 takes at most 6 × 4 tiles.
+TILE_DENSITY = 1.4
 
 
 def _has_point(lat: float | None, lon: float | None) -> bool:
@@ -82,27 +88,15 @@ def _render(data: dict[str, Any]) -> str:
         f'height="{MAP_HEIGHT}" fill="#f7f7f2" stroke="#bbbbbb"/>',
     ]
 
-    if points:
-        lat0 = sum(p[0] for p in points) / len(points)
-        cos0 = math.cos(math.radians(lat0)) or 1e-9
-
-        def km_xy(lat: float, lon: float) -> tuple[float, float]:
-            # Equirectangular: fine at a district's size; x shrinks with cos(latitude).
-            return lon * cos0 * KM_PER_DEGREE, lat * KM_PER_DEGREE
-
-        xs, ys = zip(*(km_xy(*p) for p in points))
-        span_x = max(max(xs) - min(xs), 0.2)
-        span_y = max(max(ys) - min(ys), 0.2)
-        inner_w = WIDTH - 2 * PADDING
-        inner_h = MAP_HEIGHT - 2 * PADDING
-        px_per_km = min(inner_w / span_x, inner_h / span_y)
-        mid_x = (max(xs) + min(xs)) / 2
-        mid_y = (max(ys) + min(ys)) / 2
+    view = map_view(points, WIDTH - PADDING, MAP_HEIGHT, PADDING, density=TILE_DENSITY)
+    if view is not None:
+        background = map_background(view)
+        if background is not None:
+            out.append(_background(background))
 
         def to_px(point: tuple[float, float]) -> tuple[float, float]:
-            x, y = km_xy(*point)
-            return (WIDTH / 2 + (x - mid_x) * px_per_km,
-                    TITLE_BAND + MAP_HEIGHT / 2 - (y - mid_y) * px_per_km)
+            x, y = view.xy(*point)
+            return PADDING / 2 + x, TITLE_BAND + y
 
         path = [p for p in (start,) if p] + points[:len(placed)] + [p for p in (end,) if p]
         if len(path) >= 2:
@@ -139,8 +133,9 @@ def _render(data: dict[str, Any]) -> str:
             )
 
         # Scale bar, bottom left of the map.
-        bar_km = _scale_bar_km(1 / px_per_km, inner_w / 4)
-        bar_px = bar_km * px_per_km
+        km_per_px = view.metres_per_unit() / 1000
+        bar_km = _scale_bar_km(km_per_px, (WIDTH - 2 * PADDING) / 4)
+        bar_px = bar_km / km_per_px
         bx, by = PADDING / 2 + 16, TITLE_BAND + MAP_HEIGHT - 18
         out.append(
             f'<g class="scale"><path d="M{_n(bx)},{_n(by - 6)} V{_n(by)} H{_n(bx + bar_px)} '
@@ -158,7 +153,7 @@ def _render(data: dict[str, Any]) -> str:
         f'text-anchor="middle">{escape(north)}</text></g>'
     )
 
-    if not points:
+    if view is None:
         nothing = _("Nothing to draw: no coordinates.")
         out.append(
             f'<text x="{WIDTH / 2:g}" y="{TITLE_BAND + MAP_HEIGHT / 2:g}" font-size="14" '
@@ -183,3 +178,25 @@ def _render(data: dict[str, Any]) -> str:
 
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _background(png: bytes) -> str:
+    """The streets under the map's frame, and the credit the tiles ask for."""
+    left, top, width = PADDING / 2, TITLE_BAND, WIDTH - PADDING
+    data = base64.b64encode(png).decode("ascii")
+    parts = [
+        f'<image class="tiles" x="{left:g}" y="{top}" width="{width}" height="{MAP_HEIGHT}" '
+        f'preserveAspectRatio="none" href="data:image/png;base64,{data}"/>',
+        f'<rect x="{left:g}" y="{top}" width="{width}" height="{MAP_HEIGHT}" fill="none" '
+        f'stroke="#bbbbbb"/>',
+    ]
+    credit = tile_attribution()
+    if credit:
+        box = len(credit) * 6.2 + 10
+        right, bottom = left + width, top + MAP_HEIGHT
+        parts.append(
+            f'<g class="attribution"><rect x="{_n(right - box)}" y="{bottom - 16}" '
+            f'width="{_n(box)}" height="16" fill="#ffffff" fill-opacity="0.8"/>'
+            f'<text x="{_n(right - 5)}" y="{bottom - 4}" font-size="11" text-anchor="end" '
+            f'fill="#333333">{escape(credit)}</text></g>')
+    return "\n".join(parts)

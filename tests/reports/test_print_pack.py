@@ -4,6 +4,7 @@ import io
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from pypdf import PdfReader
@@ -21,6 +22,7 @@ from tests.reports.factories import (
     StopFactory,
     VolunteerFactory,
 )
+from tests.reports.fake_tile_server import FakeTileServer
 from tests.reports.test_route_sheet import at, build_route
 
 URLS = "tests.reports.urls"
@@ -213,6 +215,36 @@ def test_the_demo_days_pack(api, demo, db, settings):
     assert longest >= 6, "the demo day should have a route of six stops or more"
     assert len(pages) == len(routes) + 1
     assert pages[-1].startswith("День:")
+
+
+@pytest.mark.urls(URLS)
+def test_the_demo_days_pack_draws_each_route_over_the_streets(api, demo, db, settings):
+    settings.TIME_ZONE = "UTC"
+    tiles = FakeTileServer().start()
+    settings.MAP_TILE_URL = tiles.template
+    settings.MAP_TILE_ATTRIBUTION = "Тестовая подложка"
+    cache.clear()
+    try:
+        plan = DayPlan.objects.filter(routes__isnull=False).distinct().first()
+        routes = list(plan.routes.order_by("id"))
+        response = get_pack(api, "coordinator", plan.pk, language="ru")
+    finally:
+        tiles.stop()
+        cache.clear()
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    pages = pages_of(response.content)
+    # The same pages as without tiles: a sheet a volunteer, then the summary.
+    assert len(pages) == len(routes) + 1
+    for number, route in enumerate(routes):
+        assert len(reader.pages[number].images) == 1
+        assert "Тестовая подложка" in pages[number]
+        stops = route.stops.exclude(status="cancelled").count()
+        assert any(f"{stops} {word}" in pages[number]
+                   for word in ("остановка", "остановки", "остановок"))
+        assert pages[number].count("вручено") == stops  # every stop on its one page
+    assert len(reader.pages[-1].images) == 0
+    assert 0 < len(tiles.requests) <= 24 * len(routes)
 
 
 # One volunteer's sheet ------------------------------------------------------------------------
