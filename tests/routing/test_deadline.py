@@ -80,3 +80,29 @@ def test_a_request_whose_time_is_spent_still_writes_a_plan(depot, day):
     assert stop.route is not None or stop.unserved_reason
     assert Route.objects.filter(plan=plan).count() == (1 if stop.route else 0)
     assert not Route.objects.filter(plan=plan).exclude(volunteer=v).exists()
+
+
+def test_time_waiting_in_the_queue_comes_out_of_the_limit(depot, day):
+    from backend.routing.tasks import plan_day_task
+
+    volunteer(depot)
+    ready_order(reader_at(depot, 69.01), day)
+    plan = services.plan_get_or_create(branch=depot, date=day)
+    figures = plan_day_task(plan.pk, 32, None, [], time.time() - 30)  # queued 30 s ago
+    timing = figures["timing"]
+    assert timing["before_solver"] >= 30
+    assert timing["solver_budget"] <= 2 - timing["write_reserve"] + 1e-3
+    assert figures["served"] == 1
+
+
+def test_the_api_asks_with_its_limit(api, depot, day):
+    volunteer(depot)
+    ready_order(reader_at(depot, 69.01), day)
+    client = api.as_role("coordinator")
+    plan = services.plan_get_or_create(branch=depot, date=day)
+    solved = client.post(f"/api/v1/plans/{plan.pk}/solve/", {"time_limit": 2}, format="json")
+    assert solved.status_code == 200, solved.json()
+    timing = solved.json()["figures"]["timing"]
+    assert timing["limit"] == 2
+    assert 0 < timing["before_solver"] <= timing["written"]
+    assert timing["solver_budget"] < 2 - timing["write_reserve"]
