@@ -196,7 +196,8 @@ class PlanDetailApi(GenericAPIView):
 class SolveInputSerializer(serializers.Serializer):
     time_limit = serializers.FloatField(
         min_value=1, max_value=600, required=False,
-        help_text=_("Seconds the planner may search (default ROUTING_TIME_LIMIT)."),
+        help_text=_("Seconds from this request to the routes written "
+                    "(default ROUTING_TIME_LIMIT)."),
     )
     drop_volunteers = serializers.ListField(
         child=IdField(), required=False, default=list,

@@ -25,6 +25,7 @@ from backend.orders import services as order_services
 from backend.orders.models import LineStatus, OrderStatus
 from backend.routing import messages as routing_messages
 from backend.routing import solver
+from backend.routing.deadline import Deadline, write_reserve
 from backend.routing.models import (
     Concern,
     ConcernKind,
@@ -116,9 +117,20 @@ def _record(route: Route, kind: str, stop: Stop | None = None, *, tell: bool = T
         routing_messages.on_route_changed(route, kind)
 
 
-def _figures(built: Built, solution: solver.Solution, seconds_taken: float) -> dict[str, Any]:
+def _solver_timing(deadline: Deadline, built: Built) -> dict[str, float]:
+    """The solver's share of the request's time: what is left once the problem is built,
+    less a reserve for writing the routes (`routing.deadline`)."""
+    reserve = write_reserve(len(built.stops) + len(built.without_coordinates))
+    return {"limit": deadline.seconds, "before_solver": round(deadline.elapsed(), 3),
+            "write_reserve": round(reserve, 3),
+            "solver_budget": round(deadline.budget(reserve=reserve), 3)}
+
+
+def _figures(built: Built, solution: solver.Solution, seconds_taken: float,
+             timing: dict[str, float] | None = None) -> dict[str, Any]:
     objective = solution.objective
-    return {
+    extra = {"timing": timing} if timing is not None else {}
+    return {**extra,
         "stops": len(built.stops) + len(built.without_coordinates),
         "served": objective.served,
         "unserved": objective.unserved + len(built.without_coordinates),
@@ -154,18 +166,28 @@ def _revision_store(*, plan: DayPlan, built: Built, solution: solver.Solution,
     return {**figures, "revision": True}
 
 
+def _written(deadline: Deadline | None, timing: dict[str, float] | None) -> dict | None:
+    if deadline is None or timing is None:
+        return timing
+    return {**timing, "written": round(deadline.elapsed(), 3)}
+
+
 @transaction.atomic
 def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: float = 0.0,
-           over_published: bool = False) -> dict[str, Any]:
+           over_published: bool = False, deadline: Deadline | None = None,
+           timing: dict[str, float] | None = None) -> dict[str, Any]:
     """Write the solver's answer: routes, sequences, expected times, reasons. On a
     published day the answer becomes a draft revision instead (routing.revisions): the
-    volunteers' routes change only when the coordinator publishes it (`over_published`)."""
+    volunteers' routes change only when the coordinator publishes it (`over_published`).
+    With a `deadline`, the figures say when the routes were written (`timing.written`,
+    seconds from the request, just before the commit)."""
     plan = DayPlan.objects.select_for_update().get(pk=built.plan.pk)
     published = plan.status == PlanStatus.PUBLISHED
     record = functools.partial(_record, tell=not over_published)
     if published and not over_published:
         return _revision_store(plan=plan, built=built, solution=solution, by=by,
-                              figures=_figures(built, solution, seconds_taken))
+                              figures=_figures(built, solution, seconds_taken,
+                                               _written(deadline, timing)))
     routes = {r.volunteer_id: r for r in plan.routes.select_for_update()}
     before = {s.pk: (s.route_id, s.sequence) for s in built.stops.values()}
     touched: list[Stop] = []
@@ -222,10 +244,7 @@ def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: f
         stop.expected_arrival = stop.expected_departure = None
         stop.unserved_reason = UnservedReason.NO_COORDINATES
         touched.append(stop)
-    Stop.objects.bulk_update(
-        touched, ["route", "sequence", "expected_arrival", "expected_departure",
-                  "unserved_reason", "updated_at"],
-    )
+    _write_stops(touched)
     for volunteer_id, route in routes.items():
         if volunteer_id in used or route.stops.exists():
             continue
@@ -233,13 +252,40 @@ def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: f
             record(route, RouteChange.Kind.ROUTE_CANCELLED, date=plan.date.isoformat(),
                     route_id=route.pk)
             route.delete()
-    plan.figures = _figures(built, solution, seconds_taken)
+    plan.figures = _figures(built, solution, seconds_taken, _written(deadline, timing))
     plan.solve_status = SolveStatus.DONE
     plan.solved_at = timezone.now()
     plan.save()
     if published:
         _schedule_orders(plan, by)
     return plan.figures
+
+
+STOP_PLAN_FIELDS = ("route", "sequence", "expected_arrival", "expected_departure",
+                    "unserved_reason", "updated_at")
+
+
+def _write_stops(stops: list[Stop]) -> None:
+    """Write where each stop goes in one prepared statement run for every row (the slowest
+    part of writing a city's plan with `bulk_update`, which builds a CASE per field and row
+    in Python). Inside `_apply`'s transaction, like the rest of the plan."""
+    if not stops:
+        return
+    now = timezone.now()
+    fields = [Stop._meta.get_field(name) for name in STOP_PLAN_FIELDS]
+    connection = transaction.get_connection(Stop.objects.db)
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(Stop._meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(Stop._meta.pk.column))
+    rows = []
+    for stop in stops:
+        stop.updated_at = now
+        rows.append([f.get_db_prep_save(getattr(stop, f.attname), connection) for f in fields]
+                    + [stop.pk])
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _schedule_orders(plan: DayPlan, by) -> None:
@@ -255,32 +301,42 @@ def _schedule_orders(plan: DayPlan, by) -> None:
 
 
 def plan_solve(*, plan: DayPlan, by: User | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
-               seed: int = 0) -> dict[str, Any]:
+               seed: int = 0, deadline: Deadline | None = None) -> dict[str, Any]:
     """Plan the day: gather its stops, assign them to the volunteers free that day, order
     them and give each its expected time. Pins are kept. On a published plan whose routes
-    have started, finished and started stops stay where they are (see `plan_replan`)."""
+    have started, finished and started stops stay where they are (see `plan_replan`).
+
+    `time_limit` is a promise from the request to the routes written (`deadline`, started
+    at the request; now when not given): gathering the stops and the travel matrix take
+    what they need, the solver what is left less a reserve for writing. The figures keep
+    the shares (`timing`)."""
+    deadline = deadline or Deadline(time_limit)
     if plan.routes.filter(status__in=[RouteStatus.STARTED, RouteStatus.FINISHED]).exists() or \
             plan.stops.filter(status__in=LOCKED_STATUSES).exists():
-        return plan_replan(plan=plan, by=by, time_limit=time_limit)
+        return plan_replan(plan=plan, by=by, time_limit=time_limit, deadline=deadline)
     _set_solve_status(plan, SolveStatus.RUNNING, progress={})
     try:
         plan_collect_stops(plan=plan)
         plan = DayPlan.objects.select_related("branch").get(pk=plan.pk)
         built = build_problem(plan)
+        timing = _solver_timing(deadline, built)
         started = time.monotonic()
-        solution = solver.solve(built.problem, time_limit=time_limit, seed=seed,
-                                progress=_progress_writer(plan))
-        return _apply(built, solution, by=by, seconds_taken=time.monotonic() - started)
+        solution = solver.solve(built.problem, time_limit=timing["solver_budget"], seed=seed,
+                                progress=_progress_writer(plan), whole_call=True)
+        return _apply(built, solution, by=by, seconds_taken=time.monotonic() - started,
+                      deadline=deadline, timing=timing)
     except Exception:
         _set_solve_status(plan, SolveStatus.FAILED)
         raise
 
 
 def plan_replan(*, plan: DayPlan, by: User | None = None, drop_volunteers: Iterable[int] = (),
-                time_limit: float = DEFAULT_TIME_LIMIT) -> dict[str, Any]:
+                time_limit: float = DEFAULT_TIME_LIMIT,
+                deadline: Deadline | None = None) -> dict[str, Any]:
     """Re-plan during the day: finished and started stops stay where they are, a volunteer
     who dropped out loses what they had not started, new stops come in, and as little as
-    possible moves. Answers what changed."""
+    possible moves. Answers what changed. `time_limit` is kept as in `plan_solve`."""
+    deadline = deadline or Deadline(time_limit)
     drop = set(drop_volunteers)
     _set_solve_status(plan, SolveStatus.RUNNING, progress={})
     try:
@@ -300,13 +356,15 @@ def plan_replan(*, plan: DayPlan, by: User | None = None, drop_volunteers: Itera
             vehicles=built.problem.vehicles, distances=built.problem.distances,
             objective=built.problem.objective,
         )
+        timing = _solver_timing(deadline, built)
         started = time.monotonic()
         result = solver_replan(base, previous, removed_vehicles=removed, locked=locked & known,
-                               added_stops=added, time_limit=time_limit,
-                               progress=_progress_writer(plan))
+                               added_stops=added, time_limit=timing["solver_budget"],
+                               progress=_progress_writer(plan), whole_call=True)
         # A volunteer who dropped out keeps the route of what they already did.
         figures = _apply(built, result.solution, by=by,
-                         seconds_taken=time.monotonic() - started)
+                         seconds_taken=time.monotonic() - started, deadline=deadline,
+                         timing=timing)
     except Exception:
         _set_solve_status(plan, SolveStatus.FAILED)
         raise

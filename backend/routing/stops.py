@@ -121,6 +121,7 @@ def plan_collect_stops(*, plan: DayPlan) -> dict:
     existing = {s.household: s for s in plan.stops.exclude(status=StopStatus.CANCELLED)
                 .select_related("reader")}
     created = updated = cancelled = 0
+    new: list[tuple[Stop, list[Order]]] = []
     for key, group in groups.items():
         reader = group["reader"]
         family = group["family"]
@@ -150,10 +151,16 @@ def plan_collect_stops(*, plan: DayPlan) -> dict:
         stop = existing.pop(key, None)
         if stop is None:
             stop = Stop(plan=plan, household=key, **fields)
-            stop.full_clean(exclude=["route", "pinned_volunteer"])
-            stop.save()
+            # The foreign keys are rows just read, a household comes once (`groups`), and the
+            # database keeps the constraints: checking those row by row with queries took
+            # most of the time of gathering a city's day.
+            stop.full_clean(exclude=["route", "pinned_volunteer", "plan", "reader",
+                                     "family_card"],
+                            validate_unique=False, validate_constraints=False)
+            new.append((stop, group["orders"]))
             created += 1
-        elif stop.status == StopStatus.PLANNED:
+            continue
+        if stop.status == StopStatus.PLANNED:
             changed = [name for name, value in fields.items() if getattr(stop, name) != value]
             for name, value in fields.items():
                 setattr(stop, name, value)
@@ -162,6 +169,11 @@ def plan_collect_stops(*, plan: DayPlan) -> dict:
             if changed and stop.route_id:
                 _tell(stop, RouteChange.Kind.STOP_UPDATED, fields=changed)
         stop.orders.set(group["orders"])
+    if new:
+        Stop.objects.bulk_create([stop for stop, _ in new])
+        through = Stop.orders.through
+        through.objects.bulk_create([through(stop_id=stop.pk, order_id=order.pk)
+                                     for stop, group_orders in new for order in group_orders])
     for stop in existing.values():
         if stop.status == StopStatus.PLANNED:
             stop.status = StopStatus.CANCELLED

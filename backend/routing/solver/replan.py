@@ -71,6 +71,7 @@ def replan(
     max_iterations: int | None = None,
     progress: Callable[[Progress], None] | None = None,
     reassign_cost: float = DEFAULT_REASSIGN_COST,
+    whole_call: bool = False,
 ) -> Replan:
     """Re-plan ``problem`` (the problem ``previous`` was planned for) after changes.
 
@@ -130,6 +131,7 @@ def replan(
         max_iterations=max_iterations,
         progress=progress,
         initial=warm,
+        whole_call=whole_call,
     )
 
     # Merge locked prefixes and new routes, re-evaluated on the full problem.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pyvrp
@@ -21,6 +22,7 @@ def solve(
     max_iterations: int | None = None,
     progress: Callable[[Progress], None] | None = None,
     initial: Solution | None = None,
+    whole_call: bool = False,
 ) -> Solution:
     """Plan the routes of ``problem``.
 
@@ -36,17 +38,24 @@ def solve(
     * ``progress`` - called with a ``Progress`` every time the best plan improves.
     * ``initial`` - a previous solution to start from (warm start); its routes are reused for
       the vehicles and stops that still exist.
+    * ``whole_call`` - ``time_limit`` bounds the whole call, not the search alone: the time
+      spent translating the problem and a reserve for decoding the answer come out of it (how
+      a real day keeps its promise; the benchmark gives the search its full limit).
 
     Stops that no vehicle can serve even alone are not sent to the engine and come back in
     ``Solution.unassigned`` with a precise ``Reason``; stops that could be served alone but are
     left out come back with ``Reason.NOT_ROUTED``.
     """
+    entered = time.perf_counter()
     if not problem.vehicles:
         return _nobody_to_plan_for(problem)
     im = IntModel(problem)
     pre = precheck(problem, im)
     ids = [s.id for s in problem.stops if s.id in pre.candidates]
     built = build(problem, im, ids)
+    if whole_call:
+        setup = time.perf_counter() - entered
+        time_limit = max(0.0, time_limit - setup - decode_reserve(len(ids)))
     budget = _Budget(time_limit, max_iterations)
 
     def report(plan: Plan) -> None:
@@ -74,6 +83,14 @@ def solve(
     search = Search(built, budget, seed, report if progress else None)
     search.run(_initial_plan(built, initial))
     return decode(problem, built, im, search.best, pre.reasons, budget, initial)
+
+
+def decode_reserve(stops: int) -> float:
+    """Seconds kept for reading the engine's answer back and re-checking it (about 0.1 s and
+    0.3 ms a stop measured on a 1,000-stop day), and for PyVRP stopping a little after its
+    limit (each phase's first local search runs to its end: a few tenths of a second on
+    1,000 stops)."""
+    return 0.1 + 0.001 * stops
 
 
 def _nobody_to_plan_for(problem: Problem) -> Solution:
