@@ -106,7 +106,8 @@ def test_profile_summary_by_library_and_function(run, tmp_path):
     raw = tmp_path / "profile.txt"
     raw.write_text(
         "run (/v/gunicorn/arbiter.py:1);get (/v/site-packages/django/db/models/query.py:9) 60\n"
-        "run (/v/gunicorn/arbiter.py:1);to_representation (/v/site-packages/rest_framework/f.py:3) 30\n"
+        "run (/v/gunicorn/arbiter.py:1);"
+        "to_representation (/v/site-packages/rest_framework/f.py:3) 30\n"
         "run (/v/gunicorn/arbiter.py:1);route_body (/k/mobile_api/selectors.py:120) 10\n",
         encoding="utf-8")
     summary = run.profile_summary(raw)
