@@ -10,7 +10,8 @@ city, driven by locust, headless, for a bounded time.
    (workers and threads from --workers/--threads, else that file's defaults), connections
    kept open (DATABASE_CONN_MAX_AGE=60), and a Celery worker on a Redis of the bench's own
    (redis-server on a free port, nothing on disk) for planning and messages, at a lower
-   CPU priority than the web workers (nice 10). Without redis-server, or with --eager,
+   CPU priority than the web workers (nice 10); that Redis is also the workers' shared cache,
+   as in production. Without redis-server, or with --eager,
    tasks run in the web worker that asked for them.
 3. Tokens: minted here with backend.accounts.tokens.tokens_issue, the function the sign-in
    endpoints answer with (the app's tokens for volunteers, the staff API's for the operators
@@ -21,7 +22,9 @@ city, driven by locust, headless, for a bounded time.
    not the day's work being measured.
 4. locust (loadtest/locustfile.py): the volunteers, the operators and the coordinator,
    for --duration seconds.
-5. The figures: requests per second, p50/p95/p99 per endpoint and the errors, printed and
+5. The figures: requests per second, p50/p95/p99 per endpoint and the errors, CPU per
+   request by endpoint (backend.core.cpu_meter, on through CPU_METER_DIR) and, with
+   --profile, py-spy's summary of where the web workers spent it; printed and
    written to bench-results/load.md and load.json (locust's CSV files and the server's
    log under bench-results/load/). The goals: no errors, and p95 under 100 ms for the
    volunteer's route and the phone lookups.
@@ -429,7 +432,8 @@ def start_profile(pid: int, seconds: float, output: Path) -> subprocess.Popen:
     """py-spy sampling gunicorn and its workers, as collapsed stacks (one line a stack)."""
     spy = shutil.which("py-spy") or str(BIN / "py-spy")
     return subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--full-filenames",
+        [spy, "record", "--pid", str(pid), "--subprocesses", "--gil", "--nonblocking",
+         "--full-filenames",
          "--rate", "50", "--duration", str(max(1, int(seconds) - 2)), "--format", "raw", "--output",
          str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -526,7 +530,7 @@ def markdown(result: dict) -> str:
         f"user started) measured, on {run['cpus']} cores shared by the "
         f"server, PostgreSQL and locust; gunicorn {run['workers']} workers × {run['threads']} "
         f"thread(s), production settings, CONN_MAX_AGE=60; planning and messages: "
-        f"{run['tasks']}.",
+        f"{run['tasks']}; cache: {run.get('cache', 'per worker (local memory)')}.",
         "",
         f"City: {rows.get('readers.Reader', 0):,} readers, "
         f"{rows.get('volunteers.Volunteer', 0):,} volunteers, "
@@ -653,6 +657,10 @@ def main(argv: list[str] | None = None) -> int:
                 redis_process, broker = start_redis(folder)
                 helpers.append(redis_process)
                 env.update(CELERY_TASK_ALWAYS_EAGER="false", CELERY_BROKER_URL=broker)
+                # The cache shared by the workers, as in production (deploy/kniga03.env.example):
+                # throttles and the kept route answers (mobile_api.route_cache).
+                env.update(CACHE_BACKEND="django.core.cache.backends.redis.RedisCache",
+                           CACHE_LOCATION=broker.rsplit("/", 1)[0] + "/1")
                 helpers.append(start_worker(env, folder / "celery.log"))
             server_process = start_gunicorn(env, log)
         except BaseException:
@@ -729,7 +737,8 @@ def main(argv: list[str] | None = None) -> int:
                 "waits": {"volunteer": args.volunteer_wait, "operator": args.operator_wait,
                           "coordinator": args.coordinator_wait},
                 "solve_seconds": args.solve_seconds,
-                "tasks": "in the web workers" if eager else "Celery worker (nice 10) on Redis"},
+                "tasks": "in the web workers" if eager else "Celery worker (nice 10) on Redis",
+                "cache": "per worker (local memory)" if eager else "Redis, shared"},
         "seed": seed,
         **stats,
         "server_errors": errors_in_log,
