@@ -10,7 +10,8 @@ city, driven by locust, headless, for a bounded time.
    (workers and threads from --workers/--threads, else that file's defaults), connections
    kept open (DATABASE_CONN_MAX_AGE=60), and a Celery worker on a Redis of the bench's own
    (redis-server on a free port, nothing on disk) for planning and messages, at a lower
-   CPU priority than the web workers (nice 10). Without redis-server, or with --eager,
+   CPU priority than the web workers (nice 10); that Redis is also the workers' shared cache,
+   as in production. Without redis-server, or with --eager,
    tasks run in the web worker that asked for them.
 3. Tokens: minted here with backend.accounts.tokens.tokens_issue, the function the sign-in
    endpoints answer with (the app's tokens for volunteers, the staff API's for the operators
@@ -21,7 +22,9 @@ city, driven by locust, headless, for a bounded time.
    not the day's work being measured.
 4. locust (loadtest/locustfile.py): the volunteers, the operators and the coordinator,
    for --duration seconds.
-5. The figures: requests per second, p50/p95/p99 per endpoint and the errors, printed and
+5. The figures: requests per second, p50/p95/p99 per endpoint and the errors, CPU per
+   request by endpoint (backend.core.cpu_meter, on through CPU_METER_DIR) and, with
+   --profile, py-spy's summary of where the web workers spent it; printed and
    written to bench-results/load.md and load.json (locust's CSV files and the server's
    log under bench-results/load/). The goals: no errors, and p95 under 100 ms for the
    volunteer's route and the phone lookups.
@@ -94,6 +97,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="Keep <db>_seed for a later --reuse-seed run.")
     parser.add_argument("--eager", action="store_true",
                         help="No Celery worker: planning and messages run in the web workers.")
+    parser.add_argument("--profile", action="store_true",
+                        help="Sample the web workers with py-spy while the figures are "
+                             "counted; the functions that cost most go in the report (py-spy "
+                             "takes some CPU of its own).")
     parser.add_argument("--strict", action="store_true",
                         help="Exit 1 when a goal is missed, not only on errors.")
     args = parser.parse_args(argv)
@@ -209,6 +216,59 @@ class CpuMeter:
             spent[group] += last - first
         spent["machine_busy"] = total - idle
         return {k: round(v, 1) for k, v in spent.items()}
+
+
+def meter_delta(before: dict, after: dict, database_cpu_s: float) -> list[dict]:
+    """CPU per request by endpoint between two snapshots of backend.core.cpu_meter's totals.
+    The web figures are the serving thread's own CPU; PostgreSQL's CPU (measured for its
+    processes as a whole) is shared out by the time each endpoint waited for its queries."""
+    rows = []
+    for key, end in after.items():
+        start = before.get(key, {})
+        delta = {field: end[field] - start.get(field, 0) for field in end}
+        if delta["requests"] > 0:
+            rows.append({"endpoint": key, **delta})
+    waited = sum(r["db_s"] for r in rows) or 1.0
+    for row in rows:
+        n = row["requests"]
+        row["web_ms"] = round(row["cpu_s"] / n * 1000, 1)
+        row["queries_per_request"] = round(row["queries"] / n, 1)
+        row["db_wait_ms"] = round(row["db_s"] / n * 1000, 1)
+        row["db_cpu_ms"] = round(database_cpu_s * row["db_s"] / waited / n * 1000, 1)
+        row["total_ms"] = round(row["web_ms"] + row["db_cpu_ms"], 1)
+    return sorted(rows, key=lambda r: -r["requests"])
+
+
+PROFILE_GROUPS = (("/django/db/", "Django ORM"), ("/rest_framework/", "DRF (serializers, views)"),
+                  ("/psycopg", "psycopg"), ("/django/", "Django (other)"),
+                  ("/jwt/", "JWT"), ("/rest_framework_simplejwt/", "JWT"),
+                  ("/gunicorn/", "gunicorn"), ("/backend/", "Kniga 03"),
+                  ("/mobile_api/", "Kniga 03"), ("/json/", "json"))
+
+
+def profile_summary(raw: Path, top: int = 15) -> dict:
+    """py-spy's collapsed stacks: where the samples' innermost frames were (self time), by
+    function and by library."""
+    functions: dict[str, int] = {}
+    groups: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        leaf = stack.rsplit(";", 1)[-1]
+        functions[leaf] = functions.get(leaf, 0) + int(count)
+        group = next((name for part, name in PROFILE_GROUPS if part in leaf), "other")
+        groups[group] = groups.get(group, 0) + int(count)
+        total += int(count)
+    total = total or 1
+    return {
+        "samples": total,
+        "groups": [(name, round(100 * n / total, 1))
+                   for name, n in sorted(groups.items(), key=lambda kv: -kv[1])],
+        "functions": [(name, round(100 * n / total, 1))
+                      for name, n in sorted(functions.items(), key=lambda kv: -kv[1])[:top]],
+    }
 
 
 def manage(env: dict, *args: str, log: Path | None = None) -> float:
@@ -368,6 +428,16 @@ def start_worker(env: dict, log: Path) -> subprocess.Popen:
     raise SystemExit(f"the Celery worker was not ready within 60 s (see {log}).")
 
 
+def start_profile(pid: int, seconds: float, output: Path) -> subprocess.Popen:
+    """py-spy sampling gunicorn and its workers, as collapsed stacks (one line a stack)."""
+    spy = shutil.which("py-spy") or str(BIN / "py-spy")
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--subprocesses", "--gil", "--nonblocking",
+         "--full-filenames",
+         "--rate", "50", "--duration", str(max(1, int(seconds) - 2)), "--format", "raw", "--output",
+         str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def warm_up(base: str, fixture: dict) -> None:
     """A few reads before the clock starts, so each worker has imported what it uses."""
     def get(path: str, token: str) -> None:
@@ -460,7 +530,7 @@ def markdown(result: dict) -> str:
         f"user started) measured, on {run['cpus']} cores shared by the "
         f"server, PostgreSQL and locust; gunicorn {run['workers']} workers × {run['threads']} "
         f"thread(s), production settings, CONN_MAX_AGE=60; planning and messages: "
-        f"{run['tasks']}.",
+        f"{run['tasks']}; cache: {run.get('cache', 'per worker (local memory)')}.",
         "",
         f"City: {rows.get('readers.Reader', 0):,} readers, "
         f"{rows.get('volunteers.Volunteer', 0):,} volunteers, "
@@ -489,7 +559,29 @@ def markdown(result: dict) -> str:
               f"processes on the machine {cpu['others']}, of {run['measured_s'] * run['cpus']} "
               f"the machine had; {(cpu['app'] + cpu['database']) / requests * 1000:.0f} ms of "
               f"web and database CPU a request on average.",
-              "", f"Server tracebacks and worker timeouts in the log: {result['server_errors']}.",
+              ]
+    if result.get("cpu_by_endpoint"):
+        lines += ["", "CPU per request by endpoint (backend.core.cpu_meter: the serving "
+                  "thread's CPU; PostgreSQL's CPU shared out by each endpoint's time waiting "
+                  "for its queries):", "",
+                  "| endpoint | requests | web CPU ms/req | queries/req | DB wait ms/req | "
+                  "DB CPU ms/req | web + DB ms/req |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for r in result["cpu_by_endpoint"]:
+            lines.append(f"| {r['endpoint']} | {r['requests']:,} | {r['web_ms']:g} | "
+                         f"{r['queries_per_request']:g} | {r['db_wait_ms']:g} | "
+                         f"{r['db_cpu_ms']:g} | {r['total_ms']:g} |")
+        metered = sum(r["cpu_s"] for r in result["cpu_by_endpoint"])
+        lines += ["", f"The meter saw {metered:.1f} s of the web workers' {cpu['app']} s of CPU "
+                  "(the rest: gunicorn around Django, garbage collection, start-up of "
+                  "recycled workers)."]
+    if result.get("profile"):
+        prof = result["profile"]
+        lines += ["", f"py-spy profile of the web workers ({prof['samples']:,} samples, "
+                  "self time):", ""]
+        lines += [f"- {name}: {share:g}%" for name, share in prof["groups"]]
+        lines += ["", "Functions:", ""]
+        lines += [f"- {share:g}% {name}" for name, share in prof["functions"]]
+    lines += ["", f"Server tracebacks and worker timeouts in the log: {result['server_errors']}.",
               "", "Goals:"]
     lines += [f"- {'met' if ok else 'NOT MET'}: {name}" for name, ok in result["goals"].items()]
     if result["failures"]:
@@ -519,6 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
+    meter_dir = folder / "cpu"
+    shutil.rmtree(meter_dir, ignore_errors=True)
     seed_file = folder / "seed.json"
     if args.reuse_seed and seed_is_today(server, seed_db, seed_file):
         say(f"Reusing today's city in {seed_db}.")
@@ -540,6 +634,7 @@ def main(argv: list[str] | None = None) -> int:
               f'CREATE DATABASE "{run_db}" TEMPLATE "{seed_db}"')
     env["DATABASE_URL"] = f"{server}/{run_db}"
     env["GUNICORN_BIND"] = f"127.0.0.1:{args.port}"
+    env["CPU_METER_DIR"] = str(meter_dir)  # CPU and queries per request (backend.core.cpu_meter)
     env.pop("GUNICORN_ACCESS_LOG", None)
     if args.workers:
         env["GUNICORN_WORKERS"] = str(args.workers)
@@ -562,6 +657,10 @@ def main(argv: list[str] | None = None) -> int:
                 redis_process, broker = start_redis(folder)
                 helpers.append(redis_process)
                 env.update(CELERY_TASK_ALWAYS_EAGER="false", CELERY_BROKER_URL=broker)
+                # The cache shared by the workers, as in production (deploy/kniga03.env.example):
+                # throttles and the kept route answers (mobile_api.route_cache).
+                env.update(CACHE_BACKEND="django.core.cache.backends.redis.RedisCache",
+                           CACHE_LOCATION=broker.rsplit("/", 1)[0] + "/1")
                 helpers.append(start_worker(env, folder / "celery.log"))
             server_process = start_gunicorn(env, log)
         except BaseException:
@@ -584,7 +683,19 @@ def main(argv: list[str] | None = None) -> int:
                              helpers[-1].pid if not eager else None)
             import threading
 
-            timer = threading.Timer(ramp, meter.start)
+            from backend.core.cpu_meter import read_totals
+
+            snapshot: dict = {}
+            spy: list[subprocess.Popen] = []
+
+            def steady() -> None:  # every user has started: the figures count from here
+                snapshot.update(read_totals(meter_dir))
+                meter.start()
+                if args.profile:
+                    spy.append(start_profile(server_process.pid, args.duration - ramp,
+                                             folder / "profile.txt"))
+
+            timer = threading.Timer(ramp, steady)
             timer.start()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             run_locust(locust_env, args, base, users, folder)
@@ -597,10 +708,19 @@ def main(argv: list[str] | None = None) -> int:
                                    - before.ru_stime) * (1 - ramp / args.duration), 1)
             cpu["others"] = round(max(0.0, cpu["machine_busy"] - cpu["app"] - cpu["worker"]
                                       - cpu["database"] - cpu["locust"]), 1)
+            for process in spy:
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    stop(process)
         finally:
             # The web server first, then the worker, then the broker it is connected to.
             for helper in [helpers[0], *reversed(helpers[1:])]:
                 stop(helper)
+    # The workers wrote their last figures as they exited.
+    cpu_by_endpoint = meter_delta(snapshot, read_totals(meter_dir), cpu["database"])
+    profile = (profile_summary(folder / "profile.txt")
+               if args.profile and (folder / "profile.txt").exists() else None)
     stats = read_stats(folder)
     if stats["total"] is None:
         say((folder / "locust.log").read_text(encoding="utf-8")[-3000:])
@@ -617,11 +737,14 @@ def main(argv: list[str] | None = None) -> int:
                 "waits": {"volunteer": args.volunteer_wait, "operator": args.operator_wait,
                           "coordinator": args.coordinator_wait},
                 "solve_seconds": args.solve_seconds,
-                "tasks": "in the web workers" if eager else "Celery worker (nice 10) on Redis"},
+                "tasks": "in the web workers" if eager else "Celery worker (nice 10) on Redis",
+                "cache": "per worker (local memory)" if eager else "Redis, shared"},
         "seed": seed,
         **stats,
         "server_errors": errors_in_log,
         "cpu_seconds": cpu,
+        "cpu_by_endpoint": cpu_by_endpoint,
+        "profile": profile,
         "goals": goals(stats, errors_in_log),
     }
     (args.out / "load.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),

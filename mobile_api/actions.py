@@ -130,13 +130,13 @@ def _at(value: datetime.datetime | None, plan, route: Route) -> datetime.datetim
 
 
 def _route_state(route: Route) -> dict[str, Any]:
-    route = Route.objects.get(pk=route.pk)
-    return {"id": route.pk, "status": route.status, "version": route.version,
-            "started_at": route.started_at, "finished_at": route.finished_at}
+    """The route as it is now (its version was bumped in the database, not on `route`)."""
+    return (Route.objects.filter(pk=route.pk)
+            .values("id", "status", "version", "started_at", "finished_at").get())
 
 
 def _stop_state(stop: Stop) -> dict[str, Any]:
-    stop = Stop.objects.get(pk=stop.pk)
+    """`stop`: the row the service locked and wrote, so as it is now."""
     return {"id": stop.pk, "status": stop.status, "arrived_at": stop.arrived_at,
             "completed_at": stop.completed_at, "fail_reason": stop.fail_reason,
             "note": stop.note}
@@ -195,17 +195,18 @@ def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int,
         check_day(stop.plan)
         at = _at(values.get("happened_at"), stop.plan, stop.route)
         if kind == "arrive":
-            routing_services.stop_arrive(stop=stop, by=user, at=at)
+            stop = routing_services.stop_arrive(stop=stop, by=user, at=at)
         elif kind == "complete":
             done = routing_services.stop_complete(
                 stop=stop, delivered=values["delivered"], collected=values["collected"],
                 note=values["note"], by=user, at=at)
+            stop = done["stop"]
             result["loans"] = [{"barcode": loan.item.barcode, "due_date": loan.due_date}
                                for loan in done["loans"]]
             result["returns"] = [{"barcode": loan.item.barcode} for loan in done["returns"]]
         else:
-            routing_services.stop_fail(stop=stop, reason=values["reason"], note=values["note"],
-                                       by=user, at=at)
+            stop = routing_services.stop_fail(stop=stop, reason=values["reason"],
+                                              note=values["note"], by=user, at=at)
         result["stop"] = _stop_state(stop)
         result["route"] = _route_state(stop.route)
     return 200, ActionResultSerializer(result).data

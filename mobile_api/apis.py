@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -25,7 +26,7 @@ from backend.core.schema import ErrorSerializer, errors
 from backend.core.serializers import BoundedDateField
 from backend.volunteers import services as volunteer_services
 from backend.volunteers.selectors import volunteer_calendar, volunteer_queryset
-from mobile_api import actions, auth, selectors
+from mobile_api import actions, auth, route_cache, selectors
 from mobile_api import serializers as s
 from mobile_api.idempotency import HEADER, Answer, check_key, run_once
 from mobile_api.permissions import IsVolunteer
@@ -325,9 +326,15 @@ class RouteDetailApi(MobileApi):
                    **errors(401, 403, 404)},
     )
     def get(self, request, pk: int):
-        route = selectors.own_route(request.volunteer, pk)
-        body = s.RouteSerializer(selectors.route_body(route)).data
-        etag = _etag(body)
+        route = selectors.own_route(request.volunteer, pk)  # 404 unless theirs: before the cache
+        now = timezone.now()
+        visible = selectors.details_visible(route, now)
+
+        def build() -> tuple[dict, str]:
+            body = s.RouteSerializer(selectors.route_body(route, now=now)).data
+            return body, _etag(body)
+
+        body, etag = route_cache.cached_answer(route, visible=visible, build=build)
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if _matches(request.headers.get("If-None-Match"), etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)

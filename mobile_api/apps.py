@@ -6,3 +6,8 @@ class MobileApiConfig(AppConfig):
     name = "mobile_api"
     label = "mobile_api"
     verbose_name = _("Volunteer app API")
+
+    def ready(self) -> None:
+        from mobile_api import route_cache
+
+        route_cache.connect()

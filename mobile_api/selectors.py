@@ -67,7 +67,7 @@ def own_stop(volunteer: Volunteer, pk: int) -> Stop:
     """
     if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
         raise NotFound()
-    stop = (Stop.objects.select_related("route", "plan")
+    stop = (Stop.objects.select_related("route", "plan__branch")
             .filter(pk=pk, route__volunteer=volunteer,
                     route__status__in=VISIBLE_ROUTE_STATUSES).first())
     if stop is not None:

@@ -165,12 +165,26 @@ def _title_parts(title) -> tuple[str, str, str]:
     return title.title or "", title.authors_display, title.format or ""
 
 
+# The columns the doors are made of: the wide reader, family card and title rows are read
+# only for these (their other columns cost SQL and model building on every route read).
+STOP_COLUMNS = ("sequence", "kind", "status", "reader_id", "family_card_id", "note",
+                "window_start", "window_end", "expected_arrival", "arrived_at", "completed_at",
+                "fail_reason", "lat", "lon")
+PERSON_COLUMNS = ("last_name", "first_name", "patronymic", "caregiver_phone", "caregiver_name")
+PLACE_COLUMNS = ("settlement", "street", "house", "apartment", "entrance", "floor", "door_code",
+                 "elevator", "landmark", "lat", "lon")
+TITLE_COLUMNS = ("title", "authors", "format")
+
+
 def route_doors(route: Route) -> list[Door]:
     """The route's stops (cancelled ones left out), in order, with what happens at each."""
     stops = list(
         Stop.objects.filter(route=route)
         .exclude(status=StopStatus.CANCELLED)
         .select_related("reader", "family_card")
+        .only(*STOP_COLUMNS, *(f"reader__{name}" for name in (*PERSON_COLUMNS, *PLACE_COLUMNS,
+                                                             "access_notes")),
+              *(f"family_card__{name}" for name in (*PLACE_COLUMNS, "name", "access_notes")))
         .order_by("sequence", "id")
     )
     if not stops:
@@ -191,6 +205,11 @@ def route_doors(route: Route) -> list[Door]:
                      .filter(order_id__in=order_ids,
                              status__in=[LineStatus.RESERVED, LineStatus.DELIVERED])
                      .select_related("title", "item__title", "reader")
+                     .only("order_id", "status", "item_id", "title_id", "reader_id",
+                           *(f"title__{name}" for name in TITLE_COLUMNS),
+                           "item__barcode", "item__title_id",
+                           *(f"item__title__{name}" for name in TITLE_COLUMNS),
+                           *(f"reader__{name}" for name in PERSON_COLUMNS))
                      .order_by("order_id", "position", "id")):
             if line.status == LineStatus.DELIVERED:
                 delivered_of[line.order_id] += 1
@@ -205,6 +224,7 @@ def route_doors(route: Route) -> list[Door]:
     if family_ids:
         for member in (Reader.objects.filter(family_card_id__in=family_ids)
                        .exclude(status=ReaderStatus.CLOSED)
+                       .only(*PERSON_COLUMNS, "family_card_id")
                        .order_by("last_name", "first_name", "id")):
             members_of[member.family_card_id].append(member)
 

@@ -524,7 +524,7 @@ def _lock_route(route: Route) -> Route:
 
 
 def _lock_stop(stop: Stop) -> Stop:
-    return (Stop.objects.select_for_update(of=("self",)).select_related("route", "plan")
+    return (Stop.objects.select_for_update(of=("self",)).select_related("route", "plan__branch")
             .get(pk=stop.pk))
 
 

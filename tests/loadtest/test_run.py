@@ -84,3 +84,34 @@ def test_figures_goals_and_report(run, tmp_path):
     assert "2 × POST /api/mobile/v1/stops/{id}/complete/: 409 loan.not_on_loan" in text
     assert "20,000 readers" in text and "300,000 loans" in text
     assert "the last 129 s (every user started) measured" in text
+
+
+def test_cpu_per_request_by_endpoint_between_two_snapshots(run):
+    before = {"GET /api/mobile/v1/routes/<int:pk>/": {"requests": 10, "cpu_s": 0.1,
+                                                      "queries": 60, "db_s": 0.02}}
+    after = {"GET /api/mobile/v1/routes/<int:pk>/": {"requests": 110, "cpu_s": 1.1,
+                                                     "queries": 660, "db_s": 0.32},
+             "GET /api/v1/desk/lookup/": {"requests": 50, "cpu_s": 0.5, "queries": 200,
+                                          "db_s": 0.1}}
+    rows = {r["endpoint"]: r for r in run.meter_delta(before, after, database_cpu_s=0.8)}
+    route = rows["GET /api/mobile/v1/routes/<int:pk>/"]
+    assert route["requests"] == 100 and route["web_ms"] == 10.0
+    assert route["queries_per_request"] == 6.0 and route["db_wait_ms"] == 3.0
+    # PostgreSQL's 0.8 s shared out by waiting time: 0.3 of 0.4 s to the route.
+    assert route["db_cpu_ms"] == 6.0 and route["total_ms"] == 16.0
+    assert rows["GET /api/v1/desk/lookup/"]["db_cpu_ms"] == 4.0
+
+
+def test_profile_summary_by_library_and_function(run, tmp_path):
+    raw = tmp_path / "profile.txt"
+    raw.write_text(
+        "run (/v/gunicorn/arbiter.py:1);get (/v/site-packages/django/db/models/query.py:9) 60\n"
+        "run (/v/gunicorn/arbiter.py:1);"
+        "to_representation (/v/site-packages/rest_framework/f.py:3) 30\n"
+        "run (/v/gunicorn/arbiter.py:1);route_body (/k/mobile_api/selectors.py:120) 10\n",
+        encoding="utf-8")
+    summary = run.profile_summary(raw)
+    assert summary["samples"] == 100
+    assert summary["groups"] == [("Django ORM", 60.0), ("DRF (serializers, views)", 30.0),
+                                 ("Kniga 03", 10.0)]
+    assert summary["functions"][0] == ("get (/v/site-packages/django/db/models/query.py:9)", 60.0)

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # CPU and queries per request by endpoint, for the load test; dropped at start-up unless
+    # CPU_METER_DIR is set (backend/core/cpu_meter.py).
+    "backend.core.cpu_meter.CpuMeterMiddleware",
     # Outermost, so that every answer carries the Content-Security-Policy, including those
     # made by the middleware below (error shapes, static files, redirects, CSRF refusals).
     "csp.middleware.CSPMiddleware",
@@ -233,6 +236,9 @@ SPECTACULAR_SETTINGS = {
         "InboxStatusEnum": "backend.notifications.models.InboxStatus.choices",
     },
 }
+
+# Where the CPU meter writes its figures (the load test sets it); empty: no meter at all.
+CPU_METER_DIR = env_str("CPU_METER_DIR", "")
 
 CACHES = {
     "default": {

@@ -1,0 +1,37 @@
+"""What an action costs in queries (savepoints included), so a change that adds one is seen.
+The route fixture: three stops, each with an order of two reserved copies and one loan due
+back."""
+from tests.mobile_api.conftest import due_back, post, stops_of, to_hand_over
+
+API = "/api/mobile/v1/"
+
+
+def test_arrive_and_complete_queries(app, route, django_assert_num_queries):
+    first, second = stops_of(route)[:2]
+    # The first door also starts the route: its three orders go out for delivery.
+    with django_assert_num_queries(41):
+        assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
+    body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
+    with django_assert_num_queries(44):
+        done = post(app, f"{API}stops/{first.pk}/complete/", body)
+    assert done.status_code == 200
+    assert done.json()["stop"]["status"] == "completed"
+    assert len(done.json()["loans"]) == 2 and len(done.json()["returns"]) == 1
+    with django_assert_num_queries(20):
+        arrived = post(app, f"{API}stops/{second.pk}/arrive/")
+    assert arrived.json()["stop"]["status"] == "arrived"
+    assert arrived.json()["route"]["version"] == done.json()["route"]["version"] + 1
+
+
+def test_the_answer_says_what_the_database_holds(app, route):
+    stop = stops_of(route)[0]
+    answer = post(app, f"{API}stops/{stop.pk}/fail/",
+                  {"reason": "not_home", "note": "Звонил дважды",
+                   "happened_at": "2020-01-01T10:00:00+05:00"}).json()
+    stop.refresh_from_db()
+    route.refresh_from_db()
+    assert answer["stop"]["status"] == stop.status == "failed"
+    assert answer["stop"]["note"] == stop.note == "Звонил дважды"
+    assert answer["stop"]["fail_reason"] == stop.fail_reason == "not_home"
+    assert answer["route"]["version"] == route.version
+    assert answer["route"]["status"] == route.status == "started"

@@ -1,0 +1,117 @@
+"""The route answer kept between reads (mobile_api.route_cache): the same answer as built
+fresh, never for another volunteer, and never older than the last change, whether the change
+is the volunteer's own, the coordinator's or the library's (a reader card, a copy returned at
+the desk)."""
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backend.circulation import services as circulation_services
+from backend.readers import services as reader_services
+from backend.routing import services as routing_services
+from mobile_api import selectors
+from mobile_api import serializers as s
+from tests.mobile_api.conftest import app_for, make_volunteer, post, published_route, stops_of
+
+API = "/api/mobile/v1/"
+
+
+def read(app, route):
+    response = app.get(f"{API}routes/{route.pk}/")
+    assert response.status_code == 200
+    return response
+
+
+def fresh_body(route):
+    """The answer built without the cache, as the endpoint built it before."""
+    route = selectors.own_route(route.volunteer, route.pk)
+    return s.RouteSerializer(selectors.route_body(route)).data
+
+
+def test_the_kept_answer_is_the_fresh_one_field_for_field(app, route):
+    first = read(app, route)
+    with CaptureQueriesContext(connection) as queries:
+        second = read(app, route)
+    assert second.json() == first.json() == fresh_body(route)
+    assert second["ETag"] == first["ETag"]
+    # Kept: the token's user, the volunteer and the route itself, no stops, no loans.
+    assert len(queries) <= 3, [q["sql"] for q in queries]
+    assert app.get(f"{API}routes/{route.pk}/",
+                   HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_another_volunteer_never_gets_the_kept_answer(app, route):
+    read(app, route)  # kept now
+    stranger = app_for(make_volunteer(branch=route.volunteer.branch))
+    refused = stranger.get(f"{API}routes/{route.pk}/")
+    assert refused.status_code == 404 and "stops" not in refused.json()
+    assert refused.json()["code"] == "not_found"
+
+
+def test_the_volunteers_own_actions_show_at_once(app, route):
+    first, second = stops_of(route)[:2]
+    read(app, route)
+    post(app, f"{API}stops/{first.pk}/arrive/")
+    assert read(app, route).json()["stops"][0]["status"] == "arrived"
+    post(app, f"{API}stops/{second.pk}/fail/", {"reason": "not_home"})
+    body = read(app, route).json()
+    assert body["stops"][1]["status"] == "failed"
+    assert body == fresh_body(route)
+
+
+def test_the_coordinators_new_order_of_stops_shows_at_once(app, route):
+    stops = stops_of(route)
+    read(app, route)
+    routing_services.route_resequence(route=route, stop_ids=[s.pk for s in reversed(stops)])
+    body = read(app, route).json()
+    assert [stop["id"] for stop in body["stops"]] == [s.pk for s in reversed(stops)]
+
+
+def test_a_reader_card_changed_at_the_library_shows_at_once(app, route,
+                                                           django_capture_on_commit_callbacks):
+    stop = stops_of(route)[0]
+    read(app, route)
+    with django_capture_on_commit_callbacks(execute=True):
+        reader_services.reader_update(reader=stop.reader, data={
+            "last_name": "Жаңабаева", "phones": [{"number": "+77015550101", "kind": "home"}]})
+    body = read(app, route).json()
+    assert "Жаңабаева" in body["stops"][0]["name"]
+    assert body["stops"][0]["phone"]["number"] == "+77015550101"
+    assert body == fresh_body(route)
+
+
+def test_a_copy_returned_at_the_desk_leaves_the_list_at_once(app, route,
+                                                            django_capture_on_commit_callbacks):
+    read(app, route)
+    stop = read(app, route).json()["stops"][0]
+    barcode = stop["collect"][0]["barcode"]
+    with django_capture_on_commit_callbacks(execute=True):
+        circulation_services.loan_return(barcode=barcode)
+    body = read(app, route).json()
+    assert barcode not in [c["barcode"] for c in body["stops"][0]["collect"]]
+    assert body["stops"][0]["items_to_collect"] == stop["items_to_collect"] - 1
+
+
+def test_details_go_by_the_clock_not_the_kept_copy(app, volunteer, settings):
+    from django.utils import timezone
+
+    route = published_route(volunteer, stops=1)
+    assert read(app, route).json()["details_visible"] is True
+    route.refresh_from_db()
+    route.status, route.finished_at = "finished", timezone.now() - datetime.timedelta(hours=7)
+    # Written past the services, version untouched: only the clock and the row say it.
+    type(route).objects.filter(pk=route.pk).update(status=route.status,
+                                                   finished_at=route.finished_at)
+    settings.MOBILE_DETAILS_HOURS_AFTER = 6
+    body = read(app, route).json()
+    assert body["details_visible"] is False and "name" not in body["stops"][0]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
