@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from backend.core.exceptions import ConflictError
+from backend.routing import concerns as routing_concerns
 from backend.routing import services as routing_services
 from backend.routing.models import ConcernKind, Route, Stop
 from mobile_api import selectors
@@ -166,7 +167,7 @@ def _concern_at(value: datetime.datetime | None, plan) -> datetime.datetime:
 def raise_concern(*, volunteer, target: int, values: dict) -> tuple[int, dict]:
     stop = selectors.own_stop(volunteer, target)
     concern_allowed(stop)
-    concern = routing_services.concern_raise(
+    concern = routing_concerns.concern_raise(
         stop=stop, volunteer=volunteer, kind=values["kind"], note=values["note"],
         at=_concern_at(values.get("happened_at"), stop.plan))
     return 201, ConcernSerializer(concern).data

@@ -17,7 +17,7 @@ from backend.core.schema import errors
 from backend.core.serializers import BoundedDateField, IdField
 from backend.readers.models import CardAccess
 from backend.readers.services import card_access_record
-from backend.routing import revisions, selectors, services
+from backend.routing import concerns, revisions, selectors, services
 from backend.routing.models import DayPlan, PlanStatus, Route, Stop, UnservedReason
 from backend.routing.tasks import enqueue_planning
 from backend.volunteers.models import Volunteer
@@ -537,7 +537,7 @@ class ConcernCloseApi(GenericAPIView):
         concern = get_object_or_404(Concern, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        concern = services.concern_close(concern=concern, note=data.validated_data["note"],
+        concern = concerns.concern_close(concern=concern, note=data.validated_data["note"],
                                          by=request.user)
         concern = selectors.reader_concerns(reader_id=concern.reader_id).get(pk=concern.pk)
         return Response(ConcernOutputSerializer(concern).data)

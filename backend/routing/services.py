@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.core import dates
@@ -27,8 +26,6 @@ from backend.routing import messages as routing_messages
 from backend.routing import solver
 from backend.routing.deadline import Deadline, write_reserve
 from backend.routing.models import (
-    Concern,
-    ConcernKind,
     DayPlan,
     PlanRevision,
     PlanStatus,
@@ -43,7 +40,7 @@ from backend.routing.models import (
 from backend.routing.problem import Built, build_problem
 from backend.routing.solver.replan import replan as solver_replan
 from backend.routing.solver.schedule import evaluate_route
-from backend.routing.stops import plan_collect_stops
+from backend.routing.stops import plan_collect_stops, write_stop_places
 
 if TYPE_CHECKING:
     from backend.accounts.models import User
@@ -244,7 +241,7 @@ def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: f
         stop.expected_arrival = stop.expected_departure = None
         stop.unserved_reason = UnservedReason.NO_COORDINATES
         touched.append(stop)
-    _write_stops(touched)
+    write_stop_places(touched)
     for volunteer_id, route in routes.items():
         if volunteer_id in used or route.stops.exists():
             continue
@@ -259,33 +256,6 @@ def _apply(built: Built, solution: solver.Solution, *, by=None, seconds_taken: f
     if published:
         _schedule_orders(plan, by)
     return plan.figures
-
-
-STOP_PLAN_FIELDS = ("route", "sequence", "expected_arrival", "expected_departure",
-                    "unserved_reason", "updated_at")
-
-
-def _write_stops(stops: list[Stop]) -> None:
-    """Write where each stop goes in one prepared statement run for every row (the slowest
-    part of writing a city's plan with `bulk_update`, which builds a CASE per field and row
-    in Python). Inside `_apply`'s transaction, like the rest of the plan."""
-    if not stops:
-        return
-    now = timezone.now()
-    fields = [Stop._meta.get_field(name) for name in STOP_PLAN_FIELDS]
-    connection = transaction.get_connection(Stop.objects.db)
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(Stop._meta.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in fields),
-        quote(Stop._meta.pk.column))
-    rows = []
-    for stop in stops:
-        stop.updated_at = now
-        rows.append([f.get_db_prep_save(getattr(stop, f.attname), connection) for f in fields]
-                    + [stop.pk])
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _schedule_orders(plan: DayPlan, by) -> None:
@@ -679,58 +649,6 @@ def stop_fail(*, stop: Stop, reason: str, note: str = "", by: User | None = None
     if stop.route_id:
         _bump(stop.route)
     return stop
-
-
-# Concerns about a reader --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def concern_raise(*, stop: Stop, volunteer: Volunteer, kind: str, note: str = "",
-                  at: datetime.datetime | None = None) -> Concern:
-    """A volunteer's worry about the reader at `stop`. In one transaction: the concern, an
-    urgent item in the desk's inbox (it says the kind and who raised it; the note stays on
-    the card, for librarians), and the messages to the branch's duty phone and, where the
-    card says so, the caregiver (routing.messages.on_concern_raised). "other" needs a
-    note."""
-    from backend.notifications.models import InboxKind
-    from backend.notifications.services import inbox_item_add
-
-    concern = Concern(reader=stop.reader, stop=stop, kind=kind, note=(note or "").strip(),
-                      raised_by=volunteer, created_at=at or timezone.now())
-    if concern.kind == ConcernKind.OTHER and not concern.note:
-        raise ApplicationError("concern.note_required", _("Say what worries you."),
-                               fields={"note": [_("Say what worries you.")]})
-    concern.full_clean()
-    concern.save()
-    user = volunteer.user
-    with translation.override(settings.LANGUAGE_CODE):  # the desk's language, not the phone's
-        text = _("Volunteer %(volunteer)s is worried about the reader: %(kind)s. "
-                 "See the card's concerns.") % {
-            "volunteer": user.get_full_name() or user.get_username(),
-            "kind": concern.get_kind_display()}
-    inbox_item_add(kind=InboxKind.CONCERN, reader=stop.reader, phone=str(user.phone or ""),
-                   urgent=True, text=text)
-    routing_messages.on_concern_raised(concern)
-    return concern
-
-
-@transaction.atomic
-def concern_close(*, concern: Concern, note: str, by: User) -> Concern:
-    """A librarian says what was done about a concern. Closing twice is refused
-    (`concern.closed`, 409): the first word stays."""
-    concern = Concern.objects.select_for_update().get(pk=concern.pk)
-    if concern.closed_at is not None:
-        raise ConflictError("concern.closed", _("This concern is already closed."))
-    note = (note or "").strip()
-    if not note:
-        raise ApplicationError("concern.note_required", _("Say what was done."),
-                               fields={"note": [_("Say what was done.")]})
-    concern.closed_at = timezone.now()
-    concern.closed_by = by
-    concern.closing_note = note
-    concern.full_clean()
-    concern.save(update_fields=["closed_at", "closed_by", "closing_note"])
-    return concern
 
 
 @transaction.atomic

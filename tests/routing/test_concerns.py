@@ -3,7 +3,7 @@ with what was done; every other role is refused."""
 import pytest
 
 from backend.readers.models import CardAccess
-from backend.routing import services
+from backend.routing import concerns
 from backend.routing.models import Concern
 from tests.mobile_api.conftest import make_volunteer, published_route, stops_of
 from tests.openapi import assert_documented
@@ -15,7 +15,7 @@ NOTE = "Жаловалась на давление, просила позвон�
 def concern(db):
     volunteer = make_volunteer()
     stop = stops_of(published_route(volunteer, stops=1))[0]
-    return services.concern_raise(stop=stop, volunteer=volunteer, kind="unwell", note=NOTE)
+    return concerns.concern_raise(stop=stop, volunteer=volunteer, kind="unwell", note=NOTE)
 
 
 def test_a_librarian_reads_a_cards_concerns_and_it_is_logged(api, concern):
@@ -59,8 +59,8 @@ def test_other_roles_get_403(api, concern, role):
 
 
 def test_open_concerns_come_first(api, concern):
-    services.concern_close(concern=concern, note="Всё в порядке", by=None)
-    newer = services.concern_raise(stop=concern.stop, volunteer=concern.raised_by,
+    concerns.concern_close(concern=concern, note="Всё в порядке", by=None)
+    newer = concerns.concern_raise(stop=concern.stop, volunteer=concern.raised_by,
                                    kind="other", note="Дверь не заперта")
     rows = api.as_role("librarian").get(
         f"/api/v1/readers/{concern.reader_id}/concerns/").json()["results"]

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from backend.orders.models import Order
-from backend.routing import services
+from backend.routing import concerns, services
 from backend.routing.models import ConcernKind, Stop
 from tests.routing.test_planning import plan_and_solve, reader_at, ready_order, volunteer
 
@@ -55,7 +55,7 @@ def test_states_reasons_progress_and_cursor(api, live_day):
     services.stop_complete(stop=first)
     services.stop_arrive(stop=second)
     services.stop_fail(stop=second, reason="not_home", note="звонили, не открыли")
-    services.concern_raise(stop=second, volunteer=v, kind="unwell")
+    concerns.concern_raise(stop=second, volunteer=v, kind="unwell")
     body = live(client, plan, since=cursor)
     by_id = {s["id"]: s for s in body["stops"]}
     assert set(by_id) == {first.pk, second.pk}  # only what changed since the cursor
