@@ -8,8 +8,9 @@ API = "/api/mobile/v1/"
 
 def test_arrive_and_complete_queries(app, route, django_assert_num_queries):
     first, second = stops_of(route)[:2]
-    # The first door also starts the route: its three orders go out for delivery.
-    with django_assert_num_queries(41):
+    # The first door also starts the route: its three orders go out for delivery. The first
+    # request also reads the branch's time zone, kept for the requests after it.
+    with django_assert_num_queries(42):
         assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
     body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
     with django_assert_num_queries(44):
