@@ -31,7 +31,7 @@ from backend.core.schema import errors
 from backend.core.tabular import csv_row, xlsx_row
 from backend.readers.models import CardAccess
 from backend.readers.services import card_access_record
-from backend.reports.figures import PERIOD_KINDS, default_period, summary
+from backend.reports.figures import PERIOD_KINDS, as_of_text, default_period, summary
 from backend.reports.print_pack import (
     pack_reader_ids,
     plan_pack_data,
@@ -297,9 +297,11 @@ def summary_for(request) -> dict:
 def summary_table(data: dict) -> tuple[list[str], list[list]]:
     """The head and the rows of an export: figure, this period, previous period, change."""
     this, before = _("This period"), _("Previous period")
+    # An open period shown from the night's figures says so in the file too.
+    named = " — ".join(p for p in (data["period"]["label"], as_of_text(data)) if p)
     head = [
         str(_("Figure")),
-        f"{this} ({data['period']['label']})",
+        f"{this} ({named})",
         f"{before} ({data['previous_period']['label']})",
         str(pgettext_lazy("difference", "Change")),
     ]

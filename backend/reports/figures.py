@@ -4,6 +4,10 @@ Every figure is counted in the database (a fixed number of queries whatever the 
 district) over a half-open interval [start, end) of aware datetimes; the periods are the
 calendar months, quarters and years of the library's time zone (Asia/Almaty).
 
+A year of a national library is millions of loans, and counting it takes seconds: the night
+stores the figures of recent periods (`reports.services.report_figures_refresh`), and
+`report` reads them when they are right (`stored_usable`), else counts live.
+
 The definitions (the page shows the same text next to each figure):
 
 readers.served
@@ -48,6 +52,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -457,6 +462,16 @@ def report(branch: Branch | None, start: datetime.datetime, end: datetime.dateti
         "sources": sources,
         "rows": _rows(current, previous),
     }
+
+
+def as_of_text(data: dict[str, Any]) -> str:
+    """"Figures as of 7 December, 02:30" when this period is still open and shown from the
+    night's figures (in the library's zone and the request's language), else ""."""
+    as_of = data["sources"]["current"]["as_of"]
+    if as_of is None:
+        return ""
+    return _("Figures as of %(as_of)s") % {
+        "as_of": date_format(as_of.astimezone(local_zone()), "j E, H:i")}
 
 
 def summary(branch: Branch | None, kind: PeriodKind, year: int, number: int = 1, *,

@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from django.views.generic import TemplateView
 from backend.branches.models import Branch
 from backend.core.roles import Role
 from backend.core.web import RoleRequiredMixin
-from backend.reports.figures import default_period, local_zone, month_name, summary
+from backend.reports.figures import as_of_text, default_period, month_name, summary
 from backend.reports.route_sheet import format_number
 
 FIRST_YEAR = 2020
@@ -94,12 +93,11 @@ class SummaryPage(RoleRequiredMixin, TemplateView):
         params = {"period": data["period"], "year": data["year"], "number": data["number"]}
         if data["branch"] is not None:
             params["branch"] = data["branch"].pk
-        as_of = report["sources"]["current"]["as_of"]
         context.update({
             "form": form,
             "report": report,
             # An open period shown from the night's figures says when they were counted.
-            "as_of": date_format(as_of.astimezone(local_zone()), "j E, H:i") if as_of else "",
+            "as_of": as_of_text(report),
             "live_query": urlencode({**params, "live": 1}),
             "sections": _sections(report["rows"]),
             "charts": _charts(report),

@@ -261,3 +261,15 @@ def test_the_api_gives_as_of_and_counts_live_on_request(api, counted_this_mornin
     live = api.as_role("librarian").get("/api/v1/reports/summary/", {**query, "live": 1})
     assert live.json()["sources"]["current"] == {"stored": False, "as_of": None}
     assert live.json()["figures"] == body["figures"]
+
+
+def test_the_csv_of_an_open_period_says_as_of_in_its_head(api, counted_this_morning):
+    month, b = counted_this_morning["month"], counted_this_morning["branch"]
+    query = {"period": "month", "year": month.year, "number": month.number, "branch": b.pk}
+    client = api.as_role("librarian")
+    head = client.get("/api/v1/reports/summary.csv", query).content.decode("utf-8-sig")
+    head = head.splitlines()[0]
+    hhmm = counted_this_morning["counted"].astimezone(local_zone()).strftime("%H:%M")
+    assert " — Данные на " in head and f", {hhmm})" in head
+    live = client.get("/api/v1/reports/summary.csv", {**query, "live": 1})
+    assert "Данные на" not in live.content.decode("utf-8-sig").splitlines()[0]
