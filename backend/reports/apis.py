@@ -31,7 +31,7 @@ from backend.core.schema import errors
 from backend.core.tabular import csv_row, xlsx_row
 from backend.readers.models import CardAccess
 from backend.readers.services import card_access_record
-from backend.reports.figures import PERIOD_KINDS, default_period, summary
+from backend.reports.figures import PERIOD_KINDS, as_of_text, default_period, summary
 from backend.reports.print_pack import (
     pack_reader_ids,
     plan_pack_data,
@@ -211,6 +211,9 @@ class SummaryInputSerializer(serializers.Serializer):
     number = serializers.IntegerField(min_value=1, max_value=12, required=False,
                                       help_text=_("Month 1–12 or quarter 1–4; ignored for a "
                                                   "year."))
+    live = serializers.BooleanField(
+        default=False,
+        help_text=_("Count the figures now instead of reading those stored at night."))
 
     def validate(self, attrs):
         kind = attrs.get("period", "month")
@@ -259,10 +262,27 @@ class FigureSerializer(serializers.Serializer):
     help = serializers.CharField(help_text="How the figure is counted")
 
 
+class SourceSerializer(serializers.Serializer):
+    stored = serializers.BooleanField(
+        help_text="The figures were counted at night and stored, not counted for this answer")
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The period is still open and its figures were counted at this moment: "
+                  "what happened since is not in them. Null when the figures are complete "
+                  "(the period had ended when they were counted, or they were counted now)")
+
+
+class SourcesSerializer(serializers.Serializer):
+    current = SourceSerializer(help_text="This period")
+    previous = SourceSerializer(help_text="The period before")
+
+
 class SummaryOutputSerializer(serializers.Serializer):
     branch = BranchRefSerializer(allow_null=True)
     period = PeriodSerializer()
     previous_period = PeriodSerializer()
+    sources = SourcesSerializer(
+        help_text="Where each period's figures come from: stored at night or counted live")
     figures = FigureSerializer(many=True, source="rows")
 
 
@@ -270,15 +290,18 @@ def summary_for(request) -> dict:
     params = SummaryInputSerializer(data=request.query_params)
     params.is_valid(raise_exception=True)
     data = params.validated_data
-    return summary(data.get("branch"), data["period"], data["year"], data["number"])
+    return summary(data.get("branch"), data["period"], data["year"], data["number"],
+                   live=data["live"])
 
 
 def summary_table(data: dict) -> tuple[list[str], list[list]]:
     """The head and the rows of an export: figure, this period, previous period, change."""
     this, before = _("This period"), _("Previous period")
+    # An open period shown from the night's figures says so in the file too.
+    named = " — ".join(p for p in (data["period"]["label"], as_of_text(data)) if p)
     head = [
         str(_("Figure")),
-        f"{this} ({data['period']['label']})",
+        f"{this} ({named})",
         f"{before} ({data['previous_period']['label']})",
         str(pgettext_lazy("difference", "Change")),
     ]
@@ -347,7 +370,10 @@ SUMMARY_DESCRIPTION = (
     "district, with the period before and the change: readers served (new, active, by "
     "category), visits made and failed (by reason), items delivered and returned (by "
     "channel), family cards served, deliveries and hours per volunteer. Each figure carries "
-    "its definition in `help`. Librarians and coordinators."
+    "its definition in `help`. The figures of recent periods are counted at night and "
+    "stored: a closed period's are final; a period still open is shown as counted last "
+    "night, and `sources.current.as_of` says when (`live=true` counts them now, which takes "
+    "seconds for a year of a large library). Librarians and coordinators."
 )
 
 

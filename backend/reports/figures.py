@@ -4,6 +4,10 @@ Every figure is counted in the database (a fixed number of queries whatever the 
 district) over a half-open interval [start, end) of aware datetimes; the periods are the
 calendar months, quarters and years of the library's time zone (Asia/Almaty).
 
+A year of a national library is millions of loans, and counting it takes seconds: the night
+stores the figures of recent periods (`reports.services.report_figures_refresh`), and
+`report` reads them when they are right (`stored_usable`), else counts live.
+
 The definitions (the page shows the same text next to each figure):
 
 readers.served
@@ -47,6 +51,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -55,6 +61,7 @@ from backend.circulation.models import Loan, ReturnChannel
 from backend.orders.models import FailReason, OrderEvent, OrderStatus
 from backend.readers.models import Category, FamilyCard, Reader, ReaderStatus
 from backend.readers.selectors import category_q
+from backend.reports.models import PeriodFigures, scope_key
 from backend.routing.models import Route, Stop, StopStatus
 
 PeriodKind = Literal["month", "quarter", "year"]
@@ -389,16 +396,61 @@ def _rows(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, A
     return rows
 
 
+# Stored figures: counted at night, read when they are right ------------------------------
+
+
+def stored_usable(row: PeriodFigures, now: datetime.datetime) -> bool:
+    """A stored row stands for its period when it is final — counted after the period ended
+    — or when the period is still open and the row was counted today (in the library's
+    zone): the report then says "as of" when. Anything else (an open period counted on an
+    earlier day, a row counted before its period ended) is counted live again."""
+    if row.computed_at >= row.end:
+        return True
+    zone = local_zone()
+    return (now < row.end and
+            row.computed_at.astimezone(zone).date() == now.astimezone(zone).date())
+
+
+def _stored_rows(branch: Branch | None, bounds: list[tuple[datetime.datetime,
+                 datetime.datetime]]) -> dict[tuple, PeriodFigures]:
+    """The stored rows of the branch for these periods, in one query."""
+    wanted = Q()
+    for start, end in bounds:
+        wanted |= Q(start=start, end=end)
+    rows = PeriodFigures.objects.filter(wanted, scope=scope_key(branch))
+    return {(row.start, row.end): row for row in rows}
+
+
 def report(branch: Branch | None, start: datetime.datetime, end: datetime.datetime, *,
            previous_start: datetime.datetime | None = None,
-           previous_end: datetime.datetime | None = None) -> dict[str, Any]:
+           previous_end: datetime.datetime | None = None, live: bool = False,
+           now: datetime.datetime | None = None) -> dict[str, Any]:
     """The figures of [start, end) and of the period before (by default the same number of
     calendar months just before, see `previous_bounds`), with one row per figure: this
-    period, the previous one and the change. Sixteen queries."""
+    period, the previous one and the change.
+
+    Each period's figures come from the nightly store when `stored_usable` says so (one
+    query for both), else they are counted live (eight queries each); `live` counts both
+    live whatever is stored. `sources` tells, per period, whether the figures were stored
+    and, for a period still open, the moment they were counted (`as_of`; None when the
+    figures are complete)."""
     if previous_start is None or previous_end is None:
         previous_start, previous_end = previous_bounds(start, end)
-    current = period_figures(branch, start, end)
-    previous = period_figures(branch, previous_start, previous_end)
+    now = now or timezone.now()
+    bounds = {"current": (start, end), "previous": (previous_start, previous_end)}
+    stored = {} if live else _stored_rows(branch, list(bounds.values()))
+    figures: dict[str, dict[str, Any]] = {}
+    sources: dict[str, dict[str, Any]] = {}
+    for which, (s, e) in bounds.items():
+        row = stored.get((s, e))
+        if row is not None and stored_usable(row, now):
+            figures[which] = row.figures
+            sources[which] = {"stored": True,
+                              "as_of": row.computed_at if row.computed_at < e else None}
+        else:
+            figures[which] = period_figures(branch, s, e)
+            sources[which] = {"stored": False, "as_of": None}
+    current, previous = figures["current"], figures["previous"]
     return {
         "branch": {"id": branch.pk, "name": branch.name} if branch is not None else None,
         "start": start,
@@ -407,17 +459,28 @@ def report(branch: Branch | None, start: datetime.datetime, end: datetime.dateti
         "previous_end": previous_end,
         "current": current,
         "previous": previous,
+        "sources": sources,
         "rows": _rows(current, previous),
     }
 
 
-def summary(branch: Branch | None, kind: PeriodKind, year: int, number: int = 1
-            ) -> dict[str, Any]:
+def as_of_text(data: dict[str, Any]) -> str:
+    """"Figures as of 7 December, 02:30" when this period is still open and shown from the
+    night's figures (in the library's zone and the request's language), else ""."""
+    as_of = data["sources"]["current"]["as_of"]
+    if as_of is None:
+        return ""
+    return _("Figures as of %(as_of)s") % {
+        "as_of": date_format(as_of.astimezone(local_zone()), "j E, H:i")}
+
+
+def summary(branch: Branch | None, kind: PeriodKind, year: int, number: int = 1, *,
+            live: bool = False, now: datetime.datetime | None = None) -> dict[str, Any]:
     """`report` for a calendar month, quarter or year, with both periods named."""
     period = Period.of(kind, year, number)
     before = period.previous()
     data = report(branch, period.start, period.end,
-                  previous_start=before.start, previous_end=before.end)
+                  previous_start=before.start, previous_end=before.end, live=live, now=now)
     data["period"] = _period_dict(period)
     data["previous_period"] = _period_dict(before)
     return data

@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 from backend.branches.models import Branch
 from backend.core.roles import Role
 from backend.core.web import RoleRequiredMixin
-from backend.reports.figures import default_period, month_name, summary
+from backend.reports.figures import as_of_text, default_period, month_name, summary
 from backend.reports.route_sheet import format_number
 
 FIRST_YEAR = 2020
@@ -87,13 +87,18 @@ class SummaryPage(RoleRequiredMixin, TemplateView):
         if not form.is_valid():
             return {**context, "form": form}
         data = form.cleaned_data
-        report = summary(data["branch"], data["period"], data["year"], data["number"])
+        live = self.request.GET.get("live") == "1"
+        report = summary(data["branch"], data["period"], data["year"], data["number"],
+                         live=live)
         params = {"period": data["period"], "year": data["year"], "number": data["number"]}
         if data["branch"] is not None:
             params["branch"] = data["branch"].pk
         context.update({
             "form": form,
             "report": report,
+            # An open period shown from the night's figures says when they were counted.
+            "as_of": as_of_text(report),
+            "live_query": urlencode({**params, "live": 1}),
             "sections": _sections(report["rows"]),
             "charts": _charts(report),
             "export_query": urlencode(params),

@@ -1,11 +1,14 @@
 """The reports page in a real browser: the demo month shows the same numbers as the API."""
+import datetime
 import io
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
-from backend.reports.figures import default_period
+from backend.reports.figures import default_period, local_zone
+from backend.reports.services import report_figures_refresh
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True),
@@ -70,3 +73,24 @@ def test_the_demo_month_shows_the_api_numbers(page):
     assert page.locator("details.help[open] p").first.is_visible()
     page.keyboard.press("Enter")
     screenshot(page, "reports")
+
+
+def test_an_open_month_from_the_nights_figures_says_as_of_and_counts_now(page):
+    call_command("seed_demo", stdout=io.StringIO())
+    report_figures_refresh()
+    today = timezone.now().astimezone(local_zone()).date()
+    yesterday = today - datetime.timedelta(days=1)
+    keyboard_sign_in(page, "librarian", settings.DEMO_PASSWORD)
+    page.goto(f"{page.base_url}/reports/?period=month&year={yesterday.year}"
+              f"&month={yesterday.month}")
+    line = page.locator("#figures-as-of")
+    if yesterday.month != today.month:  # the 1st: yesterday's month is over, its figures final
+        assert line.count() == 0
+        return
+    assert line.is_visible()
+    assert line.inner_text().startswith("Данные на ")
+    screenshot(page, "reports-as-of")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Пересчитать сейчас").click()
+    assert "live=1" in page.url
+    assert page.locator("#figures-as-of").count() == 0

@@ -9,12 +9,14 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, F
 
+from backend.branches.models import Branch
 from backend.catalog.models import Item
 from backend.circulation.models import Loan
 from backend.demo.city.national import NationalScale
 from backend.readers.models import Reader, ReaderPhone
 from backend.readers.selectors import reader_list, readers_by_phone
 from backend.readers.services import reader_search_text
+from backend.reports.models import PeriodFigures
 
 SMALL = NationalScale(readers=2000, loans=20_000, base_readers=400, base_loans=3000)
 
@@ -105,3 +107,27 @@ def test_the_benchmark_times_the_years_report_of_a_branch_and_of_the_system(nati
     assert f"year {reports['year']} report" in output
     assert f"## The year's report ({reports['year']})" in (out_dir / "scale.md").read_text(
         encoding="utf-8")
+
+
+def test_the_generator_stores_the_report_figures_and_the_report_reads_them(national):
+    output, out_dir = national
+    scopes = set(PeriodFigures.objects.values_list("scope", flat=True))
+    assert scopes == {"all", *(f"branch:{pk}" for pk in Branch.objects.values_list("pk",
+                                                                                    flat=True))}
+    reports = json.loads((out_dir / "scale.json").read_text(encoding="utf-8"))["reports"]
+    for row in reports["of"].values():
+        assert row["stored"] == 2
+        assert row["queries"] == 1
+        assert "reports_periodfigures" in row["slowest_query"]
+    assert "report figures" in output
+
+
+def test_a_reused_database_without_stored_figures_counts_them_first(national, tmp_path):
+    PeriodFigures.objects.all().delete()
+    out = StringIO()
+    call_command("bench_scale", "--reuse", "--in-place", "--runs", "3", "--out", str(tmp_path),
+                 stdout=out)
+    assert "No report figures stored yet" in out.getvalue()
+    assert PeriodFigures.objects.filter(scope="all").exists()
+    reports = json.loads((tmp_path / "scale.json").read_text(encoding="utf-8"))["reports"]
+    assert all(row["stored"] == 2 for row in reports["of"].values())

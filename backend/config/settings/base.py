@@ -350,6 +350,9 @@ CELERY_BEAT_SCHEDULE = {
     # Expired refresh tokens (and their blacklist entries), nightly.
     "flush-expired-tokens": {"task": "accounts.flush_expired_tokens",
                              "schedule": crontab(hour=3, minute=15)},
+    # The report's figures of recent months, quarters and years, stored for the report page.
+    "refresh-report-figures": {"task": "reports.refresh_figures",
+                               "schedule": crontab(hour=2, minute=30)},
     # Cards closed more than READER_RETENTION_YEARS ago lose their personal data, monthly.
     "anonymize-closed-cards": {"task": "readers.anonymize_closed",
                                "schedule": crontab(day_of_month=1, hour=3, minute=30)},
