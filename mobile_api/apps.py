@@ -7,7 +7,3 @@ class MobileApiConfig(AppConfig):
     label = "mobile_api"
     verbose_name = _("Volunteer app API")
 
-    def ready(self) -> None:
-        from mobile_api import route_cache
-
-        route_cache.connect()

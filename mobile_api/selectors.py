@@ -22,12 +22,18 @@ from backend.branches.models import branch_today, branch_zone  # noqa: F401
 from backend.core.exceptions import ConflictError
 from backend.core.serializers import MAX_ID
 from backend.routing.doors import Door, route_doors
-from backend.routing.models import Route, RouteChange, RouteStatus, Stop, StopStatus
+from backend.routing.models import (
+    SHOWN_ROUTE_STATUSES,
+    Route,
+    RouteChange,
+    Stop,
+    StopStatus,
+)
 
 if TYPE_CHECKING:
     from backend.volunteers.models import Volunteer
 
-VISIBLE_ROUTE_STATUSES = (RouteStatus.PUBLISHED, RouteStatus.STARTED, RouteStatus.FINISHED)
+VISIBLE_ROUTE_STATUSES = SHOWN_ROUTE_STATUSES
 
 
 def own_routes(volunteer: Volunteer) -> QuerySet[Route]:

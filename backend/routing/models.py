@@ -61,6 +61,10 @@ class RouteStatus(models.TextChoices):
     FINISHED = "finished", _("Finished")
 
 
+# The routes a volunteer's app shows: published and after (a draft is the coordinator's).
+SHOWN_ROUTE_STATUSES = (RouteStatus.PUBLISHED, RouteStatus.STARTED, RouteStatus.FINISHED)
+
+
 class Route(TimeStampedModel):
     plan = models.ForeignKey(DayPlan, verbose_name=_("day plan"), on_delete=models.CASCADE,
                              related_name="routes")

@@ -1,6 +1,11 @@
 """Routing's answers to what the apps below it announce (connected in RoutingConfig.ready)."""
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
 from backend.readers.signals import card_anonymizing
-from backend.routing.models import Stop
+from backend.routing.models import SHOWN_ROUTE_STATUSES, Route, Stop
 
 
 def erase_card_copies(sender, *, reader=None, family=None, **kwargs) -> None:
@@ -11,5 +16,93 @@ def erase_card_copies(sender, *, reader=None, family=None, **kwargs) -> None:
         Stop.objects.filter(family_card=family).update(lat=None, lon=None, note="")
 
 
+# Routes that show a changed card, order or loan -------------------------------------------------
+#
+# A route's answer in the app shows a reader's name, address and phones, the family card, the
+# copies of its orders and the loans due back. A change to any of those touches `updated_at`
+# of the shown routes with a stop for that household or order, once per transaction, when it
+# commits: the app's kept route answer (mobile_api.route_cache) is keyed by it.
+
+
+class _Pending:
+    """What the current transaction changed, touched once when it commits."""
+
+    def __init__(self) -> None:
+        self.readers: set[int] = set()
+        self.families: set[int] = set()
+        self.orders: set[int] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self.readers or self.families or self.orders)
+
+
+_pending_by_connection: dict[int, _Pending] = {}
+
+
+def routes_touch(*, readers=(), families=(), orders=()) -> None:
+    """One UPDATE: the shown routes with a stop of these readers' households (their own or
+    their family card's), of these family cards, or for these orders."""
+    where = Q()
+    if readers:
+        where |= Q(reader_id__in=readers) | Q(family_card__members__in=readers)
+    if families:
+        where |= Q(family_card_id__in=families)
+    if orders:
+        where |= Q(orders__in=orders)
+    if not where:
+        return
+    stops = Stop.objects.filter(where, route__isnull=False).values("route_id")
+    Route.objects.filter(pk__in=stops, status__in=SHOWN_ROUTE_STATUSES).update(
+        updated_at=timezone.now())
+
+
+def _note(*, readers=(), families=(), orders=()) -> None:
+    connection = transaction.get_connection()
+    key = id(connection)
+    pending = _pending_by_connection.setdefault(key, _Pending())
+    pending.readers.update(r for r in readers if r)
+    pending.families.update(f for f in families if f)
+    pending.orders.update(o for o in orders if o)
+
+    def flush() -> None:  # the first callback of a transaction does the work for all
+        done = _pending_by_connection.pop(key, None)
+        if done:
+            routes_touch(readers=done.readers, families=done.families, orders=done.orders)
+
+    # At once outside a transaction; inside, after the outermost commit. After a rollback
+    # what was noted waits for the connection's next commit: one touch too many at worst.
+    transaction.on_commit(flush)
+
+
+def _reader_changed(sender, instance, **kwargs) -> None:
+    _note(readers=[instance.pk], families=[instance.family_card_id])
+
+
+def _family_changed(sender, instance, **kwargs) -> None:
+    _note(families=[instance.pk])
+
+
+def _phone_changed(sender, instance, **kwargs) -> None:
+    _note(readers=[instance.reader_id])
+
+
+def _line_changed(sender, instance, **kwargs) -> None:
+    _note(orders=[instance.order_id])
+
+
+def _loan_changed(sender, instance, **kwargs) -> None:
+    _note(readers=[instance.reader_id])
+
+
 def connect() -> None:
+    from backend.circulation.models import Loan
+    from backend.orders.models import OrderLine
+    from backend.readers.models import FamilyCard, Reader, ReaderPhone
+
     card_anonymizing.connect(erase_card_copies, dispatch_uid="routing.erase_card_copies")
+    for model, receiver in ((Reader, _reader_changed), (FamilyCard, _family_changed),
+                            (ReaderPhone, _phone_changed), (OrderLine, _line_changed),
+                            (Loan, _loan_changed)):
+        uid = f"routing.routes_touch.{model.__name__}"
+        post_save.connect(receiver, sender=model, dispatch_uid=uid + ".save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=uid + ".delete")
