@@ -100,16 +100,7 @@ def to_solution(problem: Problem, assignment: dict[str, list[str]], seconds: flo
     served = {sid for r in routes for sid in r.stop_ids}
     unassigned = tuple(Unassigned(s.id, Reason.NOT_ROUTED) for s in problem.stops
                        if s.id not in served)
-    objective = Objective(
-        served=len(served),
-        served_required=sum(1 for s in problem.stops if s.required and s.id in served),
-        unserved=len(unassigned),
-        vehicles=len(routes),
-        distance=sum(r.distance for r in routes),
-        duration=sum(r.duration for r in routes),
-        travel_time=sum(r.travel_time for r in routes),
-        cost=0,
-    )
+    objective = Objective.of(problem.stops, routes, len(unassigned))
     return Solution(routes=tuple(routes), unassigned=unassigned, objective=objective,
                     feasible=not violations, seconds=seconds,
                     violations=tuple(dict.fromkeys(violations)))

@@ -317,6 +317,23 @@ class Objective:
     travel_time: float
     cost: int
 
+    @classmethod
+    def of(cls, stops: Sequence[Stop], routes: Sequence[Route], unserved: int, *,
+           cost: int = 0, vehicles: int | None = None) -> Objective:
+        """The figures of `routes` over `stops` (the problem's), `unserved` stops left out;
+        `vehicles` when not every route counts as one (a re-plan's removed volunteers)."""
+        served = {sid for r in routes for sid in r.stop_ids}
+        return cls(
+            served=len(served),
+            served_required=sum(1 for s in stops if s.required and s.id in served),
+            unserved=unserved,
+            vehicles=len(routes) if vehicles is None else vehicles,
+            distance=sum(r.distance for r in routes),
+            duration=sum(r.duration for r in routes),
+            travel_time=sum(r.travel_time for r in routes),
+            cost=cost,
+        )
+
 
 @dataclass(frozen=True)
 class Solution:

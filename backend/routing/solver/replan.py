@@ -161,16 +161,9 @@ def replan(
     violations += check_routes(replace(full, vehicles=list(problem.vehicles)), routes)
     served = {s for r in routes for s in r.stop_ids}
     unserved = tuple(u for u in result.unassigned if u.stop_id not in served)
-    objective = Objective(
-        served=len(served),
-        served_required=sum(1 for s in stops if s.required and s.id in served),
-        unserved=len(unserved),
-        vehicles=sum(1 for r in routes if r.vehicle_id not in removed_vehicles),
-        distance=sum(r.distance for r in routes),
-        duration=sum(r.duration for r in routes),
-        travel_time=sum(r.travel_time for r in routes),
-        cost=result.objective.cost,
-    )
+    objective = Objective.of(
+        stops, routes, len(unserved), cost=result.objective.cost,
+        vehicles=sum(1 for r in routes if r.vehicle_id not in removed_vehicles))
     solution = Solution(
         routes=tuple(routes),
         unassigned=unserved,

@@ -186,16 +186,7 @@ def decode(
         for s in problem.stops
         if s.id not in served
     ]
-    objective = Objective(
-        served=len(served),
-        served_required=sum(1 for s in problem.stops if s.required and s.id in served),
-        unserved=len(unassigned),
-        vehicles=len(routes),
-        distance=sum(r.distance for r in routes),
-        duration=sum(r.duration for r in routes),
-        travel_time=sum(r.travel_time for r in routes),
-        cost=int(cost),
-    )
+    objective = Objective.of(problem.stops, routes, len(unassigned), cost=int(cost))
     return Solution(
         routes=tuple(routes),
         unassigned=tuple(unassigned),
