@@ -22,6 +22,9 @@ How each constraint is modelled in PyVRP (0.14):
   searches for a plan with one vehicle less that still serves every stop served so far (not
   below the capacity bound: the fewest vehicles whose capacities hold the total load), then
   polishes the best plan found with the fleet capped at the number of routes it uses.
+* **Overbooked days** - when the fleet's room or working time shows that not every stop can be
+  served, one search with optional stops runs for the whole limit, its penalties starting at a
+  stop's prize (see ``prize_penalty_params``).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyvrp
@@ -290,6 +293,21 @@ def penalty_params(built: Built, horizon: int) -> _Penalties:
     return _Penalties(max_penalty=max(100_000.0, min(2.0 * built.prize_required, cap)))
 
 
+def prize_penalty_params(built: Built, horizon: int) -> _Penalties:
+    """Penalties for a search in which some stops are optional: from the start, one unit of
+    lateness or overload costs as much as a stop's prize.
+
+    With PyVRP's usual start (50,000 a unit) a prize, which outweighs every route's travel,
+    is worth hours of lateness: the local search packs nearly every stop into the routes, every
+    candidate is badly late, the best feasible plan never changes, and the bloated routes make
+    each iteration several times slower.  PyVRP only raises the penalties every 500 candidates,
+    which a 1,000-stop day took the whole of its 90 s to reach.  Starting at the prize keeps the
+    candidates near feasibility; PyVRP lowers the penalties from there when most candidates are
+    feasible, so the search still crosses infeasible plans to shorten the routes."""
+    base = penalty_params(built, horizon)
+    return replace(base, initial=min(float(built.prize), base.max_penalty))
+
+
 def _solve(data, stop, seed, init, on_best, penalty: PenaltyParams) -> pyvrp.Result:
     params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_OnBest(on_best)), penalty=penalty)
     with warnings.catch_warnings():
@@ -331,6 +349,7 @@ class Search:
         self.seed = seed
         self.progress = progress
         self.penalty = penalty_params(built, built.horizon)
+        self.prize_penalty = prize_penalty_params(built, built.horizon)
         self.best: Plan = []
         self.best_key = self.key([])
 
@@ -363,16 +382,22 @@ class Search:
         if init is not None:
             self.offer(init)
         # Phase 1: plain search on the hierarchical cost.  First with every stop required
-        # (PyVRP searches complete plans best); when that finds nothing feasible (not every
-        # stop can be served), again with optional stops.
-        if REQUIRED_FIRST:
+        # (PyVRP searches complete plans best), unless the fleet's capacity or working time
+        # shows that not every stop can be served; when that finds nothing feasible, again
+        # with optional stops.
+        overbooked = _overbooked(data)
+        required_first = REQUIRED_FIRST and not overbooked
+        if required_first:
             everything = data.replace(clients=[_required(c) for c in data.clients()])
             res = _solve(everything, budget.stop(PHASE1), self.seed, init, self.offer, self.penalty)
             budget.iterations += res.num_iterations
             self.offer(res.best)
-        if not self.best or not REQUIRED_FIRST:
-            end = 2 * PHASE1 if REQUIRED_FIRST else PHASE1
-            res = _solve(data, budget.stop(end), self.seed, init, self.offer, self.penalty)
+        if not self.best or not required_first:
+            # An overbooked day is searched with optional stops to the end: fewer vehicles
+            # cannot come before more stops, and making the stops served so far required (the
+            # polish) would stop the search trading one stop for two.
+            end = 1.0 if overbooked else 2 * PHASE1 if required_first else PHASE1
+            res = _solve(data, budget.stop(end), self.seed, init, self.offer, self.prize_penalty)
             budget.iterations += res.num_iterations
             self.offer(res.best)
         # Phase 2: one vehicle less, serving everything served so far.
@@ -426,7 +451,8 @@ class Search:
         served = {c for _, v in self.best for c in v}
         clients = [_required(c) if i in served else c for i, c in enumerate(data.clients())]
         vts = None
-        if POLISH_FLEET and self.best and len(served) == data.num_clients:
+        everything = len(served) == data.num_clients
+        if POLISH_FLEET and self.best and everything:
             # Everything is served: at most as many vehicles of each type as the best plan uses
             # in all.  Fewer empty routes for the search to consider (much faster iterations),
             # and no plan with more vehicles to wander in.
@@ -436,7 +462,10 @@ class Search:
             ]
         polish = data.replace(clients=clients, vehicle_types=vts)
         start = to_pyvrp(polish, self.best) if self.best else pyvrp.Solution(polish, [])
-        res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, POLISH_PENALTY)
+        # Stops left out still carry their prize: the penalties start at the prize, or the
+        # search would pack them in late and never find a better feasible plan.
+        penalty = POLISH_PENALTY if everything else self.prize_penalty
+        res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, penalty)
         budget.iterations += res.num_iterations
         self.offer(res.best)
 
@@ -474,6 +503,20 @@ class Search:
         self.budget.iterations += res.num_iterations
         self.offer(res.best, type_map)
         return self.best_key < before
+
+
+def _overbooked(data: ProblemData) -> bool:
+    """Whether the fleet cannot serve every stop: the loads exceed the room of all vehicles
+    together in some dimension, or the stops' service alone exceeds all the shifts."""
+    clients = data.clients()
+    fleet = [vt for vt in data.vehicle_types() for _ in range(vt.num_available)]
+    for d in range(data.num_load_dimensions):
+        room = sum(vt.capacity[d] - vt.initial_load[d] for vt in fleet)
+        need = max(sum(c.delivery[d] for c in clients), sum(c.pickup[d] for c in clients))
+        if need > room:
+            return True
+    service = sum(c.service_duration for c in clients)
+    return service > sum(vt.tw_late - vt.tw_early for vt in fleet)
 
 
 def _required(c: Client) -> Client:

@@ -255,3 +255,28 @@ def test_no_vehicle_at_all_leaves_every_stop_out_with_its_reason():
     assert sol.reason("s1") is Reason.NO_VEHICLE_IN_WINDOW
     assert sol.reason("s2") is Reason.PINNED_VEHICLE_UNAVAILABLE
     assert (sol.objective.served, sol.objective.unserved) == (0, 2)
+
+
+def test_an_overbooked_day_keeps_improving_with_more_search():
+    # 40 stops, three volunteers of 8 stops each: at most 24 can be served.  Stops left out
+    # keep their prize, and the search must still shorten the routes as it goes on (it used
+    # to pack the left-out stops in late and keep its first feasible plan to the end).
+    rng = random.Random(3)
+    points = [(0, 0)] + [(rng.uniform(-500, 500), rng.uniform(-500, 500)) for _ in range(40)]
+    stops = []
+    for i in range(40):
+        early = rng.choice([0, 1800, 3600, 5400])
+        stops.append(
+            Stop(f"s{i}", i + 1, earliest=early, latest=early + 1800, service_time=300, delivery=1)
+        )
+    vehicles = [
+        Vehicle(f"v{k}", 0, 0, shift_start=0, shift_end=7200, capacity=10, max_stops=8)
+        for k in range(3)
+    ]
+    problem = day(points, stops, vehicles)
+    short = solve(problem, time_limit=60, max_iterations=100, seed=0)
+    long = solve(problem, time_limit=60, max_iterations=1000, seed=0)
+    for sol in (short, long):
+        assert_consistent(problem, sol)
+        assert sol.objective.served == 24
+    assert long.objective.travel_time < short.objective.travel_time
