@@ -22,9 +22,17 @@ How each constraint is modelled in PyVRP (0.14):
   searches for a plan with one vehicle less that still serves every stop served so far (not
   below the capacity bound: the fewest vehicles whose capacities hold the total load), then
   polishes the best plan found with the fleet capped at the number of routes it uses.
-* **Overbooked days** - when the fleet's room or working time shows that not every stop can be
+* **Overbooked days** - when the room or working time of the fleet, or of the vehicles that
+  alone may serve some stops (e.g. the Russian speakers), shows that not every stop can be
   served, one search with optional stops runs for the whole limit, its penalties starting at a
   stop's prize (see ``prize_penalty_params``).
+* **Short searches** - PyVRP's late acceptance compares a candidate with the plan of
+  ``HISTORY`` iterations before; with PyVRP's 300, a district day's 3 s (about 1,000
+  iterations over all phases) mostly ran before the history filled, when every candidate is
+  accepted.  The searches with optional stops use 50; the all-required ones keep 300 (50 made
+  Solomon's long routes, R207, about 1% longer).  And in the searches with optional stops the
+  penalties are updated every as many candidates as there are stops (50 to 500; PyVRP: 500),
+  so that on a small day they come down from the prize within a short limit too.
 """
 
 from __future__ import annotations
@@ -68,6 +76,8 @@ class Built:
     prize_required: int
     fixed: int
     horizon: int
+    allowed: list[frozenset[int]]
+    """Per client, the vehicle types that may serve it (language, pin)."""
 
 
 def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
@@ -204,6 +214,7 @@ def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
                 name=s.id,
             )
         )
+    allowed = [frozenset(t for t, vs in enumerate(types) if compatible(s, vs[0])) for s in stops]
     locations = []
     for loc in src:
         pl = problem.locations[int(loc)]
@@ -211,7 +222,7 @@ def build(problem: Problem, im: IntModel, stop_ids: list[str]) -> Built:
     depots = [Depot(location=i, tw_early=0, tw_late=im.horizon) for i in range(nd)]
     data = ProblemData(locations, clients, depots, vehicle_types, distances, durations)
     assert n_loc == data.num_locations
-    return Built(data, stops, types, prize, prize_required, fixed, im.big)
+    return Built(data, stops, types, prize, prize_required, fixed, im.big, allowed)
 
 
 def to_pyvrp(data: ProblemData, plan: Plan) -> pyvrp.Solution:
@@ -303,13 +314,23 @@ def prize_penalty_params(built: Built, horizon: int) -> _Penalties:
     each iteration several times slower.  PyVRP only raises the penalties every 500 candidates,
     which a 1,000-stop day took the whole of its 90 s to reach.  Starting at the prize keeps the
     candidates near feasibility; PyVRP lowers the penalties from there when most candidates are
-    feasible, so the search still crosses infeasible plans to shorten the routes."""
+    feasible, so the search still crosses infeasible plans to shorten the routes.  It does so
+    every as many candidates as there are stops (``PRIZE_UPDATES``): with PyVRP's 500, a
+    district day's 3 s search stayed at the prize throughout.  On a 1,000-stop day every 500
+    measured best: faster updates there served fewer stops."""
     base = penalty_params(built, horizon)
-    return replace(base, initial=min(float(built.prize), base.max_penalty))
+    return replace(
+        base,
+        initial=min(float(built.prize), base.max_penalty),
+        solutions_between_updates=min(max(len(built.clients), PRIZE_UPDATES[0]), PRIZE_UPDATES[1]),
+    )
 
 
-def _solve(data, stop, seed, init, on_best, penalty: PenaltyParams) -> pyvrp.Result:
-    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=_OnBest(on_best)), penalty=penalty)
+def _solve(
+    data, stop, seed, init, on_best, penalty: PenaltyParams, history: int = 300
+) -> pyvrp.Result:
+    ils = IteratedLocalSearchParams(callbacks=_OnBest(on_best), history_length=history)
+    params = SolveParams(ils=ils, penalty=penalty)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return pyvrp.solve(
@@ -323,6 +344,11 @@ def _solve(data, stop, seed, init, on_best, penalty: PenaltyParams) -> pyvrp.Res
         )
 
 
+HISTORY = 50
+"""Late-acceptance history of the searches with optional stops (PyVRP: 300, kept elsewhere)."""
+PRIZE_UPDATES = (50, 500)
+"""Penalty updates in searches with optional stops: every as many candidates as there are
+stops, within these bounds (PyVRP: 500)."""
 PHASE1 = 0.25
 REDUCE = 0.7
 ATTEMPT = 0.45
@@ -382,10 +408,10 @@ class Search:
         if init is not None:
             self.offer(init)
         # Phase 1: plain search on the hierarchical cost.  First with every stop required
-        # (PyVRP searches complete plans best), unless the fleet's capacity or working time
-        # shows that not every stop can be served; when that finds nothing feasible, again
-        # with optional stops.
-        overbooked = _overbooked(data)
+        # (PyVRP searches complete plans best), unless the capacity or working time of the
+        # fleet, or of the vehicles that alone may serve some stops, shows that not every stop
+        # can be served; when that finds nothing feasible, again with optional stops.
+        overbooked = _overbooked(data, self.built.allowed)
         required_first = REQUIRED_FIRST and not overbooked
         if required_first:
             everything = data.replace(clients=[_required(c) for c in data.clients()])
@@ -397,7 +423,9 @@ class Search:
             # cannot come before more stops, and making the stops served so far required (the
             # polish) would stop the search trading one stop for two.
             end = 1.0 if overbooked else 2 * PHASE1 if required_first else PHASE1
-            res = _solve(data, budget.stop(end), self.seed, init, self.offer, self.prize_penalty)
+            res = _solve(
+                data, budget.stop(end), self.seed, init, self.offer, self.prize_penalty, HISTORY
+            )
             budget.iterations += res.num_iterations
             self.offer(res.best)
         # Phase 2: one vehicle less, serving everything served so far.
@@ -464,8 +492,8 @@ class Search:
         start = to_pyvrp(polish, self.best) if self.best else pyvrp.Solution(polish, [])
         # Stops left out still carry their prize: the penalties start at the prize, or the
         # search would pack them in late and never find a better feasible plan.
-        penalty = POLISH_PENALTY if everything else self.prize_penalty
-        res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, penalty)
+        penalty, history = (POLISH_PENALTY, 300) if everything else (self.prize_penalty, HISTORY)
+        res = _solve(polish, budget.stop(1.0), self.seed + 1, start, self.offer, penalty, history)
         budget.iterations += res.num_iterations
         self.offer(res.best)
 
@@ -505,18 +533,31 @@ class Search:
         return self.best_key < before
 
 
-def _overbooked(data: ProblemData) -> bool:
-    """Whether the fleet cannot serve every stop: the loads exceed the room of all vehicles
-    together in some dimension, or the stops' service alone exceeds all the shifts."""
+def _overbooked(data: ProblemData, allowed: list[frozenset[int]] | None = None) -> bool:
+    """Whether the fleet cannot serve every stop: for the whole fleet, or for the vehicles
+    that alone may serve some stops (e.g. the Russian speakers, who alone may serve the stops
+    in Russian), the loads of those stops exceed the vehicles' room in some dimension, or the
+    stops' service alone exceeds the vehicles' shifts.  ``allowed``: per client, the vehicle
+    types that may serve it."""
     clients = data.clients()
-    fleet = [vt for vt in data.vehicle_types() for _ in range(vt.num_available)]
-    for d in range(data.num_load_dimensions):
-        room = sum(vt.capacity[d] - vt.initial_load[d] for vt in fleet)
-        need = max(sum(c.delivery[d] for c in clients), sum(c.pickup[d] for c in clients))
-        if need > room:
+    every = frozenset(range(data.num_vehicle_types))
+    allowed = allowed if allowed is not None else [every] * len(clients)
+    for group in {every, *allowed}:
+        inside = [c for c, types in zip(clients, allowed, strict=True) if types <= group]
+        fleet = [
+            vt
+            for t in sorted(group)
+            for vt in [data.vehicle_type(t)] * data.vehicle_type(t).num_available
+        ]
+        for d in range(data.num_load_dimensions):
+            room = sum(vt.capacity[d] - vt.initial_load[d] for vt in fleet)
+            need = max(sum(c.delivery[d] for c in inside), sum(c.pickup[d] for c in inside))
+            if need > room:
+                return True
+        service = sum(c.service_duration for c in inside)
+        if service > sum(vt.tw_late - vt.tw_early for vt in fleet):
             return True
-    service = sum(c.service_duration for c in clients)
-    return service > sum(vt.tw_late - vt.tw_early for vt in fleet)
+    return False
 
 
 def _required(c: Client) -> Client:
