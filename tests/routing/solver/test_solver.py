@@ -280,3 +280,35 @@ def test_an_overbooked_day_keeps_improving_with_more_search():
         assert_consistent(problem, sol)
         assert sol.objective.served == 24
     assert long.objective.travel_time < short.objective.travel_time
+
+
+def test_a_day_the_only_speakers_of_a_language_cannot_all_serve_is_overbooked():
+    # Four stops, room for seven in the whole fleet, but only the Russian speaker (room for two)
+    # may serve the three stops in Russian: not every stop can be served.
+    from backend.routing.solver.engine import _overbooked, build
+    from backend.routing.solver.ints import IntModel
+
+    points = [(0, 0), (1, 0), (2, 0), (3, 0), (4, 0)]
+    stops = [Stop(f"ru{i}", i + 1, languages={"ru"}) for i in range(3)] + [
+        Stop("kk", 4, languages={"kk"})
+    ]
+
+    def problem_with(ru_room: int) -> Problem:
+        vehicles = [
+            Vehicle("kk_only", 0, 0, languages={"kk"}, max_stops=5),
+            Vehicle("ru_only", 0, 0, languages={"ru"}, max_stops=ru_room),
+        ]
+        return day(points, stops, vehicles)
+
+    def built(problem: Problem):
+        return build(problem, IntModel(problem), [s.id for s in stops])
+
+    short = built(problem_with(2))
+    assert _overbooked(short.data, short.allowed)
+    assert not _overbooked(short.data)  # the fleet as a whole has room
+    enough = built(problem_with(3))
+    assert not _overbooked(enough.data, enough.allowed)
+    problem = problem_with(2)
+    sol = solve(problem, **FAST)
+    assert_consistent(problem, sol)
+    assert sol.objective.served == 3
