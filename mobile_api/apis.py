@@ -3,8 +3,6 @@ reads in mobile_api.selectors, every change through backend services (mobile_api
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 
 from django.http import Http404
 from django.utils import timezone
@@ -301,11 +299,6 @@ class MyRoutesApi(MobileApi):
         return Response(s.RouteListSerializer({"date": day, "routes": routes}).data)
 
 
-def _etag(body) -> str:
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
-
-
 def _matches(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -330,11 +323,9 @@ class RouteDetailApi(MobileApi):
         now = timezone.now()
         visible = selectors.details_visible(route, now)
 
-        def build() -> tuple[dict, str]:
-            body = s.RouteSerializer(selectors.route_body(route, now=now)).data
-            return body, _etag(body)
-
-        body, etag = route_cache.cached_answer(route, visible=visible, build=build)
+        body, etag = route_cache.cached_answer(
+            route, visible=visible,
+            build=lambda: route_cache.build_answer(route, visible=visible, now=now))
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if _matches(request.headers.get("If-None-Match"), etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)

@@ -18,27 +18,117 @@ the entry still lapses after TIMEOUT.
 
 The key is only ever built from a route that `own_route()` found for the signed-in volunteer:
 the ownership check comes first, so another volunteer can never be answered from the cache.
+
+The app re-reads its route right after each of its own actions, when the kept answer is
+always out of date (the version moved). So each stop's door is kept too, and an answer is
+made of the doors still good plus those that changed (`build_answer`):
+
+- one narrow query of the live stops' own columns (`live_stop_rows`): status, times, order,
+  position. These are written over each kept door at every build, so an arrive, a complete, a
+  fail or a new order of the stops (even one written with `bulk_update`) is read, not kept;
+- the rest of a door (the reader, the household, the phone, what to hand over and collect) is
+  kept under the stop's token (routing.door_stamps), the stop's columns it is made of (reader,
+  family card, coordinates, note), the route and the context above. A change to the people and
+  books at the door drops the token when it commits (routing.receivers), so only that door is
+  read again, by `route_doors` for those stops alone.
+
+After an arrive nothing but the stops' own columns is read; after a complete, one door.
 """
 from __future__ import annotations
 
+import datetime
+import functools
 import hashlib
+import json
 from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone, translation
 
+from backend.routing.door_stamps import door_stamps
+from backend.routing.doors import live_stop_rows, route_doors
 from backend.routing.models import Route
+from mobile_api import selectors
+from mobile_api import serializers as s
 
 TIMEOUT = 300  # seconds: the most an entry can outlive a lost touch (see the docstring)
 
 
-def cache_key(route: Route, *, visible: bool) -> str:
+def _digest(parts: tuple) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+
+
+def _context(route: Route, *, visible: bool) -> tuple:
+    """What decides an answer besides the rows: who reads, what they may see, how it is said."""
     branch = route.plan.branch
-    parts = (route.pk, route.version, route.updated_at.isoformat(), visible,
-             branch.pk, branch.updated_at.isoformat(), translation.get_language() or "",
-             timezone.get_current_timezone_name())
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-    return f"mobile:route:{route.pk}:{digest}"
+    return (visible, route.volunteer_id, branch.pk, branch.updated_at.isoformat(),
+            translation.get_language() or "", timezone.get_current_timezone_name())
+
+
+def cache_key(route: Route, *, visible: bool) -> str:
+    parts = (route.pk, route.version, route.updated_at.isoformat(), _context(route,
+                                                                            visible=visible))
+    return f"mobile:route:{route.pk}:{_digest(parts)}"
+
+
+# A stop's own columns the app shows as they are: read at every build and put over its kept
+# door (arrive, complete, fail and a new order of the stops change only these).
+ROW_FIELDS = ("id", "number", "sequence", "kind", "status", "window_start", "window_end",
+              "expected_arrival", "arrived_at", "completed_at", "fail_reason")
+# The stop's columns the rest of its door is made of, besides what its token stands for.
+DOOR_COLUMNS = ("reader_id", "family_card_id", "lat", "lon", "note")
+
+
+@functools.cache
+def _stop_fields() -> dict:
+    return dict(s.StopSerializer().fields)
+
+
+def _row_fields(row: dict, number: int) -> dict[str, Any]:
+    """The stop's own fields as `StopSerializer` writes them."""
+    fields = _stop_fields()
+    values = {**row, "number": number, "fail_reason": row["fail_reason"] or ""}
+    return {name: None if values[name] is None else fields[name].to_representation(values[name])
+            for name in ROW_FIELDS}
+
+
+def door_key(route: Route, row: dict, stamp: str, *, visible: bool) -> str:
+    """The key of one stop's kept door: `row` as `live_stop_rows` reads it, `stamp` its
+    token (routing.door_stamps)."""
+    parts = (route.pk, stamp, tuple(row[name] for name in DOOR_COLUMNS),
+             _context(route, visible=visible))
+    return f"mobile:door:{row['id']}:{_digest(parts)}"
+
+
+def build_answer(route: Route, *, visible: bool, now: datetime.datetime) -> tuple[dict, str]:
+    """(body, etag) of the route, the same as `RouteSerializer(route_body(route))` gives:
+    the route's own part and each stop's own columns read now, the rest of each door kept or,
+    for the doors whose token or columns changed, read by `route_doors` (those stops only)."""
+    rows = live_stop_rows(route)
+    stamps = door_stamps(row["id"] for row in rows)  # before the doors are read: see there
+    keys = [door_key(route, row, stamps[row["id"]], visible=visible) for row in rows]
+    doors = cache.get_many(keys) if keys else {}
+    missing = {row["id"]: number for number, (row, key) in enumerate(zip(rows, keys), start=1)
+               if key not in doors}
+    if missing:
+        read = route_doors(route, numbers=missing)
+        # One serializer for them all: making one per door costs more than the door.
+        made = {keys[door.number - 1]: dict(part) for door, part in zip(read, s.StopSerializer(
+            [selectors.stop_body(door, visible=visible) for door in read], many=True).data)}
+        if len(made) != len(missing):  # cancelled between the two reads: build it all afresh
+            body = s.RouteSerializer(selectors.route_body(route, now=now)).data
+            return body, etag_of(body)
+        cache.set_many(made, TIMEOUT)
+        doors.update(made)
+    body = s.RouteHeadSerializer(selectors.route_head(route, visible=visible)).data
+    body["stops"] = [{**doors[key], **_row_fields(row, number)}
+                     for number, (row, key) in enumerate(zip(rows, keys), start=1)]
+    return body, etag_of(body)
+
+
+def etag_of(body) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
 def cached_answer(route: Route, *, visible: bool, build) -> tuple[dict[str, Any], str]:

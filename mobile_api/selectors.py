@@ -126,34 +126,33 @@ def _details(door: Door) -> dict[str, Any]:
     }
 
 
-def route_body(route: Route, *, now: datetime.datetime | None = None) -> dict[str, Any]:
-    """The route with its stops in order, as the app shows it. `route` should come from
-    `own_route()` (branch selected). The stops are `routing.doors.route_doors`: six queries
-    however many stops."""
-    visible = details_visible(route, now)
+def stop_body(door: Door, *, visible: bool) -> dict[str, Any]:
+    """One stop of the route as the app shows it: the reader's details only while `visible`."""
+    stop = {
+        "id": door.stop_id,
+        "number": door.number,
+        "sequence": door.sequence,
+        "kind": door.kind,
+        "status": door.status,
+        "window_start": door.window_start,
+        "window_end": door.window_end,
+        "expected_arrival": door.expected_arrival,
+        "arrived_at": door.arrived_at,
+        "completed_at": door.completed_at,
+        "fail_reason": door.fail_reason,
+        "items_to_hand_over": len(door.hand_over),
+        "items_to_collect": len(door.collect),
+        "items_delivered": door.items_delivered,
+        "details": visible,
+    }
+    if visible:
+        stop.update(_details(door))
+    return stop
+
+
+def route_head(route: Route, *, visible: bool) -> dict[str, Any]:
+    """The route's own part of its answer: everything but the stops (no query)."""
     zone = route.plan.branch.zone
-    stops = []
-    for door in route_doors(route):
-        stop = {
-            "id": door.stop_id,
-            "number": door.number,
-            "sequence": door.sequence,
-            "kind": door.kind,
-            "status": door.status,
-            "window_start": door.window_start,
-            "window_end": door.window_end,
-            "expected_arrival": door.expected_arrival,
-            "arrived_at": door.arrived_at,
-            "completed_at": door.completed_at,
-            "fail_reason": door.fail_reason,
-            "items_to_hand_over": len(door.hand_over),
-            "items_to_collect": len(door.collect),
-            "items_delivered": door.items_delivered,
-            "details": visible,
-        }
-        if visible:
-            stop.update(_details(door))
-        stops.append(stop)
     branch = route.plan.branch
     return {
         "id": route.pk,
@@ -172,8 +171,16 @@ def route_body(route: Route, *, now: datetime.datetime | None = None) -> dict[st
                    "phone": branch.phone, "lat": branch.lat, "lon": branch.lon},
         "details_visible": visible,
         "details_until": details_window(route)[1],
-        "stops": stops,
     }
+
+
+def route_body(route: Route, *, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """The route with its stops in order, as the app shows it. `route` should come from
+    `own_route()` (branch selected). The stops are `routing.doors.route_doors`: six queries
+    however many stops."""
+    visible = details_visible(route, now)
+    return {**route_head(route, visible=visible),
+            "stops": [stop_body(door, visible=visible) for door in route_doors(route)]}
 
 
 def changes_since(volunteer: Volunteer, cursor: int, limit: int) -> list[RouteChange]:

@@ -243,7 +243,9 @@ class RouteBranchSerializer(serializers.Serializer):
     lon = serializers.FloatField(allow_null=True)
 
 
-class RouteSerializer(serializers.Serializer):
+# The route's answer but its stops: mobile_api.route_cache puts the kept stops after it. (No
+# docstring: the schema would take it as the route's description.)
+class RouteHeadSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     date = serializers.DateField()
     status = serializers.CharField(help_text="published | started | finished")
@@ -258,6 +260,9 @@ class RouteSerializer(serializers.Serializer):
     branch = RouteBranchSerializer()
     details_visible = serializers.BooleanField()
     details_until = serializers.DateTimeField()
+
+
+class RouteSerializer(RouteHeadSerializer):
     stops = StopSerializer(many=True)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -176,12 +176,25 @@ PLACE_COLUMNS = ("settlement", "street", "house", "apartment", "entrance", "floo
 TITLE_COLUMNS = ("title", "authors", "format")
 
 
-def route_doors(route: Route) -> list[Door]:
-    """The route's stops (cancelled ones left out), in order, with what happens at each."""
+def live_stop_rows(route: Route) -> list[dict]:
+    """The route's stops (cancelled ones left out), in order, as plain rows of their own
+    columns: one narrow query, no reader or card joined. With `routing.door_stamps`, what a
+    reader of the route keys its kept doors by (mobile_api.route_cache)."""
+    return list(Stop.objects.filter(route=route).exclude(status=StopStatus.CANCELLED)
+                .order_by("sequence", "id").values("id", *STOP_COLUMNS))
+
+
+def route_doors(route: Route, *, numbers: Mapping[int, int] | None = None) -> list[Door]:
+    """The route's stops (cancelled ones left out), in order, with what happens at each.
+
+    With `numbers` ({stop id: its position among the live stops}, as `live_stop_rows` gives
+    them), only those stops are read, numbered so: the doors that changed, when the rest
+    are kept."""
+    live = Stop.objects.filter(route=route).exclude(status=StopStatus.CANCELLED)
+    if numbers is not None:
+        live = live.filter(pk__in=list(numbers))
     stops = list(
-        Stop.objects.filter(route=route)
-        .exclude(status=StopStatus.CANCELLED)
-        .select_related("reader", "family_card")
+        live.select_related("reader", "family_card")
         .only(*STOP_COLUMNS, *(f"reader__{name}" for name in (*PERSON_COLUMNS, *PLACE_COLUMNS,
                                                              "access_notes")),
               *(f"family_card__{name}" for name in (*PLACE_COLUMNS, "name", "access_notes")))
@@ -236,7 +249,8 @@ def route_doors(route: Route) -> list[Door]:
         phones[phone.reader_id].append(phone)
 
     doors = []
-    for number, stop in enumerate(stops, start=1):
+    for position, stop in enumerate(stops, start=1):
+        number = numbers[stop.pk] if numbers is not None else position
         reader = stop.reader
         family = stop.family_card
         others = [m for m in members_of.get(stop.family_card_id, []) if m.pk != reader.pk]

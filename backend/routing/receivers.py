@@ -1,10 +1,11 @@
 """Routing's answers to what the apps below it announce (connected in RoutingConfig.ready)."""
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from backend.readers.signals import card_anonymizing
+from backend.routing.door_stamps import doors_changed
 from backend.routing.models import SHOWN_ROUTE_STATUSES, Route, Stop
 
 
@@ -20,8 +21,9 @@ def erase_card_copies(sender, *, reader=None, family=None, **kwargs) -> None:
 #
 # A route's answer in the app shows a reader's name, address and phones, the family card, the
 # copies of its orders and the loans due back. A change to any of those touches `updated_at`
-# of the shown routes with a stop for that household or order, once per transaction, when it
-# commits: the app's kept route answer (mobile_api.route_cache) is keyed by it.
+# of the shown routes with a stop for that household or order, and drops those stops' door
+# tokens (routing.door_stamps), once per transaction, when it commits: the app's kept route
+# answer and its kept doors (mobile_api.route_cache) are keyed by them.
 
 
 class _Pending:
@@ -40,8 +42,9 @@ _pending_by_connection: dict[int, _Pending] = {}
 
 
 def routes_touch(*, readers=(), families=(), orders=()) -> None:
-    """One UPDATE: the shown routes with a stop of these readers' households (their own or
-    their family card's), of these family cards, or for these orders."""
+    """The shown routes with a stop of these readers' households (their own or their family
+    card's), of these family cards, or for these orders, and those stops' doors: one read of
+    the stops, one UPDATE of the routes."""
     where = Q()
     if readers:
         where |= Q(reader_id__in=readers) | Q(family_card__members__in=readers)
@@ -51,9 +54,28 @@ def routes_touch(*, readers=(), families=(), orders=()) -> None:
         where |= Q(orders__in=orders)
     if not where:
         return
-    stops = Stop.objects.filter(where, route__isnull=False).values("route_id")
-    Route.objects.filter(pk__in=stops, status__in=SHOWN_ROUTE_STATUSES).update(
+    found = list(Stop.objects.filter(where, route__status__in=SHOWN_ROUTE_STATUSES)
+                 .values_list("pk", "route_id").distinct())
+    if not found:
+        return
+    Route.objects.filter(pk__in={route_id for _stop, route_id in found}).update(
         updated_at=timezone.now())
+    # The app keeps each door of a route by its token (routing.door_stamps, route_cache).
+    doors_changed(stop_id for stop_id, _route in found)
+
+
+def _orders_linked(sender, instance, action, pk_set=None, **kwargs) -> None:
+    """Orders put on or taken off a stop change what is handed over there."""
+    if action not in ("post_add", "post_remove", "pre_clear") or pk_set == set():
+        return
+    if isinstance(instance, Stop):
+        stop_ids = [instance.pk]
+    elif action == "pre_clear":  # from the order's side: its stops, before they go
+        stop_ids = list(Stop.orders.through.objects.filter(order_id=instance.pk)
+                        .values_list("stop_id", flat=True))
+    else:
+        stop_ids = list(pk_set or ())
+    transaction.on_commit(lambda: doors_changed(stop_ids))
 
 
 def _note(*, readers=(), families=(), orders=()) -> None:
@@ -99,6 +121,8 @@ def connect() -> None:
     from backend.orders.models import OrderLine
     from backend.readers.models import FamilyCard, Reader, ReaderPhone
 
+    m2m_changed.connect(_orders_linked, sender=Stop.orders.through,
+                        dispatch_uid="routing.doors_changed.orders")
     card_anonymizing.connect(erase_card_copies, dispatch_uid="routing.erase_card_copies")
     for model, receiver in ((Reader, _reader_changed), (FamilyCard, _family_changed),
                             (ReaderPhone, _phone_changed), (OrderLine, _line_changed),

@@ -8,13 +8,24 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from rest_framework.renderers import JSONRenderer
 
 from backend.circulation import services as circulation_services
 from backend.readers import services as reader_services
 from backend.routing import services as routing_services
-from mobile_api import selectors
+from backend.routing.doors import live_stop_rows
+from mobile_api import route_cache, selectors
 from mobile_api import serializers as s
-from tests.mobile_api.conftest import app_for, make_volunteer, post, published_route, stops_of
+from tests.mobile_api.conftest import (
+    app_for,
+    due_back,
+    make_volunteer,
+    post,
+    published_route,
+    stops_of,
+    to_hand_over,
+)
 
 API = "/api/mobile/v1/"
 
@@ -115,3 +126,66 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def same_as_fresh(response, route):
+    """The answer is, byte for byte, the one built afresh without anything kept."""
+    fresh = fresh_body(route)
+    assert response.content == JSONRenderer().render(fresh)
+    assert response["ETag"] == route_cache.etag_of(fresh)
+
+
+def test_after_each_action_the_answer_is_the_fresh_one_byte_for_byte(
+        app, route, django_capture_on_commit_callbacks):
+    first, second, third = stops_of(route)
+    with django_capture_on_commit_callbacks(execute=True):  # what making the route noted
+        same_as_fresh(read(app, route), route)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(app, f"{API}stops/{first.pk}/arrive/")
+    same_as_fresh(read(app, route), route)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(app, f"{API}stops/{first.pk}/complete/",
+             {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""})
+    body = read(app, route)
+    same_as_fresh(body, route)
+    assert body.json()["stops"][0]["items_delivered"] == 2
+    assert body.json()["stops"][0]["collect"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        post(app, f"{API}stops/{second.pk}/fail/", {"reason": "not_home"})
+    same_as_fresh(read(app, route), route)
+    routing_services.route_resequence(route=route, stop_ids=[third.pk, second.pk, first.pk])
+    body = read(app, route)
+    same_as_fresh(body, route)
+    assert [stop["number"] for stop in body.json()["stops"]] == [1, 2, 3]
+
+
+def test_a_read_after_an_arrive_reads_no_door_again(app, route,
+                                                    django_capture_on_commit_callbacks):
+    first = stops_of(route)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        read(app, route)
+        post(app, f"{API}stops/{first.pk}/arrive/")
+    with CaptureQueriesContext(connection) as queries:
+        body = read(app, route).json()
+    assert body["stops"][0]["status"] == "arrived"
+    # The token's user, the volunteer, the route and its stops' own columns: no reader,
+    # phone, order line or loan.
+    assert len(queries) <= 4, [q["sql"] for q in queries]
+    assert not any("readers_" in q["sql"] or "circulation_" in q["sql"] for q in queries)
+
+
+def test_a_kept_door_is_kept_for_one_volunteer_language_and_visibility(route):
+    route = selectors.own_route(route.volunteer, route.pk)
+    row = live_stop_rows(route)[0]
+    with translation.override("ru"):
+        key = route_cache.door_key(route, row, "t", visible=True)
+        assert route_cache.door_key(route, row, "t", visible=False) != key
+        assert route_cache.door_key(route, row, "u", visible=True) != key
+        assert route_cache.door_key(route, {**row, "reader_id": 0}, "t", visible=True) != key
+        own = route.volunteer_id
+        route.volunteer_id = make_volunteer(branch=route.volunteer.branch).pk
+        assert route_cache.door_key(route, row, "t", visible=True) != key
+        route.volunteer_id = own
+        assert route_cache.door_key(route, row, "t", visible=True) == key
+    with translation.override("kk"):
+        assert route_cache.door_key(route, row, "t", visible=True) != key

@@ -1,8 +1,10 @@
 """What happens at a door is read once (routing.doors) for the route sheet and the app."""
 import pytest
+from django.core.cache import cache
 
 from backend.reports.route_sheet import route_sheet_data, routes_for_sheet
-from backend.routing.doors import Door, route_doors
+from backend.routing.door_stamps import door_stamps
+from backend.routing.doors import Door, live_stop_rows, route_doors
 from backend.routing.models import Route
 from mobile_api.selectors import route_body
 from tests.factories import ItemFactory, LoanFactory
@@ -66,3 +68,47 @@ def test_no_stops_no_doors(db):
     volunteer = make_volunteer()
     route = published_route(volunteer, stops=0)
     assert route_doors(route) == []
+
+
+def test_some_doors_are_read_as_in_the_whole_route(db):
+    route = Route.objects.select_related("plan").get(pk=a_day(4).pk)
+    whole = route_doors(route)
+    rows = live_stop_rows(route)
+    assert [row["id"] for row in rows] == [door.stop_id for door in whole]
+    numbers = {rows[1]["id"]: 2, rows[3]["id"]: 4}
+    assert route_doors(route, numbers=numbers) == [whole[1], whole[3]]
+    assert route_doors(route, numbers={}) == []
+
+
+def test_a_changed_household_drops_the_tokens_of_its_doors(db, django_capture_on_commit_callbacks):
+    from backend.readers import services as reader_services
+
+    with django_capture_on_commit_callbacks(execute=True):  # what making the day noted
+        route = a_day(2)
+    first, second = route.stops.order_by("sequence")
+    before = door_stamps([first.pk, second.pk])
+    assert door_stamps([first.pk, second.pk]) == before  # kept while nothing changes
+    with django_capture_on_commit_callbacks(execute=True):
+        reader_services.reader_update(reader=first.reader, data={"last_name": "Жаңабаева"})
+    after = door_stamps([first.pk, second.pk])
+    assert after[first.pk] != before[first.pk]
+    assert after[second.pk] == before[second.pk]
+
+
+def test_an_order_put_on_a_stop_drops_its_token(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # what making the day noted
+        route = a_day(2)
+    first, second = route.stops.order_by("sequence")
+    before = door_stamps([first.pk, second.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        first.orders.add(*second.orders.all())
+    after = door_stamps([first.pk, second.pk])
+    assert after[first.pk] != before[first.pk]
+    assert after[second.pk] == before[second.pk]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
