@@ -33,19 +33,30 @@ class _Pending:
         self.readers: set[int] = set()
         self.families: set[int] = set()
         self.orders: set[int] = set()
+        self.titles: set[int] = set()
 
     def __bool__(self) -> bool:
-        return bool(self.readers or self.families or self.orders)
+        return bool(self.readers or self.families or self.orders or self.titles)
 
 
 _pending_by_connection: dict[int, _Pending] = {}
 
 
-def routes_touch(*, readers=(), families=(), orders=()) -> None:
+def routes_touch(*, readers=(), families=(), orders=(), titles=()) -> None:
     """The shown routes with a stop of these readers' households (their own or their family
-    card's), of these family cards, or for these orders, and those stops' doors: one read of
-    the stops, one UPDATE of the routes."""
+    card's), of these family cards, for these orders, or that hands over or collects a copy of
+    these titles, and those stops' doors: one read of the stops, one UPDATE of the routes."""
     where = Q()
+    if titles:
+        from backend.circulation.models import Loan, LoanStatus
+
+        where |= (Q(orders__lines__title_id__in=titles)
+                  | Q(orders__lines__item__title_id__in=titles))
+        # What is collected: a household's active loans of the title (routing.doors).
+        out = Loan.objects.filter(title_id__in=titles, status=LoanStatus.ACTIVE)
+        readers = {*readers, *out.values_list("reader_id", flat=True)}
+        families = {*families, *out.exclude(family_card=None)
+                    .values_list("family_card_id", flat=True)}
     if readers:
         where |= Q(reader_id__in=readers) | Q(family_card__members__in=readers)
     if families:
@@ -78,18 +89,20 @@ def _orders_linked(sender, instance, action, pk_set=None, **kwargs) -> None:
     transaction.on_commit(lambda: doors_changed(stop_ids))
 
 
-def _note(*, readers=(), families=(), orders=()) -> None:
+def _note(*, readers=(), families=(), orders=(), titles=()) -> None:
     connection = transaction.get_connection()
     key = id(connection)
     pending = _pending_by_connection.setdefault(key, _Pending())
     pending.readers.update(r for r in readers if r)
     pending.families.update(f for f in families if f)
     pending.orders.update(o for o in orders if o)
+    pending.titles.update(t for t in titles if t)
 
     def flush() -> None:  # the first callback of a transaction does the work for all
         done = _pending_by_connection.pop(key, None)
         if done:
-            routes_touch(readers=done.readers, families=done.families, orders=done.orders)
+            routes_touch(readers=done.readers, families=done.families, orders=done.orders,
+                         titles=done.titles)
 
     # At once outside a transaction; inside, after the outermost commit. After a rollback
     # what was noted waits for the connection's next commit: one touch too many at worst.
@@ -116,7 +129,14 @@ def _loan_changed(sender, instance, **kwargs) -> None:
     _note(readers=[instance.reader_id])
 
 
+def _title_changed(sender, instance, created=False, **kwargs) -> None:
+    """A title's name, authors or format, as the doors show them (a new one is on no door)."""
+    if not created:
+        _note(titles=[instance.pk])
+
+
 def connect() -> None:
+    from backend.catalog.models import Title
     from backend.circulation.models import Loan
     from backend.orders.models import OrderLine
     from backend.readers.models import FamilyCard, Reader, ReaderPhone
@@ -126,7 +146,7 @@ def connect() -> None:
     card_anonymizing.connect(erase_card_copies, dispatch_uid="routing.erase_card_copies")
     for model, receiver in ((Reader, _reader_changed), (FamilyCard, _family_changed),
                             (ReaderPhone, _phone_changed), (OrderLine, _line_changed),
-                            (Loan, _loan_changed)):
+                            (Loan, _loan_changed), (Title, _title_changed)):
         uid = f"routing.routes_touch.{model.__name__}"
         post_save.connect(receiver, sender=model, dispatch_uid=uid + ".save")
         post_delete.connect(receiver, sender=model, dispatch_uid=uid + ".delete")

@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from rest_framework.renderers import JSONRenderer
 
+from backend.catalog import services as catalog_services
+from backend.catalog.models import Title
 from backend.circulation import services as circulation_services
 from backend.readers import services as reader_services
 from backend.routing import services as routing_services
@@ -91,6 +93,21 @@ def test_a_reader_card_changed_at_the_library_shows_at_once(app, route,
     body = read(app, route).json()
     assert "Жаңабаева" in body["stops"][0]["name"]
     assert body["stops"][0]["phone"]["number"] == "+77015550101"
+    assert body == fresh_body(route)
+
+
+@pytest.mark.parametrize("shown", ["hand_over", "collect"])
+def test_a_title_renamed_in_the_catalog_shows_at_once(app, route, shown,
+                                                      django_capture_on_commit_callbacks):
+    read(app, route)
+    door = read(app, route).json()["stops"][0]
+    book = door[shown][0]
+    title = Title.objects.get(items__barcode=book["barcode"]) if book["barcode"] else (
+        Title.objects.get(order_lines__order__stops=stops_of(route)[0], title=book["title"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.title_update(title=title, data={"title": "Абай жолы (жаңа басылым)"})
+    body = read(app, route).json()
+    assert "Абай жолы (жаңа басылым)" in [b["title"] for b in body["stops"][0][shown]]
     assert body == fresh_body(route)
 
 
