@@ -11,10 +11,10 @@ changes it is the same, so it is kept in the cache under a key made of what deci
 
 What the route shows of the people and books at its doors lives outside the route: a reader's
 name, address or phones, a family card, a copy reserved on an order, a loan returned at the
-desk. A change to any of those touches `updated_at` of the visible routes that have a stop for
-that household or order, once per transaction, when it commits (routing.receivers: the routes
-are routing's to write). Should that second step never run (the process killed in between),
-the entry still lapses after TIMEOUT.
+desk, a title renamed in the catalog. A change to any of those touches `updated_at` of the
+visible routes that have a stop for that household, order or title, once per transaction,
+when it commits (routing.receivers: the routes are routing's to write). Should that second
+step never run (the process killed in between), the entry still lapses after TIMEOUT.
 
 The key is only ever built from a route that `own_route()` found for the signed-in volunteer:
 the ownership check comes first, so another volunteer can never be answered from the cache.
