@@ -1,0 +1,192 @@
+"""Ejection-pool route elimination on the engine's integer model."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+import pyvrp
+
+from backend.routing.solver import Stop, Vehicle, engine, solve
+from backend.routing.solver.check import check
+from backend.routing.solver.ejection import Eliminator
+from backend.routing.solver.engine import build
+from backend.routing.solver.ints import IntModel
+from backend.routing.solver.precheck import precheck
+from backend.routing.solver.schedule import evaluate_route
+from backend.routing.solver.solomon import parse, to_problem
+
+from .helpers import assert_consistent, day
+from .test_solomon import solomon_text
+
+
+def _built(problem):
+    im = IntModel(problem)
+    pre = precheck(problem, im)
+    return build(problem, im, [s.id for s in problem.stops if s.id in pre.candidates])
+
+
+def _one_route_per_stop(built):
+    """A wasteful plan: every stop alone, on a vehicle type that may serve it."""
+    data = built.data
+    left = [data.vehicle_type(t).num_available for t in range(data.num_vehicle_types)]
+    fits = {
+        c: [t for t in range(data.num_vehicle_types) if pyvrp.Route(data, [c], t).is_feasible()]
+        for c in range(data.num_clients)
+    }
+    plan = []
+    for c in sorted(fits, key=lambda c: (len(fits[c]), c)):  # the choosiest stops first
+        t = next(t for t in fits[c] if left[t])
+        left[t] -= 1
+        plan.append((t, [c]))
+    return plan
+
+
+class _Watched(Eliminator):
+    """Checks the whole state after every change the elimination makes."""
+
+    def __init__(self, *args, verify, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.verify = verify
+        self.checked = 0
+
+    def _insert(self, u):
+        done = super()._insert(u)
+        self.verify(self.plan())
+        self.checked += 1
+        return done
+
+    def _eject(self, u, p):
+        out = super()._eject(u, p)
+        self.verify(self.plan())
+        self.checked += 1
+        return out
+
+    def _shake(self, tries):
+        super()._shake(tries)
+        self.verify(self.plan())
+        self.checked += 1
+
+
+def _eliminate_all(elim, steps):
+    removed = 0
+    while len(elim.plan()) > 1 and elim.eliminate_one(None, steps):
+        removed += 1
+    return removed
+
+
+def test_routes_are_removed_and_every_plan_on_the_way_passes_the_checker():
+    inst = parse(solomon_text(3, n=14, vehicles=14, capacity=60), "GEN3")
+    built = _built(to_problem(inst))
+    number = [int(s.id) for s in built.clients]
+
+    def verify(plan):
+        routes = [[number[c] for c in visits] for _, visits in plan]
+        verdict = check(inst, routes)
+        # Stops in the pool are not served yet; nothing else may be wrong.
+        assert all(e.endswith("not served") for e in verdict.errors), verdict.errors
+        assert len({c for r in routes for c in r}) == sum(len(r) for r in routes)
+
+    start = _one_route_per_stop(built)
+    elim = _Watched(built.data, start, seed=1, verify=verify)
+    removed = _eliminate_all(elim, steps=300)
+    assert removed >= 6
+    assert elim.checked > 0
+    final = [[number[c] for c in visits] for _, visits in elim.plan()]
+    verdict = check(inst, final)
+    assert verdict.feasible, verdict.errors
+    assert verdict.vehicles == len(start) - removed
+
+
+def test_languages_pickups_and_max_stops_hold_on_every_plan():
+    n = 16
+    points = [(0.0, 0.0)] + [
+        (300 * math.cos(2 * math.pi * i / n), 300 * math.sin(2 * math.pi * i / n))
+        for i in range(n)
+    ]
+    stops = [
+        Stop(
+            f"s{i}",
+            i,
+            service_time=60,
+            delivery=2 + i % 3,
+            pickup=3 - i % 3,
+            languages={"kk"} if i % 4 == 0 else set(),
+        )
+        for i in range(1, n + 1)
+    ]
+    vehicles = [
+        Vehicle(f"kk{k}", 0, 0, capacity=9, max_stops=5, languages={"kk", "ru"}, shift_end=20000)
+        for k in range(8)
+    ] + [
+        Vehicle(f"ru{k}", 0, 0, capacity=9, max_stops=5, languages={"ru"}, shift_end=20000)
+        for k in range(12)
+    ]
+    problem = day(points, stops, vehicles)
+    built = _built(problem)
+
+    def verify(plan):
+        by_type = {t: list(vs) for t, vs in enumerate(built.types)}
+        for t, visits in plan:
+            vehicle = by_type[t].pop()  # vehicles of one type are identical; one each
+            route_stops = [built.clients[c] for c in visits]
+            _, errors = evaluate_route(problem, vehicle, route_stops)
+            assert not errors, errors
+
+    start = _one_route_per_stop(built)
+    elim = _Watched(built.data, start, seed=2, verify=verify)
+    removed = _eliminate_all(elim, steps=300)
+    plan = elim.plan()
+    assert removed > 0 and elim.checked > 0
+    assert sorted(c for _, v in plan for c in v) == list(range(n))
+    # Capacity 9 with these loads and at most 5 stops: at least 4 routes remain.
+    assert len(plan) >= math.ceil(n / 5)
+    for t, visits in plan:
+        vehicle = built.types[t][0]
+        assert all(not built.clients[c].languages or "kk" in vehicle.languages for c in visits)
+
+
+def test_a_step_bound_makes_it_deterministic_and_failure_leaves_the_plan_alone():
+    inst = parse(solomon_text(4, n=14, vehicles=14, capacity=60), "GEN4")
+    built = _built(to_problem(inst))
+    start = _one_route_per_stop(built)
+    runs = []
+    for _ in range(2):
+        elim = Eliminator(built.data, start, seed=5)
+        _eliminate_all(elim, steps=200)
+        runs.append((elim.plan(), elim.steps))
+    assert runs[0] == runs[1]
+    # No step at all: nothing can be removed, and the plan is as it was.
+    elim = Eliminator(built.data, runs[0][0], seed=5)
+    assert not elim.eliminate_one(None, 0)
+    assert elim.plan() == runs[0][0]
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_the_switch_in_the_engine_keeps_plans_feasible_and_deterministic(monkeypatch, first):
+    monkeypatch.setattr(engine, "EJECTION", True)
+    monkeypatch.setattr(engine, "EP_FIRST", first)
+    calls = []
+    through = engine.Search._eject
+
+    def watched(self, *args):
+        calls.append(args[1])
+        return through(self, *args)
+
+    monkeypatch.setattr(engine.Search, "_eject", watched)
+    rng = random.Random(1)
+    points = [(0.0, 0.0)] + [(rng.uniform(-300, 300), rng.uniform(-300, 300)) for _ in range(20)]
+    stops = []
+    for i in range(1, 21):
+        early = rng.uniform(0, 1500)
+        stops.append(Stop(f"s{i}", i, service_time=30, earliest=early, latest=early + 150))
+    vehicles = [Vehicle(f"v{k}", 0, 0, capacity=50, shift_end=3000) for k in range(10)]
+    problem = day(points, stops, vehicles)
+    a = solve(problem, time_limit=60, max_iterations=300, seed=4)
+    b = solve(problem, time_limit=60, max_iterations=300, seed=4)
+    assert calls  # tight windows: the fleet reduction runs, so does the pool
+    assert_consistent(problem, a)
+    assert a.objective.served == 20
+    assert [r.stop_ids for r in a.routes] == [r.stop_ids for r in b.routes]
+    assert a.iterations == b.iterations
