@@ -26,14 +26,18 @@ import time
 
 from pyvrp import ProblemData
 
+from .squeeze import squeeze
+
 Plan = list[tuple[int, list[int]]]
 
-K_MAX = 3
+K_MAX = 5
 """At most this many stops ejected from one route to make room for one."""
 NODES = 4000
 """Search nodes per route and step for the ejection (wide windows make the tree large)."""
 SHAKE = 60
 """Random moves tried after each ejection."""
+SQUEEZE = True
+"""Before an ejection, insert with a penalty and repair by local search (``squeeze.py``)."""
 RANDOM_INSERT = True
 """A stop from the pool goes to a random route that can take it (at its cheapest place there)
 rather than to the cheapest place overall: more diversity, as in the reference."""
@@ -281,16 +285,22 @@ class Eliminator:
         max_steps: int | None,
         stall: int = 1 << 60,
         victim: int | None = None,
+        pool: list[int] | None = None,
     ) -> bool:
         """Try to serve every stop with one route fewer.  On failure the plan is unchanged and
         ``partial`` holds the feasible plan that left the fewest stops (``left_out``) out; the
         attempt also ends after ``stall`` steps without a new fewest.  ``victim``: the index in
-        ``plan()`` of the route to take away (default: the one with the fewest stops)."""
+        ``plan()`` of the route to take away (default: the one with the fewest stops).  With
+        ``pool`` (stops the plan leaves out), no route is taken away: the pool is emptied into
+        the plan as it is (a plan another search left short)."""
         m, rng = self.m, self.rng
         saved = [(r.t, list(r.seq)) for r in self.routes]
-        if victim is None:
-            victim = min(range(len(self.routes)), key=lambda i: (len(self.routes[i].seq), i))
-        pool = list(self.routes.pop(victim).seq)
+        if pool is not None:
+            pool = list(pool)
+        else:
+            if victim is None:
+                victim = min(range(len(self.routes)), key=lambda i: (len(self.routes[i].seq), i))
+            pool = list(self.routes.pop(victim).seq)
         rng.shuffle(pool)
         p = [1] * len(m.loc)
         start = self.steps
@@ -311,7 +321,7 @@ class Eliminator:
                 last_gain = self.steps
             self.steps += 1
             u = pool.pop()
-            if self._insert(u):
+            if self._insert(u) or (SQUEEZE and self._squeeze(u)):
                 continue
             p[u] += 1
             ejected = self._eject(u, p)
@@ -344,6 +354,10 @@ class Eliminator:
         r.seq.insert(i, u)
         r.refresh(self.m)
         return True
+
+    def _squeeze(self, u: int) -> bool:
+        """Insert ``u`` with a penalty and repair (``squeeze.py``); False: nothing changed."""
+        return squeeze(self.m, self.routes, u)
 
     def _eject(self, u: int, p: list[int]) -> list[int] | None:
         """Insert ``u`` in place of at most ``K_MAX`` stops of one route, those whose penalty
@@ -420,7 +434,8 @@ def _search_route(m: Model, r: _Route, k: int, u: int, p: list[int], best: list,
     lu, eu, late_u, su = m.loc[u], m.early[u], m.late[u], m.serv[u]
     loc, early, late, serv = m.loc, m.early, m.late, m.serv
     ejected: list[int] = []
-    count = [nodes]
+    count = nodes
+    end, tlate, kmax = T.end, T.late, K_MAX
 
     def done(ins: int) -> None:
         out = set(ejected)
@@ -431,32 +446,39 @@ def _search_route(m: Model, r: _Route, k: int, u: int, p: list[int], best: list,
             best[0] = sum(p[seq[j]] for j in ejected)
             best[1] = (k, new, [seq[j] for j in ejected])
 
-    def rec(j: int, prev: int, dep: int, ins: int, ps: int) -> None:
+    def rec(j: int, prev: int, dep: int, ins: int, ps: int, ne: int) -> None:
         # At stop j (n: the end depot); ``dep`` the departure from ``prev``; ``ins`` where
-        # u went (-1: not yet).
-        count[0] -= 1
-        if count[0] < 0 or ps >= best[0]:
+        # u went (-1: not yet); ``ne`` stops ejected so far.  Locals, not attribute lookups:
+        # this is the pool's hot loop.
+        nonlocal count
+        count -= 1
+        if count < 0 or ps >= best[0]:
             return
         if ins < 0:
-            t = max(dep + dur[prev][lu], eu)
+            t = dep + dur[prev][lu]
+            if t < eu:
+                t = eu
             if t <= late_u:
-                rec(j, lu, t + su, j, ps)
+                rec(j, lu, t + su, j, ps, ne)
         if j == n:
-            if ins >= 0 and dep + dur[prev][T.end] <= T.late and ejected:
+            if ne and ins >= 0 and dep + dur[prev][end] <= tlate:
                 done(ins)
             return
         c = seq[j]
-        arr = dep + dur[prev][loc[c]]
-        if ins >= 0 and ejected and arr <= z[j + 1]:
+        lc = loc[c]
+        arr = dep + dur[prev][lc]
+        if ne and ins >= 0 and arr <= z[j + 1]:
             done(ins)
             if ps >= best[0]:
                 return
-        if len(ejected) < K_MAX and ps + p[c] < best[0]:
-            ejected.append(j)
-            rec(j + 1, prev, dep, ins, ps + p[c])
-            ejected.pop()
-        t = max(arr, early[c])
+        if ne < kmax:
+            q = ps + p[c]
+            if q < best[0]:
+                ejected.append(j)
+                rec(j + 1, prev, dep, ins, q, ne + 1)
+                ejected.pop()
+        t = arr if arr > early[c] else early[c]
         if t <= late[c]:
-            rec(j + 1, loc[c], t + serv[c], ins, ps)
+            rec(j + 1, lc, t + serv[c], ins, ps, ne)
 
-    rec(0, T.start, r.a[0], -1, 0)
+    rec(0, T.start, r.a[0], -1, 0, 0)

@@ -22,9 +22,10 @@ How each constraint is modelled in PyVRP (0.14):
   searches for a plan with one vehicle less that still serves every stop served so far (not
   below the capacity bound: the fewest vehicles whose capacities hold the total load), then
   polishes the best plan found with the fleet capped at the number of routes it uses.  With
-  ``EJECTION`` on (off by default, see there) and every stop served, an attempt also runs an
-  ejection-pool route elimination (``ejection.py``): before PyVRP, which then goes on from the
-  plan it left with the fewest stops out (``EP_FIRST``), or after PyVRP fails.
+  ``EJECTION`` on (see there) and every stop served, an attempt also runs an ejection-pool
+  route elimination (``ejection.py``): by default after PyVRP failed on its share of the
+  attempt, from PyVRP's plan with the fewest stops left out, for the rest of the attempt; with
+  ``EP_FIRST`` before PyVRP, which then goes on from the plan the pool left shortest.
 """
 
 from __future__ import annotations
@@ -341,9 +342,11 @@ and Gehring-Homberger sets it showed no gain (it takes time from PyVRP's own red
 removes the easy routes faster; see the README); kept as a switch to measure it again."""
 EP_STALL = 300
 """Ejection-pool steps without fewer stops left out before PyVRP takes over the attempt."""
+EP_STALL_AFTER = 100_000
+"""The same for the pool after PyVRP failed (the hard route: it keeps the rest of the attempt)."""
 EP_SHARE = 0.5
 """At most this share of an attempt for the ejection pool."""
-EP_FIRST = True
+EP_FIRST = False
 """The pool before PyVRP in an attempt (else after PyVRP failed on its share)."""
 
 
@@ -365,6 +368,7 @@ class Search:
         self.best: Plan = []
         self.best_key = self.key([])
         self._ep_model: Model | None = None
+        self._short: tuple[Plan, list[int]] | None = None
 
     def key(self, plan: Plan) -> tuple:
         """Hierarchical objective of a feasible plan (smaller is better)."""
@@ -475,14 +479,22 @@ class Search:
     def _complete(self) -> bool:
         return sum(len(v) for _, v in self.best) == self.built.data.num_clients
 
-    def _eject(self, routes: Plan, drop: int, ends: tuple[float, float]) -> Plan | None:
+    def _eject(
+        self,
+        routes: Plan,
+        drop: int,
+        ends: tuple[float, float],
+        short: tuple[Plan, list[int]] | None = None,
+    ) -> Plan | None:
         """Ejection-pool elimination of ``routes[drop]`` until ``ends`` (see ``_Budget.ends``):
         None when it succeeded (the plan is offered); otherwise the partial plan that left the
-        fewest stops out."""
+        fewest stops out.  With ``short`` (a feasible plan without ``routes[drop]``'s vehicle
+        and the stops it leaves out), the pool starts from there."""
         budget = self.budget
         if self._ep_model is None:
             self._ep_model = Model(self.built.data)
-        elim = Eliminator(self.built.data, routes, self.seed + 7 * drop + 3, self._ep_model)
+        start = short[0] if short is not None else routes
+        elim = Eliminator(self.built.data, start, self.seed + 7 * drop + 3, self._ep_model)
         if budget.max_iterations is None:
             until = budget.start + ends[0] * budget.time_limit
             steps = None
@@ -490,7 +502,10 @@ class Search:
             # Steps, not the clock: deterministic.  A pool step counts as an iteration.
             until = None
             steps = max(0, int(ends[1] * budget.max_iterations - budget.iterations))
-        ok = elim.eliminate_one(until, steps, stall=EP_STALL, victim=drop)
+        if short is not None:
+            ok = elim.eliminate_one(until, steps, stall=EP_STALL_AFTER, pool=short[1])
+        else:
+            ok = elim.eliminate_one(until, steps, stall=EP_STALL, victim=drop)
         budget.iterations += elim.steps
         if ok:
             self.offer(to_pyvrp(self.built.data, elim.plan()))
@@ -512,12 +527,13 @@ class Search:
             if partial is None:
                 return self.best_key < before
             return self._pyvrp_reduce(routes, fleet, partial, drop, budget.stop_at(end))
-        # PyVRP first (it is quick where removing a route is easy), then the pool.
+        # PyVRP first (it is quick where removing a route is easy); when it fails, the pool
+        # has the rest of the attempt, from PyVRP's plan with the fewest stops left out.
         end = budget.ends(cap)
         mid = budget.ends(cap, 1 - EP_SHARE)
         if self._pyvrp_reduce(routes, fleet, keep, drop, budget.stop_at(mid)):
             return True
-        self._eject(routes, drop, end)
+        self._eject(routes, drop, end, self._short)
         return self.best_key < before
 
     def _pyvrp_reduce(self, routes: Plan, fleet: Plan, keep: Plan, drop: int, stop) -> bool:
@@ -542,16 +558,31 @@ class Search:
         sub = data.replace(vehicle_types=vts, clients=clients)
         init = to_pyvrp(sub, [(local[t], v) for t, v in keep])
         missing_before = sum(c.prize for i, c in enumerate(clients) if i not in served)
+        # The feasible plan leaving the fewest of those stops out, for the pool after a failure.
+        self._short = None
+        fewest = [len(served) - sum(len(v) for _, v in keep), keep]
+
+        def shorter(sol: pyvrp.Solution) -> None:
+            if EJECTION and sol.is_feasible():
+                plan = [(type_map[t], v) for t, v in from_pyvrp(sol)]
+                out = len(served) - sum(1 for _, v in plan for c in v if c in served)
+                if out < fewest[0]:
+                    fewest[:] = [out, plan]
+
         res = _solve(
             sub,
             MultipleCriteria([_Below(missing_before + prize), stop]),
             self.seed + 7 * drop + 1,
             init,
-            lambda s: None,
+            shorter,
             REDUCE_PENALTY,
         )
         self.budget.iterations += res.num_iterations
+        shorter(res.best)
         self.offer(res.best, type_map)
+        plan = fewest[1]
+        inside = {c for _, v in plan for c in v}
+        self._short = (plan, sorted(served - inside))
         return self.best_key < before
 
 

@@ -10,12 +10,13 @@ import pyvrp
 
 from backend.routing.solver import Stop, Vehicle, engine, solve
 from backend.routing.solver.check import check
-from backend.routing.solver.ejection import Eliminator
+from backend.routing.solver.ejection import Eliminator, Model
 from backend.routing.solver.engine import build
 from backend.routing.solver.ints import IntModel
 from backend.routing.solver.precheck import precheck
 from backend.routing.solver.schedule import evaluate_route
 from backend.routing.solver.solomon import parse, to_problem
+from backend.routing.solver.squeeze import penalty, squeeze
 
 from .helpers import assert_consistent, day
 from .test_solomon import solomon_text
@@ -53,6 +54,12 @@ class _Watched(Eliminator):
 
     def _insert(self, u):
         done = super()._insert(u)
+        self.verify(self.plan())
+        self.checked += 1
+        return done
+
+    def _squeeze(self, u):
+        done = super()._squeeze(u)
         self.verify(self.plan())
         self.checked += 1
         return done
@@ -161,6 +168,63 @@ def test_a_step_bound_makes_it_deterministic_and_failure_leaves_the_plan_alone()
     elim = Eliminator(built.data, runs[0][0], seed=5)
     assert not elim.eliminate_one(None, 0)
     assert elim.plan() == runs[0][0]
+
+
+def test_a_given_pool_goes_into_a_short_plan_without_taking_a_route_away():
+    inst = parse(solomon_text(3, n=14, vehicles=14, capacity=60), "GEN3")
+    built = _built(to_problem(inst))
+    number = [int(s.id) for s in built.clients]
+    elim = Eliminator(built.data, _one_route_per_stop(built), seed=3)
+    _eliminate_all(elim, steps=300)
+    full = elim.plan()
+    # Take two stops out of the longest route: a feasible plan that leaves them out.
+    k = max(range(len(full)), key=lambda i: len(full[i][1]))
+    out = full[k][1][:2]
+    short = [(t, [c for c in v if c not in out]) for t, v in full]
+    elim = Eliminator(built.data, short, seed=3)
+    assert elim.eliminate_one(None, 300, pool=out)
+    plan = elim.plan()
+    assert sorted(c for _, v in plan for c in v) == list(range(len(built.clients)))
+    assert len(plan) <= len([v for _, v in short if v])
+    verdict = check(inst, [[number[c] for c in v] for _, v in plan])
+    assert verdict.feasible, verdict.errors
+
+
+def test_the_squeeze_serves_the_stop_feasibly_or_changes_nothing():
+    inst = parse(solomon_text(5, n=14, vehicles=14, capacity=60), "GEN5")
+    built = _built(to_problem(inst))
+    m = Model(built.data)
+    number = [int(s.id) for s in built.clients]
+    elim = Eliminator(built.data, _one_route_per_stop(built), seed=4, model=m)
+    _eliminate_all(elim, steps=300)
+    full = elim.plan()
+    outcomes = set()
+    for _, visits in full:
+        for u in visits:
+            short = [(t, [c for c in v if c != u]) for t, v in full]
+            routes = Eliminator(built.data, short, seed=4, model=m).routes
+            before = [(r.t, list(r.seq)) for r in routes]
+            done = squeeze(m, routes, u)
+            outcomes.add(done)
+            plan = [(r.t, list(r.seq)) for r in routes if r.seq]
+            if done:
+                assert sorted(c for _, v in plan for c in v) == list(range(len(number)))
+                verdict = check(inst, [[number[c] for c in v] for _, v in plan])
+                assert verdict.feasible, verdict.errors
+                assert all(penalty(m, r.t, r.seq) == 0 for r in routes)
+            else:
+                assert [(r.t, list(r.seq)) for r in routes] == before
+    assert True in outcomes
+
+
+def test_the_penalty_counts_time_warp_and_overload():
+    inst = parse(solomon_text(5, n=14, vehicles=14, capacity=60), "GEN5")
+    built = _built(to_problem(inst))
+    m = Model(built.data)
+    every = list(range(len(built.clients)))
+    assert penalty(m, 0, []) == 0
+    assert all(penalty(m, 0, [c]) == 0 for c in every)  # each stop alone is feasible
+    assert penalty(m, 0, every) > 0  # all on one vehicle of capacity 60: overload at least
 
 
 @pytest.mark.parametrize("first", [True, False])
