@@ -9,11 +9,12 @@ delivery/pickup load and the ``max_stops`` dimension.
 One elimination: take a route away and put its stops in the ejection pool (EP).  Repeatedly
 take the last stop from the EP and insert it where it adds the least distance among the
 feasible positions (O(1) per position: earliest service starts forward, latest service starts
-backward, load prefix/suffix maxima).  When no position is feasible, the stop's penalty
-counter ``p`` goes up, and it goes in anyway in place of at most ``K_MAX`` stops of one route
-whose counters sum least (those go to the EP); then a few random feasible moves (relocate,
-exchange, 2-opt*) shake the plan.  The EP empty means one route fewer.  Every intermediate
-plan is feasible.
+backward, load prefix/suffix maxima).  When no position is feasible, the squeeze
+(``squeeze.py``) tries to insert it with a penalty and repair the route; when that fails too,
+the stop's penalty counter ``p`` goes up, and it goes in anyway in place of at most ``K_MAX``
+stops of one route whose counters sum least (those go to the EP); then a few random feasible
+moves (relocate, exchange, 2-opt*) shake the plan.  The EP empty means one route fewer.  Every
+intermediate plan is feasible.
 
 Determinism: a seeded ``random.Random``; with a step limit (the engine gives one when the
 caller bounds iterations) the clock is not looked at.
