@@ -22,8 +22,8 @@ How each constraint is modelled in PyVRP (0.14):
   searches for a plan with one vehicle less that still serves every stop served so far (not
   below the capacity bound: the fewest vehicles whose capacities hold the total load), then
   polishes the best plan found with the fleet capped at the number of routes it uses.  With
-  ``EJECTION`` on (see there) and every stop served, an attempt also runs an ejection-pool
-  route elimination (``ejection.py``): by default after PyVRP failed on its share of the
+  ``EJECTION`` on (off by default, see there) and every stop served, an attempt also runs an
+  ejection-pool route elimination (``ejection.py``): after PyVRP failed on its share of the
   attempt, from PyVRP's plan with the fewest stops left out, for the rest of the attempt; with
   ``EP_FIRST`` before PyVRP, which then goes on from the plan the pool left shortest.
 """
@@ -336,10 +336,11 @@ REDUCE_PENALTY = PenaltyParams()
 POLISH_PENALTY = PenaltyParams()
 POLISH_FLEET = True
 FLEET_BOUND = True
-EJECTION = True
+EJECTION = False
 """Ejection-pool route elimination in fleet reduction (``ejection.py``), after PyVRP failed on
-its share of an attempt.  On the 8 hardest Solomon instances it tied with the switch off on
-vehicles (it removed no route PyVRP could not) and was not worse on the gap; see the README."""
+its share of an attempt.  Off: on the 8 hardest Solomon instances at 10 s it never removed a
+route PyVRP could not, and the half attempt it takes cost PyVRP routes at low load (14/40 at the
+count off against 11/40 on over 5 pairs of runs; see the README).  A switch to measure again."""
 EP_STALL = 300
 """Ejection-pool steps without fewer stops left out before PyVRP takes over the attempt."""
 EP_STALL_AFTER = 100_000
