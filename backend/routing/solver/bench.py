@@ -58,6 +58,7 @@ def run(
     json_out: str | Path | None = None,
     seed: int = 0,
     out: TextIO = sys.stdout,
+    only: Sequence[str] = (),
 ) -> list[dict]:
     directory = Path(instances_dir)
     bks = load_bks(directory)
@@ -66,6 +67,9 @@ def run(
         raise ValueError(f"unknown peers {unknown}; known: {sorted(PEERS)}")
     solvers = [OURS, *peers]
     files = instance_files(directory)
+    if only:
+        wanted = {name.upper() for name in only}
+        files = [p for p in files if p.stem.upper() in wanted]
     head = f"{'instance':<10}{'n':>4} {'BKS':>4} {'BKS dist':>9} |"
     for name in solvers:
         head += f" {name:>7} {'veh':>3} {'dist':>9} {'gap%':>6} {'s':>5} {'chk':>3} |"
@@ -165,9 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--json", default=None, help="write our routes to this JSON file")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", default="", help="comma-separated instance names, e.g. R112,RC102")
     args = ap.parse_args(argv)
     peers = [p for p in args.peers.split(",") if p and p != "none"]
-    results = run(args.dir, args.time_limit, peers, args.json, args.seed)
+    only = [name for name in args.only.split(",") if name]
+    results = run(args.dir, args.time_limit, peers, args.json, args.seed, only=only)
     return 0 if all(r[OURS]["feasible"] for r in results) else 1
 
 

@@ -21,7 +21,11 @@ How each constraint is modelled in PyVRP (0.14):
 * **Fewer vehicles** - after a first search, the solver repeatedly removes the smallest route and
   searches for a plan with one vehicle less that still serves every stop served so far (not
   below the capacity bound: the fewest vehicles whose capacities hold the total load), then
-  polishes the best plan found with the fleet capped at the number of routes it uses.
+  polishes the best plan found with the fleet capped at the number of routes it uses.  With
+  ``EJECTION`` on (off by default, see there) and every stop served, an attempt also runs an
+  ejection-pool route elimination (``ejection.py``): after PyVRP failed on its share of the
+  attempt, from PyVRP's plan with the fewest stops left out, for the rest of the attempt; with
+  ``EP_FIRST`` before PyVRP, which then goes on from the plan the pool left shortest.
 * **Overbooked days** - when the room or working time of the fleet, or of the vehicles that
   alone may serve some stops (e.g. the Russian speakers), shows that not every stop can be
   served, one search with optional stops runs for the whole limit, its penalties starting at a
@@ -57,6 +61,7 @@ from pyvrp import (
 )
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
+from .ejection import Eliminator, Model
 from .ints import IntModel
 from .model import Problem, Stop, Vehicle
 from .precheck import compatible
@@ -252,6 +257,23 @@ class _Budget:
             return False
         return self.max_iterations is None or self.iterations < fraction * self.max_iterations
 
+    def ends(self, cap: float, share: float = 1.0) -> tuple[float, float]:
+        """Ends (fractions of the time and of the iterations) ``share`` of the way to ``cap``
+        more of the budget, not past ``REDUCE``."""
+        now_t = self.elapsed() / self.time_limit if self.time_limit else 1.0
+        now_i = self.iterations / self.max_iterations if self.max_iterations else 1.0
+        return (
+            now_t + share * (min(REDUCE, now_t + cap) - now_t),
+            now_i + share * (min(REDUCE, now_i + cap) - now_i),
+        )
+
+    def stop_at(self, ends: tuple[float, float]):
+        """Stopping criterion at the time and iteration ends given (see ``ends``)."""
+        crit = [MaxRuntime(max(0.0, ends[0] * self.time_limit - self.elapsed()))]
+        if self.max_iterations is not None:
+            crit.append(MaxIterations(max(0, int(ends[1] * self.max_iterations - self.iterations))))
+        return MultipleCriteria(crit)
+
     def stop(self, fraction: float, cap: float = 1.0):
         """Stopping criterion up to ``fraction`` of the budget, at most ``cap`` of it."""
         secs = max(0.0, min(fraction * self.time_limit - self.elapsed(), cap * self.time_limit))
@@ -358,6 +380,19 @@ REDUCE_PENALTY = PenaltyParams()
 POLISH_PENALTY = PenaltyParams()
 POLISH_FLEET = True
 FLEET_BOUND = True
+EJECTION = False
+"""Ejection-pool route elimination in fleet reduction (``ejection.py``), after PyVRP failed on
+its share of an attempt.  Off: on the 8 hardest Solomon instances at 10 s it never removed a
+route PyVRP could not, and the half attempt it takes cost PyVRP routes at low load (14/40 at the
+count off against 11/40 on over 5 pairs of runs; see the README).  A switch to measure again."""
+EP_STALL = 300
+"""Ejection-pool steps without fewer stops left out before PyVRP takes over the attempt."""
+EP_STALL_AFTER = 100_000
+"""The same for the pool after PyVRP failed (the hard route: it keeps the rest of the attempt)."""
+EP_SHARE = 0.5
+"""At most this share of an attempt for the ejection pool."""
+EP_FIRST = False
+"""The pool before PyVRP in an attempt (else after PyVRP failed on its share)."""
 
 
 class Search:
@@ -378,6 +413,8 @@ class Search:
         self.prize_penalty = prize_penalty_params(built, built.horizon)
         self.best: Plan = []
         self.best_key = self.key([])
+        self._ep_model: Model | None = None
+        self._short: tuple[Plan, list[int]] | None = None
 
     def key(self, plan: Plan) -> tuple:
         """Hierarchical objective of a feasible plan (smaller is better)."""
@@ -497,11 +534,71 @@ class Search:
         budget.iterations += res.num_iterations
         self.offer(res.best)
 
+    def _complete(self) -> bool:
+        return sum(len(v) for _, v in self.best) == self.built.data.num_clients
+
+    def _eject(
+        self,
+        routes: Plan,
+        drop: int,
+        ends: tuple[float, float],
+        short: tuple[Plan, list[int]] | None = None,
+    ) -> Plan | None:
+        """Ejection-pool elimination of ``routes[drop]`` until ``ends`` (see ``_Budget.ends``):
+        None when it succeeded (the plan is offered); otherwise the partial plan that left the
+        fewest stops out.  With ``short`` (a feasible plan without ``routes[drop]``'s vehicle
+        and the stops it leaves out), the pool starts from there."""
+        budget = self.budget
+        if self._ep_model is None:
+            self._ep_model = Model(self.built.data)
+        start = short[0] if short is not None else routes
+        elim = Eliminator(self.built.data, start, self.seed + 7 * drop + 3, self._ep_model)
+        if budget.max_iterations is None:
+            until = budget.start + ends[0] * budget.time_limit
+            steps = None
+        else:
+            # Steps, not the clock: deterministic.  A pool step counts as an iteration.
+            until = None
+            steps = max(0, int(ends[1] * budget.max_iterations - budget.iterations))
+        if short is not None:
+            ok = elim.eliminate_one(until, steps, stall=EP_STALL_AFTER, pool=short[1])
+        else:
+            ok = elim.eliminate_one(until, steps, stall=EP_STALL, victim=drop)
+        budget.iterations += elim.steps
+        if ok:
+            self.offer(to_pyvrp(self.built.data, elim.plan()))
+            return None
+        return elim.partial
+
     def _reduce(self, routes: Plan, drop: int, cap: float) -> bool:
         """Try to serve the clients of ``routes`` with the vehicles of all but ``routes[drop]``."""
+        before = self.best_key
+        keep = fleet = [r for i, r in enumerate(routes) if i != drop]
+        budget = self.budget
+        if not (EJECTION and self._complete()):
+            return self._pyvrp_reduce(routes, fleet, keep, drop, budget.stop(REDUCE, cap))
+        if EP_FIRST:
+            # The pool goes first, for at most a share of the attempt and only while it
+            # makes progress (``EP_STALL``); PyVRP has the rest.
+            end = budget.ends(cap)
+            partial = self._eject(routes, drop, budget.ends(cap, EP_SHARE))
+            if partial is None:
+                return self.best_key < before
+            return self._pyvrp_reduce(routes, fleet, partial, drop, budget.stop_at(end))
+        # PyVRP first (it is quick where removing a route is easy); when it fails, the pool
+        # has the rest of the attempt, from PyVRP's plan with the fewest stops left out.
+        end = budget.ends(cap)
+        mid = budget.ends(cap, 1 - EP_SHARE)
+        if self._pyvrp_reduce(routes, fleet, keep, drop, budget.stop_at(mid)):
+            return True
+        self._eject(routes, drop, end, self._short)
+        return self.best_key < before
+
+    def _pyvrp_reduce(self, routes: Plan, fleet: Plan, keep: Plan, drop: int, stop) -> bool:
+        """PyVRP on the vehicles of ``fleet`` from ``keep``, prizes on what ``routes`` serve."""
         data = self.built.data
-        keep = [r for i, r in enumerate(routes) if i != drop]
-        counts = Counter(t for t, _ in keep)
+        before = self.best_key
+        counts = Counter(t for t, _ in fleet)
         type_map = sorted(counts)
         local = {t: i for i, t in enumerate(type_map)}
         vts = [data.vehicle_type(t).replace(num_available=counts[t]) for t in type_map]
@@ -519,17 +616,31 @@ class Search:
         sub = data.replace(vehicle_types=vts, clients=clients)
         init = to_pyvrp(sub, [(local[t], v) for t, v in keep])
         missing_before = sum(c.prize for i, c in enumerate(clients) if i not in served)
-        before = self.best_key
+        # The feasible plan leaving the fewest of those stops out, for the pool after a failure.
+        self._short = None
+        fewest = [len(served) - sum(len(v) for _, v in keep), keep]
+
+        def shorter(sol: pyvrp.Solution) -> None:
+            if EJECTION and sol.is_feasible():
+                plan = [(type_map[t], v) for t, v in from_pyvrp(sol)]
+                out = len(served) - sum(1 for _, v in plan for c in v if c in served)
+                if out < fewest[0]:
+                    fewest[:] = [out, plan]
+
         res = _solve(
             sub,
-            MultipleCriteria([_Below(missing_before + prize), self.budget.stop(REDUCE, cap)]),
+            MultipleCriteria([_Below(missing_before + prize), stop]),
             self.seed + 7 * drop + 1,
             init,
-            lambda s: None,
+            shorter,
             REDUCE_PENALTY,
         )
         self.budget.iterations += res.num_iterations
+        shorter(res.best)
         self.offer(res.best, type_map)
+        plan = fewest[1]
+        inside = {c for _, v in plan for c in v}
+        self._short = (plan, sorted(served - inside))
         return self.best_key < before
 
 

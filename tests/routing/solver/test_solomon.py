@@ -118,3 +118,12 @@ def test_bench_runs_with_peers_and_writes_json(tmp_path):
     for peer in ("vroom", "ortools"):
         assert results[0][peer]["feasible"], results[0][peer]["errors"]
     assert main([str(tmp_path), "--time-limit", "0.3", "--peers", "none"]) == 0
+
+
+def test_bench_only_runs_the_named_instances(tmp_path):
+    for seed in (5, 6):
+        (tmp_path / f"GEN{seed}.txt").write_text(solomon_text(seed))
+    args = [str(tmp_path), "--time-limit", "0.3", "--peers", "none", "--only", "gen6"]
+    assert main([*args, "--json", str(tmp_path / "r.json")]) == 0
+    entries = json.loads((tmp_path / "r.json").read_text())
+    assert [e["instance"] for e in entries] == ["GEN6"]
