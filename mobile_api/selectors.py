@@ -33,11 +33,9 @@ from backend.routing.models import (
 if TYPE_CHECKING:
     from backend.volunteers.models import Volunteer
 
-VISIBLE_ROUTE_STATUSES = SHOWN_ROUTE_STATUSES
-
 
 def own_routes(volunteer: Volunteer) -> QuerySet[Route]:
-    return Route.objects.filter(volunteer=volunteer, status__in=VISIBLE_ROUTE_STATUSES)
+    return Route.objects.filter(volunteer=volunteer, status__in=SHOWN_ROUTE_STATUSES)
 
 
 def routes_on(volunteer: Volunteer, date: datetime.date) -> QuerySet[Route]:
@@ -75,7 +73,7 @@ def own_stop(volunteer: Volunteer, pk: int) -> Stop:
         raise NotFound()
     stop = (Stop.objects.select_related("route", "plan__branch")
             .filter(pk=pk, route__volunteer=volunteer,
-                    route__status__in=VISIBLE_ROUTE_STATUSES).first())
+                    route__status__in=SHOWN_ROUTE_STATUSES).first())
     if stop is not None:
         return stop
     if RouteChange.objects.filter(volunteer=volunteer, stop_id=pk).exists():
