@@ -37,3 +37,23 @@ def test_an_unknown_peer_is_refused():
     with pytest.raises(CommandError, match="Unknown peers: gurobi"):
         call_command("bench_planning", "--stops", "5", "--volunteers", "1", "--time-limit",
                      "1", "--peers", "vroom,gurobi")
+
+
+@pytest.mark.django_db
+def test_the_stops_a_peer_served_are_planned_by_ours_for_the_travel_alone(tmp_path, capsys):
+    absent = missing(["vroom"])
+    if absent:
+        pytest.skip(f"not installed: {', '.join(absent)} (requirements/dev.txt)")
+    out = tmp_path / "planning.json"
+    call_command("bench_planning", "--stops", "12", "--volunteers", "2", "--time-limit", "2",
+                 "--peers", "vroom", "--same-stops", "--json", str(out))
+    printed = capsys.readouterr().out
+    [day] = json.loads(out.read_text())
+    vroom = next(row for row in day["solvers"] if row["solver"] == "vroom")
+    same = vroom["same_stops"]
+    assert same["stops"] == vroom["served"]
+    assert same["checked"], same["violations"]
+    # What vroom could serve, ours serves too, and its travel is measured on those stops alone.
+    assert same["served"] == same["stops"]
+    assert same["travel_minutes"] > 0
+    assert f"the {same['stops']} stops vroom served, planned by ours" in printed

@@ -4,6 +4,7 @@ travel times, solver, writing the routes), on a synthetic day that is rolled bac
 
 Every plan, ours as written in the database and each peer's, is re-scheduled and checked with
 real times by the solver's independent schedule check before its figures are printed."""
+import dataclasses
 import datetime
 import json
 import time
@@ -15,6 +16,7 @@ from backend.routing import services
 from backend.routing.models import Stop
 from backend.routing.problem import build_problem
 from backend.routing.solver import daypeers
+from backend.routing.solver.solve import solve
 from backend.routing.synthetic import make_day
 
 
@@ -52,6 +54,11 @@ class Command(BaseCommand):
                                  "written (the peers get them for their search alone).")
         parser.add_argument("--peers", default="none",
                             help="Also solve each day with these: vroom,ortools (or none).")
+        parser.add_argument("--same-stops", action="store_true",
+                            help="Also plan, with our solver and the same limit, exactly the "
+                                 "stops each peer served, and compare the travel of the two "
+                                 "plans of the same stops (more stops served can mean longer "
+                                 "routes; this separates the two).")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--json", default=None, help="Write the figures to this file.")
 
@@ -71,7 +78,7 @@ class Command(BaseCommand):
             try:
                 with transaction.atomic():
                     results.append(self.one_day(stops, volunteers, limit, day, peers,
-                                                options["seed"]))
+                                                options["seed"], options["same_stops"]))
                     raise Rollback
             except Rollback:
                 pass
@@ -79,7 +86,8 @@ class Command(BaseCommand):
             with open(options["json"], "w", encoding="utf-8") as handle:
                 json.dump(results, handle, indent=2)
 
-    def one_day(self, stops: int, volunteers: int, limit: float, day, peers, seed) -> dict:
+    def one_day(self, stops: int, volunteers: int, limit: float, day, peers, seed,
+                same_stops: bool = False) -> dict:
         branch = make_day(stops=stops, volunteers=volunteers, day=day, seed=seed)
         plan = services.plan_get_or_create(branch=branch, date=day)
         started = time.monotonic()
@@ -97,6 +105,8 @@ class Command(BaseCommand):
         for name in peers:
             solution = daypeers.DAY_PEERS[name](problem, limit)
             rows.append(row_of(name, solution, solution.seconds))
+            if same_stops:
+                rows[-1]["same_stops"] = self.same_stops(problem, solution, limit)
         self.stdout.write(
             f"\n{stops} stops, {volunteers} volunteers, limit {limit:g} s "
             f"(ours: {seconds:.1f} s from the request to the routes written; problem built in "
@@ -116,9 +126,26 @@ class Command(BaseCommand):
                 f"ours vs {row['solver']}: {mine['served'] - row['served']:+d} stops served, "
                 f"{mine['volunteers_used'] - row['volunteers_used']:+d} volunteers, "
                 f"{mine['travel_km'] - row['travel_km']:+.1f} km")
+            same = row.get("same_stops")
+            if same:
+                self.stdout.write(
+                    f"  the {same['stops']} stops {row['solver']} served, planned by ours "
+                    f"({same['served']} served, {same['volunteers_used']} volunteers"
+                    f"{', checked' if same['checked'] else ', NOT CHECKED'}): "
+                    f"{same['travel_minutes']} travel min against {row['travel_minutes']} "
+                    f"({same['travel_minutes'] - row['travel_minutes']:+d})")
         return {"stops": stops, "volunteers": volunteers, "time_limit": limit,
                 "seconds": round(seconds, 1), "served": figures["served"],
                 "unserved": figures["unserved"], "unserved_reasons": reasons,
                 "volunteers_used": figures["volunteers"],
                 "travel_minutes": figures["travel_minutes"], "feasible": figures["feasible"],
                 "solvers": rows}
+
+    @staticmethod
+    def same_stops(problem, peer, limit: float) -> dict:
+        """Our solver on exactly the stops `peer` served, with the same search limit."""
+        served = {visit.stop_id for route in peer.routes for visit in route.visits}
+        subset = dataclasses.replace(
+            problem, stops=[s for s in problem.stops if s.id in served])
+        solution = solve(subset, time_limit=limit)
+        return {**row_of("ours", solution, limit), "stops": len(served)}
