@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
                 env.update(CELERY_TASK_ALWAYS_EAGER="false", CELERY_BROKER_URL=broker)
                 # The cache shared by the workers, as in production (deploy/kniga03.env.example):
                 # throttles and the kept route answers (mobile_api.route_cache).
-                env.update(CACHE_BACKEND="django.core.cache.backends.redis.RedisCache",
+                env.update(CACHE_BACKEND="backend.core.cache.RedisCache",
                            CACHE_LOCATION=broker.rsplit("/", 1)[0] + "/1")
                 helpers.append(start_worker(env, folder / "celery.log"))
             server_process = start_gunicorn(env, log)

@@ -2,6 +2,7 @@
 
 Staff accounts get 403 here (they have the staff API); no token gets 401.
 """
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
@@ -10,17 +11,25 @@ class IsVolunteer(BasePermission):
     message = _("The volunteer app is for volunteers only.")
 
     def has_permission(self, request, view) -> bool:
-        from backend.volunteers.models import Volunteer
-
         user = request.user
         if user is None or not user.is_authenticated or not user.is_active:
             return False
-        # The user is loaded already; ordering by pk spares the join the default ordering
-        # (by the user's name) would need.
-        volunteer = (Volunteer.objects.select_related("branch")
-                     .filter(user_id=user.pk, active=True).order_by("pk").first())
-        if volunteer is None:
+        volunteer = _volunteer_of(user)
+        if volunteer is None or not volunteer.active:
             return False
         volunteer.user = user
         request.volunteer = volunteer
         return True
+
+
+def _volunteer_of(user):
+    """The user's volunteer profile with its branch, or None. The app's token authentication
+    (accounts.tokens.AppJWTAuthentication) has read it with the user: no query then."""
+    from backend.volunteers.models import Volunteer
+
+    try:
+        if type(user).volunteer.is_cached(user):
+            return user.volunteer  # read with the user (None read: DoesNotExist)
+        return Volunteer.objects.select_related("branch").get(user_id=user.pk)
+    except ObjectDoesNotExist:
+        return None

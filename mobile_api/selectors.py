@@ -43,7 +43,7 @@ def routes_on(volunteer: Volunteer, date: datetime.date) -> QuerySet[Route]:
     live = ~Q(stops__status=StopStatus.CANCELLED)
     return (
         own_routes(volunteer).filter(plan__date=date)
-        .select_related("plan__branch")
+        .select_related("plan")  # the day; the list shows nothing of the branch
         .annotate(
             stops_total=Count("stops", filter=live),
             stops_open=Count("stops", filter=Q(stops__status__in=[StopStatus.PLANNED,
@@ -57,10 +57,10 @@ def own_route(volunteer: Volunteer, pk: int) -> Route:
     """The volunteer's own visible route, or 404 (another volunteer's route is "not found")."""
     if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
         raise NotFound()
-    route = own_routes(volunteer).select_related("plan__branch").filter(pk=pk).first()
-    if route is None:
-        raise NotFound()
-    return route
+    try:  # `.get()`, not `.first()`: no ORDER BY to build for one row by its key
+        return own_routes(volunteer).select_related("plan__branch").get(pk=pk)
+    except Route.DoesNotExist:
+        raise NotFound() from None
 
 
 def own_stop(volunteer: Volunteer, pk: int) -> Stop:
@@ -182,7 +182,10 @@ def route_body(route: Route, *, now: datetime.datetime | None = None) -> dict[st
 
 
 def changes_since(volunteer: Volunteer, cursor: int, limit: int) -> list[RouteChange]:
+    # Of the route only its day is shown (mobile_api.serializers.ChangeSerializer).
     return list(
         RouteChange.objects.filter(volunteer=volunteer, id__gt=cursor)
-        .select_related("route__plan").order_by("id")[: limit + 1]
+        .select_related("route__plan")
+        .only("id", "kind", "route", "stop_id", "at", "data", "route__plan", "route__plan__date")
+        .order_by("id")[: limit + 1]
     )

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions
@@ -30,6 +31,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 API_CLAIM = "api"
 STAFF = "staff"
@@ -138,7 +140,11 @@ def _blacklist(refresh: RefreshToken) -> None:
 
 
 class _ApiJWTAuthentication(JWTAuthentication):
-    """Bearer access tokens of one API; every refusal answers `auth.token_invalid`."""
+    """Bearer access tokens of one API; every refusal answers `auth.token_invalid`.
+
+    The token's user is read in one query, with what every request of the API then reads of
+    them (`load_user`), so the permission check and the branch zone need no query of their
+    own."""
 
     token_class: type[AccessToken] = AccessToken
 
@@ -157,13 +163,56 @@ class _ApiJWTAuthentication(JWTAuthentication):
         except TokenError:
             raise TokenInvalid() from None
 
+    def get_user(self, validated_token):
+        # simplejwt's checks (a user named, found, active, the password unchanged when
+        # CHECK_REVOKE_TOKEN is on) with this API's own read of the user.
+        user_id = validated_token.get(api_settings.USER_ID_CLAIM)
+        user = None if user_id is None else self.load_user(user_id)
+        if user is None or (api_settings.CHECK_USER_IS_ACTIVE and not user.is_active):
+            raise TokenInvalid()
+        if api_settings.CHECK_REVOKE_TOKEN and (
+                validated_token.get(api_settings.REVOKE_TOKEN_CLAIM)
+                != get_md5_hash_password(user.password)):
+            raise TokenInvalid()
+        return user
+
+    def load_user(self, user_id):
+        """The user the token names, or None."""
+        return _one(self.user_model._default_manager.all(), user_id)
+
 
 class StaffJWTAuthentication(_ApiJWTAuthentication):
     token_class = StaffAccessToken
 
+    def load_user(self, user_id):
+        # The user with their role names (backend.core.roles.user_roles), which every staff
+        # endpoint checks: a row per group, the user's columns repeated.
+        rows = list(self.user_model._default_manager
+                    .filter(**{api_settings.USER_ID_FIELD: user_id})
+                    .annotate(role_name=F("groups__name")).order_by())
+        if not rows:
+            return None
+        user = rows[0]
+        user._kniga_roles = frozenset(row.role_name for row in rows if row.role_name is not None)
+        return user
+
 
 class AppJWTAuthentication(_ApiJWTAuthentication):
     token_class = AppAccessToken
+
+    def load_user(self, user_id):
+        # With the volunteer profile and its home branch (None when there is none), which
+        # mobile_api.permissions.IsVolunteer and the branch zone read.
+        return _one(self.user_model._default_manager.select_related("volunteer__branch"),
+                    user_id)
+
+
+def _one(users, user_id):
+    # `.get()` rather than `.first()`: no ORDER BY to build for one row by its key.
+    try:
+        return users.get(**{api_settings.USER_ID_FIELD: user_id})
+    except users.model.DoesNotExist:
+        return None
 
 
 # The OpenAPI schema's bearer schemes: one per API, since each takes only its own tokens.

@@ -63,9 +63,25 @@ def user_branch_id(user) -> int | None:
     return volunteer.branch_id
 
 
+def _loaded(instance, name: str):
+    """The related row `name` of `instance` if it has been read already, else None."""
+    state = getattr(instance, "_state", None)
+    return state.fields_cache.get(name) if state is not None else None
+
+
+def user_zone(user) -> zoneinfo.ZoneInfo:
+    """The zone of `user_branch_id(user)`: from its row when it was read with the user (the
+    app's token authentication reads the volunteer's home branch), else `zone_of_branch`."""
+    branch_id = user_branch_id(user)
+    branch = _loaded(user, "branch") or _loaded(_loaded(user, "volunteer"), "branch")
+    if branch is not None and branch_id is not None and branch.pk == branch_id:
+        return branch.zone
+    return zone_of_branch(branch_id)
+
+
 def activate_branch_zone(user) -> zoneinfo.ZoneInfo:
     """Make `user`'s branch zone the current one (until the request ends) and return it."""
-    zone = zone_of_branch(user_branch_id(user))
+    zone = user_zone(user)
     timezone.activate(zone)
     return zone
 
