@@ -41,8 +41,10 @@ ROUTE_TEMPLATES = (TemplateCode.ROUTE_PUBLISHED, TemplateCode.ROUTE_CHANGED)
 
 
 def on_the_way_enabled(branch) -> bool:
-    own = BranchMessaging.objects.filter(branch=branch).values_list("on_the_way", flat=True)
-    choice = next(iter(own), None)
+    try:  # read with the branch when the caller asked for it (mobile_api.selectors.own_stop)
+        choice = branch.messaging.on_the_way
+    except BranchMessaging.DoesNotExist:
+        choice = None
     return bool(getattr(settings, "MESSAGE_ON_THE_WAY", False) if choice is None else choice)
 
 
