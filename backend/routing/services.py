@@ -512,7 +512,7 @@ def _bump(route: Route) -> None:
     (row,) = Route.objects.raw(
         f"UPDATE {qn(Route._meta.db_table)} SET {qn('version')} = {qn('version')} + 1, "
         f"{qn('updated_at')} = %s WHERE {qn('id')} = %s RETURNING "
-        + ", ".join(qn(name) for name in ROUTE_STATE), [now, route.pk])
+        + ", ".join(qn(name) for name in ROUTE_STATE), [now, route.pk], using=connection.alias)
     for name in ROUTE_STATE:
         setattr(route, name, getattr(row, name))
     route.as_written = True
