@@ -130,10 +130,12 @@ def _at(value: datetime.datetime | None, plan, route: Route) -> datetime.datetim
         _("This is before the route's day: a route's actions are done on its day.")]})
 
 
-def _route_state(route: Route) -> dict[str, Any]:
-    """The route as it is now (its version was bumped in the database, not on `route`)."""
-    return (Route.objects.filter(pk=route.pk)
-            .values("id", "status", "version", "started_at", "finished_at").get())
+def _route_state(route: Route, *, written: bool = False) -> dict[str, Any]:
+    """The route as it is now: `route` itself when it holds the row as written and locked
+    (`written`, or read back by the version's bump: routing.services._bump), else read."""
+    if written or getattr(route, "as_written", False):
+        return {name: getattr(route, name) for name in routing_services.ROUTE_STATE}
+    return Route.objects.filter(pk=route.pk).values(*routing_services.ROUTE_STATE).get()
 
 
 def _stop_state(stop: Stop) -> dict[str, Any]:
@@ -187,27 +189,28 @@ def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int,
         check_day(route.plan)
         at = _at(values.get("happened_at"), route.plan, route)
         if kind == "start":
-            routing_services.route_start(route=route, by=user, at=at)
+            route = routing_services.route_start(route=route, by=user, at=at)
         else:
-            routing_services.route_finish(route=route, by=user, at=at)
-        result["route"] = _route_state(route)
+            route = routing_services.route_finish(route=route, by=user, at=at)
+        result["route"] = _route_state(route, written=True)  # the row it locked and wrote
     else:
-        stop = selectors.own_stop(volunteer, target)
+        # Read with the lock the service would take again: it is told so (`locked`).
+        stop = selectors.own_stop(volunteer, target, lock=True)
         check_day(stop.plan)
         at = _at(values.get("happened_at"), stop.plan, stop.route)
         if kind == "arrive":
-            stop = routing_services.stop_arrive(stop=stop, by=user, at=at)
+            stop = routing_services.stop_arrive(stop=stop, by=user, at=at, locked=True)
         elif kind == "complete":
             done = routing_services.stop_complete(
                 stop=stop, delivered=values["delivered"], collected=values["collected"],
-                note=values["note"], by=user, at=at)
+                note=values["note"], by=user, at=at, locked=True)
             stop = done["stop"]
             result["loans"] = [{"barcode": loan.item.barcode, "due_date": loan.due_date}
                                for loan in done["loans"]]
             result["returns"] = [{"barcode": loan.item.barcode} for loan in done["returns"]]
         else:
             stop = routing_services.stop_fail(stop=stop, reason=values["reason"],
-                                              note=values["note"], by=user, at=at)
+                                              note=values["note"], by=user, at=at, locked=True)
         result["stop"] = _stop_state(stop)
         result["route"] = _route_state(stop.route)
     return 200, ActionResultSerializer(result).data

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from backend.core import atomic
 from backend.core.exceptions import ApplicationError, error_body
 from mobile_api.models import IdempotencyRecord
 
@@ -93,7 +94,9 @@ def run_once(*, user, key: str, method: str, path: str, body: Any,
                 raise key_reused() from None
             return Answer(record.status, record.response, replayed=True)
         try:
-            with transaction.atomic():
+            # A refusal rolls back all the action did and keeps the record: the action's
+            # savepoint, shared by the services it calls (backend.core.atomic).
+            with atomic.one_unit():
                 status, response = action()
         except ApplicationError as exc:
             status, response = exc.status_code, error_body(exc)

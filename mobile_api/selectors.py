@@ -63,19 +63,25 @@ def own_route(volunteer: Volunteer, pk: int) -> Route:
         raise NotFound() from None
 
 
-def own_stop(volunteer: Volunteer, pk: int) -> Stop:
+def own_stop(volunteer: Volunteer, pk: int, *, lock: bool = False) -> Stop:
     """A stop on one of the volunteer's visible routes.
 
     A stop that was on their route and has since been moved to someone else answers
     `stop.not_on_your_route` (409) so the app can drop it; any other id answers 404.
+    `lock`: for an action, the stop's row locked as routing.services locks it for a change,
+    in the same read (the service is then told not to read it again), with the branch's
+    messaging choices an arrive asks (routing.messages.on_the_way_enabled).
     """
     if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
         raise NotFound()
-    stop = (Stop.objects.select_related("route", "plan__branch")
-            .filter(pk=pk, route__volunteer=volunteer,
-                    route__status__in=SHOWN_ROUTE_STATUSES).first())
-    if stop is not None:
-        return stop
+    stops = Stop.objects.select_related("route", "plan__branch")
+    if lock:
+        stops = stops.select_for_update(of=("self",)).select_related("plan__branch__messaging")
+    try:  # .get(), not .first(): one row by its id needs no ORDER BY
+        return stops.get(pk=pk, route__volunteer=volunteer,
+                         route__status__in=SHOWN_ROUTE_STATUSES)
+    except Stop.DoesNotExist:
+        pass
     if RouteChange.objects.filter(volunteer=volunteer, stop_id=pk).exists():
         from django.utils.translation import gettext as _
 

@@ -13,6 +13,7 @@ from backend.catalog import services as catalog_services
 from backend.catalog.models import Item, ItemStatus
 from backend.circulation.models import Loan, LoanStatus, ReturnChannel
 from backend.circulation.signals import loan_renewing
+from backend.core import atomic
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.readers.models import FamilyCard, FamilyStatus, Reader
 
@@ -65,7 +66,7 @@ def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
             )
 
 
-@transaction.atomic
+@atomic.service
 def loan_issue(*, item: Item, reader: Reader, by: User | None = None,
                order_line: OrderLine | None = None,
                family_card: FamilyCard | None = None, check_limits: bool = True) -> Loan:
@@ -91,15 +92,14 @@ def loan_issue(*, item: Item, reader: Reader, by: User | None = None,
     return loan
 
 
-@transaction.atomic
+@atomic.service
 def loan_return(*, barcode: str, by: User | None = None, channel: str = ReturnChannel.DESK) -> Loan:
     """Take a copy back by its barcode."""
-    loan = (
-        Loan.objects.select_for_update()
-        .select_related("item")
-        .filter(item__barcode=(barcode or "").strip(), status=LoanStatus.ACTIVE)
-        .first()
-    )
+    try:  # one at most (a barcode is one copy, on one active loan): .get() needs no ORDER BY
+        loan = (Loan.objects.select_for_update().select_related("item")
+                .get(item__barcode=(barcode or "").strip(), status=LoanStatus.ACTIVE))
+    except Loan.DoesNotExist:
+        loan = None
     if loan is None:
         raise ConflictError(
             "loan.not_on_loan",

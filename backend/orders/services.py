@@ -18,7 +18,7 @@ from backend.catalog import services as catalog_services
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.circulation import services as circulation_services
 from backend.circulation.models import ReturnChannel
-from backend.core import dates
+from backend.core import atomic, dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.orders import messages as order_messages
 from backend.orders.models import (
@@ -434,23 +434,26 @@ def order_unschedule(*, order: Order, by: User | None = None, note: str = "") ->
     return order
 
 
-@transaction.atomic
+@atomic.service
 def order_dispatch(*, order: Order, by: User | None = None) -> Order:
     order = _move(_lock(order), S.OUT_FOR_DELIVERY, by=by)
     order.save(update_fields=["status", "updated_at"])
     return order
 
 
-@transaction.atomic
+@atomic.service
 def order_deliver(
     *, order: Order, delivered: Iterable[str], collected: Iterable[str] = (),
-        by: User | None = None,
+        by: User | None = None, locked: bool = False,
 ) -> dict[str, Any]:
     """Record a delivery at the door: loans start for the copies handed over, copies taken
     back are returned. Lines whose copy was not handed over are closed and their copies go
     back to the shelf. Answers what happened to each barcode.
+
+    `locked`: the caller locked `order` in this transaction (select_for_update) and read it
+    under the lock, so it is not read again (routing.services.stop_complete).
     """
-    order = _lock(order)
+    order = order if locked else _lock(order)
     delivered = [b.strip() for b in delivered if b and b.strip()]
     collected = [b.strip() for b in collected if b and b.strip()]
     if order.status == S.SCHEDULED:
@@ -493,7 +496,7 @@ def order_deliver(
     return {"order": order, "loans": loans, "returns": returns}
 
 
-@transaction.atomic
+@atomic.service
 def order_fail(*, order: Order, reason: str, note: str = "", by: User | None = None,
                requeue: bool = True) -> Order:
     """The visit did not happen. The order goes back to be planned again (ready, copies

@@ -41,17 +41,26 @@ ROUTE_TEMPLATES = (TemplateCode.ROUTE_PUBLISHED, TemplateCode.ROUTE_CHANGED)
 
 
 def on_the_way_enabled(branch) -> bool:
-    own = BranchMessaging.objects.filter(branch=branch).values_list("on_the_way", flat=True)
-    choice = next(iter(own), None)
+    try:  # read with the branch when the caller asked for it (mobile_api.selectors.own_stop)
+        choice = branch.messaging.on_the_way
+    except BranchMessaging.DoesNotExist:
+        choice = None
     return bool(getattr(settings, "MESSAGE_ON_THE_WAY", False) if choice is None else choice)
 
 
-@message_hook
 def on_stop_arrived(stop) -> Message | None:
     """The volunteer is at a door: the next reader on the route hears they are on the
-    way (if the branch wants it). Useless two hours later, so it is dropped then."""
+    way (if the branch wants it). Useless two hours later, so it is dropped then.
+
+    Whether the branch wants it is a read, asked before the message's savepoint: a branch
+    without the message costs no savepoint."""
     if stop.route_id is None or not on_the_way_enabled(stop.plan.branch):
         return None
+    return _tell_next_reader(stop)
+
+
+@message_hook
+def _tell_next_reader(stop) -> Message | None:
     following = (Stop.objects.filter(route_id=stop.route_id, sequence__gt=stop.sequence,
                                      status=StopStatus.PLANNED)
                  .select_related("reader", "reader__branch", "route__volunteer__user")

@@ -13,15 +13,14 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.core import dates
+from backend.core import atomic, dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.orders import services as order_services
-from backend.orders.models import LineStatus, OrderStatus
+from backend.orders.models import LineStatus, OrderLine, OrderStatus
 from backend.routing import messages as routing_messages
 from backend.routing import solver
 from backend.routing.deadline import Deadline, write_reserve
@@ -493,17 +492,33 @@ def _lock_route(route: Route) -> Route:
     return Route.objects.select_for_update(of=("self",)).select_related("plan").get(pk=route.pk)
 
 
-def _lock_stop(stop: Stop) -> Stop:
+def _lock_stop(stop: Stop, locked: bool = False) -> Stop:
+    """The stop's row locked and read again; `locked`: the caller read it so already."""
+    if locked:
+        return stop
     return (Stop.objects.select_for_update(of=("self",)).select_related("route", "plan__branch")
             .get(pk=stop.pk))
 
 
+ROUTE_STATE = ("id", "status", "version", "started_at", "finished_at")
+
+
 def _bump(route: Route) -> None:
-    Route.objects.filter(pk=route.pk).update(version=F("version") + 1,
-                                             updated_at=timezone.now())
+    """One version more, counted in the database (a concurrent bump is never lost). The same
+    UPDATE reads the row back into `route` (`as_written`): its lock keeps it so until the
+    commit, so the action's answer needs no second read."""
+    qn = connection.ops.quote_name
+    now = Route._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
+    (row,) = Route.objects.raw(
+        f"UPDATE {qn(Route._meta.db_table)} SET {qn('version')} = {qn('version')} + 1, "
+        f"{qn('updated_at')} = %s WHERE {qn('id')} = %s RETURNING "
+        + ", ".join(qn(name) for name in ROUTE_STATE), [now, route.pk], using=connection.alias)
+    for name in ROUTE_STATE:
+        setattr(route, name, getattr(row, name))
+    route.as_written = True
 
 
-@transaction.atomic
+@atomic.service
 def route_start(*, route: Route, by: User | None = None,
                 at: datetime.datetime | None = None) -> Route:
     """The volunteer sets out. Only a published route can start; starting twice is fine."""
@@ -524,7 +539,7 @@ def route_start(*, route: Route, by: User | None = None,
     return route
 
 
-@transaction.atomic
+@atomic.service
 def route_finish(*, route: Route, by: User | None = None,
                  at: datetime.datetime | None = None) -> Route:
     """The day is over. Stops not visited go back to be planned again."""
@@ -563,10 +578,13 @@ def _check_open(stop: Stop) -> None:
         raise ConflictError("stop.cancelled", _("This stop was cancelled."))
 
 
-@transaction.atomic
-def stop_arrive(*, stop: Stop, by: User | None = None, at: datetime.datetime | None = None) -> Stop:
-    """The volunteer is at the door. Arriving twice is harmless."""
-    stop = _lock_stop(stop)
+@atomic.service
+def stop_arrive(*, stop: Stop, by: User | None = None, at: datetime.datetime | None = None,
+                locked: bool = False) -> Stop:
+    """The volunteer is at the door. Arriving twice is harmless. `locked` (here and in
+    stop_complete, stop_fail): the caller read `stop` with its route and plan's branch under
+    the lock _lock_stop takes (mobile_api.selectors.own_stop)."""
+    stop = _lock_stop(stop, locked)
     _check_open(stop)
     _check_stop_on_started_route(stop, by, at)
     if stop.status == StopStatus.PLANNED:
@@ -578,23 +596,25 @@ def stop_arrive(*, stop: Stop, by: User | None = None, at: datetime.datetime | N
     return stop
 
 
-@transaction.atomic
+@atomic.service
 def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Iterable[str] = (),
                   note: str = "", by: User | None = None,
-                      at: datetime.datetime | None = None) -> dict:
+                  at: datetime.datetime | None = None, locked: bool = False) -> dict:
     """Record what was handed over and taken back: loans start for the copies delivered,
     returns are recorded for the copies collected. An order whose copies were all refused
     goes back to be planned again."""
-    stop = _lock_stop(stop)
+    stop = _lock_stop(stop, locked)
     _check_open(stop)
     _check_stop_on_started_route(stop, by, at)
     delivered = list(dict.fromkeys(b.strip() for b in delivered if b and b.strip()))
     collected = list(dict.fromkeys(b.strip() for b in collected if b and b.strip()))
-    orders = list(stop.orders.select_for_update(of=("self",)).prefetch_related("lines__item"))
-    barcode_order = {
-        line.item.barcode: order for order in orders for line in order.lines.all()
-        if line.item_id and line.status == LineStatus.RESERVED
-    }
+    orders = list(stop.orders.select_for_update(of=("self",)))
+    reserved: dict[int, list[str]] = {}
+    for barcode, order_id in (OrderLine.objects.filter(order__in=orders, item__isnull=False,
+                                                       status=LineStatus.RESERVED)
+                              .values_list("item__barcode", "order_id")):
+        reserved.setdefault(order_id, []).append(barcode)
+    barcode_order = {barcode: order for order in orders for barcode in reserved.get(order.pk, ())}
     unknown = [b for b in delivered if b not in barcode_order]
     if unknown:
         raise ApplicationError(
@@ -605,10 +625,12 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
     loans, returns = [], []
     for order in orders:
         mine = [b for b in delivered if barcode_order.get(b) == order]
+        current = order  # read under its lock above, or as order_dispatch locked and wrote it
         if order.status == OrderStatus.SCHEDULED:
-            order_services.order_dispatch(order=order, by=by)
+            current = order_services.order_dispatch(order=order, by=by)
         if mine:
-            result = order_services.order_deliver(order=order, delivered=mine, by=by)
+            result = order_services.order_deliver(order=current, delivered=mine, by=by,
+                                                  locked=True)
             loans.extend(result["loans"])
         elif order.status == OrderStatus.OUT_FOR_DELIVERY:
             order_services.order_fail(order=order, reason="refused",
@@ -629,12 +651,12 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
     return {"stop": stop, "loans": loans, "returns": returns}
 
 
-@transaction.atomic
+@atomic.service
 def stop_fail(*, stop: Stop, reason: str, note: str = "", by: User | None = None,
-              at: datetime.datetime | None = None) -> Stop:
+              at: datetime.datetime | None = None, locked: bool = False) -> Stop:
     """Nobody home, refused, could not get there: the orders go back to be planned again
     and the coordinator sees why."""
-    stop = _lock_stop(stop)
+    stop = _lock_stop(stop, locked)
     _check_open(stop)
     if stop.route is not None and stop.route.status == RouteStatus.PUBLISHED:
         route_start(route=stop.route, by=by, at=at)

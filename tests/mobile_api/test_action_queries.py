@@ -10,18 +10,40 @@ def test_arrive_and_complete_queries(app, route, django_assert_num_queries):
     first, second = stops_of(route)[:2]
     # The first door also starts the route: its three orders go out for delivery. The token's
     # user is read with the volunteer and their branch (its time zone too): one query.
-    with django_assert_num_queries(40):
+    with django_assert_num_queries(25):
         assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
     body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
-    with django_assert_num_queries(43):
+    with django_assert_num_queries(29):
         done = post(app, f"{API}stops/{first.pk}/complete/", body)
     assert done.status_code == 200
     assert done.json()["stop"]["status"] == "completed"
     assert len(done.json()["loans"]) == 2 and len(done.json()["returns"]) == 1
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(12):
         arrived = post(app, f"{API}stops/{second.pk}/arrive/")
     assert arrived.json()["stop"]["status"] == "arrived"
     assert arrived.json()["route"]["version"] == done.json()["route"]["version"] + 1
+
+
+def test_each_action_stays_within_its_queries(app, route, django_assert_max_num_queries):
+    """Arrive, complete (two copies handed over, one taken back), fail and finish on a
+    started route. Two of the queries are the test's own (its transaction makes the action's
+    transaction a savepoint); what runs on commit is not counted."""
+    first, second, third = stops_of(route)
+    post(app, f"{API}routes/{route.pk}/start/")
+    with django_assert_max_num_queries(12):
+        assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
+    body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
+    assert len(body["delivered"]) == 2 and len(body["collected"]) == 1
+    with django_assert_max_num_queries(29):
+        assert post(app, f"{API}stops/{first.pk}/complete/", body).status_code == 200
+    with django_assert_max_num_queries(17):
+        assert post(app, f"{API}stops/{second.pk}/fail/",
+                    {"reason": "not_home"}).status_code == 200
+    # The third stop is not visited: finishing fails it and sends its order back.
+    with django_assert_max_num_queries(21):
+        finished = post(app, f"{API}routes/{route.pk}/finish/")
+    assert finished.status_code == 200
+    assert finished.json()["route"]["status"] == "finished"
 
 
 def test_the_answer_says_what_the_database_holds(app, route):
@@ -36,3 +58,17 @@ def test_the_answer_says_what_the_database_holds(app, route):
     assert answer["stop"]["fail_reason"] == stop.fail_reason == "not_home"
     assert answer["route"]["version"] == route.version
     assert answer["route"]["status"] == route.status == "started"
+
+
+def test_an_arrive_tells_the_next_reader_when_the_branch_wants_it(app, route, volunteer):
+    """The branch's choice is read with the stop (mobile_api.selectors.own_stop): off by
+    default, on once the branch says so."""
+    from backend.notifications.models import BranchMessaging, Message
+
+    first, second, third = stops_of(route)
+    assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
+    assert not Message.objects.filter(template="on_the_way").exists()
+    BranchMessaging.objects.create(branch=volunteer.branch, on_the_way=True)
+    assert post(app, f"{API}stops/{second.pk}/arrive/").status_code == 200
+    assert list(Message.objects.filter(template="on_the_way")
+                .values_list("reader", flat=True)) == [third.reader_id]

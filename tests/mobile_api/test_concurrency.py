@@ -51,6 +51,27 @@ def test_two_phones_completing_one_stop_one_wins_one_gets_409():
     assert Loan.objects.filter(order_line__order__stops=stop).count() == 2
 
 
+def test_two_doors_of_one_route_at_once_each_answer_the_version_it_made():
+    """The version in an action's answer is read back by the UPDATE that bumps it: two
+    actions on one route at once answer two versions one apart, the later one the route's."""
+    from backend.routing.models import Route
+
+    volunteer = make_volunteer()
+    route = published_route(volunteer, stops=3)
+    first, second, third = stops_of(route)
+    phone = app_for(volunteer)
+    assert post(phone, f"/api/mobile/v1/stops/{first.pk}/arrive/").status_code == 200
+    phones = [app_for(volunteer), app_for(volunteer)]
+    sent = [(f"/api/mobile/v1/stops/{second.pk}/arrive/", {}),
+            (f"/api/mobile/v1/stops/{third.pk}/fail/", {"reason": "not_home"})]
+    responses = run_together(*(lambda c=c, u=u, b=b: post(c, u, b)
+                               for c, (u, b) in zip(phones, sent, strict=True)))
+    assert [r.status_code for r in responses] == [200, 200]
+    versions = sorted(r.json()["route"]["version"] for r in responses)
+    assert versions[1] == versions[0] + 1
+    assert Route.objects.get(pk=route.pk).version == versions[1]
+
+
 def test_the_same_key_twice_at_once_runs_the_action_once():
     volunteer = make_volunteer()
     stop = stops_of(published_route(volunteer, stops=1))[0]

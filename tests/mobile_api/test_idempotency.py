@@ -104,3 +104,28 @@ def test_availability_is_idempotent_too(app, volunteer):
     assert len(seen["days"]) == 14
     missing = post(app, f"{API}me/availability/", {"kind": "shift"})
     assert missing.status_code == 400 and "rrule" in missing.json()["fields"]
+
+
+def test_a_refusal_after_writes_keeps_none_of_them_and_is_recorded(app, route):
+    """The services inside an action share its savepoint (backend.core.atomic): a copy
+    collected that is not on loan is refused after the route started, the order went out and
+    two loans began, and all of that is undone; the refusal itself is kept for the key."""
+    from backend.orders.models import Order, OrderEvent
+
+    stop = stops_of(route)[0]
+    order = stop.orders.get()
+    version = route.version
+    body = {"delivered": to_hand_over(stop), "collected": ["NOT-ON-LOAN-1"]}
+    refused = post(app, f"{API}stops/{stop.pk}/complete/", body, key="late-refusal")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "loan.not_on_loan"
+    stop.refresh_from_db()
+    route.refresh_from_db()
+    assert (stop.status, route.status, route.version) == ("planned", "published", version)
+    assert Order.objects.get(pk=order.pk).status == "scheduled"
+    assert not OrderEvent.objects.filter(order=order).exists()
+    assert not Loan.objects.filter(order_line__order=order).exists()
+    assert set(order.lines.values_list("status", flat=True)) == {"reserved"}
+    again = post(app, f"{API}stops/{stop.pk}/complete/", body, key="late-refusal")
+    assert again.status_code == 409 and again.json() == refused.json()
+    assert again["Idempotent-Replayed"] == "true"
