@@ -20,6 +20,7 @@ from backend.circulation import services as circulation_services
 from backend.circulation.models import ReturnChannel
 from backend.core import dates
 from backend.core.exceptions import ApplicationError, ConflictError
+from backend.core.models import prefetched_set
 from backend.orders import messages as order_messages
 from backend.orders.models import (
     LIVE_LINE_STATUSES,
@@ -99,7 +100,7 @@ def _reserve_any_copy(line: OrderLine, branch) -> bool:
             catalog_services.item_reserve(item=item)
         except ConflictError:
             continue  # taken by someone else a moment ago; try the next copy
-        line.item_id = item_id
+        line.item = item  # its barcode is what the order's answer shows of it
         line.status = LineStatus.RESERVED
         return True
     return False
@@ -117,7 +118,7 @@ def _line_from_input(order: Order, data: dict[str, Any], position: int) -> Order
                 fields={f"lines[{position}].barcode": [_("Unknown barcode.")]},
             )
         line.kind = LineKind.TITLE
-        line.title_id = item.title_id
+        line.title = item.title
         catalog_services.item_reserve(item=item)  # 409 item.not_available if taken
         line.item = item
         line.status = LineStatus.RESERVED
@@ -159,7 +160,10 @@ def order_create(
     if not lines:
         raise ApplicationError("order.no_lines", _("An order needs at least one line."),
                                fields={"lines": [_("Add a title or a wish.")]})
-    reader = Reader.objects.select_related("branch", "family_card").get(pk=reader.pk)
+    if not (Reader.branch.is_cached(reader) and Reader.family_card.is_cached(reader)):
+        # The card with its branch and family card, unless the caller has just read it so
+        # (the staff API's input does).
+        reader = Reader.objects.select_related("branch", "family_card").get(pk=reader.pk)
     if reader.status != ReaderStatus.ACTIVE:
         raise ConflictError(
             "reader.not_active",
@@ -195,6 +199,8 @@ def order_create(
                                   % {"id": line.reader_id}]},
             )
     OrderLine.objects.bulk_create(built)
+    # The lines as saved, for what reads them next (the message, the answer): not read back.
+    prefetched_set(order, "lines", built)
     OrderEvent.objects.create(order=order, by=by, from_status="", to_status=order.status,
                               note=Channel(channel).label)
     if call:
@@ -564,9 +570,16 @@ def call_log(*, phone: str, outcome: str, operator: User | None = None,
         duration_seconds=duration_seconds, note=note, direction=direction,
         started_at=started_at or timezone.now(),
     )
-    call.full_clean()
+    # The reader, operator and order given are rows just read or written: not looked up
+    # again to check that they exist.
+    given = {"reader": reader, "operator": operator, "order": order}
+    call.full_clean(exclude=[name for name, row in given.items() if _saved(row)])
     call.save()
     return call
+
+
+def _saved(instance) -> bool:
+    return instance is not None and instance.pk is not None and not instance._state.adding
 
 
 # Replies to messages -----------------------------------------------------------------------------
