@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Count, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -79,13 +81,25 @@ def _move(order: Order, to: str, *, by=None, note: str = "") -> Order:
 # Taking an order --------------------------------------------------------------------------
 
 
-def _pending_items(reader: Reader) -> int:
-    """Items already promised to the reader in open orders but not yet lent."""
-    return OrderLine.objects.filter(
+def _count(queryset) -> Coalesce:
+    """The number of rows of `queryset`, as a subquery (0 when none)."""
+    return Coalesce(Subquery(queryset.order_by().annotate(one=Value(1)).values("one")
+                             .annotate(n=Count("pk")).values("n")), 0)
+
+
+def _pending_and_held(reader: Reader) -> tuple[int, int]:
+    """Items already promised to the reader in open orders but not yet lent, and the items
+    they have on loan: both in one query."""
+    from backend.circulation.selectors import active_loans
+
+    pending = OrderLine.objects.filter(
         reader=reader, status__in=LIVE_LINE_STATUSES,
         order__status__in=[S.NEW, S.PICKING, S.READY, S.SCHEDULED, S.OUT_FOR_DELIVERY,
                            S.FAILED],
-    ).count()
+    )
+    return (Reader.objects.filter(pk=reader.pk)
+            .annotate(pending=_count(pending), held=_count(active_loans(reader=reader)))
+            .values_list("pending", "held").get())
 
 
 def _reserve_any_copy(line: OrderLine, branch) -> bool:
@@ -178,9 +192,9 @@ def order_create(
         raise ApplicationError("order.date_in_past", _("The preferred date has passed."),
                                fields={"preferred_date": [_("Choose today or later.")]})
     dates.require(dates.PLAN_DAY, preferred_date, field="preferred_date")
-    circulation_services.check_loan_limits(
-        reader=reader, adding=len(lines), pending=_pending_items(reader)
-    )
+    pending, held = _pending_and_held(reader)
+    circulation_services.check_loan_limits(reader=reader, adding=len(lines), pending=pending,
+                                           held=held)
     family = reader.family_card \
         if reader.family_card and reader.family_card.status == FamilyStatus.OPEN else None
     order = Order.objects.create(

@@ -136,11 +136,11 @@ def test_taking_an_order_with_the_call_runs_few_queries(operator, household,
             "window_start": "10:00", "window_end": "13:00",
             "call": {"phone": "+77011234567", "duration_seconds": 120}}
     # Roles; the card (with its branch and family card) and the title; the items promised and
-    # on loan, the household's loans; the order, the copy reserved, the line, the event,
+    # on loan (one query), the household's loans; the order, the copy reserved, the line, the event,
     # the call; the message (the household's home hours, the phones, the template, whether
     # the number said STOP, the row). The savepoints of the request, of the message hook
     # and of the outbox are the transactions a request has too, but for the outermost.
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(22):
         response = operator.post("/api/v1/orders/", body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["lines"][0]["status"] == "reserved"
@@ -174,3 +174,21 @@ def test_the_new_order_is_answered_as_it_is_stored(operator, household):
         "reserved", "waiting", "reserved", "waiting", "waiting"]
     assert created["lines"][2]["barcode"] == copy.barcode
     assert created["family_card"]["id"] == household.family_card_id
+
+
+def test_the_limit_counts_the_loans_and_the_items_promised(operator, branch):
+    """The items on loan and those promised in open orders are counted together in one
+    query: up to the limit an order is taken, one more is refused."""
+    branch.reader_loan_limit = 4
+    branch.save()
+    reader = ReaderFactory(branch=branch)
+    LoanFactory(reader=reader)
+    order_create(reader=reader, lines=[{"barcode": ItemFactory(branch=branch).barcode}])
+    copies = [ItemFactory(branch=branch).barcode for _ in range(3)]
+    refused = operator.post("/api/v1/orders/", {
+        "reader": reader.id, "lines": [{"barcode": code} for code in copies]}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "loan.reader_limit"
+    taken = operator.post("/api/v1/orders/", {
+        "reader": reader.id, "lines": [{"barcode": code} for code in copies[:2]]}, format="json")
+    assert taken.status_code == 201, taken.json()
