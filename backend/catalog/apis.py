@@ -25,6 +25,7 @@ from backend.catalog.models import (
     Title,
     TitleLanguage,
 )
+from backend.core.pagination import counted_with_rows
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
@@ -224,7 +225,8 @@ class TitleListApi(GenericAPIView):
         filters = TitleFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         titles = selectors.title_list(filters=filters.validated_data)  # best matches first
-        page = self.paginate_queryset(titles)
+        # One row a title (grouped by it, for its copies): the page counts them itself.
+        page = self.paginate_queryset(counted_with_rows(titles))
         return self.get_paginated_response(TitleOutputSerializer(page, many=True).data)
 
     @extend_schema(

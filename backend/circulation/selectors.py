@@ -64,22 +64,35 @@ def due_back(*, reader: Reader | None = None, family: FamilyCard | None = None,
     return active_loans(reader=reader, family=family).filter(due_date__lte=on_date)
 
 
-def due_back_by_household(households: Iterable[Household], *,
-                          on_date: date | Mapping[Household, date]) -> dict[Household, list[Loan]]:
-    """`due_back` for many households in one query: {(reader id, family card id): loans},
-    each list in due date order, with the item, title and reader read alongside. `on_date`
-    is one visit day for all, or each household's own."""
-    households = list(dict.fromkeys(households))
-    if not households:
-        return {}
-    days = on_date if isinstance(on_date, Mapping) else dict.fromkeys(households, on_date)
+def households_active_loans(households: Iterable[Household]) -> QuerySet[Loan]:
+    """Every active loan of these households (their readers', their family cards' and the
+    cards' members'), with the item, title and reader, in due date order: what
+    `due_back_by_household` picks from, for a caller that shows the loans too."""
+    households = list(households)
     reader_ids = {reader_id for reader_id, _family_id in households}
     family_ids = {family_id for _reader_id, family_id in households if family_id}
     condition = Q(reader_id__in=reader_ids)
     if family_ids:
         condition |= Q(family_card_id__in=family_ids) | Q(reader__family_card_id__in=family_ids)
-    loans = list(_due_by(max(days[h] for h in households)).filter(condition)
-                 .select_related("item", "title", "reader").order_by("due_date", "id"))
+    return (Loan.objects.filter(condition, status=LoanStatus.ACTIVE)
+            .select_related("item", "title", "reader").order_by("due_date", "id"))
+
+
+def due_back_by_household(households: Iterable[Household], *,
+                          on_date: date | Mapping[Household, date],
+                          loans: Iterable[Loan] | None = None) -> dict[Household, list[Loan]]:
+    """`due_back` for many households in one query: {(reader id, family card id): loans},
+    each list in due date order, with the item, title and reader read alongside. `on_date`
+    is one visit day for all, or each household's own. `loans`: the households' active
+    loans already read (`households_active_loans`), so that none is read again."""
+    households = list(dict.fromkeys(households))
+    if not households:
+        return {}
+    days = on_date if isinstance(on_date, Mapping) else dict.fromkeys(households, on_date)
+    if loans is None:
+        loans = households_active_loans(households).filter(
+            due_date__lte=max(days[h] for h in households))
+    loans = list(loans)
     return {
         (reader_id, family_id): [
             loan for loan in loans
@@ -92,13 +105,15 @@ def due_back_by_household(households: Iterable[Household], *,
 
 
 def due_back_by_reader(readers: Iterable[Reader], *,
-                       on_date: date | Mapping[int, date]) -> dict[int, list[Loan]]:
+                       on_date: date | Mapping[int, date],
+                       loans: Iterable[Loan] | None = None) -> dict[int, list[Loan]]:
     """`due_back` of each reader's household (the reader and their family card), in one
-    query: {reader id: loans}. `on_date` is one visit day, or {reader id: day}."""
+    query (none with `loans`, as in due_back_by_household): {reader id: loans}. `on_date`
+    is one visit day, or {reader id: day}."""
     readers = list(readers)
     days = {(r.pk, r.family_card_id): on_date[r.pk] if isinstance(on_date, Mapping) else on_date
             for r in readers}
-    found = due_back_by_household(days, on_date=days)
+    found = due_back_by_household(days, on_date=days, loans=loans)
     return {r.pk: found[(r.pk, r.family_card_id)] for r in readers}
 
 

@@ -22,15 +22,17 @@ if TYPE_CHECKING:
     from backend.orders.models import OrderLine
 
 
-def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0) -> None:
+def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0,
+                      held: int | None = None) -> None:
     """Items on loan per reader (branch policy) and per family card (shared limit).
 
-    `pending` counts items already promised (reserved in open orders) but not yet lent.
+    `pending` counts items already promised (reserved in open orders) but not yet lent;
+    `held`, the reader's items on loan when the caller has counted them already.
     """
     from backend.circulation.selectors import active_loans
 
     branch = reader.branch
-    mine = active_loans(reader=reader).count()
+    mine = held if held is not None else active_loans(reader=reader).count()
     if mine + pending + adding > branch.reader_loan_limit:
         raise ApplicationError(
             "loan.reader_limit",

@@ -8,3 +8,15 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def prefetched_set(instance: models.Model, name: str, rows: list) -> None:
+    """Give `instance.<name>.all()` these rows without a query, as `prefetch_related` would
+    have read them: for rows the caller has just written, in their order, so that nothing
+    reads them back. Filters on the relation (`.filter()`, `.exists()`) still query."""
+    queryset = getattr(instance, name).get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset

@@ -134,7 +134,9 @@ class OrderListApi(GenericAPIView):
             window_end=data.get("window_end"), note=data.get("note", ""), by=request.user,
             call=data.get("call"),
         )
-        return Response(_order_body(order, request), status=status.HTTP_201_CREATED)
+        # The order as written, its lines too (order_create keeps them): not read back.
+        body = order_serializer(request)(order, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailApi(GenericAPIView):

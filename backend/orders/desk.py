@@ -2,10 +2,14 @@
 
 The number of queries does not grow with the reader's loans or visits.
 """
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from backend.circulation.models import Loan, LoanStatus
-from backend.circulation.selectors import due_back_by_reader, due_back_day
+from backend.circulation.selectors import (
+    due_back_by_reader,
+    due_back_day,
+    households_active_loans,
+)
 from backend.core.phones import to_e164
 from backend.core.recurrence_text import rrule_describe
 from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
@@ -85,36 +89,36 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
     queries does not grow with the readers, loans or visits."""
     reader_ids = [r.id for r in readers]
     family_ids = {r.family_card_id for r in readers if r.family_card_id}
-    loans = list(
-        Loan.objects.filter(status=LoanStatus.ACTIVE, reader_id__in=reader_ids)
-        .select_related("item", "title").order_by("due_date", "id")
-    )
-    open_orders = list(
-        Order.objects.filter(reader_id__in=reader_ids, status__in=OPEN_STATUSES)
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("title")))
-        .order_by("preferred_date", "id")
-    )
+    # The households' active loans once: the readers' own are shown, and what is due back is
+    # picked from all of them.
+    household_loans = list(households_active_loans((r.id, r.family_card_id) for r in readers))
+    shown = set(reader_ids)
+    loans = [loan for loan in household_loans if loan.reader_id in shown]
+    visited = [OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.FAILED]
+    # Open orders and those that failed a visit without being visited since, in one read
+    # (the second are open or cancelled ones); their lines are read once for all the orders.
+    tried = Q(failed_attempts__gt=0) & ~Q(status__in=visited)
+    current = list(Order.objects.filter(Q(status__in=OPEN_STATUSES) | tried,
+                                        reader_id__in=reader_ids)
+                   .order_by("preferred_date", "id"))
+    open_orders = [o for o in current if o.status in OPEN_STATUSES]
     visits = list(
-        Order.objects.filter(reader_id__in=reader_ids, status__in=[
-            OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.FAILED,
-        ]).prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("title")))
+        Order.objects.filter(reader_id__in=reader_ids, status__in=visited)
         .order_by("-updated_at", "-id")[: recent_visits * max(1, len(reader_ids))]
-    ) + list(
-        Order.objects.filter(reader_id__in=reader_ids, failed_attempts__gt=0)
-        .exclude(status__in=[OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED,
-                             OrderStatus.FAILED])
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("title")))
-        .order_by("-updated_at", "-id")[:recent_visits]
-    )
+    ) + sorted((o for o in current if o.failed_attempts > 0 and o.status not in visited),
+               key=lambda o: (o.updated_at, o.id), reverse=True)[:recent_visits]
+    # By identity: a failed order is both open and a visit, read twice.
+    prefetch_related_objects(list({id(o): o for o in current + visits}.values()),
+                             Prefetch("lines", queryset=OrderLine.objects.select_related("title")))
     # Standing plans sit a layer above orders: reached through the orders' own link to them.
     plans_model = Order._meta.get_field("standing_plan").related_model
-    plans = list(
-        plans_model.objects.filter(reader_id__in=reader_ids).prefetch_related("pauses")
-    ) + list(
-        plans_model.objects.filter(family_card_id__in=family_ids).prefetch_related("pauses")
-    )
+    # One read of both kinds (a plan is a reader's or a family card's): the readers' first.
+    plans = sorted(
+        plans_model.objects.filter(Q(reader_id__in=reader_ids) | Q(family_card_id__in=family_ids))
+        .prefetch_related("pauses"), key=lambda p: (p.reader_id is None, p.id)
+    ) if reader_ids else []
     upcoming = {reader.id: next_visit_dates(reader) for reader in readers}
-    due = due_back_by_reader(readers, on_date={
+    due = due_back_by_reader(readers, loans=household_loans, on_date={
         reader.id: due_back_day(reader, upcoming=upcoming[reader.id]) for reader in readers})
     result = []
     for reader in readers:

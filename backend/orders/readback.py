@@ -260,13 +260,30 @@ def order_readback(*, reader: Reader, titles: list[Title], wishes: int,
                     waiting_words=waiting_sentence([t.title for t in waiting]))
 
 
+def _lines_known(order: Order) -> list[OrderLine] | None:
+    """The order's lines when they are at hand (just written, or prefetched), else None."""
+    cache = getattr(order, "_prefetched_objects_cache", {})
+    return list(order.lines.all()) if "lines" in cache else None
+
+
+def _waits(line: OrderLine) -> bool:
+    return line.kind == LineKind.TITLE and line.status == LineStatus.WAITING
+
+
 def order_date_promised(order: Order) -> bool:
     """A saved order's date means something only if some line can come that day (a wish,
     or a title with its copy reserved)."""
-    return bool(order.preferred_date) and order.lines.exclude(
-        kind=LineKind.TITLE, status=LineStatus.WAITING).exists()
+    if not order.preferred_date:
+        return False
+    lines = _lines_known(order)
+    if lines is not None:
+        return any(not _waits(line) for line in lines)
+    return order.lines.exclude(kind=LineKind.TITLE, status=LineStatus.WAITING).exists()
 
 
 def order_waiting_titles(order: Order) -> list[str]:
+    lines = _lines_known(order)
+    if lines is not None:
+        return [line.title.title for line in lines if _waits(line)]
     return [line.title.title for line in order.lines.select_related("title")
             .filter(kind=LineKind.TITLE, status=LineStatus.WAITING)]

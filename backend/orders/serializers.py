@@ -48,7 +48,9 @@ class OrderLineInputSerializer(serializers.Serializer):
 
 
 class OrderInputSerializer(serializers.Serializer):
-    reader = serializers.PrimaryKeyRelatedField(queryset=Reader.objects.all())
+    # With what order_create reads of the card, so that it is read once.
+    reader = serializers.PrimaryKeyRelatedField(
+        queryset=Reader.objects.select_related("branch", "family_card"))
     lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=30)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
     preferred_date = BoundedDateField(bounds=dates.PLAN_DAY, required=False, allow_null=True)

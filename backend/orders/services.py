@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Count, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +22,7 @@ from backend.circulation import services as circulation_services
 from backend.circulation.models import ReturnChannel
 from backend.core import atomic, dates
 from backend.core.exceptions import ApplicationError, ConflictError
+from backend.core.models import prefetched_set
 from backend.orders import messages as order_messages
 from backend.orders.models import (
     LIVE_LINE_STATUSES,
@@ -78,13 +81,25 @@ def _move(order: Order, to: str, *, by=None, note: str = "") -> Order:
 # Taking an order --------------------------------------------------------------------------
 
 
-def _pending_items(reader: Reader) -> int:
-    """Items already promised to the reader in open orders but not yet lent."""
-    return OrderLine.objects.filter(
+def _count(queryset) -> Coalesce:
+    """The number of rows of `queryset`, as a subquery (0 when none)."""
+    return Coalesce(Subquery(queryset.order_by().annotate(one=Value(1)).values("one")
+                             .annotate(n=Count("pk")).values("n")), 0)
+
+
+def _pending_and_held(reader: Reader) -> tuple[int, int]:
+    """Items already promised to the reader in open orders but not yet lent, and the items
+    they have on loan: both in one query."""
+    from backend.circulation.selectors import active_loans
+
+    pending = OrderLine.objects.filter(
         reader=reader, status__in=LIVE_LINE_STATUSES,
         order__status__in=[S.NEW, S.PICKING, S.READY, S.SCHEDULED, S.OUT_FOR_DELIVERY,
                            S.FAILED],
-    ).count()
+    )
+    return (Reader.objects.filter(pk=reader.pk)
+            .annotate(pending=_count(pending), held=_count(active_loans(reader=reader)))
+            .values_list("pending", "held").get())
 
 
 def _reserve_any_copy(line: OrderLine, branch) -> bool:
@@ -99,7 +114,7 @@ def _reserve_any_copy(line: OrderLine, branch) -> bool:
             catalog_services.item_reserve(item=item)
         except ConflictError:
             continue  # taken by someone else a moment ago; try the next copy
-        line.item_id = item_id
+        line.item = item  # its barcode is what the order's answer shows of it
         line.status = LineStatus.RESERVED
         return True
     return False
@@ -117,7 +132,7 @@ def _line_from_input(order: Order, data: dict[str, Any], position: int) -> Order
                 fields={f"lines[{position}].barcode": [_("Unknown barcode.")]},
             )
         line.kind = LineKind.TITLE
-        line.title_id = item.title_id
+        line.title = item.title
         catalog_services.item_reserve(item=item)  # 409 item.not_available if taken
         line.item = item
         line.status = LineStatus.RESERVED
@@ -159,7 +174,10 @@ def order_create(
     if not lines:
         raise ApplicationError("order.no_lines", _("An order needs at least one line."),
                                fields={"lines": [_("Add a title or a wish.")]})
-    reader = Reader.objects.select_related("branch", "family_card").get(pk=reader.pk)
+    if not (Reader.branch.is_cached(reader) and Reader.family_card.is_cached(reader)):
+        # The card with its branch and family card, unless the caller has just read it so
+        # (the staff API's input does).
+        reader = Reader.objects.select_related("branch", "family_card").get(pk=reader.pk)
     if reader.status != ReaderStatus.ACTIVE:
         raise ConflictError(
             "reader.not_active",
@@ -174,9 +192,9 @@ def order_create(
         raise ApplicationError("order.date_in_past", _("The preferred date has passed."),
                                fields={"preferred_date": [_("Choose today or later.")]})
     dates.require(dates.PLAN_DAY, preferred_date, field="preferred_date")
-    circulation_services.check_loan_limits(
-        reader=reader, adding=len(lines), pending=_pending_items(reader)
-    )
+    pending, held = _pending_and_held(reader)
+    circulation_services.check_loan_limits(reader=reader, adding=len(lines), pending=pending,
+                                           held=held)
     family = reader.family_card \
         if reader.family_card and reader.family_card.status == FamilyStatus.OPEN else None
     order = Order.objects.create(
@@ -195,6 +213,8 @@ def order_create(
                                   % {"id": line.reader_id}]},
             )
     OrderLine.objects.bulk_create(built)
+    # The lines as saved, for what reads them next (the message, the answer): not read back.
+    prefetched_set(order, "lines", built)
     OrderEvent.objects.create(order=order, by=by, from_status="", to_status=order.status,
                               note=Channel(channel).label)
     if call:
@@ -567,9 +587,16 @@ def call_log(*, phone: str, outcome: str, operator: User | None = None,
         duration_seconds=duration_seconds, note=note, direction=direction,
         started_at=started_at or timezone.now(),
     )
-    call.full_clean()
+    # The reader, operator and order given are rows just read or written: not looked up
+    # again to check that they exist.
+    given = {"reader": reader, "operator": operator, "order": order}
+    call.full_clean(exclude=[name for name, row in given.items() if _saved(row)])
     call.save()
     return call
+
+
+def _saved(instance) -> bool:
+    return instance is not None and instance.pk is not None and not instance._state.adding
 
 
 # Replies to messages -----------------------------------------------------------------------------

@@ -31,7 +31,8 @@ def reader_queryset() -> QuerySet[Reader]:
     return Reader.objects.select_related(
         "branch", "family_card", "consent_recorded_by"
     ).prefetch_related(Prefetch("phones", queryset=ReaderPhone.objects.order_by("position", "id")),
-                       "category_rows")
+                       # Read as a set (Reader.categories): no order, so no join on the cards.
+                       Prefetch("category_rows", queryset=ReaderCategory.objects.order_by()))
 
 
 def category_q(category: str) -> Q:
