@@ -2,8 +2,7 @@
 
 Planning runs the solver outside any transaction (it can take a while); writing its answer
 is one transaction with the plan row locked, so two coordinators cannot overwrite each
-other's plan half-way.
-"""
+other's plan half-way."""
 from __future__ import annotations
 
 import dataclasses
@@ -13,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -504,9 +503,13 @@ ROUTE_STATE = ("id", "status", "version", "started_at", "finished_at")
 
 
 def _bump(route: Route) -> None:
-    """One version more, counted in the database (a concurrent bump is never lost). The same
-    UPDATE reads the row back into `route` (`as_written`): its lock keeps it so until the
-    commit, so the action's answer needs no second read."""
+    """One version more, counted in the database (a concurrent bump is never lost). Where the
+    UPDATE can return rows (PostgreSQL, SQLite 3.35+) it reads the row back into `route`
+    (`as_written`; its lock keeps it so until the commit): the answer needs no second read."""
+    if not connection.features.can_return_columns_from_insert:  # SQLite 3.31-3.34
+        Route.objects.filter(pk=route.pk).update(version=models.F("version") + 1,
+                                                 updated_at=timezone.now())
+        return
     qn = connection.ops.quote_name
     now = Route._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
     (row,) = Route.objects.raw(
@@ -581,9 +584,8 @@ def _check_open(stop: Stop) -> None:
 @atomic.service
 def stop_arrive(*, stop: Stop, by: User | None = None, at: datetime.datetime | None = None,
                 locked: bool = False) -> Stop:
-    """The volunteer is at the door. Arriving twice is harmless. `locked` (here and in
-    stop_complete, stop_fail): the caller read `stop` with its route and plan's branch under
-    the lock _lock_stop takes (mobile_api.selectors.own_stop)."""
+    """The volunteer is at the door; arriving twice is harmless. `locked` (also in stop_complete
+    and stop_fail): the caller read `stop` as _lock_stop does (mobile_api.selectors.own_stop)."""
     stop = _lock_stop(stop, locked)
     _check_open(stop)
     _check_stop_on_started_route(stop, by, at)

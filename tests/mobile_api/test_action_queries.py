@@ -1,6 +1,8 @@
 """What an action costs in queries (savepoints included), so a change that adds one is seen.
 The route fixture: three stops, each with an order of two reserved copies and one loan due
 back."""
+import pytest
+
 from tests.mobile_api.conftest import due_back, post, stops_of, to_hand_over
 
 API = "/api/mobile/v1/"
@@ -72,3 +74,20 @@ def test_an_arrive_tells_the_next_reader_when_the_branch_wants_it(app, route, vo
     assert post(app, f"{API}stops/{second.pk}/arrive/").status_code == 200
     assert list(Message.objects.filter(template="on_the_way")
                 .values_list("reader", flat=True)) == [third.reader_id]
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "update-then-read"])
+def test_the_route_state_is_right_whether_or_not_an_update_can_return_rows(
+        app, route, monkeypatch, returning):
+    """SQLite before 3.35 (Django supports 3.31) has no UPDATE ... RETURNING: the version's
+    bump is then a plain UPDATE and the answer reads the route again, with the same result."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", returning)
+    first, second, _third = stops_of(route)
+    for stop in (first, second):
+        answer = post(app, f"{API}stops/{stop.pk}/arrive/")
+        assert answer.status_code == 200
+        route.refresh_from_db()
+        assert answer.json()["route"]["version"] == route.version
+        assert answer.json()["route"]["status"] == route.status == "started"
