@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from backend.core.exceptions import ConflictError
 from backend.routing import concerns as routing_concerns
+from backend.routing import route_version
 from backend.routing import services as routing_services
 from backend.routing.models import ConcernKind, Route, Stop
 from mobile_api import selectors
@@ -132,10 +133,10 @@ def _at(value: datetime.datetime | None, plan, route: Route) -> datetime.datetim
 
 def _route_state(route: Route, *, written: bool = False) -> dict[str, Any]:
     """The route as it is now: `route` itself when it holds the row as written and locked
-    (`written`, or read back by the version's bump: routing.services._bump), else read."""
+    (`written`, or read back by the version's bump: routing.route_version.bump), else read."""
     if written or getattr(route, "as_written", False):
-        return {name: getattr(route, name) for name in routing_services.ROUTE_STATE}
-    return Route.objects.filter(pk=route.pk).values(*routing_services.ROUTE_STATE).get()
+        return {name: getattr(route, name) for name in route_version.STATE}
+    return Route.objects.filter(pk=route.pk).values(*route_version.STATE).get()
 
 
 def _stop_state(stop: Stop) -> dict[str, Any]:

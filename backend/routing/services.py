@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from backend.core.exceptions import ApplicationError, ConflictError
 from backend.orders import services as order_services
 from backend.orders.models import LineStatus, OrderLine, OrderStatus
 from backend.routing import messages as routing_messages
-from backend.routing import solver
+from backend.routing import route_version, solver
 from backend.routing.deadline import Deadline, write_reserve
 from backend.routing.models import (
     DayPlan,
@@ -499,28 +499,6 @@ def _lock_stop(stop: Stop, locked: bool = False) -> Stop:
             .get(pk=stop.pk))
 
 
-ROUTE_STATE = ("id", "status", "version", "started_at", "finished_at")
-
-
-def _bump(route: Route) -> None:
-    """One version more, counted in the database (a concurrent bump is never lost). Where the
-    UPDATE can return rows (PostgreSQL, SQLite 3.35+) it reads the row back into `route`
-    (`as_written`; its lock keeps it so until the commit): the answer needs no second read."""
-    if not connection.features.can_return_columns_from_insert:  # SQLite 3.31-3.34
-        Route.objects.filter(pk=route.pk).update(version=models.F("version") + 1,
-                                                 updated_at=timezone.now())
-        return
-    qn = connection.ops.quote_name
-    now = Route._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
-    (row,) = Route.objects.raw(
-        f"UPDATE {qn(Route._meta.db_table)} SET {qn('version')} = {qn('version')} + 1, "
-        f"{qn('updated_at')} = %s WHERE {qn('id')} = %s RETURNING "
-        + ", ".join(qn(name) for name in ROUTE_STATE), [now, route.pk], using=connection.alias)
-    for name in ROUTE_STATE:
-        setattr(route, name, getattr(row, name))
-    route.as_written = True
-
-
 @atomic.service
 def route_start(*, route: Route, by: User | None = None,
                 at: datetime.datetime | None = None) -> Route:
@@ -593,7 +571,7 @@ def stop_arrive(*, stop: Stop, by: User | None = None, at: datetime.datetime | N
         stop.status = StopStatus.ARRIVED
         stop.arrived_at = at or timezone.now()
         stop.save(update_fields=["status", "arrived_at", "updated_at"])
-        _bump(stop.route)
+        route_version.bump(stop.route)
         routing_messages.on_stop_arrived(stop)
     return stop
 
@@ -649,7 +627,7 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
     if stop.arrived_at is None:
         stop.arrived_at = stop.completed_at
     stop.save(update_fields=["status", "completed_at", "arrived_at", "note", "updated_at"])
-    _bump(stop.route)
+    route_version.bump(stop.route)
     return {"stop": stop, "loans": loans, "returns": returns}
 
 
@@ -671,7 +649,7 @@ def stop_fail(*, stop: Stop, reason: str, note: str = "", by: User | None = None
     stop.completed_at = at or timezone.now()
     stop.save(update_fields=["status", "fail_reason", "note", "completed_at", "updated_at"])
     if stop.route_id:
-        _bump(stop.route)
+        route_version.bump(stop.route)
     return stop
 
 
