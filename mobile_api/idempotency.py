@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils.translation import gettext as _
 
 from backend.core import atomic
@@ -68,6 +68,43 @@ def key_reused() -> ApplicationError:
     )
 
 
+def insert_returns_rows(connection) -> bool:
+    """Whether an INSERT can return its row: PostgreSQL, and SQLite from 3.35."""
+    return connection.features.can_return_columns_from_insert
+
+
+def _write_first(record: IdempotencyRecord) -> bool:
+    """Insert `record` unless (user, key) has one already (then False). One statement where
+    an INSERT can return its row (PostgreSQL, SQLite from 3.35): INSERT ... ON CONFLICT DO
+    NOTHING RETURNING, which waits as the plain INSERT does for a concurrent one to commit.
+    Elsewhere the INSERT in a savepoint of its own, its IntegrityError caught."""
+    connection = connections[router.db_for_write(IdempotencyRecord)]
+    if not insert_returns_rows(connection):
+        try:
+            with transaction.atomic(using=connection.alias):
+                record.save(using=connection.alias)
+        except IntegrityError:
+            return False
+        return True
+    qn = connection.ops.quote_name
+    fields = [f for f in IdempotencyRecord._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(IdempotencyRecord._meta.db_table)} "
+            f"({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT DO NOTHING RETURNING {qn(IdempotencyRecord._meta.pk.column)}",
+            values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    record.pk = row[0]
+    record._state.adding = False
+    record._state.db = connection.alias
+    return True
+
+
 def run_once(*, user, key: str, method: str, path: str, body: Any,
              action: Callable[[], tuple[int, Any]]) -> Answer:
     """Run `action` once for (user, key); answer the first answer on every repeat.
@@ -77,11 +114,9 @@ def run_once(*, user, key: str, method: str, path: str, body: Any,
     """
     digest = body_hash({"method": method, "path": path, "body": body})
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, method=method, path=path[:200], body_hash=digest)
-        except IntegrityError:
+        record = IdempotencyRecord(user=user, key=key, method=method, path=path[:200],
+                                   body_hash=digest)
+        if not _write_first(record):
             # Already answered, or being answered right now by a concurrent request: the
             # insert above waited for it to commit. Answer what it answered.
             record = IdempotencyRecord.objects.filter(user=user, key=key).first()
@@ -89,9 +124,9 @@ def run_once(*, user, key: str, method: str, path: str, body: Any,
                 raise ApplicationError(
                     "idempotency.in_progress",
                     _("The same request is being handled right now; try again."),
-                    status_code=409) from None
+                    status_code=409)
             if record.body_hash != digest:
-                raise key_reused() from None
+                raise key_reused()
             return Answer(record.status, record.response, replayed=True)
         try:
             # A refusal rolls back all the action did and keeps the record: the action's
@@ -100,7 +135,5 @@ def run_once(*, user, key: str, method: str, path: str, body: Any,
                 status, response = action()
         except ApplicationError as exc:
             status, response = exc.status_code, error_body(exc)
-        record.status = status
-        record.response = response
-        record.save(update_fields=["status", "response"])
+        IdempotencyRecord.objects.filter(pk=record.pk).update(status=status, response=response)
     return Answer(status, response)

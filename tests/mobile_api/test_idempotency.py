@@ -1,4 +1,6 @@
 """Idempotency-Key: the same key answers the same and changes nothing; another body is 422."""
+import pytest
+
 from backend.circulation.models import Loan
 from mobile_api.models import IdempotencyRecord
 from tests.mobile_api.conftest import due_back, post, stops_of, to_hand_over
@@ -129,3 +131,24 @@ def test_a_refusal_after_writes_keeps_none_of_them_and_is_recorded(app, route):
     again = post(app, f"{API}stops/{stop.pk}/complete/", body, key="late-refusal")
     assert again.status_code == 409 and again.json() == refused.json()
     assert again["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["insert-returning", "insert-savepoint"])
+def test_the_first_answer_is_kept_whether_or_not_an_insert_can_return_rows(
+        app, route, monkeypatch, returning):
+    """The key's record is written by INSERT ... ON CONFLICT DO NOTHING RETURNING where the
+    database can (PostgreSQL, SQLite from 3.35), else by a plain INSERT in a savepoint: the
+    same answers both ways."""
+    from mobile_api import idempotency
+
+    monkeypatch.setattr(idempotency, "insert_returns_rows", lambda connection: returning)
+    stop = stops_of(route)[0]
+    first = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "not_home"}, key="k-both")
+    assert first.status_code == 200
+    again = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "not_home"}, key="k-both")
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    other = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "refused"}, key="k-both")
+    assert other.status_code == 422
+    record = IdempotencyRecord.objects.get(key="k-both")
+    assert (record.status, record.response) == (200, first.json())
