@@ -186,13 +186,14 @@ def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int,
         return raise_concern(volunteer=volunteer, target=target, values=values)
     result: dict[str, Any] = {"action": kind}
     if kind in ROUTE_ACTIONS:
-        route = selectors.own_route(volunteer, target)
+        # Read with the lock the service would take again: it is told so (`locked`).
+        route = selectors.own_route(volunteer, target, lock=True)
         check_day(route.plan)
         at = _at(values.get("happened_at"), route.plan, route)
         if kind == "start":
-            route = routing_services.route_start(route=route, by=user, at=at)
+            route = routing_services.route_start(route=route, by=user, at=at, locked=True)
         else:
-            route = routing_services.route_finish(route=route, by=user, at=at)
+            route = routing_services.route_finish(route=route, by=user, at=at, locked=True)
         result["route"] = _route_state(route, written=True)  # the row it locked and wrote
     else:
         # Read with the lock the service would take again: it is told so (`locked`).

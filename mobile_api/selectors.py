@@ -53,12 +53,17 @@ def routes_on(volunteer: Volunteer, date: datetime.date) -> QuerySet[Route]:
     )
 
 
-def own_route(volunteer: Volunteer, pk: int) -> Route:
-    """The volunteer's own visible route, or 404 (another volunteer's route is "not found")."""
+def own_route(volunteer: Volunteer, pk: int, *, lock: bool = False) -> Route:
+    """The volunteer's own visible route, or 404 (another volunteer's route is "not found").
+    `lock`: for an action, the route's row locked as routing.services locks it for a change,
+    in the same read (the service is then told not to read it again)."""
     if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
         raise NotFound()
+    routes = own_routes(volunteer).select_related("plan__branch")
+    if lock:
+        routes = routes.select_for_update(of=("self",))
     try:  # `.get()`, not `.first()`: no ORDER BY to build for one row by its key
-        return own_routes(volunteer).select_related("plan__branch").get(pk=pk)
+        return routes.get(pk=pk)
     except Route.DoesNotExist:
         raise NotFound() from None
 

@@ -1,4 +1,5 @@
 """Writes to the catalog, and every change of a copy's status."""
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -88,6 +89,30 @@ def _cas(item: Item, expected: tuple[str, ...], new: str, code: str, message: st
     return item
 
 
+def _cas_all(items: list[Item], expected: tuple[str, ...], new: str, code: str,
+             message: Callable[[Item], str]) -> None:
+    """`_cas` for several copies in one UPDATE; refused as `_cas` refuses the first copy that
+    did not move (the rows that moved hold `new` now)."""
+    keys = {item.pk for item in items}
+    if not keys:
+        return
+    updated = Item.objects.filter(pk__in=keys, status__in=expected).update(status=new)
+    if updated != len(keys):
+        current = dict(Item.objects.filter(pk__in=keys).values_list("pk", "status"))
+        stuck = [item for item in items if current.get(item.pk) != new]
+        # A copy that already held `new` did not move either: its status as read before.
+        failed = (stuck or [item for item in items if item.status not in expected]
+                  or items)[0]
+        status = current.get(failed.pk)
+        raise ConflictError(
+            code, message(failed),
+            fields={"barcode": [_("The copy is %(status)s.")
+                                % {"status": ItemStatus(status).label if status else "?"}]},
+        )
+    for item in items:
+        item.status = new
+
+
 def item_reserve(*, item: Item) -> Item:
     return _cas(item, (ItemStatus.AVAILABLE,), ItemStatus.RESERVED, "item.not_available",
                 _("Copy %(barcode)s is not available.") % {"barcode": item.barcode})
@@ -103,6 +128,26 @@ def item_lend(*, item: Item) -> Item:
     return _cas(item, (ItemStatus.RESERVED, ItemStatus.AVAILABLE), ItemStatus.ON_LOAN,
                 "item.not_available",
                 _("Copy %(barcode)s cannot be lent now.") % {"barcode": item.barcode})
+
+
+def items_lend(*, items: list[Item]) -> None:
+    """`item_lend` for several copies at once (a delivery handing over an order's copies)."""
+    _cas_all(items, (ItemStatus.RESERVED, ItemStatus.AVAILABLE), ItemStatus.ON_LOAN,
+             "item.not_available",
+             lambda item: _("Copy %(barcode)s cannot be lent now.") % {"barcode": item.barcode})
+
+
+def items_release(*, items: list[Item]) -> None:
+    """`item_release` for several copies at once (the copies of a delivery not handed over)."""
+    _cas_all(items, (ItemStatus.RESERVED,), ItemStatus.AVAILABLE, "item.not_reserved",
+             lambda item: _("Copy %(barcode)s is not reserved.") % {"barcode": item.barcode})
+
+
+def items_receive(*, items: list[Item]) -> None:
+    """`item_receive` for several copies at once (returns of several barcodes)."""
+    _cas_all(items, (ItemStatus.ON_LOAN, ItemStatus.LOST, ItemStatus.IN_TRANSIT),
+             ItemStatus.AVAILABLE, "item.not_on_loan",
+             lambda item: _("Copy %(barcode)s is not on loan.") % {"barcode": item.barcode})
 
 
 def item_receive(*, item: Item) -> Item:

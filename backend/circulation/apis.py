@@ -172,8 +172,8 @@ class ReturnApi(GenericAPIView):
         serializer = ReturnInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            loans = [services.loan_return(barcode=b, by=request.user)
-                     for b in dict.fromkeys(serializer.validated_data["barcodes"])]
+            loans = services.loans_return(barcodes=serializer.validated_data["barcodes"],
+                                          by=request.user)
         loans = selectors.loan_queryset().filter(pk__in=[loan.pk for loan in loans])
         return Response(LoanOutputSerializer(loans, many=True).data)
 

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Count, Subquery, Value
+from django.db.models import Case, Count, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -63,8 +64,10 @@ def _lock(order: Order) -> Order:
             .get(pk=order.pk))
 
 
-def _move(order: Order, to: str, *, by=None, note: str = "") -> Order:
-    """Check and record one transition of a locked order."""
+def _move(order: Order, to: str, *, by=None, note: str = "",
+          events: list[OrderEvent] | None = None) -> Order:
+    """Check and record one transition of a locked order; its event is added to `events`
+    when given, for the caller to write with others in one INSERT."""
     if to not in TRANSITIONS[order.status]:
         raise ConflictError(
             "order.invalid_transition",
@@ -72,8 +75,12 @@ def _move(order: Order, to: str, *, by=None, note: str = "") -> Order:
             % {"current": OrderStatus(order.status).label, "target": OrderStatus(to).label},
             fields={"status": [order.status]},
         )
-    OrderEvent.objects.create(order=order, by=by, from_status=order.status, to_status=to,
-                              note=note[:500])
+    event = OrderEvent(order=order, by=by, from_status=order.status, to_status=to,
+                       note=note[:500])
+    if events is None:
+        event.save()
+    else:
+        events.append(event)
     order.status = to
     return order
 
@@ -464,14 +471,15 @@ def order_dispatch(*, order: Order, by: User | None = None) -> Order:
 @atomic.service
 def order_deliver(
     *, order: Order, delivered: Iterable[str], collected: Iterable[str] = (),
-        by: User | None = None, locked: bool = False,
+        by: User | None = None, locked: bool = False, lines: list[OrderLine] | None = None,
 ) -> dict[str, Any]:
     """Record a delivery at the door: loans start for the copies handed over, copies taken
     back are returned. Lines whose copy was not handed over are closed and their copies go
     back to the shelf. Answers what happened to each barcode.
 
     `locked`: the caller locked `order` in this transaction (select_for_update) and read it
-    under the lock, so it is not read again (routing.services.stop_complete).
+    under the lock, so it is not read again (routing.services.stop_complete); `lines`: its
+    reserved lines, read by the caller as here (locked, with copy and reader's branch).
     """
     order = order if locked else _lock(order)
     delivered = [b.strip() for b in delivered if b and b.strip()]
@@ -479,8 +487,9 @@ def order_deliver(
     if order.status == S.SCHEDULED:
         _move(order, S.OUT_FOR_DELIVERY, by=by)
     # The reader's branch sets each loan's due date: read with the lines, not once a copy.
-    lines = list(order.lines.select_for_update(of=("self",))
-                 .select_related("item", "reader__branch").filter(status=LineStatus.RESERVED))
+    if lines is None:
+        lines = list(order.lines.select_for_update(of=("self",))
+                     .select_related("item", "reader__branch").filter(status=LineStatus.RESERVED))
     by_barcode = {line.item.barcode: line for line in lines}
     unknown = [b for b in delivered if b not in by_barcode]
     if unknown:
@@ -497,38 +506,47 @@ def order_deliver(
         )
     target = S.DELIVERED if len(set(delivered)) == len(lines) else S.PARTIALLY_DELIVERED
     _move(order, target, by=by)
-    loans = []
+    # Loans for the copies handed over, the others back to the shelf; the lines' statuses
+    # (and the waiting lines') in one UPDATE, each line's save() announced as it was when
+    # each line was saved (routing drops the doors that show the order).
+    handed = [line for line in lines if line.item.barcode in delivered]
+    kept = [line for line in lines if line.item.barcode not in delivered]
+    loans = circulation_services.loans_issue_for_lines(lines=handed, by=by,
+                                                       family_card=order.family_card)
+    catalog_services.items_release(items=[line.item for line in kept])
+    handed_ids = {line.pk for line in handed}
+    order.lines.filter(Q(pk__in=[line.pk for line in lines]) | Q(status=LineStatus.WAITING)
+                       ).update(status=Case(When(pk__in=handed_ids, then=Value(
+                           LineStatus.DELIVERED)), default=Value(LineStatus.NOT_DELIVERED)))
     for line in lines:
-        if line.item.barcode in delivered:
-            loans.append(circulation_services.loan_issue(
-                item=line.item, reader=line.reader, by=by, order_line=line,
-                family_card=order.family_card, check_limits=False,
-            ))
-            line.status = LineStatus.DELIVERED
-        else:
-            catalog_services.item_release(item=line.item)
-            line.status = LineStatus.NOT_DELIVERED
-        line.save(update_fields=["status"])
-    order.lines.filter(status=LineStatus.WAITING).update(status=LineStatus.NOT_DELIVERED)
-    returns = [circulation_services.loan_return(barcode=b, by=by, channel=ReturnChannel.VISIT)
-               for b in dict.fromkeys(collected)]
+        line.status = (LineStatus.DELIVERED if line.pk in handed_ids
+                       else LineStatus.NOT_DELIVERED)
+        post_save.send(sender=OrderLine, instance=line, created=False,
+                       update_fields=frozenset({"status"}), raw=False, using=order._state.db)
+    returns = circulation_services.loans_return(barcodes=collected, by=by,
+                                                channel=ReturnChannel.VISIT)
     order.save(update_fields=["status", "updated_at"])
     return {"order": order, "loans": loans, "returns": returns}
 
 
 @atomic.service
 def order_fail(*, order: Order, reason: str, note: str = "", by: User | None = None,
-               requeue: bool = True) -> Order:
+               requeue: bool = True, locked: bool = False) -> Order:
     """The visit did not happen. The order goes back to be planned again (ready, copies
-    kept) unless `requeue` is False; the reason stays on the order for the coordinator."""
-    order = _lock(order)
-    _move(order, S.FAILED, by=by, note=f"{reason}: {note}" if note else reason)
+    kept) unless `requeue` is False; the reason stays on the order for the coordinator.
+    `locked`: the caller read `order` under its lock in this transaction (as order_deliver's).
+    Its events (failed, then ready) are written in one INSERT."""
+    order = order if locked else _lock(order)
+    events: list[OrderEvent] = []
+    _move(order, S.FAILED, by=by, note=f"{reason}: {note}" if note else reason, events=events)
     order.fail_reason = reason
     order.fail_note = note
     order.failed_attempts += 1
     if requeue:
-        _move(order, S.READY, by=by, note=_("Back to planning after a failed visit."))
+        _move(order, S.READY, by=by, note=_("Back to planning after a failed visit."),
+              events=events)
         order.scheduled_date = None
+    OrderEvent.objects.bulk_create(events)
     order.save()
     return order
 

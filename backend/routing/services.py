@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.core import atomic, dates
+from backend.core import dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.orders import services as order_services
-from backend.orders.models import LineStatus, OrderLine, OrderStatus
+from backend.orders.models import OrderStatus
 from backend.routing import messages as routing_messages
-from backend.routing import route_version, solver
+from backend.routing import solver
 from backend.routing.deadline import Deadline, write_reserve
 from backend.routing.models import (
     DayPlan,
@@ -38,6 +38,14 @@ from backend.routing.models import (
 from backend.routing.problem import Built, build_problem
 from backend.routing.solver.replan import replan as solver_replan
 from backend.routing.solver.schedule import evaluate_route
+from backend.routing.stop_actions import (  # noqa: F401 (named here for their callers)
+    _lock_stop,
+    route_finish,
+    route_start,
+    stop_arrive,
+    stop_complete,
+    stop_fail,
+)
 from backend.routing.stops import plan_collect_stops, write_stop_places
 
 if TYPE_CHECKING:
@@ -482,175 +490,7 @@ def route_resequence(*, route: Route, stop_ids: list[int], by: User | None = Non
     return {"route": route, "warnings": warnings}
 
 
-# At the door -----------------------------------------------------------------------------------
-# Each change of a route's or a stop's status is one function, atomic, with the row locked;
-# the volunteer app, the staff API and the admin all come through here.
-
-
-def _lock_route(route: Route) -> Route:
-    return Route.objects.select_for_update(of=("self",)).select_related("plan").get(pk=route.pk)
-
-
-def _lock_stop(stop: Stop, locked: bool = False) -> Stop:
-    """The stop's row locked and read again; `locked`: the caller read it so already."""
-    if locked:
-        return stop
-    return (Stop.objects.select_for_update(of=("self",)).select_related("route", "plan__branch")
-            .get(pk=stop.pk))
-
-
-@atomic.service
-def route_start(*, route: Route, by: User | None = None,
-                at: datetime.datetime | None = None) -> Route:
-    """The volunteer sets out. Only a published route can start; starting twice is fine."""
-    route = _lock_route(route)
-    if route.status == RouteStatus.DRAFT:
-        raise ConflictError("route.not_published", _("This route is not published yet."))
-    if route.status == RouteStatus.FINISHED:
-        raise ConflictError("route.finished", _("This route is already finished."))
-    if route.status == RouteStatus.PUBLISHED:
-        route.status = RouteStatus.STARTED
-        route.started_at = at or timezone.now()
-        route.version += 1
-        route.save(update_fields=["status", "started_at", "version", "updated_at"])
-        for stop in route.stops.filter(status=StopStatus.PLANNED).prefetch_related("orders"):
-            for order in stop.orders.all():
-                if order.status == OrderStatus.SCHEDULED:
-                    order_services.order_dispatch(order=order, by=by)
-    return route
-
-
-@atomic.service
-def route_finish(*, route: Route, by: User | None = None,
-                 at: datetime.datetime | None = None) -> Route:
-    """The day is over. Stops not visited go back to be planned again."""
-    route = _lock_route(route)
-    if route.status == RouteStatus.FINISHED:
-        raise ConflictError("route.finished", _("This route is already finished."))
-    if route.status != RouteStatus.STARTED:
-        raise ConflictError("route.not_started", _("Start the route first."))
-    for stop in route.stops.filter(status__in=[StopStatus.PLANNED, StopStatus.ARRIVED]):
-        stop_fail(stop=stop, reason="other", note=_("Not visited: the route was finished."),
-                  by=by, at=at)
-    route.status = RouteStatus.FINISHED
-    route.finished_at = at or timezone.now()
-    route.version += 1
-    route.save(update_fields=["status", "finished_at", "version", "updated_at"])
-    return route
-
-
-def _check_stop_on_started_route(stop: Stop, by, at) -> None:
-    route = stop.route
-    if route is None or route.status == RouteStatus.DRAFT:
-        raise ConflictError("route.not_published", _("This stop is not on a published route."))
-    if route.status == RouteStatus.PUBLISHED:
-        route_start(route=route, by=by, at=at)  # the first door of the day starts the route
-    elif route.status == RouteStatus.FINISHED:
-        raise ConflictError("route.finished", _("This route is already finished."))
-
-
-def _check_open(stop: Stop) -> None:
-    if stop.status == StopStatus.COMPLETED:
-        raise ConflictError("stop.already_completed", _("This stop is already done."))
-    if stop.status == StopStatus.FAILED:
-        raise ConflictError("stop.already_failed",
-                            _("This stop was already recorded as not done."))
-    if stop.status == StopStatus.CANCELLED:
-        raise ConflictError("stop.cancelled", _("This stop was cancelled."))
-
-
-@atomic.service
-def stop_arrive(*, stop: Stop, by: User | None = None, at: datetime.datetime | None = None,
-                locked: bool = False) -> Stop:
-    """The volunteer is at the door; arriving twice is harmless. `locked` (also in stop_complete
-    and stop_fail): the caller read `stop` as _lock_stop does (mobile_api.selectors.own_stop)."""
-    stop = _lock_stop(stop, locked)
-    _check_open(stop)
-    _check_stop_on_started_route(stop, by, at)
-    if stop.status == StopStatus.PLANNED:
-        stop.status = StopStatus.ARRIVED
-        stop.arrived_at = at or timezone.now()
-        stop.save(update_fields=["status", "arrived_at", "updated_at"])
-        route_version.bump(stop.route)
-        routing_messages.on_stop_arrived(stop)
-    return stop
-
-
-@atomic.service
-def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Iterable[str] = (),
-                  note: str = "", by: User | None = None,
-                  at: datetime.datetime | None = None, locked: bool = False) -> dict:
-    """Record what was handed over and taken back: loans start for the copies delivered,
-    returns are recorded for the copies collected. An order whose copies were all refused
-    goes back to be planned again."""
-    stop = _lock_stop(stop, locked)
-    _check_open(stop)
-    _check_stop_on_started_route(stop, by, at)
-    delivered = list(dict.fromkeys(b.strip() for b in delivered if b and b.strip()))
-    collected = list(dict.fromkeys(b.strip() for b in collected if b and b.strip()))
-    orders = list(stop.orders.select_for_update(of=("self",)))
-    reserved: dict[int, list[str]] = {}
-    for barcode, order_id in (OrderLine.objects.filter(order__in=orders, item__isnull=False,
-                                                       status=LineStatus.RESERVED)
-                              .values_list("item__barcode", "order_id")):
-        reserved.setdefault(order_id, []).append(barcode)
-    barcode_order = {barcode: order for order in orders for barcode in reserved.get(order.pk, ())}
-    unknown = [b for b in delivered if b not in barcode_order]
-    if unknown:
-        raise ApplicationError(
-            "stop.unknown_barcode",
-            _("Copy %(barcode)s is not to be handed over at this stop.") % {"barcode": unknown[0]},
-            fields={"delivered": unknown},
-        )
-    loans, returns = [], []
-    for order in orders:
-        mine = [b for b in delivered if barcode_order.get(b) == order]
-        current = order  # read under its lock above, or as order_dispatch locked and wrote it
-        if order.status == OrderStatus.SCHEDULED:
-            current = order_services.order_dispatch(order=order, by=by)
-        if mine:
-            result = order_services.order_deliver(order=current, delivered=mine, by=by,
-                                                  locked=True)
-            loans.extend(result["loans"])
-        elif order.status == OrderStatus.OUT_FOR_DELIVERY:
-            order_services.order_fail(order=order, reason="refused",
-                                      note=_("Nothing of this order was handed over."), by=by)
-    from backend.circulation import services as circulation_services
-    from backend.circulation.models import ReturnChannel
-
-    for barcode in collected:
-        returns.append(circulation_services.loan_return(barcode=barcode, by=by,
-                                                        channel=ReturnChannel.VISIT))
-    stop.status = StopStatus.COMPLETED
-    stop.completed_at = at or timezone.now()
-    stop.note = note or stop.note
-    if stop.arrived_at is None:
-        stop.arrived_at = stop.completed_at
-    stop.save(update_fields=["status", "completed_at", "arrived_at", "note", "updated_at"])
-    route_version.bump(stop.route)
-    return {"stop": stop, "loans": loans, "returns": returns}
-
-
-@atomic.service
-def stop_fail(*, stop: Stop, reason: str, note: str = "", by: User | None = None,
-              at: datetime.datetime | None = None, locked: bool = False) -> Stop:
-    """Nobody home, refused, could not get there: the orders go back to be planned again
-    and the coordinator sees why."""
-    stop = _lock_stop(stop, locked)
-    _check_open(stop)
-    if stop.route is not None and stop.route.status == RouteStatus.PUBLISHED:
-        route_start(route=stop.route, by=by, at=at)
-    for order in stop.orders.all():
-        if order.status in (OrderStatus.SCHEDULED, OrderStatus.OUT_FOR_DELIVERY):
-            order_services.order_fail(order=order, reason=reason, note=note, by=by)
-    stop.status = StopStatus.FAILED
-    stop.fail_reason = reason
-    stop.note = note or stop.note
-    stop.completed_at = at or timezone.now()
-    stop.save(update_fields=["status", "fail_reason", "note", "completed_at", "updated_at"])
-    if stop.route_id:
-        route_version.bump(stop.route)
-    return stop
+# At the door: backend.routing.stop_actions, its functions named here too ------------------------
 
 
 @transaction.atomic

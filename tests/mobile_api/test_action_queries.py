@@ -12,15 +12,15 @@ def test_arrive_and_complete_queries(app, route, django_assert_num_queries):
     first, second = stops_of(route)[:2]
     # The first door also starts the route: its three orders go out for delivery. The token's
     # user is read with the volunteer and their branch (its time zone too): one query.
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(23):
         assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
     body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
-    with django_assert_num_queries(29):
+    with django_assert_num_queries(21):
         done = post(app, f"{API}stops/{first.pk}/complete/", body)
     assert done.status_code == 200
     assert done.json()["stop"]["status"] == "completed"
     assert len(done.json()["loans"]) == 2 and len(done.json()["returns"]) == 1
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         arrived = post(app, f"{API}stops/{second.pk}/arrive/")
     assert arrived.json()["stop"]["status"] == "arrived"
     assert arrived.json()["route"]["version"] == done.json()["route"]["version"] + 1
@@ -32,17 +32,17 @@ def test_each_action_stays_within_its_queries(app, route, django_assert_max_num_
     transaction a savepoint); what runs on commit is not counted."""
     first, second, third = stops_of(route)
     post(app, f"{API}routes/{route.pk}/start/")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
     body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
     assert len(body["delivered"]) == 2 and len(body["collected"]) == 1
-    with django_assert_max_num_queries(29):
+    with django_assert_max_num_queries(21):
         assert post(app, f"{API}stops/{first.pk}/complete/", body).status_code == 200
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(13):
         assert post(app, f"{API}stops/{second.pk}/fail/",
                     {"reason": "not_home"}).status_code == 200
     # The third stop is not visited: finishing fails it and sends its order back.
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(15):
         finished = post(app, f"{API}routes/{route.pk}/finish/")
     assert finished.status_code == 200
     assert finished.json()["route"]["status"] == "finished"
