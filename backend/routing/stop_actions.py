@@ -51,10 +51,10 @@ def route_start(*, route: Route, by: User | None = None,
         route.started_at = at or timezone.now()
         route.version += 1
         route.save(update_fields=["status", "started_at", "version", "updated_at"])
-        for stop in route.stops.filter(status=StopStatus.PLANNED).prefetch_related("orders"):
-            for order in stop.orders.all():
-                if order.status == OrderStatus.SCHEDULED:
-                    order_services.order_dispatch(order=order, by=by)
+        order_services.orders_dispatch(by=by, orders=[
+            order for stop in route.stops.filter(status=StopStatus.PLANNED)
+            .prefetch_related("orders") for order in stop.orders.all()
+            if order.status == OrderStatus.SCHEDULED])
     return route
 
 

@@ -12,7 +12,7 @@ def test_arrive_and_complete_queries(app, route, django_assert_num_queries):
     first, second = stops_of(route)[:2]
     # The first door also starts the route: its three orders go out for delivery. The token's
     # user is read with the volunteer and their branch (its time zone too): one query.
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(17):
         assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
     body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
     with django_assert_num_queries(21):

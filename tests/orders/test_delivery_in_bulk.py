@@ -11,7 +11,7 @@ from backend.circulation import services as circulation_services
 from backend.circulation.models import Loan
 from backend.core.exceptions import ConflictError
 from backend.orders import services as order_services
-from backend.orders.models import OrderEvent, OrderLine
+from backend.orders.models import Order, OrderEvent, OrderLine
 from backend.routing.door_stamps import door_stamps
 from tests.factories import FamilyCardFactory, ItemFactory, LoanFactory, ReaderFactory
 from tests.mobile_api.conftest import make_volunteer, published_route
@@ -23,8 +23,6 @@ LOAN_FIELDS = ("item_id", "title_id", "reader_id", "family_card_id", "branch_id"
 
 def _lines(branch, readers):
     """One reserved copy for each reader, each on a line of an order of theirs."""
-    from backend.orders.models import Order
-
     lines = []
     for reader in readers:
         order = Order.objects.create(reader=reader, branch=branch, status="out_for_delivery")
@@ -132,3 +130,37 @@ def test_a_failed_visit_records_both_moves_in_order(db, make_user):
         "from_status", "to_status", "note", "by")) == [
         ("scheduled", "failed", "not_home: twice", by.pk),
         ("failed", "ready", gettext("Back to planning after a failed visit."), by.pk)]
+
+
+def test_orders_go_out_together_as_one_at_a_time(db, make_user):
+    by = make_user("operator")
+    alone = [stop.orders.get() for stop in published_route(make_volunteer(), stops=2).stops.all()]
+    for order in alone:
+        order_services.order_dispatch(order=order, by=by)
+    together = [stop.orders.get()
+                for stop in published_route(make_volunteer(), stops=2).stops.all()]
+    moved = order_services.orders_dispatch(orders=together, by=by)
+    assert [order.pk for order in moved] == [order.pk for order in together]
+
+    def written(orders):
+        return [(order.status, list(OrderEvent.objects.filter(order=order).values_list(
+            "from_status", "to_status", "note", "by"))) for order in
+            Order.objects.filter(pk__in=[o.pk for o in orders]).order_by("pk")]
+
+    assert written(together) == written(alone)
+    assert written(together)[0][0] == "out_for_delivery"
+    assert order_services.orders_dispatch(orders=[]) == []
+
+
+def test_an_order_that_cannot_go_out_is_refused_as_alone(db):
+    orders = [stop.orders.get()
+              for stop in published_route(make_volunteer(), stops=2).stops.all()]
+    Order.objects.filter(pk=orders[1].pk).update(status="cancelled")
+    with pytest.raises(ConflictError) as refused, transaction.atomic():
+        order_services.orders_dispatch(orders=orders)
+    with pytest.raises(ConflictError) as alone:
+        order_services.order_dispatch(order=orders[1])
+    assert (refused.value.code, str(refused.value.message), refused.value.fields) == (
+        alone.value.code, str(alone.value.message), alone.value.fields)
+    assert Order.objects.get(pk=orders[0].pk).status == "scheduled"
+    assert not OrderEvent.objects.filter(order__in=orders).exists()
