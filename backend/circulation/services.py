@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import connections, router, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,6 +71,12 @@ def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0,
             )
 
 
+def on_loan(item_field: str = "item") -> Exists:
+    """Whether the copy in `item_field` of a row is on an active loan: an annotation, so a
+    caller reading the copies' rows anyway learns it in the same read."""
+    return Exists(Loan.objects.filter(item=OuterRef(item_field), status=LoanStatus.ACTIVE))
+
+
 def _on_loan(item: Item) -> ConflictError:
     return ConflictError("item.on_loan",
                          _("Copy %(barcode)s is already on loan.") % {"barcode": item.barcode},
@@ -110,17 +117,21 @@ def loan_issue(*, item: Item, reader: Reader, by: User | None = None,
 
 @atomic.service
 def loans_issue_for_lines(*, lines: list[OrderLine], by: User | None = None,
-                          family_card: FamilyCard | None = None) -> list[Loan]:
+                          family_card: FamilyCard | None = None,
+                          lent: set[int] | None = None) -> list[Loan]:
     """`loan_issue` of each line's copy to the line's reader, limits not checked (a delivery:
     they were when the order was taken), in one statement a step whatever the number of
     copies: one read of the copies already on loan, one compare-and-set of the copies
     (catalog.services.items_lend), one INSERT of the loans. Each loan is announced as its
-    save() would announce it (post_save: routing drops the doors that show the reader)."""
+    save() would announce it (post_save: routing drops the doors that show the reader).
+    `lent`: the lines' copies already on loan, when the caller read them with the lines
+    (`on_loan()`), so they are not read again."""
     if not lines:
         return []
     items = [line.item for line in lines]
-    lent = set(Loan.objects.filter(item__in=items, status=LoanStatus.ACTIVE).order_by()
-               .values_list("item_id", flat=True))
+    if lent is None:
+        lent = set(Loan.objects.filter(item__in=items, status=LoanStatus.ACTIVE).order_by()
+                   .values_list("item_id", flat=True))
     for item in items:
         if item.pk in lent:
             raise _on_loan(item)

@@ -500,7 +500,8 @@ def order_deliver(
 
     `locked`: the caller locked `order` in this transaction (select_for_update) and read it
     under the lock, so it is not read again (routing.services.stop_complete); `lines`: its
-    reserved lines, read by the caller as here (locked, with copy and reader's branch).
+    reserved lines, read by the caller as here (locked, with copy and reader's branch, and
+    `copy_on_loan`).
     """
     order = order if locked else _lock(order)
     delivered = [b.strip() for b in delivered if b and b.strip()]
@@ -510,7 +511,8 @@ def order_deliver(
     # The reader's branch sets each loan's due date: read with the lines, not once a copy.
     if lines is None:
         lines = list(order.lines.select_for_update(of=("self",))
-                     .select_related("item", "reader__branch").filter(status=LineStatus.RESERVED))
+                     .select_related("item", "reader__branch").filter(status=LineStatus.RESERVED)
+                     .annotate(copy_on_loan=circulation_services.on_loan()))
     by_barcode = {line.item.barcode: line for line in lines}
     unknown = [b for b in delivered if b not in by_barcode]
     if unknown:
@@ -532,8 +534,9 @@ def order_deliver(
     # each line was saved (routing drops the doors that show the order).
     handed = [line for line in lines if line.item.barcode in delivered]
     kept = [line for line in lines if line.item.barcode not in delivered]
-    loans = circulation_services.loans_issue_for_lines(lines=handed, by=by,
-                                                       family_card=order.family_card)
+    loans = circulation_services.loans_issue_for_lines(
+        lines=handed, by=by, family_card=order.family_card,
+        lent={line.item_id for line in handed if line.copy_on_loan})
     catalog_services.items_release(items=[line.item for line in kept])
     handed_ids = {line.pk for line in handed}
     order.lines.filter(Q(pk__in=[line.pk for line in lines]) | Q(status=LineStatus.WAITING)

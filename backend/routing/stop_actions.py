@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.circulation import services as circulation_services
+from backend.circulation.models import ReturnChannel
 from backend.core import atomic
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.orders import services as order_services
@@ -132,7 +134,8 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
     reserved: dict[int, list[OrderLine]] = {order.pk: [] for order in orders}
     for line in (OrderLine.objects.select_for_update(of=("self",))
                  .select_related("item", "reader__branch")
-                 .filter(order__in=orders, item__isnull=False, status=LineStatus.RESERVED)):
+                 .filter(order__in=orders, item__isnull=False, status=LineStatus.RESERVED)
+                 .annotate(copy_on_loan=circulation_services.on_loan())):
         reserved[line.order_id].append(line)
     barcode_order = {line.item.barcode: order for order in orders for line in reserved[order.pk]}
     unknown = [b for b in delivered if b not in barcode_order]
@@ -156,9 +159,6 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
             order_services.order_fail(order=order, reason="refused",
                                       note=_("Nothing of this order was handed over."), by=by,
                                       locked=True)
-    from backend.circulation import services as circulation_services
-    from backend.circulation.models import ReturnChannel
-
     returns = circulation_services.loans_return(barcodes=collected, by=by,
                                                 channel=ReturnChannel.VISIT)
     stop.status = StopStatus.COMPLETED

@@ -15,7 +15,7 @@ def test_arrive_and_complete_queries(app, route, django_assert_num_queries):
     with django_assert_num_queries(17):
         assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
     body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         done = post(app, f"{API}stops/{first.pk}/complete/", body)
     assert done.status_code == 200
     assert done.json()["stop"]["status"] == "completed"
@@ -36,7 +36,7 @@ def test_each_action_stays_within_its_queries(app, route, django_assert_max_num_
         assert post(app, f"{API}stops/{first.pk}/arrive/").status_code == 200
     body = {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}
     assert len(body["delivered"]) == 2 and len(body["collected"]) == 1
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(20):
         assert post(app, f"{API}stops/{first.pk}/complete/", body).status_code == 200
     with django_assert_max_num_queries(13):
         assert post(app, f"{API}stops/{second.pk}/fail/",

@@ -164,3 +164,27 @@ def test_an_order_that_cannot_go_out_is_refused_as_alone(db):
         alone.value.code, str(alone.value.message), alone.value.fields)
     assert Order.objects.get(pk=orders[0].pk).status == "scheduled"
     assert not OrderEvent.objects.filter(order__in=orders).exists()
+
+
+@pytest.mark.parametrize("at_the_door", [False, True], ids=["order", "stop"])
+def test_a_copy_on_loan_is_refused_whoever_read_the_lines(db, make_user, at_the_door):
+    """order_deliver reads whether each copy is on loan with its lines; stop_complete reads the
+    lines for it: either way the copy is refused by its barcode, nothing written."""
+    from backend.routing import services as routing_services
+
+    by = make_user("operator")
+    route = published_route(make_volunteer(), stops=1)
+    stop = route.stops.get()
+    order = stop.orders.get()
+    lines = list(order.lines.select_related("item").order_by("pk"))
+    LoanFactory(reader=order.reader, item=lines[1].item)
+    barcodes = [line.item.barcode for line in lines]
+    with pytest.raises(ConflictError) as refused, transaction.atomic():
+        if at_the_door:
+            routing_services.stop_complete(stop=stop, delivered=barcodes, by=by)
+        else:
+            order_services.order_dispatch(order=order, by=by)
+            order_services.order_deliver(order=order, delivered=barcodes, by=by)
+    assert refused.value.code == "item.on_loan"
+    assert lines[1].item.barcode in str(refused.value.message)
+    assert not Loan.objects.filter(order_line__in=lines).exists()
