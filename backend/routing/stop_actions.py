@@ -69,10 +69,16 @@ def route_finish(*, route: Route, by: User | None = None,
         raise ConflictError("route.finished", _("This route is already finished."))
     if route.status != RouteStatus.STARTED:
         raise ConflictError("route.not_started", _("Start the route first."))
+    sent_back = False
     for stop in (route.stops.filter(status__in=[StopStatus.PLANNED, StopStatus.ARRIVED])
-                 .select_for_update(of=("self",)).select_related("route", "plan__branch")):
+                 .select_for_update(of=("self",)).select_related("plan__branch")):
+        stop.route = route  # the row locked here: each stop's bump is counted on it
         stop_fail(stop=stop, reason="other", note=_("Not visited: the route was finished."),
                   by=by, at=at, locked=True)
+        sent_back = True
+    if sent_back and not getattr(route, "as_written", False):
+        # The bumps were plain UPDATEs (no rows returned): the version as they left it.
+        route.version = Route.objects.filter(pk=route.pk).values_list("version", flat=True).get()
     route.status = RouteStatus.FINISHED
     route.finished_at = at or timezone.now()
     route.version += 1

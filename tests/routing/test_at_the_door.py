@@ -80,6 +80,26 @@ def test_finishing_a_route_returns_unvisited_stops(published):
     assert Order.objects.get(pk=order.pk).failed_attempts == 1
 
 
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "plain-update"])
+def test_finishing_counts_each_unvisited_stop_in_the_routes_version(published, monkeypatch,
+                                                                    returning):
+    """Every change the app must see moves the version on: the stop sent back, then the
+    route finished. The version never goes back to what an earlier change gave it, whether
+    or not the database returns rows from an UPDATE."""
+    from backend.routing import route_version
+    from backend.routing.models import Route
+
+    if returning and not route_version.update_returns_rows():
+        pytest.skip("this database cannot return rows from an UPDATE")
+    monkeypatch.setattr(route_version, "update_returns_rows", lambda: returning)
+    stop, _order, _ = published
+    services.route_start(route=stop.route)
+    before = Route.objects.get(pk=stop.route_id).version
+    finished = services.route_finish(route=Route.objects.get(pk=stop.route_id))
+    assert Route.objects.get(pk=stop.route_id).version == before + 2
+    assert finished.version == before + 2
+
+
 def test_draft_route_cannot_start(depot, day):
     volunteer(depot)
     ready_order(reader_at(depot, 69.01), day)
