@@ -44,6 +44,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone, translation
+from rest_framework.renderers import JSONRenderer
 
 from backend.routing.door_stamps import door_stamps
 from backend.routing.doors import live_stop_rows, route_doors
@@ -131,12 +132,21 @@ def etag_of(body) -> str:
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
-def cached_answer(route: Route, *, visible: bool, build) -> tuple[dict[str, Any], str]:
-    """(body, etag) of the route: from the cache, or built by `build()` and kept."""
+def rendered(body) -> bytes:
+    """The body as the API's JSON renderer writes it by default (no indent asked)."""
+    return JSONRenderer().render(body)
+
+
+def cached_answer(route: Route, *, visible: bool, build) -> tuple[bytes, str]:
+    """(JSON, etag) of the route: from the cache, or built by `build()` and kept.
+
+    Kept as the bytes the renderer writes, not as the body: a kept answer is then neither
+    unpickled into dicts nor encoded again (both cost more than the rest of the read)."""
     key = cache_key(route, visible=visible)
     found = cache.get(key)
     if found is not None:
         return found
-    answer = build()
+    body, etag = build()
+    answer = (rendered(body), etag)
     cache.set(key, answer, TIMEOUT)
     return answer
