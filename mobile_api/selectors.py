@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound
 # The branch's day and zone, as the app's code and tests have always imported them here.
 from backend.branches.models import branch_today, branch_zone  # noqa: F401
 from backend.core.exceptions import ConflictError
+from backend.core.prepared import PreparedRead
 from backend.core.serializers import MAX_ID
 from backend.routing.doors import Door, route_doors
 from backend.routing.models import (
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from backend.volunteers.models import Volunteer
 
 
-def own_routes(volunteer: Volunteer) -> QuerySet[Route]:
+def own_routes(volunteer: Volunteer | int) -> QuerySet[Route]:
     return Route.objects.filter(volunteer=volunteer, status__in=SHOWN_ROUTE_STATUSES)
 
 
@@ -57,10 +58,17 @@ def own_route(volunteer: Volunteer, pk: int) -> Route:
     """The volunteer's own visible route, or 404 (another volunteer's route is "not found")."""
     if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
         raise NotFound()
-    try:  # `.get()`, not `.first()`: no ORDER BY to build for one row by its key
-        return own_routes(volunteer).select_related("plan__branch").get(pk=pk)
-    except Route.DoesNotExist:
-        raise NotFound() from None
+    found = _OWN_ROUTE.rows(volunteer_id=volunteer.pk, pk=pk)
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+# The app's most frequent read: its SQL built once (backend.core.prepared).
+_OWN_ROUTE = PreparedRead(
+    lambda volunteer_id, pk: own_routes(volunteer_id).select_related("plan__branch")
+    .filter(pk=pk),
+    "volunteer_id", "pk")
 
 
 def own_stop(volunteer: Volunteer, pk: int, *, lock: bool = False) -> Stop:

@@ -1,0 +1,63 @@
+"""Reads with their SQL built once (backend.core.prepared): the same SQL and the same objects
+as the queryset, related objects and annotations included, read in one query."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from backend.core.prepared import PreparedRead
+from tests.volunteers.factories import VolunteerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def users_with_branch(user_id):
+    return get_user_model().objects.select_related("volunteer__branch").filter(pk=user_id)
+
+
+def columns(obj):
+    return {name: value for name, value in vars(obj).items() if not name.startswith("_")}
+
+
+def test_the_objects_are_the_querysets_with_what_it_selects_related():
+    read = PreparedRead(users_with_branch, "user_id")
+    first, second = VolunteerFactory(), VolunteerFactory()
+    for volunteer in (first, second, first):  # built at the first run, reused after
+        with CaptureQueriesContext(connection) as queries:
+            [user] = read.rows(user_id=volunteer.user_id)
+            branch = user.volunteer.branch  # read with the user
+        assert len(queries) == 1
+        expected = users_with_branch(volunteer.user_id).order_by().get()
+        assert queries[0]["sql"] == str(users_with_branch(volunteer.user_id).order_by().query)
+        assert columns(user) == columns(expected)
+        assert columns(user.volunteer) == columns(expected.volunteer)
+        assert columns(branch) == columns(expected.volunteer.branch)
+        assert user._state.adding is False and user._state.db == "default"
+    assert read.rows(user_id=second.user_id + 1000) == []
+
+
+def test_annotations_and_one_object_per_row():
+    read = PreparedRead(lambda user_id: get_user_model().objects.filter(pk=user_id)
+                        .annotate(role=F("groups__name")), "user_id")
+    user = VolunteerFactory().user
+    user.groups.add(Group.objects.get_or_create(name="volunteer")[0],
+                    Group.objects.get_or_create(name="courier")[0])
+    rows = read.rows(user_id=user.pk)
+    assert sorted(row.role for row in rows) == ["courier", "volunteer"]
+    assert {row.pk for row in rows} == {user.pk}
+
+
+def test_what_is_not_an_id_is_read_by_the_queryset_itself():
+    read = PreparedRead(users_with_branch, "user_id")
+    user = VolunteerFactory().user
+    [found] = read.rows(user_id=str(user.pk))
+    assert found.pk == user.pk
+    assert read.rows(user_id=-5) == []
+
+
+def test_a_name_the_query_does_not_take_once_is_refused():
+    read = PreparedRead(lambda user_id: get_user_model().objects.filter(pk__gte=0), "user_id")
+    with pytest.raises(ValueError, match="user_id"):
+        read.rows(user_id=1)
