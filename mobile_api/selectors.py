@@ -67,7 +67,7 @@ def own_route(volunteer: Volunteer, pk: int) -> Route:
 # The app's most frequent read: its SQL built once (backend.core.prepared).
 _OWN_ROUTE = PreparedRead(
     lambda volunteer_id, pk: own_routes(volunteer_id).select_related("plan__branch")
-    .filter(pk=pk),
+    .filter(pk=pk).order_by(),  # one row by its key: no ORDER BY, as `.get()` reads
     "volunteer_id", "pk")
 
 

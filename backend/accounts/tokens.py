@@ -218,11 +218,12 @@ def _as_id(user_id):
 # Read on every request of each API: their SQL built once (backend.core.prepared).
 _STAFF_USER = PreparedRead(
     lambda user_id: get_user_model()._default_manager
-    .filter(**{api_settings.USER_ID_FIELD: user_id}).annotate(role_name=F("groups__name")),
+    .filter(**{api_settings.USER_ID_FIELD: user_id}).annotate(role_name=F("groups__name"))
+    .order_by(),
     "user_id")
 _APP_USER = PreparedRead(
     lambda user_id: get_user_model()._default_manager.select_related("volunteer__branch")
-    .filter(**{api_settings.USER_ID_FIELD: user_id}),
+    .filter(**{api_settings.USER_ID_FIELD: user_id}).order_by(),
     "user_id")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 _PLACEHOLDER = -(10 ** 15)  # no id is negative: the placeholders are told apart from the rest
 
@@ -30,7 +30,8 @@ class _Built:
 
 
 class PreparedRead:
-    """`make(**ids)` -> the queryset of the read, ids by name; `rows(**ids)` runs it."""
+    """`make(**ids)` -> the queryset of the read (objects or `.values()` dicts), ids by
+    name; `rows(**ids)` runs it."""
 
     def __init__(self, make: Callable[..., QuerySet], *names: str) -> None:
         self.make = make
@@ -38,13 +39,15 @@ class PreparedRead:
         self.local = threading.local()
 
     def _queryset(self, **ids) -> QuerySet:
-        # No ORDER BY, as `.get()` reads (the reads here are of one row, or one object).
-        return self.make(**ids).order_by()
+        return self.make(**ids)
 
     def _build(self, alias: str) -> _Built:
         connection = connections[alias]
         placeholders = {name: _PLACEHOLDER - number for number, name in enumerate(self.names)}
-        compiler = self._queryset(**placeholders).query.get_compiler(connection=connection)
+        queryset = self._queryset(**placeholders)
+        if queryset._iterable_class not in (ModelIterable, ValuesIterable):
+            raise ValueError("only objects or .values() dicts are read prepared")
+        compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         params = list(params)
         built = _Built()
@@ -58,6 +61,12 @@ class PreparedRead:
         built.compiler = compiler
         select, klass_info = compiler.select, compiler.klass_info
         built.converters = compiler.get_converters([s[0] for s in select[:compiler.col_count]])
+        if queryset._iterable_class is ValuesIterable:  # a dict a row, as the queryset makes
+            query = compiler.query
+            built.model = None
+            built.init_list = list(query.selected) if query.selected else [
+                *query.extra_select, *query.values_select, *query.annotation_select]
+            return built
         built.model = klass_info["model"]
         fields = klass_info["select_fields"]
         built.start, built.end = fields[0], fields[-1] + 1
@@ -85,6 +94,8 @@ class PreparedRead:
             rows = cursor.fetchall()
         if built.converters:
             rows = built.compiler.apply_converters(rows, built.converters)
+        if built.model is None:
+            return [dict(zip(built.init_list, row)) for row in rows]
         found = []
         for row in rows:
             obj = built.model.from_db(alias, built.init_list, row[built.start:built.end])

@@ -20,6 +20,7 @@ from typing import Protocol
 import phonenumbers
 
 from backend.circulation.selectors import due_back_by_household
+from backend.core.prepared import PreparedRead
 from backend.orders.models import LineStatus, OrderLine
 from backend.readers.models import PhoneKind, Reader, ReaderPhone, ReaderStatus
 from backend.routing.models import Route, Stop, StopStatus
@@ -180,8 +181,14 @@ def live_stop_rows(route: Route) -> list[dict]:
     """The route's stops (cancelled ones left out), in order, as plain rows of their own
     columns: one narrow query, no reader or card joined. With `routing.door_stamps`, what a
     reader of the route keys its kept doors by (mobile_api.route_cache)."""
-    return list(Stop.objects.filter(route=route).exclude(status=StopStatus.CANCELLED)
-                .order_by("sequence", "id").values("id", *STOP_COLUMNS))
+    return _LIVE_STOP_ROWS.rows(route_id=route.pk)
+
+
+# Read at every build of a route answer: its SQL built once (backend.core.prepared).
+_LIVE_STOP_ROWS = PreparedRead(
+    lambda route_id: Stop.objects.filter(route_id=route_id)
+    .exclude(status=StopStatus.CANCELLED).order_by("sequence", "id").values("id", *STOP_COLUMNS),
+    "route_id")
 
 
 def route_doors(route: Route, *, numbers: Mapping[int, int] | None = None) -> list[Door]:

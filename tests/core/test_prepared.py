@@ -61,3 +61,17 @@ def test_a_name_the_query_does_not_take_once_is_refused():
     read = PreparedRead(lambda user_id: get_user_model().objects.filter(pk__gte=0), "user_id")
     with pytest.raises(ValueError, match="user_id"):
         read.rows(user_id=1)
+
+
+def test_values_rows_in_the_querysets_order():
+    def usernames(branch_id):
+        return (get_user_model().objects.filter(volunteer__branch_id=branch_id)
+                .order_by("-username").values("id", "username"))
+
+    read = PreparedRead(usernames, "branch_id")
+    first = VolunteerFactory()
+    VolunteerFactory(branch=first.branch)
+    VolunteerFactory()  # another branch
+    for _ in range(2):
+        rows = read.rows(branch_id=first.branch_id)
+        assert rows == list(usernames(first.branch_id)) and len(rows) == 2
