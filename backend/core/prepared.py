@@ -13,6 +13,7 @@ is shared between threads and a new connection builds it again.
 """
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,7 @@ from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 _PLACEHOLDER = -(10 ** 15)  # no id is negative: the placeholders are told apart from the rest
+_FIRST_DAY = datetime.date(1, 1, 1)  # nor is any day of the service so long ago
 
 
 class _Built:
@@ -33,17 +35,34 @@ class PreparedRead:
     """`make(**ids)` -> the queryset of the read (objects or `.values()` dicts), ids by
     name; `rows(**ids)` runs it."""
 
-    def __init__(self, make: Callable[..., QuerySet], *names: str) -> None:
+    def __init__(self, make: Callable[..., QuerySet], *names: str,
+                 dates: tuple[str, ...] = ()) -> None:
+        """`names`: the ids the read takes (whole numbers, none negative); `dates`: those of
+        them that are days (`datetime.date`), compared with a date column."""
         self.make = make
         self.names = names
+        self.dates = frozenset(dates)
         self.local = threading.local()
+
+    def _placeholders(self) -> dict[str, Any]:
+        return {name: _FIRST_DAY + datetime.timedelta(days=number) if name in self.dates
+                else _PLACEHOLDER - number for number, name in enumerate(self.names)}
+
+    def _takes(self, ids: dict[str, Any]) -> bool:
+        for name, value in ids.items():
+            if name in self.dates:
+                if type(value) is not datetime.date:
+                    return False
+            elif type(value) is not int or value < 0:
+                return False
+        return True
 
     def _queryset(self, **ids) -> QuerySet:
         return self.make(**ids)
 
     def _build(self, alias: str) -> _Built:
         connection = connections[alias]
-        placeholders = {name: _PLACEHOLDER - number for number, name in enumerate(self.names)}
+        placeholders = self._placeholders()
         queryset = self._queryset(**placeholders)
         if queryset._iterable_class not in (ModelIterable, ValuesIterable):
             raise ValueError("only objects or .values() dicts are read prepared")
@@ -53,6 +72,8 @@ class PreparedRead:
         built = _Built()
         built.slots = []
         for name, placeholder in placeholders.items():
+            if name in self.dates:  # as the date column takes it (text on SQLite)
+                placeholder = connection.ops.adapt_datefield_value(placeholder)
             where = [i for i, value in enumerate(params) if value == placeholder]
             if len(where) != 1:
                 raise ValueError(f"{name} is not one parameter of the query")
@@ -77,18 +98,19 @@ class PreparedRead:
 
     def rows(self, **ids: Any) -> list:
         """The objects of the read, as `list(make(**ids))` would give them."""
-        if any(type(value) is not int or value < 0 for value in ids.values()):
+        if not self._takes(ids):
             return list(self._queryset(**ids))  # not an id: the queryset says what it makes
         alias = getattr(self.local, "alias", None)
         if alias is None:
-            alias = self.local.alias = self._queryset(
-                **dict.fromkeys(self.names, 0)).db
+            alias = self.local.alias = self._queryset(**self._placeholders()).db
         built = getattr(self.local, "built", None)
         if built is None or built.connection is not connections[alias]:
             built = self.local.built = self._build(alias)
         params = list(built.params)
         for name, slot in built.slots:
-            params[slot] = ids[name]
+            value = ids[name]
+            params[slot] = (built.connection.ops.adapt_datefield_value(value)
+                            if name in self.dates else value)
         with built.connection.cursor() as cursor:
             cursor.execute(built.sql, params)
             rows = cursor.fetchall()

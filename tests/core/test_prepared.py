@@ -1,5 +1,7 @@
 """Reads with their SQL built once (backend.core.prepared): the same SQL and the same objects
 as the queryset, related objects and annotations included, read in one query."""
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -8,6 +10,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from backend.core.prepared import PreparedRead
+from backend.volunteers.models import Absence
 from tests.volunteers.factories import VolunteerFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +78,21 @@ def test_values_rows_in_the_querysets_order():
     for _ in range(2):
         rows = read.rows(branch_id=first.branch_id)
         assert rows == list(usernames(first.branch_id)) and len(rows) == 2
+
+
+def test_a_day_is_put_in_as_the_date_column_takes_it():
+    def absences_from(volunteer_id, day):
+        return Absence.objects.filter(volunteer_id=volunteer_id, starts_on=day)
+
+    read = PreparedRead(absences_from, "volunteer_id", "day", dates=("day",))
+    volunteer = VolunteerFactory()
+    days = [datetime.date(2026, 12, 7), datetime.date(2026, 12, 9)]
+    made = [Absence.objects.create(volunteer=volunteer, starts_on=day, ends_on=day)
+            for day in days]
+    for day, absence in zip(days * 2, made * 2):
+        assert [row.pk for row in read.rows(volunteer_id=volunteer.pk, day=day)] == [absence.pk]
+    assert read.rows(volunteer_id=volunteer.pk, day=datetime.date(2026, 12, 8)) == []
+    # A date-time is not a day: read by the queryset itself, as it reads one.
+    assert read.rows(volunteer_id=volunteer.pk,
+                     day=datetime.datetime(2026, 12, 7, 10)) == list(
+        absences_from(volunteer.pk, datetime.datetime(2026, 12, 7, 10)))
