@@ -60,7 +60,7 @@ def test_what_is_not_an_id_is_read_by_the_queryset_itself():
     assert read.rows(user_id=-5) == []
 
 
-def test_a_name_the_query_does_not_take_once_is_refused():
+def test_an_id_the_query_does_not_take_is_refused():
     read = PreparedRead(lambda user_id: get_user_model().objects.filter(pk__gte=0), "user_id")
     with pytest.raises(ValueError, match="user_id"):
         read.rows(user_id=1)
@@ -96,3 +96,26 @@ def test_a_day_is_put_in_as_the_date_column_takes_it():
     assert read.rows(volunteer_id=volunteer.pk,
                      day=datetime.datetime(2026, 12, 7, 10)) == list(
         absences_from(volunteer.pk, datetime.datetime(2026, 12, 7, 10)))
+
+
+def test_lists_of_ids_a_query_for_each_length_and_the_longer_ones_as_such():
+    def users_in(ids):
+        return get_user_model().objects.filter(pk__in=ids).order_by("id")
+
+    read = PreparedRead(users_in, "ids", lists=("ids",))
+    users = [VolunteerFactory().user for _ in range(10)]
+    pks = [user.pk for user in users]
+    for chosen in ([pks[0]], pks[:3], [pks[2], pks[1], pks[2]], pks, [], pks[:3]):
+        with CaptureQueriesContext(connection) as queries:
+            found = read.rows(ids=chosen)
+        assert [user.pk for user in found] == list(users_in(chosen).values_list("pk", flat=True))
+        assert len(queries) == (1 if chosen else 0)  # `pk__in=[]` reads nothing at all
+    assert set(read.local.built[1]) == {(1,), (3,), (2,), (0,)}  # 10 ids: the queryset's own
+
+
+def test_an_id_the_query_takes_twice_is_put_in_both_places():
+    read = PreparedRead(lambda user_id: get_user_model().objects.filter(
+        pk__gte=user_id, pk__lte=user_id), "user_id")
+    first, second = VolunteerFactory().user, VolunteerFactory().user
+    assert [user.pk for user in read.rows(user_id=first.pk)] == [first.pk]
+    assert [user.pk for user in read.rows(user_id=second.pk)] == [second.pk]
