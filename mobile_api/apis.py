@@ -3,6 +3,7 @@ reads in mobile_api.selectors, every change through backend services (mobile_api
 from __future__ import annotations
 
 import datetime
+import json
 
 from django.http import Http404
 from django.utils import timezone
@@ -12,6 +13,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from backend.accounts.lockout import LockedOut
@@ -306,6 +308,27 @@ def _matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+class RenderedJsonResponse(Response):
+    """An answer whose body is already JSON as the JSON renderer writes it by default: sent
+    as it is when that renderer is chosen with no indent asked; any other (the browsable
+    API, `; indent=`) renders the body read back, as for any answer."""
+
+    def __init__(self, content: bytes, **kwargs) -> None:
+        super().__init__(None, **kwargs)
+        self.json_content = content
+
+    @property
+    def rendered_content(self):
+        renderer = getattr(self, "accepted_renderer", None)
+        if (type(renderer) is JSONRenderer and self.content_type is None
+                and renderer.get_indent(self.accepted_media_type,
+                                        self.renderer_context) is None):
+            self["Content-Type"] = renderer.media_type  # the renderer has no charset
+            return self.json_content
+        self.data = json.loads(self.json_content)
+        return super().rendered_content
+
+
 class RouteDetailApi(MobileApi):
     """The route with its stops in order. Send the ETag back in If-None-Match: 304 when
     nothing changed."""
@@ -323,13 +346,13 @@ class RouteDetailApi(MobileApi):
         now = timezone.now()
         visible = selectors.details_visible(route, now)
 
-        body, etag = route_cache.cached_answer(
+        content, etag = route_cache.cached_answer(
             route, visible=visible,
             build=lambda: route_cache.build_answer(route, visible=visible, now=now))
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if _matches(request.headers.get("If-None-Match"), etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        return Response(body, headers=headers)
+        return RenderedJsonResponse(content, headers=headers)
 
 
 # Actions ------------------------------------------------------------------------------------------

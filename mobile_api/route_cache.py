@@ -36,14 +36,16 @@ After an arrive nothing but the stops' own columns is read; after a complete, on
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import hashlib
-import json
 from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone, translation
+from rest_framework.fields import DateTimeField
+from rest_framework.renderers import JSONRenderer
 
 from backend.routing.door_stamps import door_stamps
 from backend.routing.doors import live_stop_rows, route_doors
@@ -84,29 +86,44 @@ def _stop_fields() -> dict:
     return dict(s.StopSerializer().fields)
 
 
-def _row_fields(row: dict, number: int) -> dict[str, Any]:
-    """The stop's own fields as `StopSerializer` writes them."""
-    fields = _stop_fields()
+def _row_field_set() -> dict:
+    """The stop's fields, those of its own columns that write date-times in the current zone
+    with that zone read once: the same text, for every stop of one answer."""
+    fields = dict(_stop_fields())
+    for name in ROW_FIELDS:
+        field = fields[name]
+        if isinstance(field, DateTimeField) and not hasattr(field, "timezone"):
+            field = fields[name] = copy.copy(field)
+            field.timezone = field.default_timezone()
+    return fields
+
+
+def _row_fields(row: dict, number: int, fields: dict | None = None) -> dict[str, Any]:
+    """The stop's own fields as `StopSerializer` writes them (`fields`: `_row_field_set()`)."""
+    fields = fields or _stop_fields()
     values = {**row, "number": number, "fail_reason": row["fail_reason"] or ""}
     return {name: None if values[name] is None else fields[name].to_representation(values[name])
             for name in ROW_FIELDS}
 
 
-def door_key(route: Route, row: dict, stamp: str, *, visible: bool) -> str:
+def door_key(route: Route, row: dict, stamp: str, *, visible: bool,
+             context: tuple | None = None) -> str:
     """The key of one stop's kept door: `row` as `live_stop_rows` reads it, `stamp` its
-    token (routing.door_stamps)."""
+    token (routing.door_stamps); `context`: `_context(route, visible=visible)` if known."""
     parts = (route.pk, stamp, tuple(row[name] for name in DOOR_COLUMNS),
-             _context(route, visible=visible))
+             context or _context(route, visible=visible))
     return f"mobile:door:{row['id']}:{_digest(parts)}"
 
 
-def build_answer(route: Route, *, visible: bool, now: datetime.datetime) -> tuple[dict, str]:
-    """(body, etag) of the route, the same as `RouteSerializer(route_body(route))` gives:
+def build_answer(route: Route, *, visible: bool, now: datetime.datetime) -> dict:
+    """The body of the route, the same as `RouteSerializer(route_body(route))` gives:
     the route's own part and each stop's own columns read now, the rest of each door kept or,
     for the doors whose token or columns changed, read by `route_doors` (those stops only)."""
     rows = live_stop_rows(route)
     stamps = door_stamps(row["id"] for row in rows)  # before the doors are read: see there
-    keys = [door_key(route, row, stamps[row["id"]], visible=visible) for row in rows]
+    context = _context(route, visible=visible)
+    keys = [door_key(route, row, stamps[row["id"]], visible=visible, context=context)
+            for row in rows]
     doors = cache.get_many(keys) if keys else {}
     missing = {row["id"]: number for number, (row, key) in enumerate(zip(rows, keys), start=1)
                if key not in doors}
@@ -116,27 +133,41 @@ def build_answer(route: Route, *, visible: bool, now: datetime.datetime) -> tupl
         made = {keys[door.number - 1]: dict(part) for door, part in zip(read, s.StopSerializer(
             [selectors.stop_body(door, visible=visible) for door in read], many=True).data)}
         if len(made) != len(missing):  # cancelled between the two reads: build it all afresh
-            body = s.RouteSerializer(selectors.route_body(route, now=now)).data
-            return body, etag_of(body)
+            return s.RouteSerializer(selectors.route_body(route, now=now)).data
         cache.set_many(made, TIMEOUT)
         doors.update(made)
     body = s.RouteHeadSerializer(selectors.route_head(route, visible=visible)).data
-    body["stops"] = [{**doors[key], **_row_fields(row, number)}
+    fields = _row_field_set()
+    body["stops"] = [{**doors[key], **_row_fields(row, number, fields)}
                      for number, (row, key) in enumerate(zip(rows, keys), start=1)]
-    return body, etag_of(body)
+    return body
 
 
 def etag_of(body) -> str:
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    """The ETag of an answer: a digest of its JSON as sent (one body, one text)."""
+    return _etag(rendered(body))
 
 
-def cached_answer(route: Route, *, visible: bool, build) -> tuple[dict[str, Any], str]:
-    """(body, etag) of the route: from the cache, or built by `build()` and kept."""
+def _etag(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def rendered(body) -> bytes:
+    """The body as the API's JSON renderer writes it by default (no indent asked)."""
+    return JSONRenderer().render(body)
+
+
+def cached_answer(route: Route, *, visible: bool, build) -> tuple[bytes, str]:
+    """(JSON, etag) of the route: from the cache, or its body built by `build()`, written
+    and kept.
+
+    Kept as the bytes the renderer writes, not as the body: a kept answer is then neither
+    unpickled into dicts nor encoded again (both cost more than the rest of the read)."""
     key = cache_key(route, visible=visible)
     found = cache.get(key)
     if found is not None:
         return found
-    answer = build()
+    content = rendered(build())
+    answer = (content, _etag(content))
     cache.set(key, answer, TIMEOUT)
     return answer

@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound
 # The branch's day and zone, as the app's code and tests have always imported them here.
 from backend.branches.models import branch_today, branch_zone  # noqa: F401
 from backend.core.exceptions import ConflictError
+from backend.core.prepared import PreparedRead
 from backend.core.serializers import MAX_ID
 from backend.routing.doors import Door, route_doors
 from backend.routing.models import (
@@ -34,15 +35,19 @@ if TYPE_CHECKING:
     from backend.volunteers.models import Volunteer
 
 
-def own_routes(volunteer: Volunteer) -> QuerySet[Route]:
+def own_routes(volunteer: Volunteer | int) -> QuerySet[Route]:
     return Route.objects.filter(volunteer=volunteer, status__in=SHOWN_ROUTE_STATUSES)
 
 
-def routes_on(volunteer: Volunteer, date: datetime.date) -> QuerySet[Route]:
+def routes_on(volunteer: Volunteer, date: datetime.date) -> list[Route]:
     """The volunteer's published, started or finished routes on a day, with stop counts."""
+    return _ROUTES_ON.rows(volunteer_id=volunteer.pk, date=date)
+
+
+def _routes_on(volunteer_id: int, date: datetime.date) -> QuerySet[Route]:
     live = ~Q(stops__status=StopStatus.CANCELLED)
     return (
-        own_routes(volunteer).filter(plan__date=date)
+        own_routes(volunteer_id).filter(plan__date=date)
         .select_related("plan")  # the day; the list shows nothing of the branch
         .annotate(
             stops_total=Count("stops", filter=live),
@@ -53,19 +58,34 @@ def routes_on(volunteer: Volunteer, date: datetime.date) -> QuerySet[Route]:
     )
 
 
+# The app's frequent reads: their SQL built once (backend.core.prepared).
+_ROUTES_ON = PreparedRead(_routes_on, "volunteer_id", "date", dates=("date",))
+
+
 def own_route(volunteer: Volunteer, pk: int, *, lock: bool = False) -> Route:
     """The volunteer's own visible route, or 404 (another volunteer's route is "not found").
     `lock`: for an action, the route's row locked as routing.services locks it for a change,
     in the same read (the service is then told not to read it again)."""
     if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
         raise NotFound()
-    routes = own_routes(volunteer).select_related("plan__branch")
     if lock:
-        routes = routes.select_for_update(of=("self",))
-    try:  # `.get()`, not `.first()`: no ORDER BY to build for one row by its key
-        return routes.get(pk=pk)
-    except Route.DoesNotExist:
-        raise NotFound() from None
+        routes = own_routes(volunteer.pk).select_related("plan__branch").select_for_update(
+            of=("self",))
+        try:  # `.get()`, not `.first()`: no ORDER BY to build for one row by its key
+            return routes.get(pk=pk)
+        except Route.DoesNotExist:
+            raise NotFound() from None
+    found = _OWN_ROUTE.rows(volunteer_id=volunteer.pk, pk=pk)
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+# The app's most frequent read: its SQL built once (backend.core.prepared).
+_OWN_ROUTE = PreparedRead(
+    lambda volunteer_id, pk: own_routes(volunteer_id).select_related("plan__branch")
+    .filter(pk=pk).order_by(),  # one row by its key: no ORDER BY, as `.get()` reads
+    "volunteer_id", "pk")
 
 
 def own_stop(volunteer: Volunteer, pk: int, *, lock: bool = False) -> Stop:
@@ -193,10 +213,22 @@ def route_body(route: Route, *, now: datetime.datetime | None = None) -> dict[st
 
 
 def changes_since(volunteer: Volunteer, cursor: int, limit: int) -> list[RouteChange]:
+    """Up to `limit` + 1 changes after the cursor (one more says there are more)."""
+    read = _CHANGES.get(limit)
+    if read is None:  # the limit is written in the SQL: one prepared read per limit asked
+        read = _CHANGES.setdefault(limit, PreparedRead(
+            lambda volunteer_id, cursor: _changes(volunteer_id, cursor, limit),
+            "volunteer_id", "cursor"))
+    return read.rows(volunteer_id=volunteer.pk, cursor=cursor)
+
+
+def _changes(volunteer_id: int, cursor: int, limit: int) -> QuerySet[RouteChange]:
     # Of the route only its day is shown (mobile_api.serializers.ChangeSerializer).
-    return list(
-        RouteChange.objects.filter(volunteer=volunteer, id__gt=cursor)
-        .select_related("route__plan")
-        .only("id", "kind", "route", "stop_id", "at", "data", "route__plan", "route__plan__date")
-        .order_by("id")[: limit + 1]
-    )
+    return (RouteChange.objects.filter(volunteer_id=volunteer_id, id__gt=cursor)
+            .select_related("route__plan")
+            .only("id", "kind", "route", "stop_id", "at", "data", "route__plan",
+                  "route__plan__date")
+            .order_by("id")[: limit + 1])
+
+
+_CHANGES: dict[int, PreparedRead] = {}

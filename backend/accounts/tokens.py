@@ -33,6 +33,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from backend.core.prepared import PreparedRead
+
 API_CLAIM = "api"
 STAFF = "staff"
 APP = "app"
@@ -187,9 +189,7 @@ class StaffJWTAuthentication(_ApiJWTAuthentication):
     def load_user(self, user_id):
         # The user with their role names (backend.core.roles.user_roles), which every staff
         # endpoint checks: a row per group, the user's columns repeated.
-        rows = list(self.user_model._default_manager
-                    .filter(**{api_settings.USER_ID_FIELD: user_id})
-                    .annotate(role_name=F("groups__name")).order_by())
+        rows = _STAFF_USER.rows(user_id=_as_id(user_id))
         if not rows:
             return None
         user = rows[0]
@@ -203,8 +203,28 @@ class AppJWTAuthentication(_ApiJWTAuthentication):
     def load_user(self, user_id):
         # With the volunteer profile and its home branch (None when there is none), which
         # mobile_api.permissions.IsVolunteer and the branch zone read.
-        return _one(self.user_model._default_manager.select_related("volunteer__branch"),
-                    user_id)
+        found = _APP_USER.rows(user_id=_as_id(user_id))
+        return found[0] if found else None
+
+
+def _as_id(user_id):
+    """The claim (simplejwt writes the id as text) as the number the id column takes, as the
+    ORM would make it; anything else as it is, for the queryset to say what it makes of it."""
+    if isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
+        return int(user_id)
+    return user_id
+
+
+# Read on every request of each API: their SQL built once (backend.core.prepared).
+_STAFF_USER = PreparedRead(
+    lambda user_id: get_user_model()._default_manager
+    .filter(**{api_settings.USER_ID_FIELD: user_id}).annotate(role_name=F("groups__name"))
+    .order_by(),
+    "user_id")
+_APP_USER = PreparedRead(
+    lambda user_id: get_user_model()._default_manager.select_related("volunteer__branch")
+    .filter(**{api_settings.USER_ID_FIELD: user_id}).order_by(),
+    "user_id")
 
 
 def _one(users, user_id):

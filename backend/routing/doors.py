@@ -19,7 +19,8 @@ from typing import Protocol
 
 import phonenumbers
 
-from backend.circulation.selectors import due_back_by_household
+from backend.circulation.selectors import due_back_by_household, households_active_loans
+from backend.core.prepared import PreparedRead
 from backend.orders.models import LineStatus, OrderLine
 from backend.readers.models import PhoneKind, Reader, ReaderPhone, ReaderStatus
 from backend.routing.models import Route, Stop, StopStatus
@@ -180,8 +181,14 @@ def live_stop_rows(route: Route) -> list[dict]:
     """The route's stops (cancelled ones left out), in order, as plain rows of their own
     columns: one narrow query, no reader or card joined. With `routing.door_stamps`, what a
     reader of the route keys its kept doors by (mobile_api.route_cache)."""
-    return list(Stop.objects.filter(route=route).exclude(status=StopStatus.CANCELLED)
-                .order_by("sequence", "id").values("id", *STOP_COLUMNS))
+    return _LIVE_STOP_ROWS.rows(route_id=route.pk)
+
+
+# Read at every build of a route answer: its SQL built once (backend.core.prepared).
+_LIVE_STOP_ROWS = PreparedRead(
+    lambda route_id: Stop.objects.filter(route_id=route_id)
+    .exclude(status=StopStatus.CANCELLED).order_by("sequence", "id").values("id", *STOP_COLUMNS),
+    "route_id")
 
 
 def route_doors(route: Route, *, numbers: Mapping[int, int] | None = None) -> list[Door]:
@@ -190,16 +197,10 @@ def route_doors(route: Route, *, numbers: Mapping[int, int] | None = None) -> li
     With `numbers` ({stop id: its position among the live stops}, as `live_stop_rows` gives
     them), only those stops are read, numbered so: the doors that changed, when the rest
     are kept."""
-    live = Stop.objects.filter(route=route).exclude(status=StopStatus.CANCELLED)
     if numbers is not None:
-        live = live.filter(pk__in=list(numbers))
-    stops = list(
-        live.select_related("reader", "family_card")
-        .only(*STOP_COLUMNS, *(f"reader__{name}" for name in (*PERSON_COLUMNS, *PLACE_COLUMNS,
-                                                             "access_notes")),
-              *(f"family_card__{name}" for name in (*PLACE_COLUMNS, "name", "access_notes")))
-        .order_by("sequence", "id")
-    )
+        stops = _DOOR_STOPS.rows(route_id=route.pk, stop_ids=list(numbers))
+    else:
+        stops = list(_door_stops(route.pk))
     if not stops:
         return []
     stop_ids = [stop.pk for stop in stops]
@@ -207,45 +208,34 @@ def route_doors(route: Route, *, numbers: Mapping[int, int] | None = None) -> li
 
     # What to hand over: the reserved copies on the stop's orders (and how many went already).
     orders_of: dict[int, list[int]] = defaultdict(list)
-    for stop_id, order_id in Stop.orders.through.objects.filter(
-            stop_id__in=stop_ids).values_list("stop_id", "order_id"):
-        orders_of[stop_id].append(order_id)
+    for row in _STOP_ORDERS.rows(stop_ids=stop_ids):
+        orders_of[row["stop_id"]].append(row["order_id"])
     order_ids = {order_id for ids in orders_of.values() for order_id in ids}
     lines_of: dict[int, list[OrderLine]] = defaultdict(list)
     delivered_of: dict[int, int] = defaultdict(int)
     if order_ids:
-        for line in (OrderLine.objects
-                     .filter(order_id__in=order_ids,
-                             status__in=[LineStatus.RESERVED, LineStatus.DELIVERED])
-                     .select_related("title", "item__title", "reader")
-                     .only("order_id", "status", "item_id", "title_id", "reader_id",
-                           *(f"title__{name}" for name in TITLE_COLUMNS),
-                           "item__barcode", "item__title_id",
-                           *(f"item__title__{name}" for name in TITLE_COLUMNS),
-                           *(f"reader__{name}" for name in PERSON_COLUMNS))
-                     .order_by("order_id", "position", "id")):
+        for line in _ORDER_LINES.rows(order_ids=list(order_ids)):
             if line.status == LineStatus.DELIVERED:
                 delivered_of[line.order_id] += 1
             else:
                 lines_of[line.order_id].append(line)
 
     # What to collect: what is due back from each stop's household on the plan's day.
-    due = due_back_by_household(((stop.reader_id, stop.family_card_id) for stop in stops),
-                                on_date=route.plan.date)
+    households = [(stop.reader_id, stop.family_card_id) for stop in stops]
+    due = due_back_by_household(households, on_date=route.plan.date, loans=_DUE_BACK.rows(
+        reader_ids=list({reader_id for reader_id, _ in households}),
+        family_ids=list({family_id for _, family_id in households if family_id}),
+        day=route.plan.date))
 
     members_of: dict[int, list[Reader]] = defaultdict(list)
     if family_ids:
-        for member in (Reader.objects.filter(family_card_id__in=family_ids)
-                       .exclude(status=ReaderStatus.CLOSED)
-                       .only(*PERSON_COLUMNS, "family_card_id")
-                       .order_by("last_name", "first_name", "id")):
+        for member in _MEMBERS.rows(family_ids=list(family_ids)):
             members_of[member.family_card_id].append(member)
 
     people_ids = {stop.reader_id for stop in stops}
     people_ids |= {m.pk for group in members_of.values() for m in group}
     phones: dict[int, list[ReaderPhone]] = defaultdict(list)
-    for phone in ReaderPhone.objects.filter(reader_id__in=people_ids).order_by(
-            "reader_id", "position", "id"):
+    for phone in _PHONES.rows(reader_ids=list(people_ids)):
         phones[phone.reader_id].append(phone)
 
     doors = []
@@ -301,3 +291,50 @@ def route_doors(route: Route, *, numbers: Mapping[int, int] | None = None) -> li
             items_delivered=sum(delivered_of.get(o, 0) for o in orders_of.get(stop.pk, [])),
         ))
     return doors
+
+
+# A door's reads, their SQL built once for each number of ids up to prepared.MAX_LIST (after a
+# complete, one door is read again: backend.core.prepared); more ids: the querysets as such.
+def _door_stops(route_id: int, stop_ids: list[int] | None = None):
+    live = Stop.objects.filter(route_id=route_id).exclude(status=StopStatus.CANCELLED)
+    if stop_ids is not None:
+        live = live.filter(pk__in=stop_ids)
+    return (
+        live.select_related("reader", "family_card")
+        .only(*STOP_COLUMNS, *(f"reader__{name}" for name in (*PERSON_COLUMNS, *PLACE_COLUMNS,
+                                                             "access_notes")),
+              *(f"family_card__{name}" for name in (*PLACE_COLUMNS, "name", "access_notes")))
+        .order_by("sequence", "id")
+    )
+
+
+_DOOR_STOPS = PreparedRead(_door_stops, "route_id", "stop_ids", lists=("stop_ids",))
+_STOP_ORDERS = PreparedRead(
+    lambda stop_ids: Stop.orders.through.objects.filter(stop_id__in=stop_ids)
+    .values("stop_id", "order_id"),
+    "stop_ids", lists=("stop_ids",))
+_ORDER_LINES = PreparedRead(
+    lambda order_ids: OrderLine.objects
+    .filter(order_id__in=order_ids, status__in=[LineStatus.RESERVED, LineStatus.DELIVERED])
+    .select_related("title", "item__title", "reader")
+    .only("order_id", "status", "item_id", "title_id", "reader_id",
+          *(f"title__{name}" for name in TITLE_COLUMNS),
+          "item__barcode", "item__title_id",
+          *(f"item__title__{name}" for name in TITLE_COLUMNS),
+          *(f"reader__{name}" for name in PERSON_COLUMNS))
+    .order_by("order_id", "position", "id"),
+    "order_ids", lists=("order_ids",))
+_MEMBERS = PreparedRead(
+    lambda family_ids: Reader.objects.filter(family_card_id__in=family_ids)
+    .exclude(status=ReaderStatus.CLOSED).only(*PERSON_COLUMNS, "family_card_id")
+    .order_by("last_name", "first_name", "id"),
+    "family_ids", lists=("family_ids",))
+_DUE_BACK = PreparedRead(  # circulation's households_active_loans, due by the day
+    lambda reader_ids, family_ids, day: households_active_loans(
+        [(reader_id, None) for reader_id in reader_ids]
+        + [(None, family_id) for family_id in family_ids]).filter(due_date__lte=day),
+    "reader_ids", "family_ids", "day", dates=("day",), lists=("reader_ids", "family_ids"))
+_PHONES = PreparedRead(
+    lambda reader_ids: ReaderPhone.objects.filter(reader_id__in=reader_ids)
+    .order_by("reader_id", "position", "id"),
+    "reader_ids", lists=("reader_ids",))

@@ -56,6 +56,20 @@ def test_the_kept_answer_is_the_fresh_one_field_for_field(app, route):
                    HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
+def test_the_kept_json_is_sent_as_the_renderer_writes_it(app, route):
+    first, second = read(app, route), read(app, route)  # built, then kept
+    for response in (first, second):
+        assert response["Content-Type"] == "application/json"
+        assert response.content == JSONRenderer().render(fresh_body(route))
+    # Asked indented, or as the browsable page, it is rendered as any answer is.
+    indented = app.get(f"{API}routes/{route.pk}/", HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content == JSONRenderer().render(fresh_body(route),
+                                                     "application/json; indent=2")
+    page = app.get(f"{API}routes/{route.pk}/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert route.stops.order_by("sequence").first().reader.last_name in page.content.decode()
+
+
 def test_another_volunteer_never_gets_the_kept_answer(app, route):
     read(app, route)  # kept now
     stranger = app_for(make_volunteer(branch=route.volunteer.branch))

@@ -1,0 +1,121 @@
+"""Reads with their SQL built once (backend.core.prepared): the same SQL and the same objects
+as the queryset, related objects and annotations included, read in one query."""
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from backend.core.prepared import PreparedRead
+from backend.volunteers.models import Absence
+from tests.volunteers.factories import VolunteerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def users_with_branch(user_id):
+    return get_user_model().objects.select_related("volunteer__branch").filter(pk=user_id)
+
+
+def columns(obj):
+    return {name: value for name, value in vars(obj).items() if not name.startswith("_")}
+
+
+def test_the_objects_are_the_querysets_with_what_it_selects_related():
+    read = PreparedRead(users_with_branch, "user_id")
+    first, second = VolunteerFactory(), VolunteerFactory()
+    for volunteer in (first, second, first):  # built at the first run, reused after
+        with CaptureQueriesContext(connection) as queries:
+            [user] = read.rows(user_id=volunteer.user_id)
+            branch = user.volunteer.branch  # read with the user
+        assert len(queries) == 1
+        expected = users_with_branch(volunteer.user_id).order_by().get()
+        assert queries[0]["sql"] == str(users_with_branch(volunteer.user_id).order_by().query)
+        assert columns(user) == columns(expected)
+        assert columns(user.volunteer) == columns(expected.volunteer)
+        assert columns(branch) == columns(expected.volunteer.branch)
+        assert user._state.adding is False and user._state.db == "default"
+    assert read.rows(user_id=second.user_id + 1000) == []
+
+
+def test_annotations_and_one_object_per_row():
+    read = PreparedRead(lambda user_id: get_user_model().objects.filter(pk=user_id)
+                        .annotate(role=F("groups__name")), "user_id")
+    user = VolunteerFactory().user
+    user.groups.add(Group.objects.get_or_create(name="volunteer")[0],
+                    Group.objects.get_or_create(name="courier")[0])
+    rows = read.rows(user_id=user.pk)
+    assert sorted(row.role for row in rows) == ["courier", "volunteer"]
+    assert {row.pk for row in rows} == {user.pk}
+
+
+def test_what_is_not_an_id_is_read_by_the_queryset_itself():
+    read = PreparedRead(users_with_branch, "user_id")
+    user = VolunteerFactory().user
+    [found] = read.rows(user_id=str(user.pk))
+    assert found.pk == user.pk
+    assert read.rows(user_id=-5) == []
+
+
+def test_an_id_the_query_does_not_take_is_refused():
+    read = PreparedRead(lambda user_id: get_user_model().objects.filter(pk__gte=0), "user_id")
+    with pytest.raises(ValueError, match="user_id"):
+        read.rows(user_id=1)
+
+
+def test_values_rows_in_the_querysets_order():
+    def usernames(branch_id):
+        return (get_user_model().objects.filter(volunteer__branch_id=branch_id)
+                .order_by("-username").values("id", "username"))
+
+    read = PreparedRead(usernames, "branch_id")
+    first = VolunteerFactory()
+    VolunteerFactory(branch=first.branch)
+    VolunteerFactory()  # another branch
+    for _ in range(2):
+        rows = read.rows(branch_id=first.branch_id)
+        assert rows == list(usernames(first.branch_id)) and len(rows) == 2
+
+
+def test_a_day_is_put_in_as_the_date_column_takes_it():
+    def absences_from(volunteer_id, day):
+        return Absence.objects.filter(volunteer_id=volunteer_id, starts_on=day)
+
+    read = PreparedRead(absences_from, "volunteer_id", "day", dates=("day",))
+    volunteer = VolunteerFactory()
+    days = [datetime.date(2026, 12, 7), datetime.date(2026, 12, 9)]
+    made = [Absence.objects.create(volunteer=volunteer, starts_on=day, ends_on=day)
+            for day in days]
+    for day, absence in zip(days * 2, made * 2):
+        assert [row.pk for row in read.rows(volunteer_id=volunteer.pk, day=day)] == [absence.pk]
+    assert read.rows(volunteer_id=volunteer.pk, day=datetime.date(2026, 12, 8)) == []
+    # A date-time is not a day: read by the queryset itself, as it reads one.
+    assert read.rows(volunteer_id=volunteer.pk,
+                     day=datetime.datetime(2026, 12, 7, 10)) == list(
+        absences_from(volunteer.pk, datetime.datetime(2026, 12, 7, 10)))
+
+
+def test_lists_of_ids_a_query_for_each_length_and_the_longer_ones_as_such():
+    def users_in(ids):
+        return get_user_model().objects.filter(pk__in=ids).order_by("id")
+
+    read = PreparedRead(users_in, "ids", lists=("ids",))
+    users = [VolunteerFactory().user for _ in range(10)]
+    pks = [user.pk for user in users]
+    for chosen in ([pks[0]], pks[:3], [pks[2], pks[1], pks[2]], pks, [], pks[:3]):
+        with CaptureQueriesContext(connection) as queries:
+            found = read.rows(ids=chosen)
+        assert [user.pk for user in found] == list(users_in(chosen).values_list("pk", flat=True))
+        assert len(queries) == (1 if chosen else 0)  # `pk__in=[]` reads nothing at all
+    assert set(read.local.built[1]) == {(1,), (3,), (2,), (0,)}  # 10 ids: the queryset's own
+
+
+def test_an_id_the_query_takes_twice_is_put_in_both_places():
+    read = PreparedRead(lambda user_id: get_user_model().objects.filter(
+        pk__gte=user_id, pk__lte=user_id), "user_id")
+    first, second = VolunteerFactory().user, VolunteerFactory().user
+    assert [user.pk for user in read.rows(user_id=first.pk)] == [first.pk]
+    assert [user.pk for user in read.rows(user_id=second.pk)] == [second.pk]
