@@ -19,10 +19,43 @@ class WishSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
 
 
+def _title_pk(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+class OrderLineListSerializer(serializers.ListSerializer):
+    """An order's lines: the titles they name are read in one query, not one a line."""
+
+    titles_read: dict[int, Title] | None = None
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) <= (self.max_length or len(data)):
+            wanted = {pk for line in data if isinstance(line, dict)
+                      and (pk := _title_pk(line.get("title"))) is not None}
+            self.titles_read = Title.objects.in_bulk(wanted) if wanted else {}
+        return super().to_internal_value(data)
+
+
+class LineTitleField(serializers.PrimaryKeyRelatedField):
+    """A line's title: one the order's lines read together, else looked up on its own (with
+    the same refusals)."""
+
+    def to_internal_value(self, data):
+        read = getattr(getattr(self.parent, "parent", None), "titles_read", None)
+        pk = _title_pk(data)
+        if read and pk is not None and pk in read:
+            return read[pk]
+        return super().to_internal_value(data)
+
+
 class OrderLineInputSerializer(serializers.Serializer):
     """One of: `title` (an exact title), `barcode` (this very copy) or `wish`."""
 
-    title = serializers.PrimaryKeyRelatedField(queryset=Title.objects.all(), required=False)
+    title = LineTitleField(queryset=Title.objects.all(), required=False)
     barcode = serializers.CharField(max_length=40, required=False)
     wish = WishSerializer(required=False)
     reader = serializers.PrimaryKeyRelatedField(
@@ -45,6 +78,9 @@ class OrderLineInputSerializer(serializers.Serializer):
                 )
             attrs.update({f"wish_{k}": v for k, v in wish.items()})
         return attrs
+
+    class Meta:
+        list_serializer_class = OrderLineListSerializer
 
 
 class OrderInputSerializer(serializers.Serializer):
