@@ -1,7 +1,6 @@
 """Catalog reads: search by title or author (any case, Kazakh letters typed or not, Latin),
 ISBN or barcode."""
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
@@ -26,13 +25,13 @@ def subjects_key(subjects: list[str] | None) -> str:
     return ("|" + "|".join(folded) + "|")[:1000] if folded else ""
 
 
-def _copies(**conditions) -> Coalesce:
+def _copies(**conditions) -> Subquery:
     """The number of the title's copies (with `conditions`), as a subquery: read by the
     (title, status) index for the titles found only, where counting over a join on the
-    copies reads every copy of the catalog and groups the titles by every column."""
-    return Coalesce(Subquery(Item.objects.filter(title_id=OuterRef("pk"), **conditions)
-                             .order_by().annotate(one=Value(1)).values("one")
-                             .annotate(n=Count("pk")).values("n")), 0)
+    copies reads every copy of the catalog and groups the titles by every column. A COUNT
+    with no GROUP BY: one row, 0 when there is no copy."""
+    return Subquery(Item.objects.filter(title_id=OuterRef("pk"), **conditions).order_by()
+                    .values(n=Func(F("pk"), function="COUNT", output_field=IntegerField())))
 
 
 def title_queryset() -> QuerySet[Title]:
