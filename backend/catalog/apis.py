@@ -78,12 +78,22 @@ class TitleOutputSerializer(serializers.ModelSerializer):
         fields = ("id", "title", "authors", "language", "format", "subjects", "isbn", "year",
                   "publisher", "age_rating", "annotation", "copies", "available")
 
+    def to_representation(self, instance):
+        # The fields' values as they are (text, numbers, JSON lists), in Meta.fields' order:
+        # a search's page does not build the model serializer's fields for its titles. The
+        # fields stay the schema.
+        return {name: getattr(instance, name) for name in TitleOutputSerializer.Meta.fields}
+
 
 class TitleDetailOutputSerializer(TitleOutputSerializer):
     items = TitleItemOutputSerializer(many=True, read_only=True)
 
     class Meta(TitleOutputSerializer.Meta):
         fields = (*TitleOutputSerializer.Meta.fields, "items")
+
+    def to_representation(self, instance):
+        return {**super().to_representation(instance),
+                "items": TitleItemOutputSerializer(instance.items.all(), many=True).data}
 
 
 class IsbnField(serializers.CharField):

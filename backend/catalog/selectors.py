@@ -1,6 +1,6 @@
 """Catalog reads: search by title or author (any case, Kazakh letters typed or not, Latin),
 ISBN or barcode."""
-from django.db.models import Count, Q, QuerySet
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
@@ -25,14 +25,25 @@ def subjects_key(subjects: list[str] | None) -> str:
     return ("|" + "|".join(folded) + "|")[:1000] if folded else ""
 
 
+def _copies(**conditions) -> Subquery:
+    """The number of the title's copies (with `conditions`), as a subquery: read by the
+    (title, status) index for the titles found only, where counting over a join on the
+    copies reads every copy of the catalog and groups the titles by every column. A COUNT
+    with no GROUP BY: one row, 0 when there is no copy."""
+    return Subquery(Item.objects.filter(title_id=OuterRef("pk"), **conditions).order_by()
+                    .values(n=Func(F("pk"), function="COUNT", output_field=IntegerField())))
+
+
 def title_queryset() -> QuerySet[Title]:
-    return Title.objects.annotate(
-        copies=Count("items", distinct=True),
-        available=Count("items", filter=Q(items__status=ItemStatus.AVAILABLE), distinct=True),
-    )
+    return Title.objects.annotate(copies=_copies(),
+                                  available=_copies(status=ItemStatus.AVAILABLE))
 
 
 TITLE_ORDER = ("title", "id")
+
+
+def _titles_of(**conditions) -> QuerySet:
+    return Item.objects.filter(**conditions).order_by().values("title_id")
 
 
 def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
@@ -42,10 +53,12 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
     ranked = False
     if query:
         isbn = normalize_isbn(query)
+        # The copies as subqueries, not joins: a title is one row (no DISTINCT over every
+        # column), and the page's window count counts titles.
         if len(isbn) in (10, 13) and len(digits_of(query)) >= 9:
-            qs = qs.filter(Q(isbn=isbn) | Q(items__barcode=query.strip()))
+            qs = qs.filter(Q(isbn=isbn) | Q(pk__in=_titles_of(barcode=query.strip())))
         elif Item.objects.filter(barcode=query).exists():
-            qs = qs.filter(items__barcode=query)
+            qs = qs.filter(pk__in=_titles_of(barcode=query))
         else:
             # As typed first, then folded (core.search); a title is not guessed from a typo.
             qs = ranked_search(qs, query, order=TITLE_ORDER, typos=False, limit=None)
@@ -56,9 +69,8 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
     if filters.get("subject"):
         qs = qs.filter(subjects_key__contains=f"|{fold(filters['subject'])}|")
     if filters.get("available_at"):
-        qs = qs.filter(items__branch=filters["available_at"], items__status=ItemStatus.AVAILABLE)
-    qs = qs.distinct() if query or filters.get("available_at") else qs
-    # The count annotations drop Meta.ordering.
+        qs = qs.filter(pk__in=_titles_of(branch=filters["available_at"],
+                                         status=ItemStatus.AVAILABLE))
     return qs.order_by("search_rank", *TITLE_ORDER) if ranked else qs.order_by(*TITLE_ORDER)
 
 

@@ -17,6 +17,16 @@ from backend.readers.card_text import availability_text, preferences_lines
 from backend.readers.models import Reader
 from backend.readers.selectors import next_visit_dates, readers_by_phone
 
+# What the card shows of a loan, an order and its lines (and what picks what is due back):
+# the rows read with these columns only, not every column of the loan, copy, title, reader
+# and order.
+LOAN_COLUMNS = ("id", "reader_id", "family_card_id", "issued_at", "due_date", "renewals",
+                "item__barcode", "title__title", "title__authors", "reader__family_card_id")
+ORDER_COLUMNS = ("id", "reader_id", "status", "preferred_date", "scheduled_date",
+                 "window_start", "window_end", "fail_reason", "failed_attempts",
+                 "standing_plan_id", "updated_at")
+LINE_COLUMNS = ("id", "order_id", "status", "title__title", "wish_text")
+
 
 def _loan_dict(loan: Loan, today) -> dict:
     return {
@@ -91,7 +101,8 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
     family_ids = {r.family_card_id for r in readers if r.family_card_id}
     # The households' active loans once: the readers' own are shown, and what is due back is
     # picked from all of them.
-    household_loans = list(households_active_loans((r.id, r.family_card_id) for r in readers))
+    household_loans = list(households_active_loans((r.id, r.family_card_id) for r in readers)
+                           .only(*LOAN_COLUMNS))
     shown = set(reader_ids)
     loans = [loan for loan in household_loans if loan.reader_id in shown]
     visited = [OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.FAILED]
@@ -100,16 +111,21 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
     tried = Q(failed_attempts__gt=0) & ~Q(status__in=visited)
     current = list(Order.objects.filter(Q(status__in=OPEN_STATUSES) | tried,
                                         reader_id__in=reader_ids)
-                   .order_by("preferred_date", "id"))
+                   .only(*ORDER_COLUMNS).order_by("preferred_date", "id"))
     open_orders = [o for o in current if o.status in OPEN_STATUSES]
     visits = list(
         Order.objects.filter(reader_id__in=reader_ids, status__in=visited)
+        .only(*ORDER_COLUMNS)
         .order_by("-updated_at", "-id")[: recent_visits * max(1, len(reader_ids))]
     ) + sorted((o for o in current if o.failed_attempts > 0 and o.status not in visited),
                key=lambda o: (o.updated_at, o.id), reverse=True)[:recent_visits]
     # By identity: a failed order is both open and a visit, read twice.
     prefetch_related_objects(list({id(o): o for o in current + visits}.values()),
-                             Prefetch("lines", queryset=OrderLine.objects.select_related("title")))
+                             Prefetch("lines", queryset=OrderLine.objects.select_related("title")
+                                      .only(*LINE_COLUMNS)
+                                      # An order's own lines in their order: no join on
+                                      # the orders to sort by them.
+                                      .order_by("position", "id")))
     # Standing plans sit a layer above orders: reached through the orders' own link to them.
     plans_model = Order._meta.get_field("standing_plan").related_model
     # One read of both kinds (a plan is a reader's or a family card's): the readers' first.

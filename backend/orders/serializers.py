@@ -19,10 +19,43 @@ class WishSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
 
 
+def _title_pk(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+class OrderLineListSerializer(serializers.ListSerializer):
+    """An order's lines: the titles they name are read in one query, not one a line."""
+
+    titles_read: dict[int, Title] | None = None
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) <= (self.max_length or len(data)):
+            wanted = {pk for line in data if isinstance(line, dict)
+                      and (pk := _title_pk(line.get("title"))) is not None}
+            self.titles_read = Title.objects.in_bulk(wanted) if wanted else {}
+        return super().to_internal_value(data)
+
+
+class LineTitleField(serializers.PrimaryKeyRelatedField):
+    """A line's title: one the order's lines read together, else looked up on its own (with
+    the same refusals)."""
+
+    def to_internal_value(self, data):
+        read = getattr(getattr(self.parent, "parent", None), "titles_read", None)
+        pk = _title_pk(data)
+        if read and pk is not None and pk in read:
+            return read[pk]
+        return super().to_internal_value(data)
+
+
 class OrderLineInputSerializer(serializers.Serializer):
     """One of: `title` (an exact title), `barcode` (this very copy) or `wish`."""
 
-    title = serializers.PrimaryKeyRelatedField(queryset=Title.objects.all(), required=False)
+    title = LineTitleField(queryset=Title.objects.all(), required=False)
     barcode = serializers.CharField(max_length=40, required=False)
     wish = WishSerializer(required=False)
     reader = serializers.PrimaryKeyRelatedField(
@@ -45,6 +78,9 @@ class OrderLineInputSerializer(serializers.Serializer):
                 )
             attrs.update({f"wish_{k}": v for k, v in wish.items()})
         return attrs
+
+    class Meta:
+        list_serializer_class = OrderLineListSerializer
 
 
 class OrderInputSerializer(serializers.Serializer):
@@ -114,6 +150,40 @@ class OrderLineOutputSerializer(serializers.Serializer):
         return {"text": obj.wish_text, "format": obj.wish_format,
                 "language": obj.wish_language, "subject": obj.wish_subject}
 
+    def to_representation(self, instance):
+        return _line_dict(instance)
+
+
+# Orders and their lines are answered as plain dicts, in the fields' order and shapes (the
+# fields above are the schema): a page of orders builds no field objects for their lines.
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+_HOUR = serializers.TimeField(format="%H:%M")
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _shown(field: serializers.Field, value):
+    return None if value is None else field.to_representation(value)
+
+
+def _line_dict(line) -> dict:
+    title = line.title
+    return {
+        "id": line.id,
+        "kind": _text(line.kind),
+        "status": _text(line.status),
+        "reader": line.reader_id,
+        "title": None if title is None else {
+            "id": title.id, "title": _text(title.title),
+            "authors": [_text(author) for author in title.authors],
+            "format": _text(title.format), "language": _text(title.language)},
+        "barcode": OrderLineOutputSerializer.get_barcode(None, line),
+        "wish": OrderLineOutputSerializer.get_wish(None, line),
+    }
+
 
 class OrderOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -146,6 +216,29 @@ class OrderOutputSerializer(serializers.Serializer):
         return {"id": obj.family_card_id, "number": obj.family_card.number,
                 "name": obj.family_card.name}
 
+    def to_representation(self, instance):
+        return {
+            "id": instance.id,
+            "status": _text(instance.status),
+            "status_display": _text(instance.get_status_display()),
+            "reader": self.get_reader(instance),
+            "family_card": self.get_family_card(instance),
+            "branch": instance.branch_id,
+            "channel": _text(instance.channel),
+            "preferred_date": _shown(_DATE, instance.preferred_date),
+            "window_start": _shown(_HOUR, instance.window_start),
+            "window_end": _shown(_HOUR, instance.window_end),
+            "scheduled_date": _shown(_DATE, instance.scheduled_date),
+            "note": _text(instance.note),
+            "lines": [_line_dict(line) for line in instance.lines.all()],
+            "fail_reason": _text(instance.fail_reason),
+            "fail_note": _text(instance.fail_note),
+            "failed_attempts": instance.failed_attempts,
+            "standing_plan": instance.standing_plan_id,
+            "created_at": _shown(_DATETIME, instance.created_at),
+            "updated_at": _shown(_DATETIME, instance.updated_at),
+        }
+
 
 class PlanningOrderOutputSerializer(OrderOutputSerializer):
     """An order as a coordinator sees it: who, where, when and how many items, not which
@@ -160,6 +253,12 @@ class PlanningOrderOutputSerializer(OrderOutputSerializer):
         for line in obj.lines.all():
             counts[line.status] = counts.get(line.status, 0) + 1
         return counts
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        del data["lines"]
+        data["items"] = self.get_items(instance)
+        return data
 
 
 class OrderEventOutputSerializer(serializers.Serializer):
@@ -202,6 +301,9 @@ class PickLineOutputSerializer(OrderLineOutputSerializer):
     preferred_date = serializers.DateField(source="order.preferred_date", allow_null=True)
     reader_name = serializers.CharField(source="reader.full_name")
     suggestions = serializers.SerializerMethodField()
+
+    # Every field of its own and of the line's, field by field (not the line's plain dict).
+    to_representation = serializers.Serializer.to_representation
 
     def get_suggestions(self, obj) -> list[dict]:
         from backend.orders.suggestions import suggest_for_line

@@ -109,13 +109,37 @@ def _pending_and_held(reader: Reader) -> tuple[int, int]:
             .values_list("pending", "held").get())
 
 
-def _reserve_any_copy(line: OrderLine, branch) -> bool:
-    """Reserve a free copy of the line's title, the order's own branch first."""
-    candidates = Item.objects.filter(
-        title_id=line.title_id, status=ItemStatus.AVAILABLE
-    ).values_list("id", "branch_id", "barcode")
+FreeCopies = dict[Any, list[tuple[int, int, str]]]
+
+
+def _free_copies(lines: list[dict[str, Any]]) -> FreeCopies:
+    """The free copies of every title the lines ask for (by title, not by barcode), read
+    once for the order: {title id: [(id, branch id, barcode)]}. A copy this order reserves
+    is taken out, as a read after it would not find it free."""
+    wanted = {data["title"].pk if isinstance(data["title"], Title) else data["title"]
+              for data in lines
+              if data.get("title") is not None and not (data.get("barcode") or "").strip()}
+    free: FreeCopies = {title_id: [] for title_id in wanted}
+    if wanted:
+        for item_id, title_id, branch_id, barcode in Item.objects.filter(
+                title_id__in=wanted, status=ItemStatus.AVAILABLE,
+        ).values_list("id", "title_id", "branch_id", "barcode"):
+            free[title_id].append((item_id, branch_id, barcode))
+    return free
+
+
+def _reserve_any_copy(line: OrderLine, branch, free: FreeCopies | None = None) -> bool:
+    """Reserve a free copy of the line's title, the order's own branch first (of `free`,
+    when the order's free copies are read already)."""
+    candidates = free.get(line.title_id) if free is not None else None
+    if candidates is None:
+        candidates = list(Item.objects.filter(
+            title_id=line.title_id, status=ItemStatus.AVAILABLE
+        ).values_list("id", "branch_id", "barcode"))
     ordered = sorted(candidates, key=lambda c: (c[1] != branch.id, c[0]))
-    for item_id, _branch_id, barcode in ordered:
+    for candidate in ordered:
+        candidates.remove(candidate)  # tried once: this order's now, or someone else's
+        item_id, _branch_id, barcode = candidate
         item = Item(pk=item_id, barcode=barcode)
         try:
             catalog_services.item_reserve(item=item)
@@ -127,7 +151,8 @@ def _reserve_any_copy(line: OrderLine, branch) -> bool:
     return False
 
 
-def _line_from_input(order: Order, data: dict[str, Any], position: int) -> OrderLine:
+def _line_from_input(order: Order, data: dict[str, Any], position: int,
+                     free: FreeCopies | None = None) -> OrderLine:
     reader = data.get("reader") or order.reader
     line = OrderLine(order=order, reader=reader, position=position)
     barcode = (data.get("barcode") or "").strip()
@@ -141,6 +166,8 @@ def _line_from_input(order: Order, data: dict[str, Any], position: int) -> Order
         line.kind = LineKind.TITLE
         line.title = item.title
         catalog_services.item_reserve(item=item)  # 409 item.not_available if taken
+        for copies in (free or {}).values():
+            copies[:] = [copy for copy in copies if copy[0] != item.pk]
         line.item = item
         line.status = LineStatus.RESERVED
         return line
@@ -148,7 +175,7 @@ def _line_from_input(order: Order, data: dict[str, Any], position: int) -> Order
     if title is not None:
         line.kind = LineKind.TITLE
         line.title = title if isinstance(title, Title) else Title.objects.get(pk=title)
-        _reserve_any_copy(line, order.branch)
+        _reserve_any_copy(line, order.branch, free)
         return line
     line.kind = LineKind.WISH
     line.wish_text = data.get("wish_text", "") or ""
@@ -209,7 +236,9 @@ def order_create(
         preferred_date=preferred_date, window_start=window_start, window_end=window_end,
         note=note, created_by=by, standing_plan=standing_plan,
     )
-    built = [_line_from_input(order, data, position) for position, data in enumerate(lines)]
+    free = _free_copies(lines)
+    built = [_line_from_input(order, data, position, free)
+             for position, data in enumerate(lines)]
     for line in built:
         if line.reader_id != reader.id and (family is None or line.reader.family_card_id
                                             != family.id):

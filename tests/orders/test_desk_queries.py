@@ -147,6 +147,43 @@ def test_taking_an_order_with_the_call_runs_few_queries(operator, household,
     assert CallLog.objects.filter(order_id=response.json()["id"], reader=household).exists()
 
 
+def test_more_titles_in_an_order_add_only_their_copies_reserved(
+        operator, household, django_assert_max_num_queries):
+    # The titles the lines name are read in one query, and so are their free copies: a
+    # second title adds the UPDATE that reserves its copy, nothing else.
+    titles = [TitleFactory(title=f"Көшпенділер {number}") for number in range(2)]
+    for title in titles:
+        ItemFactory(branch=household.branch, title=title)
+    body = {"reader": household.id, "lines": [{"title": title.id} for title in titles],
+            "preferred_date": (datetime.date.today() + datetime.timedelta(days=3)).isoformat(),
+            "window_start": "10:00", "window_end": "13:00",
+            "call": {"phone": "+77011234567", "duration_seconds": 120}}
+    with django_assert_max_num_queries(23):
+        response = operator.post("/api/v1/orders/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert [line["title"]["id"] for line in response.json()["lines"]] == [t.id for t in titles]
+    assert [line["status"] for line in response.json()["lines"]] == ["reserved"] * 2
+
+
+def test_titles_read_together_are_refused_as_before(operator, household):
+    """An unknown title or one that is not an id is refused on its own line, in the words
+    of a title looked up alone; a known title beside it changes nothing."""
+    title = TitleFactory(title="Көшпенділер")
+    for lines, line, words in (
+            ([{"title": str(title.id)}, {"title": 999998}], "1",
+             'Недопустимый первичный ключ "999998" - объект не существует.'),
+            ([{"title": "abc"}], "0",
+             "Некорректный тип. Ожидалось значение первичного ключа, получен str."),
+            ([{"title": True}], "0",
+             "Некорректный тип. Ожидалось значение первичного ключа, получен bool.")):
+        refused = operator.post("/api/v1/orders/", {"reader": household.id, "lines": lines},
+                                format="json")
+        assert refused.status_code == 400
+        assert refused.json()["code"] == "validation_error"
+        assert refused.json()["fields"] == {"lines": {line: {"title": [words]}}}
+    assert not Order.objects.filter(lines__title=title).exists()
+
+
 def test_the_new_order_is_answered_as_it_is_stored(operator, household):
     """The answer to taking an order is built from what was written, not read back: it is
     what reading the order gives, for every kind of line and a family member's line."""
