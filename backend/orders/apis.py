@@ -12,7 +12,7 @@ from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role, sees_reading
 from backend.core.schema import errors
 from backend.core.serializers import BoundedDateField, IdField
-from backend.orders import selectors, services
+from backend.orders import calls, selectors, services
 from backend.orders.models import CallLog, Channel, Order, OrderLine, OrderStatus
 from backend.orders.serializers import (
     AssignInputSerializer,
@@ -369,7 +369,7 @@ class CallListApi(GenericAPIView):
     def post(self, request):
         serializer = CallInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call = services.call_log(operator=request.user, **serializer.validated_data,
+        call = calls.call_log(operator=request.user, **serializer.validated_data,
                                  started_at=timezone.now())
         return Response(CallOutputSerializer(call).data, status=status.HTTP_201_CREATED)
 

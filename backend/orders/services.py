@@ -25,10 +25,9 @@ from backend.core import atomic, dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.models import prefetched_set
 from backend.orders import messages as order_messages
+from backend.orders.calls import call_log
 from backend.orders.models import (
     LIVE_LINE_STATUSES,
-    CallLog,
-    CallOutcome,
     Channel,
     LineKind,
     LineStatus,
@@ -42,7 +41,6 @@ from backend.readers.models import FamilyStatus, Reader, ReaderStatus
 if TYPE_CHECKING:
     from backend.accounts.models import User
     from backend.branches.models import Branch
-    from backend.notifications.models import InboxItem
     from backend.plans.models import StandingPlan
 
 S = OrderStatus
@@ -645,31 +643,6 @@ def order_update(*, order: Order, data: dict[str, Any], by: User | None = None) 
     return order
 
 
-# The phone desk --------------------------------------------------------------------------------
-
-
-def call_log(*, phone: str, outcome: str, operator: User | None = None,
-             reader: Reader | None = None,
-             order: Order | None = None, duration_seconds: int = 0, note: str = "",
-             direction: str = CallLog.Direction.INCOMING,
-             started_at: datetime.datetime | None = None) -> CallLog:
-    call = CallLog(
-        phone=phone, outcome=outcome, operator=operator, reader=reader, order=order,
-        duration_seconds=duration_seconds, note=note, direction=direction,
-        started_at=started_at or timezone.now(),
-    )
-    # The reader, operator and order given are rows just read or written: not looked up
-    # again to check that they exist.
-    given = {"reader": reader, "operator": operator, "order": order}
-    call.full_clean(exclude=[name for name, row in given.items() if _saved(row)])
-    call.save()
-    return call
-
-
-def _saved(instance) -> bool:
-    return instance is not None and instance.pk is not None and not instance._state.adding
-
-
 # Replies to messages -----------------------------------------------------------------------------
 
 
@@ -682,21 +655,3 @@ def order_visit_confirm(*, order: Order, phone: str) -> OrderEvent:
         note = _("Visit confirmed by the reader by SMS (%(phone)s).") % {"phone": phone}
     return OrderEvent.objects.create(order=order, from_status=order.status,
                                      to_status=order.status, note=note[:500])
-
-
-# The desk's inbox --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def inbox_item_call_back(*, item: InboxItem, outcome: str, note: str = "",
-                         by: User | None = None) -> CallLog:
-    """The operator called back the number of an inbox item: the call goes in the call log
-    (outgoing, with the reader when the item names one) and the item is done, by them.
-    Nobody answered: the call is logged and the item stays open for the next try."""
-    from backend.notifications.services import inbox_item_done
-
-    call = call_log(phone=item.phone or "-", outcome=outcome, operator=by, reader=item.reader,
-                    order=item.order, note=note, direction=CallLog.Direction.OUTGOING)
-    if outcome != CallOutcome.NO_ANSWER:
-        inbox_item_done(item=item, by=by)
-    return call

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 from backend.core.roles import Role, has_role
 from backend.notifications.models import InboxItem, InboxKind, InboxStatus
 from backend.notifications.services import inbox_item_done
+from backend.orders.calls import inbox_item_call_back
 from backend.orders.models import CallLog, CallOutcome
-from backend.orders.services import inbox_item_call_back
 from backend.orders.views import MOVABLE, DeskPage
 from backend.readers.models import CardAccess
 from backend.readers.services import card_access_record

@@ -14,8 +14,8 @@ from backend.core.exceptions import ApplicationError
 from backend.core.phones import to_e164
 from backend.notifications.models import InboxKind
 from backend.notifications.services import inbox_item_add
+from backend.orders.calls import call_log
 from backend.orders.models import CallOutcome
-from backend.orders.services import call_log
 from backend.orders.views import DeskPage
 from backend.readers.models import Category, Language
 from backend.readers.services import POSSIBLE_DUPLICATE, reader_create
