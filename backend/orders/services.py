@@ -24,6 +24,7 @@ from backend.circulation.models import ReturnChannel
 from backend.core import atomic, dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.models import prefetched_set
+from backend.core.prepared import PreparedRead
 from backend.orders import messages as order_messages
 from backend.orders.calls import call_log
 from backend.orders.models import (
@@ -92,19 +93,30 @@ def _count(queryset) -> Coalesce:
                              .annotate(n=Count("pk")).values("n")), 0)
 
 
-def _pending_and_held(reader: Reader) -> tuple[int, int]:
-    """Items already promised to the reader in open orders but not yet lent, and the items
-    they have on loan: both in one query."""
+def _pending_and_held_read(reader_id: int):
     from backend.circulation.selectors import active_loans
 
     pending = OrderLine.objects.filter(
-        reader=reader, status__in=LIVE_LINE_STATUSES,
+        reader_id=reader_id, status__in=LIVE_LINE_STATUSES,
         order__status__in=[S.NEW, S.PICKING, S.READY, S.SCHEDULED, S.OUT_FOR_DELIVERY,
                            S.FAILED],
     )
-    return (Reader.objects.filter(pk=reader.pk)
-            .annotate(pending=_count(pending), held=_count(active_loans(reader=reader)))
-            .values_list("pending", "held").get())
+    return (Reader.objects.filter(pk=reader_id).order_by()
+            .annotate(pending=_count(pending), held=_count(active_loans(reader=reader_id)))
+            .values("pending", "held"))
+
+
+# Read at every order taken: its SQL (two counting subqueries) built once (core.prepared).
+_PENDING_AND_HELD = PreparedRead(_pending_and_held_read, "reader_id")
+
+
+def _pending_and_held(reader: Reader) -> tuple[int, int]:
+    """Items already promised to the reader in open orders but not yet lent, and the items
+    they have on loan: both in one query."""
+    rows = _PENDING_AND_HELD.rows(reader_id=reader.pk)
+    if not rows:
+        raise Reader.DoesNotExist("Reader matching query does not exist.")
+    return rows[0]["pending"], rows[0]["held"]
 
 
 FreeCopies = dict[Any, list[tuple[int, int, str]]]

@@ -301,3 +301,21 @@ def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(api, url, name)
     response = api.as_role("operator").get(url, {name: 10**30})
     assert response.status_code == 400
     assert list(response.json()["fields"]) == [name]
+
+
+def test_pending_and_held_counts_each_reader_its_own(api, branch):
+    """The counts read with the SQL kept from the first reader are the next reader's own."""
+    from backend.orders.services import _pending_and_held
+    from tests.factories import LoanFactory
+
+    first, second = ReaderFactory(branch=branch), ReaderFactory(branch=branch)
+    LoanFactory(reader=second)
+    LoanFactory(reader=second)
+    assert _pending_and_held(first) == (0, 0)
+    items = [ItemFactory(branch=branch) for _ in range(3)]
+    response = api.as_role("operator").post(
+        "/api/v1/orders/", {"reader": second.id,
+                            "lines": [{"barcode": i.barcode} for i in items]}, format="json")
+    assert response.status_code == 201
+    assert _pending_and_held(second) == (3, 2)
+    assert _pending_and_held(first) == (0, 0)
