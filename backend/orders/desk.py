@@ -2,7 +2,7 @@
 
 The number of queries does not grow with the reader's loans or visits.
 """
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Q
 
 from backend.circulation.models import Loan, LoanStatus
 from backend.circulation.selectors import (
@@ -10,7 +10,9 @@ from backend.circulation.selectors import (
     due_back_day,
     households_active_loans,
 )
+from backend.core.models import prefetched_set
 from backend.core.phones import to_e164
+from backend.core.prepared import PreparedRead
 from backend.core.recurrence_text import rrule_describe
 from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
 from backend.readers.card_text import availability_text, preferences_lines
@@ -26,6 +28,43 @@ ORDER_COLUMNS = ("id", "reader_id", "status", "preferred_date", "scheduled_date"
                  "window_start", "window_end", "fail_reason", "failed_attempts",
                  "standing_plan_id", "updated_at")
 LINE_COLUMNS = ("id", "order_id", "status", "title__title", "wish_text")
+RECENT_VISITS = 10
+_VISITED = [OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.FAILED]
+
+
+def _household_loans(reader_ids: list[int], family_ids: list[int]):
+    return (households_active_loans([(reader_id, None) for reader_id in reader_ids]
+                                    + [(None, family_id) for family_id in family_ids])
+            .only(*LOAN_COLUMNS))
+
+
+def _current_orders(reader_ids: list[int]):
+    # Open orders and those that failed a visit without being visited since, in one read
+    # (the second are open or cancelled ones).
+    tried = Q(failed_attempts__gt=0) & ~Q(status__in=_VISITED)
+    return (Order.objects.filter(Q(status__in=OPEN_STATUSES) | tried, reader_id__in=reader_ids)
+            .only(*ORDER_COLUMNS).order_by("preferred_date", "id"))
+
+
+def _visits(reader_ids: list[int], recent_visits: int = RECENT_VISITS):
+    return (Order.objects.filter(reader_id__in=reader_ids, status__in=_VISITED)
+            .only(*ORDER_COLUMNS)
+            .order_by("-updated_at", "-id")[: recent_visits * max(1, len(reader_ids))])
+
+
+def _lines(order_ids: list[int]):
+    # An order's own lines in their order: no join on the orders to sort by them.
+    return (OrderLine.objects.filter(order_id__in=order_ids).select_related("title")
+            .only(*LINE_COLUMNS).order_by("position", "id"))
+
+
+# The card's reads, their SQL built once for each number of ids up to prepared.MAX_LIST
+# (backend.core.prepared); more ids: the querysets as such.
+_HOUSEHOLD_LOANS = PreparedRead(_household_loans, "reader_ids", "family_ids",
+                                lists=("reader_ids", "family_ids"))
+_CURRENT_ORDERS = PreparedRead(_current_orders, "reader_ids", lists=("reader_ids",))
+_VISITS = PreparedRead(_visits, "reader_ids", lists=("reader_ids",))
+_LINES = PreparedRead(_lines, "order_ids", lists=("order_ids",))
 
 
 def _loan_dict(loan: Loan, today) -> dict:
@@ -92,7 +131,7 @@ def _plan_dict(plan, reader=None) -> dict:
     }
 
 
-def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
+def desk_cards(readers: list[Reader], *, recent_visits: int = RECENT_VISITS) -> list[dict]:
     """The desk card of each reader: loans, what is due back at the next visit (the whole
     household's, `circulation.selectors.due_back`), open orders, last visits, standing plans
     (theirs and their family card's), preferences and the next visit dates. The number of
@@ -101,31 +140,25 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
     family_ids = {r.family_card_id for r in readers if r.family_card_id}
     # The households' active loans once: the readers' own are shown, and what is due back is
     # picked from all of them.
-    household_loans = list(households_active_loans((r.id, r.family_card_id) for r in readers)
-                           .only(*LOAN_COLUMNS))
+    household_loans = _HOUSEHOLD_LOANS.rows(reader_ids=reader_ids, family_ids=sorted(family_ids))
     shown = set(reader_ids)
     loans = [loan for loan in household_loans if loan.reader_id in shown]
-    visited = [OrderStatus.DELIVERED, OrderStatus.PARTIALLY_DELIVERED, OrderStatus.FAILED]
+    visited = _VISITED
     # Open orders and those that failed a visit without being visited since, in one read
     # (the second are open or cancelled ones); their lines are read once for all the orders.
-    tried = Q(failed_attempts__gt=0) & ~Q(status__in=visited)
-    current = list(Order.objects.filter(Q(status__in=OPEN_STATUSES) | tried,
-                                        reader_id__in=reader_ids)
-                   .only(*ORDER_COLUMNS).order_by("preferred_date", "id"))
+    current = _CURRENT_ORDERS.rows(reader_ids=reader_ids)
     open_orders = [o for o in current if o.status in OPEN_STATUSES]
-    visits = list(
-        Order.objects.filter(reader_id__in=reader_ids, status__in=visited)
-        .only(*ORDER_COLUMNS)
-        .order_by("-updated_at", "-id")[: recent_visits * max(1, len(reader_ids))]
-    ) + sorted((o for o in current if o.failed_attempts > 0 and o.status not in visited),
-               key=lambda o: (o.updated_at, o.id), reverse=True)[:recent_visits]
+    visits = (_VISITS.rows(reader_ids=reader_ids) if recent_visits == RECENT_VISITS
+              else list(_visits(reader_ids, recent_visits))) + sorted(
+        (o for o in current if o.failed_attempts > 0 and o.status not in visited),
+        key=lambda o: (o.updated_at, o.id), reverse=True)[:recent_visits]
     # By identity: a failed order is both open and a visit, read twice.
-    prefetch_related_objects(list({id(o): o for o in current + visits}.values()),
-                             Prefetch("lines", queryset=OrderLine.objects.select_related("title")
-                                      .only(*LINE_COLUMNS)
-                                      # An order's own lines in their order: no join on
-                                      # the orders to sort by them.
-                                      .order_by("position", "id")))
+    orders = list({id(o): o for o in current + visits}.values())
+    lines_of: dict[int, list] = {}
+    for line in _LINES.rows(order_ids=[o.id for o in orders]) if orders else ():
+        lines_of.setdefault(line.order_id, []).append(line)
+    for order in orders:
+        prefetched_set(order, "lines", lines_of.get(order.id, []))
     # Standing plans sit a layer above orders: reached through the orders' own link to them.
     plans_model = Order._meta.get_field("standing_plan").related_model
     # One read of both kinds (a plan is a reader's or a family card's): the readers' first.
@@ -166,13 +199,13 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = 10) -> list[dict]:
     return result
 
 
-def desk_card(reader: Reader, *, recent_visits: int = 10) -> dict:
+def desk_card(reader: Reader, *, recent_visits: int = RECENT_VISITS) -> dict:
     """One reader's desk card: what the lookup shows for them, whether or not they have a
     phone on file."""
     return desk_cards([reader], recent_visits=recent_visits)[0]
 
 
-def desk_lookup(phone: str, *, recent_visits: int = 10) -> dict:
+def desk_lookup(phone: str, *, recent_visits: int = RECENT_VISITS) -> dict:
     """The reader(s) and family card behind a number said in any form."""
     number = to_e164(phone)
     readers = list(readers_by_phone(phone).prefetch_related("family_card__members"))

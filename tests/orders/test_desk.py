@@ -73,3 +73,27 @@ def test_lookup_shows_what_the_operator_needs(api, branch):
 def test_lookup_of_unknown_number_finds_nobody(api, branch):
     body = api.as_role("operator").get("/api/v1/desk/lookup/", {"phone": "87770000000"}).json()
     assert body["matches"] == []
+
+
+def test_lookups_one_after_another_show_each_caller_their_own(api, branch):
+    """The card's reads keep their SQL from the first call: the next caller's loans, orders,
+    lines and visits are theirs, not the first caller's."""
+    client = api.as_role("operator")
+    callers = []
+    for number, title in (("+77011111111", "Абай жолы"), ("+77012222222", "Көшпенділер")):
+        reader = ReaderFactory(branch=branch)
+        ReaderPhoneFactory(reader=reader, number=number)
+        loan = LoanFactory(reader=reader)
+        item = ItemFactory(branch=branch, title=TitleFactory(title=title))
+        client.post("/api/v1/orders/", {"reader": reader.id,
+                                        "lines": [{"barcode": item.barcode}]}, format="json")
+        make_visits(reader, 2)
+        callers.append((reader, number, loan, title))
+    for reader, number, loan, title in callers * 2:
+        match = client.get("/api/v1/desk/lookup/", {"phone": number}).json()["matches"][0]
+        assert match["reader"]["id"] == reader.id
+        assert [one["id"] for one in match["loans"]] == [loan.id]
+        assert [line["title"] for order in match["open_orders"] for line in order["lines"]] \
+            == [title]
+        assert {visit["id"] for visit in match["last_visits"]} == set(
+            Order.objects.filter(reader=reader, status="delivered").values_list("id", flat=True))
