@@ -26,6 +26,7 @@ from django.db.models.query import ModelIterable, ValuesIterable, get_related_po
 
 _PLACEHOLDER = -(10 ** 15)  # no id is negative: the placeholders are told apart from the rest
 _FIRST_DAY = datetime.date(1, 1, 1)  # nor is any day of the service so long ago
+_TEXT = "\x1fprepared text {}\x1f"  # nor does any text said hold the unit separator
 MAX_LIST = 8  # the longest list of ids read prepared: each length is a query of its own
 
 
@@ -39,15 +40,19 @@ class PreparedRead:
     name; `rows(**ids)` runs it."""
 
     def __init__(self, make: Callable[..., QuerySet], *names: str,
-                 dates: tuple[str, ...] = (), lists: tuple[str, ...] = ()) -> None:
+                 dates: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+                 texts: tuple[str, ...] = ()) -> None:
         """`names`: the ids the read takes (whole numbers, none negative); `dates`: those of
         them that are days (`datetime.date`), compared with a date column; `lists`: those
         that are lists of ids (for `__in`), of at most MAX_LIST ids: the SQL is built for
-        each length met (an empty list `__in` refuses is read by the queryset)."""
+        each length met (an empty list `__in` refuses is read by the queryset); `texts`:
+        those that are text compared whole (`=`, not `LIKE`: a text the query changes,
+        such as a `__startswith`, is refused when the SQL is built)."""
         self.make = make
         self.names = names
         self.dates = frozenset(dates)
         self.lists = frozenset(lists)
+        self.texts = frozenset(texts)
         self.local = threading.local()
 
     def _placeholders(self, shape: tuple[int, ...]) -> dict[str, Any]:
@@ -55,12 +60,16 @@ class PreparedRead:
         numbers = itertools.count()
         return {name: [_PLACEHOLDER - next(numbers) for _ in range(lengths[name])]
                 if name in self.lists else _FIRST_DAY + datetime.timedelta(days=next(numbers))
-                if name in self.dates else _PLACEHOLDER - next(numbers) for name in self.names}
+                if name in self.dates else _TEXT.format(next(numbers))
+                if name in self.texts else _PLACEHOLDER - next(numbers) for name in self.names}
 
     def _takes(self, ids: dict[str, Any]) -> bool:
         for name, value in ids.items():
             if name in self.dates:
                 if type(value) is not datetime.date:
+                    return False
+            elif name in self.texts:
+                if type(value) is not str or "\x1f" in value:
                     return False
             elif name in self.lists:
                 if not len(value) <= MAX_LIST or not all(
@@ -92,6 +101,10 @@ class PreparedRead:
                 where = [i for i, value in enumerate(params) if value == one]
                 if not where:
                     raise ValueError(f"{name} is not a parameter of the query")
+                if name in self.texts and any(
+                        isinstance(value, str) and one in value and value != one
+                        for value in params):
+                    raise ValueError(f"{name} is changed by the query, not compared whole")
                 built.slots.extend((name, part, slot) for slot in where)  # each place it is
         built.connection, built.sql, built.params = connection, sql, params
         built.compiler = compiler

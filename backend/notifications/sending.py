@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from backend.core.phones import mask, to_e164
+from backend.core.prepared import PreparedRead
 from backend.notifications import registry
 from backend.notifications.gateways import GatewayError, SendResult, get_gateway
 from backend.notifications.models import Channel, Message, MessageStatus, PhoneOptOut
@@ -65,7 +66,12 @@ def normal_number(number) -> str:
 
 
 def number_opted_out(number: str) -> bool:
-    return PhoneOptOut.objects.filter(number=normal_number(number)).exists()
+    return bool(_OPTED_OUT.rows(number=normal_number(number)))
+
+
+# Read for every message written: its SQL built once per connection (core.prepared).
+_OPTED_OUT = PreparedRead(lambda number: PhoneOptOut.objects.filter(number=number)
+                          .order_by().values("pk")[:1], "number", texts=("number",))
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone
 
+from backend.core.prepared import PreparedRead
 from backend.notifications.models import Channel, MessageTemplate
 
 # Languages Twilio's <Say> voices speak. Kazakh has none: a Kazakh reader's call plays
@@ -44,6 +45,11 @@ def _said(value, language: str) -> str:
     return str(value)
 
 
+# Read for every message written: its SQL built once per connection (core.prepared).
+_TEMPLATES = PreparedRead(lambda code: MessageTemplate.objects.filter(code=code)
+                          .values("channel", "language", "text"), "code", texts=("code",))
+
+
 def render(code: str, *, channel: str, language: str, context: dict) -> tuple[str, str]:
     """The text of event `code` for the recipient: (text, language it is in).
 
@@ -53,8 +59,7 @@ def render(code: str, *, channel: str, language: str, context: dict) -> tuple[st
     """
     if channel == Channel.VOICE and language not in VOICE_LANGUAGES | AUDIO_LANGUAGES:
         language = "ru"
-    texts = {(t.channel, t.language): t.text
-             for t in MessageTemplate.objects.filter(code=code)}
+    texts = {(t["channel"], t["language"]): t["text"] for t in _TEMPLATES.rows(code=code)}
     for key in ((channel, language), (Channel.SMS, language), (channel, "ru"),
                 (Channel.SMS, "ru")):
         if key in texts:

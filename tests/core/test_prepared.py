@@ -119,3 +119,28 @@ def test_an_id_the_query_takes_twice_is_put_in_both_places():
     first, second = VolunteerFactory().user, VolunteerFactory().user
     assert [user.pk for user in read.rows(user_id=first.pk)] == [first.pk]
     assert [user.pk for user in read.rows(user_id=second.pk)] == [second.pk]
+
+
+def test_a_text_compared_whole_is_put_in_as_said():
+    def by_username(username):
+        return get_user_model().objects.filter(username=username).values("id", "username")
+
+    read = PreparedRead(by_username, "username", texts=("username",))
+    first, second = VolunteerFactory().user, VolunteerFactory().user
+    for user in (first, second, first):  # built at the first run, reused after
+        with CaptureQueriesContext(connection) as queries:
+            rows = read.rows(username=user.username)
+        assert rows == [{"id": user.pk, "username": user.username}]
+        with CaptureQueriesContext(connection) as expected:
+            list(by_username(user.username))
+        assert queries[0]["sql"] == expected[0]["sql"]
+    assert read.rows(username="nobody's name") == []
+    assert read.rows(username="50% off_\\") == []
+    assert read.rows(username=5) == []  # not a text: the queryset itself
+
+
+def test_a_text_the_query_changes_is_refused():
+    read = PreparedRead(lambda username: get_user_model().objects
+                        .filter(username__startswith=username), "username", texts=("username",))
+    with pytest.raises(ValueError, match="username"):
+        read.rows(username="a")
