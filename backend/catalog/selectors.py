@@ -5,6 +5,7 @@ from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subqu
 from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.core.phones import digits_of
+from backend.core.prepared import PreparedRead
 from backend.core.search import ranked_search
 from backend.core.text import fold, search_key, search_key_tokens
 
@@ -46,6 +47,11 @@ def _titles_of(**conditions) -> QuerySet:
     return Item.objects.filter(**conditions).order_by().values("title_id")
 
 
+# Read at every catalog search: its SQL built once per connection (core.prepared).
+_BARCODE_KNOWN = PreparedRead(lambda barcode: Item.objects.filter(barcode=barcode).order_by()
+                              .values("pk")[:1], "barcode", texts=("barcode",))
+
+
 def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
     filters = filters or {}
     qs = title_queryset()
@@ -57,7 +63,7 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
         # column), and the page's window count counts titles.
         if len(isbn) in (10, 13) and len(digits_of(query)) >= 9:
             qs = qs.filter(Q(isbn=isbn) | Q(pk__in=_titles_of(barcode=query.strip())))
-        elif Item.objects.filter(barcode=query).exists():
+        elif _BARCODE_KNOWN.rows(barcode=query):
             qs = qs.filter(pk__in=_titles_of(barcode=query))
         else:
             # As typed first, then folded (core.search); a title is not guessed from a typo.
