@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 _PLACEHOLDER = -(10 ** 15)  # no id is negative: the placeholders are told apart from the rest
+_TEXT_PLACEHOLDER = "\uffffprepared %d\uffff"  # nor does any text look so (U+FFFF is no character)
 _FIRST_DAY = datetime.date(1, 1, 1)  # nor is any day of the service so long ago
 MAX_LIST = 8  # the longest list of ids read prepared: each length is a query of its own
 
@@ -39,21 +40,26 @@ class PreparedRead:
     name; `rows(**ids)` runs it."""
 
     def __init__(self, make: Callable[..., QuerySet], *names: str,
-                 dates: tuple[str, ...] = (), lists: tuple[str, ...] = ()) -> None:
+                 dates: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+                 texts: tuple[str, ...] = ()) -> None:
         """`names`: the ids the read takes (whole numbers, none negative); `dates`: those of
         them that are days (`datetime.date`), compared with a date column; `lists`: those
         that are lists of ids (for `__in`), of at most MAX_LIST ids: the SQL is built for
-        each length met (an empty list `__in` refuses is read by the queryset)."""
+        each length met (an empty list `__in` refuses is read by the queryset); `texts`:
+        lists as `lists` are, of strings (for `__in` on a text column, as it is)."""
         self.make = make
         self.names = names
         self.dates = frozenset(dates)
-        self.lists = frozenset(lists)
+        self.texts = frozenset(texts)
+        self.lists = frozenset(lists) | self.texts
         self.local = threading.local()
 
     def _placeholders(self, shape: tuple[int, ...]) -> dict[str, Any]:
         lengths = dict(zip(sorted(self.lists), shape))
         numbers = itertools.count()
-        return {name: [_PLACEHOLDER - next(numbers) for _ in range(lengths[name])]
+        return {name: [_TEXT_PLACEHOLDER % next(numbers) for _ in range(lengths[name])]
+                if name in self.texts else
+                [_PLACEHOLDER - next(numbers) for _ in range(lengths[name])]
                 if name in self.lists else _FIRST_DAY + datetime.timedelta(days=next(numbers))
                 if name in self.dates else _PLACEHOLDER - next(numbers) for name in self.names}
 
@@ -61,6 +67,9 @@ class PreparedRead:
         for name, value in ids.items():
             if name in self.dates:
                 if type(value) is not datetime.date:
+                    return False
+            elif name in self.texts:
+                if not len(value) <= MAX_LIST or not all(type(one) is str for one in value):
                     return False
             elif name in self.lists:
                 if not len(value) <= MAX_LIST or not all(
