@@ -18,7 +18,7 @@ from backend.routing import services as routing_services
 from backend.routing.models import ConcernKind, Route, Stop
 from mobile_api import selectors
 from mobile_api.action_types import CONCERN, ROUTE_ACTIONS
-from mobile_api.serializers import ActionResultSerializer, ConcernSerializer
+from mobile_api.serializers import ConcernSerializer, action_answer
 
 API_PREFIX = "/api/mobile/v1/"
 
@@ -215,4 +215,4 @@ def perform(*, volunteer, user, kind: str, target: int, data: Any) -> tuple[int,
                                               note=values["note"], by=user, at=at, locked=True)
         result["stop"] = _stop_state(stop)
         result["route"] = _route_state(stop.route)
-    return 200, ActionResultSerializer(result).data
+    return 200, action_answer(result)  # ActionResultSerializer's fields: the schema

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import router, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
@@ -99,20 +100,39 @@ def own_stop(volunteer: Volunteer, pk: int, *, lock: bool = False) -> Stop:
     """
     if not 0 < pk <= MAX_ID:  # no database row has such an id; SQLite cannot even compare it
         raise NotFound()
-    stops = Stop.objects.select_related("route", "plan__branch")
-    if lock:
-        stops = stops.select_for_update(of=("self",)).select_related("plan__branch__messaging")
-    try:  # .get(), not .first(): one row by its id needs no ORDER BY
-        return stops.get(pk=pk, route__volunteer=volunteer,
-                         route__status__in=SHOWN_ROUTE_STATUSES)
-    except Stop.DoesNotExist:
-        pass
+    if lock and not transaction.get_autocommit(using=router.db_for_write(Stop)):
+        # The action's read, its SQL built once (a lock outside a transaction is refused by
+        # the queryset below, as it always was).
+        found = _OWN_STOP_LOCKED.rows(volunteer_id=volunteer.pk, pk=pk)
+        if found:
+            return found[0]
+    else:
+        stops = _own_stops(volunteer.pk, lock=lock)
+        try:  # .get(), not .first(): one row by its id needs no ORDER BY
+            return stops.get(pk=pk)
+        except Stop.DoesNotExist:
+            pass
     if RouteChange.objects.filter(volunteer=volunteer, stop_id=pk).exists():
         from django.utils.translation import gettext as _
 
         raise ConflictError("stop.not_on_your_route",
                             _("This stop is no longer on your route."))
     raise NotFound()
+
+
+def _own_stops(volunteer_id: int, *, lock: bool = False) -> QuerySet[Stop]:
+    stops = Stop.objects.select_related("route", "plan__branch").filter(
+        route__volunteer=volunteer_id, route__status__in=SHOWN_ROUTE_STATUSES)
+    if lock:
+        stops = stops.select_for_update(of=("self",)).select_related("plan__branch__messaging")
+    return stops
+
+
+# An action's stop, locked: its SQL built once (backend.core.prepared). One row by its key:
+# no ORDER BY, as `.get()` reads.
+_OWN_STOP_LOCKED = PreparedRead(
+    lambda volunteer_id, pk: _own_stops(volunteer_id, lock=True).filter(pk=pk).order_by(),
+    "volunteer_id", "pk")
 
 
 def details_window(route: Route) -> tuple[datetime.datetime, datetime.datetime]:

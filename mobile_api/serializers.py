@@ -1,6 +1,7 @@
 """Input and output shapes of the volunteers' API. Outputs are used to write the answers, so
 the OpenAPI schema is exactly what the app receives."""
 import datetime
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -303,6 +304,49 @@ class ActionResultSerializer(serializers.Serializer):
                                help_text=_("Loans issued (complete only)"))
     returns = ReturnMadeSerializer(many=True, required=False,
                                    help_text=_("Returns recorded (complete only)"))
+
+
+# An action's answer is written as a plain dict, in ActionResultSerializer's fields' order and
+# shapes (the serializers above are the schema): no field objects built at each action.
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _shown(field: serializers.Field, value):
+    return None if value is None else field.to_representation(value)
+
+
+def action_answer(result: dict[str, Any]) -> dict[str, Any]:
+    """`ActionResultSerializer(result).data` as a plain dict: `route` always, `stop`,
+    `loans` and `returns` when the action has them."""
+    route = result["route"]
+    answer: dict[str, Any] = {"action": _text(result["action"]), "route": {
+        "id": _int(route["id"]), "status": _text(route["status"]),
+        "version": _int(route["version"]),
+        "started_at": _shown(_DATETIME, route["started_at"]),
+        "finished_at": _shown(_DATETIME, route["finished_at"])}}
+    stop = result.get("stop")
+    if "stop" in result:
+        answer["stop"] = None if stop is None else {
+            "id": _int(stop["id"]), "status": _text(stop["status"]),
+            "arrived_at": _shown(_DATETIME, stop["arrived_at"]),
+            "completed_at": _shown(_DATETIME, stop["completed_at"]),
+            "fail_reason": _text(stop["fail_reason"]), "note": _text(stop["note"])}
+    if "loans" in result:
+        answer["loans"] = [{"barcode": _text(loan["barcode"]),
+                            "due_date": _shown(_DATE, loan["due_date"])}
+                           for loan in result["loans"]]
+    if "returns" in result:
+        answer["returns"] = [{"barcode": _text(one["barcode"])} for one in result["returns"]]
+    return answer
 
 
 class ConcernSerializer(serializers.Serializer):

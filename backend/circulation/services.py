@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from backend.circulation.models import Loan, LoanStatus, ReturnChannel
 from backend.circulation.signals import loan_renewing
 from backend.core import atomic
 from backend.core.exceptions import ApplicationError, ConflictError
+from backend.core.prepared import PreparedRead
 from backend.readers.models import FamilyCard, FamilyStatus, Reader
 
 if TYPE_CHECKING:
@@ -168,10 +169,8 @@ def loans_return(*, barcodes: Iterable[str], by: User | None = None,
     barcodes = list(dict.fromkeys(barcodes))
     if not barcodes:
         return []
-    found = {loan.item.barcode: loan for loan in (
-        Loan.objects.select_for_update().select_related("item").order_by()
-        .filter(item__barcode__in=[(b or "").strip() for b in barcodes],
-                status=LoanStatus.ACTIVE))}
+    found = {loan.item.barcode: loan for loan in _ACTIVE_LOANS_OF_COPIES.rows(
+        barcodes=[(b or "").strip() for b in barcodes])}
     for barcode in barcodes:
         if (barcode or "").strip() not in found:
             raise _not_on_loan(barcode)
@@ -186,6 +185,18 @@ def loans_return(*, barcodes: Iterable[str], by: User | None = None,
         post_save.send(sender=Loan, instance=loan, created=False, raw=False,
                        update_fields=frozenset(returned), using=loan._state.db)
     return loans
+
+
+def _active_loans_of_copies(barcodes: list[str]) -> QuerySet[Loan]:
+    """The active loans of the copies, with the copies, both locked."""
+    return (Loan.objects.select_for_update().select_related("item").order_by()
+            .filter(item__barcode__in=barcodes, status=LoanStatus.ACTIVE))
+
+
+# Read at every return of a visit, always in its service's transaction: its SQL built once
+# (backend.core.prepared).
+_ACTIVE_LOANS_OF_COPIES = PreparedRead(_active_loans_of_copies, "barcodes",
+                                       text_lists=("barcodes",))
 
 
 @atomic.service

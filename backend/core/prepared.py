@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 _PLACEHOLDER = -(10 ** 15)  # no id is negative: the placeholders are told apart from the rest
+_TEXT_PLACEHOLDER = "\uffffprepared %d\uffff"  # nor does any text look so (U+FFFF is no character)
 _FIRST_DAY = datetime.date(1, 1, 1)  # nor is any day of the service so long ago
 _TEXT = "\x1fprepared text {}\x1f"  # nor does any text said hold the unit separator
 MAX_LIST = 8  # the longest list of ids read prepared: each length is a query of its own
@@ -41,24 +42,28 @@ class PreparedRead:
 
     def __init__(self, make: Callable[..., QuerySet], *names: str,
                  dates: tuple[str, ...] = (), lists: tuple[str, ...] = (),
-                 texts: tuple[str, ...] = ()) -> None:
+                 texts: tuple[str, ...] = (), text_lists: tuple[str, ...] = ()) -> None:
         """`names`: the ids the read takes (whole numbers, none negative); `dates`: those of
         them that are days (`datetime.date`), compared with a date column; `lists`: those
         that are lists of ids (for `__in`), of at most MAX_LIST ids: the SQL is built for
         each length met (an empty list `__in` refuses is read by the queryset); `texts`:
         those that are text compared whole (`=`, not `LIKE`: a text the query changes,
-        such as a `__startswith`, is refused when the SQL is built)."""
+        such as a `__startswith`, is refused when the SQL is built); `text_lists`: lists as
+        `lists` are, of texts (for `__in` on a text column, as it is)."""
         self.make = make
         self.names = names
         self.dates = frozenset(dates)
-        self.lists = frozenset(lists)
+        self.text_lists = frozenset(text_lists)
+        self.lists = frozenset(lists) | self.text_lists
         self.texts = frozenset(texts)
         self.local = threading.local()
 
     def _placeholders(self, shape: tuple[int, ...]) -> dict[str, Any]:
         lengths = dict(zip(sorted(self.lists), shape))
         numbers = itertools.count()
-        return {name: [_PLACEHOLDER - next(numbers) for _ in range(lengths[name])]
+        return {name: [_TEXT_PLACEHOLDER % next(numbers) for _ in range(lengths[name])]
+                if name in self.text_lists else
+                [_PLACEHOLDER - next(numbers) for _ in range(lengths[name])]
                 if name in self.lists else _FIRST_DAY + datetime.timedelta(days=next(numbers))
                 if name in self.dates else _TEXT.format(next(numbers))
                 if name in self.texts else _PLACEHOLDER - next(numbers) for name in self.names}
@@ -70,6 +75,9 @@ class PreparedRead:
                     return False
             elif name in self.texts:
                 if type(value) is not str or "\x1f" in value:
+                    return False
+            elif name in self.text_lists:
+                if not len(value) <= MAX_LIST or not all(type(one) is str for one in value):
                     return False
             elif name in self.lists:
                 if not len(value) <= MAX_LIST or not all(

@@ -610,7 +610,9 @@ def order_fail(*, order: Order, reason: str, note: str = "", by: User | None = N
               events=events)
         order.scheduled_date = None
     OrderEvent.objects.bulk_create(events)
-    order.save()
+    # What a failed visit changes; the rest of the row is as read under its lock.
+    order.save(update_fields=["status", "fail_reason", "fail_note", "failed_attempts",
+                              "scheduled_date", "updated_at"])
     return order
 
 

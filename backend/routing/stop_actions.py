@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,14 +16,35 @@ from backend.circulation import services as circulation_services
 from backend.circulation.models import ReturnChannel
 from backend.core import atomic
 from backend.core.exceptions import ApplicationError, ConflictError
+from backend.core.prepared import PreparedRead
 from backend.orders import services as order_services
-from backend.orders.models import LineStatus, OrderLine, OrderStatus
+from backend.orders.models import LineStatus, Order, OrderLine, OrderStatus
 from backend.routing import messages as routing_messages
 from backend.routing import route_version
 from backend.routing.models import Route, RouteStatus, Stop, StopStatus
 
 if TYPE_CHECKING:
     from backend.accounts.models import User
+
+
+def _stop_orders(stop_id: int) -> QuerySet[Order]:
+    """The stop's orders (`stop.orders`), locked."""
+    return Order.objects.filter(stops=stop_id).select_for_update(of=("self",))
+
+
+def _reserved_lines(order_ids: list[int]) -> QuerySet[OrderLine]:
+    """The orders' lines with a copy reserved, locked, as order_deliver reads them (copy and
+    reader's branch, `copy_on_loan`)."""
+    return (OrderLine.objects.select_for_update(of=("self",))
+            .select_related("item", "reader__branch")
+            .filter(order__in=order_ids, item__isnull=False, status=LineStatus.RESERVED)
+            .annotate(copy_on_loan=circulation_services.on_loan()))
+
+
+# Read at every complete or fail, always in the action's transaction: their SQL built once
+# (backend.core.prepared).
+_STOP_ORDERS = PreparedRead(_stop_orders, "stop_id")
+_RESERVED_LINES = PreparedRead(_reserved_lines, "order_ids", lists=("order_ids",))
 
 
 def _lock_route(route: Route) -> Route:
@@ -135,13 +157,10 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
     _check_stop_on_started_route(stop, by, at)
     delivered = list(dict.fromkeys(b.strip() for b in delivered if b and b.strip()))
     collected = list(dict.fromkeys(b.strip() for b in collected if b and b.strip()))
-    orders = list(stop.orders.select_for_update(of=("self",)))
+    orders = _STOP_ORDERS.rows(stop_id=stop.pk)
     # Read locked as order_deliver reads them, once for all orders: it is given them.
     reserved: dict[int, list[OrderLine]] = {order.pk: [] for order in orders}
-    for line in (OrderLine.objects.select_for_update(of=("self",))
-                 .select_related("item", "reader__branch")
-                 .filter(order__in=orders, item__isnull=False, status=LineStatus.RESERVED)
-                 .annotate(copy_on_loan=circulation_services.on_loan())):
+    for line in _RESERVED_LINES.rows(order_ids=[order.pk for order in orders]):
         reserved[line.order_id].append(line)
     barcode_order = {line.item.barcode: order for order in orders for line in reserved[order.pk]}
     unknown = [b for b in delivered if b not in barcode_order]
@@ -186,7 +205,7 @@ def stop_fail(*, stop: Stop, reason: str, note: str = "", by: User | None = None
     _check_open(stop)
     if stop.route is not None and stop.route.status == RouteStatus.PUBLISHED:
         route_start(route=stop.route, by=by, at=at)
-    for order in stop.orders.select_for_update(of=("self",)):
+    for order in _STOP_ORDERS.rows(stop_id=stop.pk):
         if order.status in (OrderStatus.SCHEDULED, OrderStatus.OUT_FOR_DELIVERY):
             order_services.order_fail(order=order, reason=reason, note=note, by=by,
                                       locked=True)

@@ -144,3 +144,26 @@ def test_a_text_the_query_changes_is_refused():
                         .filter(username__startswith=username), "username", texts=("username",))
     with pytest.raises(ValueError, match="username"):
         read.rows(username="a")
+
+
+def test_lists_of_texts_read_as_the_queryset_reads_them():
+    def by_names(usernames):
+        return get_user_model().objects.filter(username__in=usernames).order_by("username")
+
+    read = PreparedRead(by_names, "usernames", text_lists=("usernames",))
+    users = [VolunteerFactory().user for _ in range(3)]
+    names = sorted(user.username for user in users)
+    for asked in ([names[0]], names[:2], [names[2], names[0]], names[:2], [names[1]] * 2,
+                  [names[0], "nobody", " " + names[1]]):
+        with CaptureQueriesContext(connection) as queries:
+            rows = read.rows(usernames=asked)
+        assert len(queries) == 1
+        with CaptureQueriesContext(connection) as its_own:
+            expected = list(by_names(list(dict.fromkeys(asked))))
+        assert [columns(row) for row in rows] == [columns(row) for row in expected]
+        assert queries[0]["sql"] == its_own[0]["sql"]
+    assert [row.username for row in read.rows(usernames=names[:2])] == names[:2]
+    # Not texts, or more than MAX_LIST: the queryset itself.
+    assert read.rows(usernames=[1]) == []
+    assert [row.pk for row in read.rows(usernames=names * 3)] == [row.pk for row in
+                                                                   by_names(names)]

@@ -91,3 +91,25 @@ def test_the_route_state_is_right_whether_or_not_an_update_can_return_rows(
         route.refresh_from_db()
         assert answer.json()["route"]["version"] == route.version
         assert answer.json()["route"]["status"] == route.status == "started"
+
+
+def test_an_actions_stop_is_read_once_under_its_lock(app, route):
+    """The stop of an action is read with its row locked (where the database locks rows),
+    with the branch's messaging choices, by the same SQL each time
+    (mobile_api.selectors.own_stop)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second, _third = stops_of(route)
+    reads = []
+    for stop in (first, second):
+        with CaptureQueriesContext(connection) as captured:
+            assert post(app, f"{API}stops/{stop.pk}/arrive/").status_code == 200
+        reads.append([q["sql"] for q in captured.captured_queries
+                      if q["sql"].startswith("SELECT") and '"routing_stop"."id"' in q["sql"]
+                      and '"routing_stop"."id" = ' in q["sql"]])
+    assert len(reads[0]) == len(reads[1]) == 1
+    assert (reads[0][0].rsplit('"routing_stop"."id" = ', 1)[0]
+            == reads[1][0].rsplit('"routing_stop"."id" = ', 1)[0])
+    assert ("FOR UPDATE" in reads[1][0]) is connection.features.has_select_for_update
+    assert "messaging" in reads[1][0]

@@ -188,3 +188,21 @@ def test_a_copy_on_loan_is_refused_whoever_read_the_lines(db, make_user, at_the_
     assert refused.value.code == "item.on_loan"
     assert lines[1].item.barcode in str(refused.value.message)
     assert not Loan.objects.filter(order_line__in=lines).exists()
+
+
+def test_a_failed_visit_writes_what_it_changes_and_keeps_the_rest(db):
+    from django.forms.models import model_to_dict
+
+    route = published_route(make_volunteer(), stops=1)
+    order = route.stops.get().orders.get()
+    Order.objects.filter(pk=order.pk).update(note="Домофон не работает", failed_attempts=2)
+    before = model_to_dict(Order.objects.get(pk=order.pk))
+    order_services.order_fail(order=order, reason="not_home", note="twice")
+    after = Order.objects.get(pk=order.pk)
+    assert (after.status, after.fail_reason, after.fail_note, after.failed_attempts,
+            after.scheduled_date) == ("ready", "not_home", "twice", 3, None)
+    changed = {"status", "fail_reason", "fail_note", "failed_attempts", "scheduled_date"}
+    assert {name: value for name, value in model_to_dict(after).items()
+            if name not in changed} == {name: value for name, value in before.items()
+                                        if name not in changed}
+    assert before["scheduled_date"] is not None and after.updated_at > order.created_at
