@@ -4,6 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 
+def user_name(first_name: str, last_name: str, username: str) -> str:
+    """How a user is named (str(user)): the full name as AbstractUser.get_full_name writes
+    it, else the username; from the columns alone for reads that build no user object."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class User(AbstractUser):
     """A staff member or a volunteer. Roles are groups (see backend.core.roles)."""
 
@@ -28,8 +34,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        full = self.get_full_name()
-        return full or self.username
+        return user_name(self.first_name, self.last_name, self.username)
 
 
 class SignInLink(models.Model):

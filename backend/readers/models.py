@@ -61,6 +61,20 @@ class GeocodeStatus(models.TextChoices):
     MANUAL = "manual", _("Entered by hand")
 
 
+def address_line_of(settlement: str, street: str, house: str, apartment: str) -> str:
+    """An address in one line, in the active language (Address.address_line); from the
+    columns alone for reads that build no card object."""
+    line = ", ".join(p for p in (settlement, street, house) if p)
+    if apartment:
+        line += f", {_('apt.')} {apartment}"
+    return line
+
+
+def full_name_of(last_name: str, first_name: str, patronymic: str) -> str:
+    """A reader's name as cards show it (Reader.full_name), from the columns alone."""
+    return " ".join(p for p in (last_name, first_name, patronymic) if p)
+
+
 class Address(models.Model):
     """Where a volunteer comes to. Shared by reader cards and family cards."""
 
@@ -114,11 +128,7 @@ class Address(models.Model):
 
     @property
     def address_line(self) -> str:
-        parts = [self.settlement, self.street, self.house]
-        line = ", ".join(p for p in parts if p)
-        if self.apartment:
-            line += f", {_('apt.')} {self.apartment}"
-        return line
+        return address_line_of(self.settlement, self.street, self.house, self.apartment)
 
 
 class FamilyStatus(models.TextChoices):
@@ -257,7 +267,7 @@ class Reader(Address, TimeStampedModel):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+        return full_name_of(self.last_name, self.first_name, self.patronymic)
 
     @property
     def category_codes(self) -> list[str]:
