@@ -1,5 +1,6 @@
 """Reads of day plans and routes, in a fixed number of queries."""
 import datetime
+from typing import NamedTuple
 
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
@@ -22,6 +23,66 @@ def plan_queryset() -> QuerySet[DayPlan]:
         Prefetch("stops", queryset=stop_queryset().exclude(status=StopStatus.CANCELLED)
                  .order_by("route_id", "sequence", "id")),
     )
+
+
+class PlanRead(NamedTuple):
+    """What the plan answer shows of some plans, as columns (no model objects): the plans
+    (newest day first, as DayPlan orders them), their routes (by id), their stops that are
+    not cancelled (by route, sequence and id, as `plan_queryset` prefetches them), their
+    routes' cancelled stops (in the same order) and the ids of each stop's orders (in the
+    orders' own order, as `stop.orders.all()` gives them)."""
+
+    plans: list[dict]
+    routes: list[dict]
+    stops: list[dict]
+    cancelled: list[dict]
+    orders: dict[int, list[int]]
+
+
+PLAN_COLUMNS = ("id", "branch_id", "branch__name", "date", "status", "solve_status",
+                "progress", "figures", "solved_at", "published_at")
+ROUTE_COLUMNS = ("id", "plan_id", "status", "departure", "end", "distance_m", "duration_s",
+                 "travel_s", "max_load", "volunteer_id", "volunteer__transport",
+                 "volunteer__capacity", "volunteer__languages", "volunteer__user__first_name",
+                 "volunteer__user__last_name", "volunteer__user__username")
+STOP_COLUMNS = ("id", "plan_id", "route_id", "sequence", "kind", "status", "household",
+                "lat", "lon", "window_start", "window_end", "expected_arrival",
+                "service_minutes", "load_out", "load_back", "languages",
+                "pinned_volunteer_id", "unserved_reason",
+                "reader_id", "reader__last_name", "reader__first_name", "reader__patronymic",
+                "reader__card_number", "reader__settlement", "reader__street", "reader__house",
+                "reader__apartment",
+                "family_card_id", "family_card__name", "family_card__settlement",
+                "family_card__street", "family_card__house", "family_card__apartment")
+
+
+def plan_read(plan_ids: list[int]) -> PlanRead:
+    """The columns the plan answer needs of these plans (routing.apis.plan_answers), in
+    four queries however many stops: the plans, their routes with their volunteers' names,
+    their stops with their cards' names and addresses, the stops' order ids. Plans not found
+    are not in it (and then no other query is made)."""
+    from backend.orders.models import Order
+
+    plans = list(DayPlan.objects.filter(pk__in=plan_ids).values(*PLAN_COLUMNS))
+    if not plans:
+        return PlanRead([], [], [], [], {})
+    ids = [plan["id"] for plan in plans]
+    routes = list(Route.objects.filter(plan_id__in=ids).order_by("id").values(*ROUTE_COLUMNS))
+    stops, cancelled = [], []
+    for stop in Stop.objects.filter(plan_id__in=ids).order_by("route_id", "sequence", "id") \
+            .values(*STOP_COLUMNS):
+        if stop["status"] != StopStatus.CANCELLED:
+            stops.append(stop)
+        elif stop["route_id"] is not None:
+            cancelled.append(stop)
+    # The orders' own order (Order.Meta.ordering), read through the link table.
+    in_order = [f"-order__{name[1:]}" if name.startswith("-") else f"order__{name}"
+                for name in Order._meta.ordering]
+    orders: dict[int, list[int]] = {}
+    for stop_id, order_id in Stop.orders.through.objects.filter(stop__plan_id__in=ids) \
+            .order_by(*in_order).values_list("stop_id", "order_id"):
+        orders.setdefault(stop_id, []).append(order_id)
+    return PlanRead(plans, routes, stops, cancelled, orders)
 
 
 def plan_list(*, filters: dict | None = None) -> QuerySet[DayPlan]:
