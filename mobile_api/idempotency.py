@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from backend.core import atomic
 from backend.core.exceptions import ApplicationError, error_body
+from backend.core.prepared import PreparedWrite
 from mobile_api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -105,6 +106,13 @@ def _write_first(record: IdempotencyRecord) -> bool:
     return True
 
 
+# The answer written to the record at the end of every action, its SQL built once per
+# connection (backend.core.prepared).
+_ANSWERED = PreparedWrite(
+    lambda record_id: (IdempotencyRecord.objects.filter(pk=record_id), {}), "record_id",
+    values=("status", "response"))
+
+
 def run_once(*, user, key: str, method: str, path: str, body: Any,
              action: Callable[[], tuple[int, Any]]) -> Answer:
     """Run `action` once for (user, key); answer the first answer on every repeat.
@@ -135,5 +143,5 @@ def run_once(*, user, key: str, method: str, path: str, body: Any,
                 status, response = action()
         except ApplicationError as exc:
             status, response = exc.status_code, error_body(exc)
-        IdempotencyRecord.objects.filter(pk=record.pk).update(status=status, response=response)
+        _ANSWERED.update({"status": status, "response": response}, record_id=record.pk)
     return Answer(status, response)

@@ -9,6 +9,7 @@ from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
 from backend.catalog.selectors import subjects_key, title_search_fields
 from backend.core.exceptions import ApplicationError, ConflictError
+from backend.core.prepared import PreparedWrite
 
 TITLE_FIELDS = ("title", "authors", "language", "format", "subjects", "isbn", "year",
                 "publisher", "age_rating", "annotation")
@@ -89,6 +90,20 @@ def _cas(item: Item, expected: tuple[str, ...], new: str, code: str, message: st
     return item
 
 
+_CAS_WRITES: dict[tuple[str, ...], PreparedWrite] = {}
+
+
+def _cas_write(expected: tuple[str, ...]) -> PreparedWrite:
+    """The compare-and-set UPDATE of copies from `expected`, its SQL built once per
+    connection (backend.core.prepared): a copy moves only from one of those statuses."""
+    write = _CAS_WRITES.get(expected)
+    if write is None:
+        write = _CAS_WRITES[expected] = PreparedWrite(
+            lambda item_ids: (Item.objects.filter(pk__in=item_ids, status__in=expected), {}),
+            "item_ids", lists=("item_ids",), values=("status",))
+    return write
+
+
 def _cas_all(items: list[Item], expected: tuple[str, ...], new: str, code: str,
              message: Callable[[Item], str]) -> None:
     """`_cas` for several copies in one UPDATE; refused as `_cas` refuses the first copy that
@@ -96,7 +111,7 @@ def _cas_all(items: list[Item], expected: tuple[str, ...], new: str, code: str,
     keys = {item.pk for item in items}
     if not keys:
         return
-    updated = Item.objects.filter(pk__in=keys, status__in=expected).update(status=new)
+    updated = _cas_write(expected).update({"status": new}, item_ids=list(keys))
     if updated != len(keys):
         current = dict(Item.objects.filter(pk__in=keys).values_list("pk", "status"))
         stuck = [item for item in items if current.get(item.pk) != new]

@@ -18,7 +18,7 @@ from backend.circulation.models import Loan, LoanStatus, ReturnChannel
 from backend.circulation.signals import loan_renewing
 from backend.core import atomic
 from backend.core.exceptions import ApplicationError, ConflictError
-from backend.core.prepared import PreparedRead
+from backend.core.prepared import PreparedInsert, PreparedRead, PreparedWrite
 from backend.readers.models import FamilyCard, FamilyStatus, Reader
 
 if TYPE_CHECKING:
@@ -144,11 +144,16 @@ def loans_issue_for_lines(*, lines: list[OrderLine], by: User | None = None,
         for loan in loans:  # no ids back from one INSERT (SQLite before 3.35): one at a time
             loan.save(using=using)
         return loans
-    Loan.objects.using(using).bulk_create(loans)
+    _LOANS.create(loans)
     for loan in loans:
         post_save.send(sender=Loan, instance=loan, created=True, update_fields=None,
                        raw=False, using=using)
     return loans
+
+
+# The loans of a delivery, written in one INSERT built once per connection and number of
+# copies (backend.core.prepared).
+_LOANS = PreparedInsert(Loan)
 
 
 def _not_on_loan(barcode: str) -> ConflictError:
@@ -177,7 +182,7 @@ def loans_return(*, barcodes: Iterable[str], by: User | None = None,
     loans = [found[(barcode or "").strip()] for barcode in barcodes]
     returned = {"status": LoanStatus.RETURNED, "returned_at": timezone.now(),
                 "return_channel": channel, "returned_by": by}
-    Loan.objects.filter(pk__in=[loan.pk for loan in loans]).update(**returned)
+    _LOANS_RETURNED.update(returned, loan_ids=[loan.pk for loan in loans])
     catalog_services.items_receive(items=[loan.item for loan in loans])
     for loan in loans:
         for name, value in returned.items():
@@ -197,6 +202,10 @@ def _active_loans_of_copies(barcodes: list[str]) -> QuerySet[Loan]:
 # (backend.core.prepared).
 _ACTIVE_LOANS_OF_COPIES = PreparedRead(_active_loans_of_copies, "barcodes",
                                        text_lists=("barcodes",))
+_LOANS_RETURNED = PreparedWrite(lambda loan_ids: (Loan.objects.filter(pk__in=loan_ids), {}),
+                                "loan_ids", lists=("loan_ids",),
+                                values=("status", "returned_at", "return_channel",
+                                        "returned_by"))
 
 
 @atomic.service

@@ -1,5 +1,6 @@
-"""Reads that every request makes (the token's user, the volunteer's route), their SQL built
-once per database connection instead of at each request.
+"""Reads that every request makes (the token's user, the volunteer's route), and the writes of
+the volunteer's actions, their SQL built once per database connection instead of at each
+request.
 
 Building a query's SQL (the select list of three joined tables, the WHERE, the quoting) costs
 the ORM several times what the database then spends on it. A `PreparedRead` is a queryset
@@ -7,6 +8,13 @@ made by a function of a few ids; the first run on a connection builds it with a 
 for each id, keeps the SQL and what the ORM needs to make the rows into objects
 (`select_related` objects and annotations included), and every run after that only puts the
 ids in and reads the rows: the same SQL, the same objects as the queryset gives.
+
+A `PreparedWrite` is the same for an UPDATE: `queryset.update(...)` of the rows a function
+of a few ids picks, built once with a placeholder for each id and each value given at the run;
+each run puts them in, each value adapted by its field as the ORM adapts it
+(`get_db_prep_save`), and answers the rows it changed as `update()` does. A `PreparedSave` is
+`instance.save(update_fields=...)` of one model's given columns, signals included; a
+`PreparedInsert` is `bulk_create()` of a few new rows, their ids read back.
 
 Kept per thread and per connection object (a connection is its thread's own), so nothing
 is shared between threads and a new connection builds it again.
@@ -20,9 +28,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import AutoField, Expression, Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 _PLACEHOLDER = -(10 ** 15)  # no id is negative: the placeholders are told apart from the rest
 _TEXT_PLACEHOLDER = "\uffffprepared %d\uffff"  # nor does any text look so (U+FFFF is no character)
@@ -175,3 +185,296 @@ class PreparedRead:
                 setattr(obj, name, row[position])
             found.append(obj)
         return found
+
+
+class _Slot(Expression):
+    """A value of a PreparedWrite put in at each run: `%s` in the SQL, its parameter an object
+    of its own, found again by identity."""
+
+    def __init__(self, field) -> None:
+        super().__init__(output_field=field)
+        self.marker = object()
+
+    def resolve_expression(self, *args, **kwargs):
+        return self
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self.marker]
+
+
+class _BuiltWrite:
+    __slots__ = ("connection", "sql", "params", "slots", "values", "converters", "compiler")
+
+
+class PreparedWrite(PreparedRead):
+    """`make(**ids)` -> `(queryset, updates)`: the rows to write and what `update()` sets
+    whatever the values (expressions such as `F("version") + 1`, constants); `values` names
+    the columns given at each run. `update(values, **ids)` runs it: the rows changed, as
+    `queryset.update(**updates, **values)` answers them; `returning` (column names): the
+    rows as written instead, a tuple a row (on a database whose UPDATE returns rows)."""
+
+    def __init__(self, make: Callable[..., tuple[QuerySet, dict[str, Any]]], *names: str,
+                 values: tuple[str, ...] = (), returning: tuple[str, ...] = (),
+                 **kinds: tuple[str, ...]) -> None:
+        super().__init__(make, *names, **kinds)
+        self.values = tuple(values)
+        self.returning = tuple(returning)
+
+    def _queryset(self, **ids) -> QuerySet:
+        return self.make(**ids)[0]
+
+    def _orm(self, values: dict[str, Any], ids: dict[str, Any]):
+        """The write as the ORM makes it, for what cannot be put in the built SQL."""
+        if self.returning:
+            raise ValueError("a write returning rows takes only what its SQL was built for")
+        queryset, updates = self.make(**ids)
+        return queryset.update(**updates, **values)
+
+    def _build(self, alias: str, shape: tuple[int, ...]) -> _BuiltWrite:
+        connection = connections[alias]
+        placeholders = self._placeholders(shape)
+        queryset, updates = self.make(**placeholders)
+        model = queryset.model
+        if queryset.query.is_sliced or queryset.query.combinator:
+            raise ValueError("a sliced or combined queryset is not written prepared")
+        meta = model._meta
+        slots = {}
+        for name in self.values:
+            field = meta.get_field(name)
+            if (not field.concrete or field.model._meta.concrete_model is not model
+                    or hasattr(field, "get_placeholder")):
+                raise ValueError(f"{name} is not a column of {meta.label} put in as %s")
+            slots[name] = _Slot(field)
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values({**updates, **slots})
+        if query.related_updates:
+            raise ValueError("an update of a parent model's columns is not written prepared")
+        query.clear_select_clause()
+        query.get_initial_alias()
+        if query.count_active_tables() > 1 and not connection.features.update_can_self_select:
+            raise ValueError("the rows to write would be read first on this database")
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        if not sql:
+            raise EmptyResultSet
+        params = list(params)
+        built = _BuiltWrite()
+        built.values = []
+        for name, slot in slots.items():
+            where = [i for i, value in enumerate(params) if value is slot.marker]
+            if len(where) != 1:
+                raise ValueError(f"{name} is not set once by the write")
+            built.values.append((name, slot.output_field, where[0]))
+        built.slots = []
+        for name, placeholder in placeholders.items():
+            if name in self.dates:  # as the date column takes it (text on SQLite)
+                placeholder = connection.ops.adapt_datefield_value(placeholder)
+            for part, one in (enumerate(placeholder) if name in self.lists
+                              else [(None, placeholder)]):
+                where = [i for i, value in enumerate(params)
+                         if type(value) is not object and value == one]
+                if not where:
+                    raise ValueError(f"{name} is not a parameter of the query")
+                if name in self.texts and any(
+                        isinstance(value, str) and one in value and value != one
+                        for value in params):
+                    raise ValueError(f"{name} is changed by the query, not compared whole")
+                built.slots.extend((name, part, slot) for slot in where)
+        built.converters = None
+        if self.returning:
+            if not connection.features.can_return_columns_from_insert:
+                raise ValueError("this database does not return the rows an UPDATE writes")
+            fields = [meta.get_field(name) for name in self.returning]
+            qn = connection.ops.quote_name
+            sql += " RETURNING " + ", ".join(qn(field.column) for field in fields)
+            built.compiler = model._base_manager.none().query.get_compiler(
+                connection=connection)
+            built.converters = built.compiler.get_converters(
+                [field.get_col(meta.db_table) for field in fields])
+        built.connection, built.sql, built.params = connection, sql, params
+        return built
+
+    def update(self, values: dict[str, Any], /, **ids: Any) -> Any:
+        """Write `values` (the columns named by `values=`, all of them) to the rows of
+        `make(**ids)`; answers the number of rows written (or the rows, with `returning`)."""
+        if set(values) != set(self.values):
+            raise ValueError(f"the write sets {', '.join(self.values)}")
+        if self.lists:
+            ids = {name: list(dict.fromkeys(value)) if name in self.lists else value
+                   for name, value in ids.items()}
+        if not self._takes(ids) or any(hasattr(value, "resolve_expression")
+                                       for value in values.values()):
+            return self._orm(values, ids)
+        shape = tuple(len(ids[name]) for name in sorted(self.lists))
+        alias = getattr(self.local, "alias", None)
+        if alias is None:
+            alias = self.local.alias = router.db_for_write(
+                self._queryset(**self._placeholders(shape)).model)
+        kept = getattr(self.local, "built", None)
+        if kept is None or kept[0] is not connections[alias]:
+            kept = self.local.built = (connections[alias], {})
+        built = kept[1].get(shape)
+        if built is None:
+            try:
+                built = kept[1][shape] = self._build(alias, shape)
+            except EmptyResultSet:  # an empty list the query cannot take: no SQL to keep
+                built = kept[1][shape] = False
+        if built is False:
+            return self._orm(values, ids)
+        connection = built.connection
+        params = list(built.params)
+        for name, part, slot in built.slots:
+            value = ids[name] if part is None else ids[name][part]
+            params[slot] = (connection.ops.adapt_datefield_value(value)
+                            if name in self.dates else value)
+        for name, field, slot in built.values:  # as SQLUpdateCompiler puts a value in
+            value = values[name]
+            if hasattr(value, "prepare_database_save"):
+                if not field.remote_field:
+                    raise TypeError(f"Tried to update field {field} with a model instance, "
+                                    f"{value!r}. Use a value compatible with "
+                                    f"{field.__class__.__name__}.")
+                value = value.prepare_database_save(field)
+            params[slot] = field.get_db_prep_save(value, connection=connection)
+        with (transaction.mark_for_rollback_on_error(using=connection.alias),
+              connection.cursor() as cursor):
+            cursor.execute(built.sql, params)
+            if not self.returning:
+                return cursor.rowcount
+            rows = cursor.fetchall()
+        if built.converters:
+            rows = built.compiler.apply_converters(rows, built.converters)
+        return [tuple(row) for row in rows]
+
+
+class PreparedSave:
+    """`instance.save(update_fields=fields)` of one model (no parent model), its UPDATE built
+    once: the same columns written in the same order, auto_now ones stamped, pre_save and
+    post_save sent, and refused as save() refuses a row that is not there."""
+
+    def __init__(self, model: type[Model], *fields: str) -> None:
+        meta = model._meta
+        if meta.parents or getattr(meta, "is_composite_pk", False):
+            raise ValueError(f"{meta.label} is saved by save() itself")
+        named = set(fields)
+        # In the model's order, as save() writes them.
+        self.fields = [field for field in meta.local_concrete_fields
+                       if not field.primary_key and not getattr(field, "generated", False)
+                       and (field.name in named or field.attname in named)]
+        unknown = named - {f.name for f in self.fields} - {f.attname for f in self.fields}
+        if unknown:
+            raise ValueError(f"{meta.label} has no column {', '.join(sorted(unknown))}")
+        self.model = model
+        self.update_fields = frozenset(fields)
+        self.write = PreparedWrite(lambda pk: (model._base_manager.filter(pk=pk), {}), "pk",
+                                   values=tuple(field.attname for field in self.fields))
+
+    def save(self, instance: Model) -> None:
+        model = self.model
+        if type(instance) is not model or instance.pk is None:
+            raise ValueError(f"only a saved {model._meta.label} is saved prepared")
+        instance._prepare_related_fields_for_save(operation_name="save")
+        using = router.db_for_write(model, instance=instance)
+        pre_save.send(sender=model, instance=instance, raw=False, using=using,
+                      update_fields=self.update_fields)
+        values = {field.attname: field.pre_save(instance, False) for field in self.fields}
+        with transaction.mark_for_rollback_on_error(using=using):
+            if using != router.db_for_write(model):
+                written = model._base_manager.using(using).filter(pk=instance.pk).update(
+                    **values)
+            else:
+                written = self.write.update(values, pk=instance.pk)
+        if not written:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+        instance._state.db = using
+        instance._state.adding = False
+        post_save.send(sender=model, instance=instance, created=False,
+                       update_fields=self.update_fields, raw=False, using=using)
+
+
+class _BuiltInsert:
+    __slots__ = ("connection", "sql", "by_column", "compiler", "converters")
+
+
+class PreparedInsert:
+    """`model.objects.bulk_create(objs)` of 1 to MAX_LIST new rows (no primary key given),
+    where one INSERT returns the rows' ids: built once per number of rows with the ORM's own
+    compiler (so the same statement: rows of values, or on PostgreSQL arrays of columns), each
+    value stamped and adapted by its field as bulk_create does (`pre_save`,
+    `get_db_prep_save`), the ids put on the objects. Anything else is bulk_create's."""
+
+    def __init__(self, model: type[Model]) -> None:
+        meta = model._meta
+        if meta.parents or getattr(meta, "is_composite_pk", False):
+            raise ValueError(f"{meta.label} is written by bulk_create itself")
+        self.model = model
+        self.fields = [f for f in meta.concrete_fields
+                       if not getattr(f, "generated", False) and not isinstance(f, AutoField)]
+        self.local = threading.local()
+
+    def _takes(self, objs: list, connection) -> bool:
+        meta = self.model._meta
+        return (1 <= len(objs) <= MAX_LIST and isinstance(meta.pk, AutoField)
+                and connection.features.can_return_rows_from_bulk_insert
+                and all(type(obj) is self.model and not obj._is_pk_set()
+                        and not any(hasattr(getattr(obj, field.attname), "resolve_expression")
+                                    for field in meta.concrete_fields)
+                        for obj in objs))
+
+    def _build(self, connection, count: int) -> _BuiltInsert:
+        meta = self.model._meta
+        query = InsertQuery(self.model)
+        # Rows of the model's defaults, not stamped (raw): only the statement is kept.
+        query.insert_values(self.fields, [self.model() for _ in range(count)], raw=True)
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = meta.db_returning_fields
+        (sql, params), *more = compiler.as_sql()
+        if more or compiler.returning_params:
+            raise ValueError("this database does not insert the rows in one statement")
+        built = _BuiltInsert()
+        if len(params) == count * len(self.fields):
+            built.by_column = False
+        elif count > 1 and len(params) == len(self.fields) and all(
+                isinstance(value, list) for value in params):
+            built.by_column = True  # a list of each column's values (UNNEST)
+        else:
+            raise ValueError("the INSERT's values are not one a column and a row")
+        built.connection, built.sql = connection, sql
+        built.compiler = compiler
+        built.converters = compiler.get_converters(
+            [field.get_col(meta.db_table) for field in meta.db_returning_fields])
+        return built
+
+    def create(self, objs: list[Model]) -> list[Model]:
+        """The objects written, their ids set, as `bulk_create(objs)` answers them."""
+        model = self.model
+        using = router.db_for_write(model)
+        connection = connections[using]
+        if not self._takes(objs, connection):
+            return model._default_manager.using(using).bulk_create(objs)
+        meta = model._meta
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        kept = getattr(self.local, "built", None)
+        if kept is None or kept[0] is not connection:
+            kept = self.local.built = (connection, {})
+        built = kept[1].get(len(objs))
+        if built is None:
+            built = kept[1][len(objs)] = self._build(connection, len(objs))
+        rows = [[field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+                 for field in self.fields] for obj in objs]
+        params = ([list(column) for column in zip(*rows)] if built.by_column
+                  else [value for row in rows for value in row])
+        with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+            cursor.execute(built.sql, params)
+            returned = cursor.fetchall()
+        if len(returned) != len(objs):
+            raise DatabaseError("the INSERT did not return a row for each object")
+        if built.converters:
+            returned = built.compiler.apply_converters(returned, built.converters)
+        for obj, row in zip(objs, returned, strict=True):
+            for value, field in zip(row, meta.db_returning_fields, strict=True):
+                setattr(obj, field.attname, value)
+            obj._state.adding = False
+            obj._state.db = using
+        return objs

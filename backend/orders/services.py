@@ -24,7 +24,7 @@ from backend.circulation.models import ReturnChannel
 from backend.core import atomic, dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.models import prefetched_set
-from backend.core.prepared import PreparedRead
+from backend.core.prepared import PreparedInsert, PreparedRead, PreparedSave, PreparedWrite
 from backend.orders import messages as order_messages
 from backend.orders.calls import call_log
 from backend.orders.models import (
@@ -500,10 +500,31 @@ def order_unschedule(*, order: Order, by: User | None = None, note: str = "") ->
     return order
 
 
+# The writes of a visit (dispatch, delivery, failed visit), their SQL built once per connection
+# (backend.core.prepared).
+_ORDER_MOVED = PreparedSave(Order, "status", "updated_at")
+_EVENTS = PreparedInsert(OrderEvent)
+_ORDER_FAILED = PreparedSave(Order, "status", "fail_reason", "fail_note", "failed_attempts",
+                             "scheduled_date", "updated_at")
+
+
+def _lines_delivered(order_id: int, line_ids: list[int], handed_ids: list[int]):
+    """A delivery's lines (and the order's waiting ones): those handed over delivered, the
+    others not."""
+    return (OrderLine.objects.filter(order=order_id)
+            .filter(Q(pk__in=line_ids) | Q(status=LineStatus.WAITING)),
+            {"status": Case(When(pk__in=handed_ids, then=Value(LineStatus.DELIVERED)),
+                            default=Value(LineStatus.NOT_DELIVERED))})
+
+
+_LINES_DELIVERED = PreparedWrite(_lines_delivered, "order_id", "line_ids", "handed_ids",
+                                 lists=("line_ids", "handed_ids"))
+
+
 @atomic.service
 def order_dispatch(*, order: Order, by: User | None = None) -> Order:
     order = _move(_lock(order), S.OUT_FOR_DELIVERY, by=by)
-    order.save(update_fields=["status", "updated_at"])
+    _ORDER_MOVED.save(order)
     return order
 
 
@@ -519,7 +540,7 @@ def orders_dispatch(*, orders: Iterable[Order], by: User | None = None) -> list[
     moved, events = [], []
     for pk in dict.fromkeys(wanted):
         moved.append(_move(found[pk], S.OUT_FOR_DELIVERY, by=by, events=events))
-    OrderEvent.objects.bulk_create(events)
+    _EVENTS.create(events)
     now = timezone.now()
     Order.objects.filter(pk__in=[order.pk for order in moved]).update(
         status=S.OUT_FOR_DELIVERY, updated_at=now)
@@ -545,8 +566,9 @@ def order_deliver(
     order = order if locked else _lock(order)
     delivered = [b.strip() for b in delivered if b and b.strip()]
     collected = [b.strip() for b in collected if b and b.strip()]
+    events: list[OrderEvent] = []  # written in one INSERT once the delivery is checked
     if order.status == S.SCHEDULED:
-        _move(order, S.OUT_FOR_DELIVERY, by=by)
+        _move(order, S.OUT_FOR_DELIVERY, by=by, events=events)
     # The reader's branch sets each loan's due date: read with the lines, not once a copy.
     if lines is None:
         lines = list(order.lines.select_for_update(of=("self",))
@@ -567,7 +589,8 @@ def order_deliver(
             fields={"delivered": [_("List the barcodes handed over.")]},
         )
     target = S.DELIVERED if len(set(delivered)) == len(lines) else S.PARTIALLY_DELIVERED
-    _move(order, target, by=by)
+    _move(order, target, by=by, events=events)
+    _EVENTS.create(events)
     # Loans for the copies handed over, the others back to the shelf; the lines' statuses
     # (and the waiting lines') in one UPDATE, each line's save() announced as it was when
     # each line was saved (routing drops the doors that show the order).
@@ -578,9 +601,8 @@ def order_deliver(
         lent={line.item_id for line in handed if line.copy_on_loan})
     catalog_services.items_release(items=[line.item for line in kept])
     handed_ids = {line.pk for line in handed}
-    order.lines.filter(Q(pk__in=[line.pk for line in lines]) | Q(status=LineStatus.WAITING)
-                       ).update(status=Case(When(pk__in=handed_ids, then=Value(
-                           LineStatus.DELIVERED)), default=Value(LineStatus.NOT_DELIVERED)))
+    _LINES_DELIVERED.update({}, order_id=order.pk, line_ids=[line.pk for line in lines],
+                            handed_ids=[line.pk for line in handed])
     for line in lines:
         line.status = (LineStatus.DELIVERED if line.pk in handed_ids
                        else LineStatus.NOT_DELIVERED)
@@ -588,7 +610,7 @@ def order_deliver(
                        update_fields=frozenset({"status"}), raw=False, using=order._state.db)
     returns = circulation_services.loans_return(barcodes=collected, by=by,
                                                 channel=ReturnChannel.VISIT)
-    order.save(update_fields=["status", "updated_at"])
+    _ORDER_MOVED.save(order)
     return {"order": order, "loans": loans, "returns": returns}
 
 
@@ -609,10 +631,9 @@ def order_fail(*, order: Order, reason: str, note: str = "", by: User | None = N
         _move(order, S.READY, by=by, note=_("Back to planning after a failed visit."),
               events=events)
         order.scheduled_date = None
-    OrderEvent.objects.bulk_create(events)
+    _EVENTS.create(events)
     # What a failed visit changes; the rest of the row is as read under its lock.
-    order.save(update_fields=["status", "fail_reason", "fail_note", "failed_attempts",
-                              "scheduled_date", "updated_at"])
+    _ORDER_FAILED.save(order)
     return order
 
 

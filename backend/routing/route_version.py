@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from backend.core.prepared import PreparedWrite
 from backend.routing.models import Route
 
 STATE = ("id", "status", "version", "started_at", "finished_at")
@@ -18,21 +19,25 @@ def update_returns_rows() -> bool:
     return connection.features.can_return_columns_from_insert
 
 
+def _bump(route_id: int):
+    return Route.objects.filter(pk=route_id), {"version": F("version") + 1}
+
+
+# Its UPDATE built once per connection (backend.core.prepared): returning the route's state
+# where the database can, plain elsewhere.
+_BUMP_RETURNING = PreparedWrite(_bump, "route_id", values=("updated_at",), returning=STATE)
+_BUMP = PreparedWrite(_bump, "route_id", values=("updated_at",))
+
+
 def bump(route: Route) -> None:
     """One version more, counted in the database (a concurrent bump is never lost). Where the
     UPDATE can return rows it reads the row back into `route` (`as_written`; the route's lock
     keeps it so until the commit), so the action's answer needs no second read; elsewhere a
     plain UPDATE, and the answer reads the route again."""
     if not update_returns_rows():
-        Route.objects.filter(pk=route.pk).update(version=F("version") + 1,
-                                                 updated_at=timezone.now())
+        _BUMP.update({"updated_at": timezone.now()}, route_id=route.pk)
         return
-    qn = connection.ops.quote_name
-    now = Route._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
-    (row,) = Route.objects.raw(
-        f"UPDATE {qn(Route._meta.db_table)} SET {qn('version')} = {qn('version')} + 1, "
-        f"{qn('updated_at')} = %s WHERE {qn('id')} = %s RETURNING "
-        + ", ".join(qn(name) for name in STATE), [now, route.pk], using=connection.alias)
-    for name in STATE:
-        setattr(route, name, getattr(row, name))
+    (row,) = _BUMP_RETURNING.update({"updated_at": timezone.now()}, route_id=route.pk)
+    for name, value in zip(STATE, row, strict=True):
+        setattr(route, name, value)
     route.as_written = True

@@ -16,7 +16,7 @@ from backend.circulation import services as circulation_services
 from backend.circulation.models import ReturnChannel
 from backend.core import atomic
 from backend.core.exceptions import ApplicationError, ConflictError
-from backend.core.prepared import PreparedRead
+from backend.core.prepared import PreparedRead, PreparedSave
 from backend.orders import services as order_services
 from backend.orders.models import LineStatus, Order, OrderLine, OrderStatus
 from backend.routing import messages as routing_messages
@@ -45,6 +45,12 @@ def _reserved_lines(order_ids: list[int]) -> QuerySet[OrderLine]:
 # (backend.core.prepared).
 _STOP_ORDERS = PreparedRead(_stop_orders, "stop_id")
 _RESERVED_LINES = PreparedRead(_reserved_lines, "order_ids", lists=("order_ids",))
+# What each change writes (`save(update_fields=...)`), its UPDATE built once too.
+_ROUTE_STARTED = PreparedSave(Route, "status", "started_at", "version", "updated_at")
+_ROUTE_FINISHED = PreparedSave(Route, "status", "finished_at", "version", "updated_at")
+_STOP_ARRIVED = PreparedSave(Stop, "status", "arrived_at", "updated_at")
+_STOP_COMPLETED = PreparedSave(Stop, "status", "completed_at", "arrived_at", "note", "updated_at")
+_STOP_FAILED = PreparedSave(Stop, "status", "fail_reason", "note", "completed_at", "updated_at")
 
 
 def _lock_route(route: Route) -> Route:
@@ -74,7 +80,7 @@ def route_start(*, route: Route, by: User | None = None,
         route.status = RouteStatus.STARTED
         route.started_at = at or timezone.now()
         route.version += 1
-        route.save(update_fields=["status", "started_at", "version", "updated_at"])
+        _ROUTE_STARTED.save(route)
         order_services.orders_dispatch(by=by, orders=[
             order for stop in route.stops.filter(status=StopStatus.PLANNED)
             .prefetch_related("orders") for order in stop.orders.all()
@@ -104,7 +110,7 @@ def route_finish(*, route: Route, by: User | None = None,
     route.status = RouteStatus.FINISHED
     route.finished_at = at or timezone.now()
     route.version += 1
-    route.save(update_fields=["status", "finished_at", "version", "updated_at"])
+    _ROUTE_FINISHED.save(route)
     return route
 
 
@@ -139,7 +145,7 @@ def stop_arrive(*, stop: Stop, by: User | None = None, at: datetime.datetime | N
     if stop.status == StopStatus.PLANNED:
         stop.status = StopStatus.ARRIVED
         stop.arrived_at = at or timezone.now()
-        stop.save(update_fields=["status", "arrived_at", "updated_at"])
+        _STOP_ARRIVED.save(stop)
         route_version.bump(stop.route)
         routing_messages.on_stop_arrived(stop)
     return stop
@@ -191,7 +197,7 @@ def stop_complete(*, stop: Stop, delivered: Iterable[str] = (), collected: Itera
     stop.note = note or stop.note
     if stop.arrived_at is None:
         stop.arrived_at = stop.completed_at
-    stop.save(update_fields=["status", "completed_at", "arrived_at", "note", "updated_at"])
+    _STOP_COMPLETED.save(stop)
     route_version.bump(stop.route)
     return {"stop": stop, "loans": loans, "returns": returns}
 
@@ -213,7 +219,7 @@ def stop_fail(*, stop: Stop, reason: str, note: str = "", by: User | None = None
     stop.fail_reason = reason
     stop.note = note or stop.note
     stop.completed_at = at or timezone.now()
-    stop.save(update_fields=["status", "fail_reason", "note", "completed_at", "updated_at"])
+    _STOP_FAILED.save(stop)
     if stop.route_id:
         route_version.bump(stop.route)
     return stop
