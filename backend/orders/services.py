@@ -126,16 +126,22 @@ def _free_copies(lines: list[dict[str, Any]]) -> FreeCopies:
     """The free copies of every title the lines ask for (by title, not by barcode), read
     once for the order: {title id: [(id, branch id, barcode)]}. A copy this order reserves
     is taken out, as a read after it would not find it free."""
-    wanted = {data["title"].pk if isinstance(data["title"], Title) else data["title"]
-              for data in lines
-              if data.get("title") is not None and not (data.get("barcode") or "").strip()}
+    wanted = list(dict.fromkeys(
+        data["title"].pk if isinstance(data["title"], Title) else data["title"]
+        for data in lines
+        if data.get("title") is not None and not (data.get("barcode") or "").strip()))
     free: FreeCopies = {title_id: [] for title_id in wanted}
     if wanted:
-        for item_id, title_id, branch_id, barcode in Item.objects.filter(
-                title_id__in=wanted, status=ItemStatus.AVAILABLE,
-        ).values_list("id", "title_id", "branch_id", "barcode"):
-            free[title_id].append((item_id, branch_id, barcode))
+        for copy in _FREE_COPIES.rows(title_ids=wanted):
+            free[copy["title_id"]].append((copy["id"], copy["branch_id"], copy["barcode"]))
     return free
+
+
+# Read at every order taken: its SQL built once per connection for each number of titles up
+# to prepared.MAX_LIST (core.prepared); more titles: the queryset as such.
+_FREE_COPIES = PreparedRead(
+    lambda title_ids: Item.objects.filter(title_id__in=title_ids, status=ItemStatus.AVAILABLE)
+    .values("id", "title_id", "branch_id", "barcode"), "title_ids", lists=("title_ids",))
 
 
 def _reserve_any_copy(line: OrderLine, branch, free: FreeCopies | None = None) -> bool:
