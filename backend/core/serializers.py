@@ -35,12 +35,12 @@ def _field_copy(field: serializers.Field) -> serializers.Field:
                            **{key: kept(key, value) for key, value in field._kwargs.items()})
 
 
+# For a serializer made at every request of a hot path: its fields made again for each
+# instance (each is bound to it) without deep-copying their choices and querysets, which
+# costs more than the validation itself. For serializers whose fields nothing changes after
+# they are made (DRF copies them deep so that an instance may). No docstring: the schema
+# would take it for the description of every serializer that has none of its own.
 class FieldsCopiedLean:
-    """A serializer made at every request of a hot path: its fields made again for each
-    instance (each is bound to it) without deep-copying their choices and querysets, which
-    costs more than the validation itself. For serializers whose fields nothing changes
-    after they are made (DRF copies them deep so that an instance may)."""
-
     def get_fields(self):
         return {name: _field_copy(field) for name, field in self._declared_fields.items()}
 
