@@ -27,11 +27,12 @@ if TYPE_CHECKING:
 
 
 def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0,
-                      held: int | None = None) -> None:
+                      held: int | None = None, household: int | None = None) -> None:
     """Items on loan per reader (branch policy) and per family card (shared limit).
 
     `pending` counts items already promised (reserved in open orders) but not yet lent;
-    `held`, the reader's items on loan when the caller has counted them already.
+    `held`, the reader's items on loan, and `household`, the open family card's (its own
+    and its members'), when the caller has counted them already.
     """
     from backend.circulation.selectors import active_loans
 
@@ -54,7 +55,8 @@ def check_loan_limits(*, reader: Reader, adding: int, pending: int = 0,
         )
     family = reader.family_card
     if family is not None and family.status == FamilyStatus.OPEN:
-        household = active_loans(family=family).count()
+        if household is None:
+            household = active_loans(family=family).count()
         if household + pending + adding > family.loan_limit:
             raise ApplicationError(
                 "loan.family_limit",

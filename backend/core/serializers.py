@@ -6,11 +6,43 @@ a `...FilterSerializer` beside the view, `is_valid(raise_exception=True)` on
 date is a BoundedDateField), its `validated_data` handed to a selector, which owns the query;
 `extend_schema(parameters=[...FilterSerializer])` documents it. No FilterSets.
 """
+import copy
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from backend.core.dates import OUT_OF_RANGE, DateRange
 from backend.core.phones import to_e164
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    """A field made again from what it was given, as DRF's deep copy makes it, but with
+    what it only reads shared: its choices (the field keeps them in dicts of its own), a
+    queryset (a field reads a fresh `.all()` of it each time), texts and numbers. A nested
+    serializer, and a list or dict given (e.g. a default), are copied deep as DRF does."""
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+
+    def kept(key: str, value):
+        if key in ("choices", "validators", "regex") or isinstance(value, QuerySet):
+            return value
+        if isinstance(value, (list, dict, set, serializers.Field)):
+            return copy.deepcopy(value)
+        return value
+
+    return field.__class__(*[kept("", arg) for arg in field._args],
+                           **{key: kept(key, value) for key, value in field._kwargs.items()})
+
+
+# For a serializer made at every request of a hot path: its fields made again for each
+# instance (each is bound to it) without deep-copying their choices and querysets, which
+# costs more than the validation itself. For serializers whose fields nothing changes after
+# they are made (DRF copies them deep so that an instance may). No docstring: the schema
+# would take it for the description of every serializer that has none of its own.
+class FieldsCopiedLean:
+    def get_fields(self):
+        return {name: _field_copy(field) for name, field in self._declared_fields.items()}
 
 
 class PhoneField(serializers.CharField):

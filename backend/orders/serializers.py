@@ -4,13 +4,14 @@ from rest_framework import serializers
 
 from backend.catalog.models import Format, Title, TitleLanguage
 from backend.core import dates
+from backend.core.prepared import PreparedRead
 from backend.core.recurrence_text import RRULE_TEXT_HELP
-from backend.core.serializers import BoundedDateField
+from backend.core.serializers import BoundedDateField, FieldsCopiedLean
 from backend.orders.models import CallLog, CallOutcome, Channel, FailReason
 from backend.readers.models import Reader
 
 
-class WishSerializer(serializers.Serializer):
+class WishSerializer(FieldsCopiedLean, serializers.Serializer):
     text = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
     format = serializers.ChoiceField(choices=Format.choices, allow_blank=True, required=False,
                                      default="")
@@ -19,12 +20,26 @@ class WishSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
 
 
-def _title_pk(value) -> int | None:
+_LARGEST_ID = 2 ** 63 - 1  # a bigger number is no row's id; the queryset says what it makes
+
+
+def _given_pk(value) -> int | None:
+    """The id a body gives (a whole number, or its digits as text), or None."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return value if 0 <= value <= _LARGEST_ID else None
     if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
+        return int(value) if int(value) <= _LARGEST_ID else None
     return None
+
+
+# Read at every order taken: their SQL built once per connection (core.prepared). The titles
+# of the lines as `in_bulk` reads them (more than prepared.MAX_LIST: the queryset as such),
+# the ordering reader with what order_create reads of the card.
+_TITLES = PreparedRead(lambda title_ids: Title.objects.filter(pk__in=title_ids).order_by(),
+                       "title_ids", lists=("title_ids",))
+_ORDERING_READER = PreparedRead(
+    lambda reader_id: Reader.objects.select_related("branch", "family_card")
+    .filter(pk=reader_id).order_by(), "reader_id")
 
 
 class OrderLineListSerializer(serializers.ListSerializer):
@@ -34,9 +49,11 @@ class OrderLineListSerializer(serializers.ListSerializer):
 
     def to_internal_value(self, data):
         if isinstance(data, list) and len(data) <= (self.max_length or len(data)):
-            wanted = {pk for line in data if isinstance(line, dict)
-                      and (pk := _title_pk(line.get("title"))) is not None}
-            self.titles_read = Title.objects.in_bulk(wanted) if wanted else {}
+            wanted = list(dict.fromkeys(
+                pk for line in data if isinstance(line, dict)
+                and (pk := _given_pk(line.get("title"))) is not None))
+            self.titles_read = {title.pk: title for title in _TITLES.rows(title_ids=wanted)} \
+                if wanted else {}
         return super().to_internal_value(data)
 
 
@@ -46,13 +63,28 @@ class LineTitleField(serializers.PrimaryKeyRelatedField):
 
     def to_internal_value(self, data):
         read = getattr(getattr(self.parent, "parent", None), "titles_read", None)
-        pk = _title_pk(data)
+        pk = _given_pk(data)
         if read and pk is not None and pk in read:
             return read[pk]
         return super().to_internal_value(data)
 
 
-class OrderLineInputSerializer(serializers.Serializer):
+class OrderReaderField(serializers.PrimaryKeyRelatedField):
+    """The ordering reader, with their branch and family card: read by SQL built once (an
+    id the body gives otherwise, e.g. a negative one, is looked up as the queryset does, with
+    the same refusals)."""
+
+    def to_internal_value(self, data):
+        pk = _given_pk(data)
+        if pk is None:
+            return super().to_internal_value(data)
+        found = _ORDERING_READER.rows(reader_id=pk)
+        if not found:
+            self.fail("does_not_exist", pk_value=data)
+        return found[0]
+
+
+class OrderLineInputSerializer(FieldsCopiedLean, serializers.Serializer):
     """One of: `title` (an exact title), `barcode` (this very copy) or `wish`."""
 
     title = LineTitleField(queryset=Title.objects.all(), required=False)
@@ -83,10 +115,9 @@ class OrderLineInputSerializer(serializers.Serializer):
         list_serializer_class = OrderLineListSerializer
 
 
-class OrderInputSerializer(serializers.Serializer):
+class OrderInputSerializer(FieldsCopiedLean, serializers.Serializer):
     # With what order_create reads of the card, so that it is read once.
-    reader = serializers.PrimaryKeyRelatedField(
-        queryset=Reader.objects.select_related("branch", "family_card"))
+    reader = OrderReaderField(queryset=Reader.objects.select_related("branch", "family_card"))
     lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=30)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
     preferred_date = BoundedDateField(bounds=dates.PLAN_DAY, required=False, allow_null=True)
@@ -313,7 +344,7 @@ class PickLineOutputSerializer(OrderLineOutputSerializer):
         return SuggestionOutputSerializer(suggest_for_line(obj, limit=3), many=True).data
 
 
-class CallInputSerializer(serializers.Serializer):
+class CallInputSerializer(FieldsCopiedLean, serializers.Serializer):
     phone = serializers.CharField(max_length=40)
     reader = serializers.PrimaryKeyRelatedField(queryset=Reader.objects.all(), required=False,
                                                 allow_null=True)

@@ -37,7 +37,7 @@ from backend.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from backend.readers.models import FamilyStatus, Reader, ReaderStatus
+from backend.readers.models import FamilyCard, FamilyStatus, Reader, ReaderStatus
 
 if TYPE_CHECKING:
     from backend.accounts.models import User
@@ -93,7 +93,7 @@ def _count(queryset) -> Coalesce:
                              .annotate(n=Count("pk")).values("n")), 0)
 
 
-def _pending_and_held_read(reader_id: int):
+def _pending_and_held_read(reader_id: int, family_id: int | None = None):
     from backend.circulation.selectors import active_loans
 
     pending = OrderLine.objects.filter(
@@ -101,22 +101,35 @@ def _pending_and_held_read(reader_id: int):
         order__status__in=[S.NEW, S.PICKING, S.READY, S.SCHEDULED, S.OUT_FOR_DELIVERY,
                            S.FAILED],
     )
-    return (Reader.objects.filter(pk=reader_id).order_by()
-            .annotate(pending=_count(pending), held=_count(active_loans(reader=reader_id)))
-            .values("pending", "held"))
+    counts = {"pending": _count(pending), "held": _count(active_loans(reader=reader_id))}
+    if family_id is not None:  # the household's loans, for the family card's limit
+        counts["household"] = _count(active_loans(family=family_id))
+    return Reader.objects.filter(pk=reader_id).order_by().annotate(**counts).values(*counts)
 
 
-# Read at every order taken: its SQL (two counting subqueries) built once (core.prepared).
+# Read at every order taken: its SQL (two counting subqueries, three on an open family card)
+# built once (core.prepared).
 _PENDING_AND_HELD = PreparedRead(_pending_and_held_read, "reader_id")
+_PENDING_HELD_AND_HOUSEHOLD = PreparedRead(_pending_and_held_read, "reader_id", "family_id")
 
 
 def _pending_and_held(reader: Reader) -> tuple[int, int]:
     """Items already promised to the reader in open orders but not yet lent, and the items
     they have on loan: both in one query."""
-    rows = _PENDING_AND_HELD.rows(reader_id=reader.pk)
+    pending, held, _household = _loan_counts(reader, None)
+    return pending, held
+
+
+def _loan_counts(reader: Reader, family: FamilyCard | None) -> tuple[int, int, int | None]:
+    """`_pending_and_held`, and with an open family card the household's items on loan (as
+    `check_loan_limits` counts them), in the same query."""
+    if family is None:
+        rows = _PENDING_AND_HELD.rows(reader_id=reader.pk)
+    else:
+        rows = _PENDING_HELD_AND_HOUSEHOLD.rows(reader_id=reader.pk, family_id=family.pk)
     if not rows:
         raise Reader.DoesNotExist("Reader matching query does not exist.")
-    return rows[0]["pending"], rows[0]["held"]
+    return rows[0]["pending"], rows[0]["held"], rows[0].get("household")
 
 
 FreeCopies = dict[Any, list[tuple[int, int, str]]]
@@ -126,16 +139,22 @@ def _free_copies(lines: list[dict[str, Any]]) -> FreeCopies:
     """The free copies of every title the lines ask for (by title, not by barcode), read
     once for the order: {title id: [(id, branch id, barcode)]}. A copy this order reserves
     is taken out, as a read after it would not find it free."""
-    wanted = {data["title"].pk if isinstance(data["title"], Title) else data["title"]
-              for data in lines
-              if data.get("title") is not None and not (data.get("barcode") or "").strip()}
+    wanted = list(dict.fromkeys(
+        data["title"].pk if isinstance(data["title"], Title) else data["title"]
+        for data in lines
+        if data.get("title") is not None and not (data.get("barcode") or "").strip()))
     free: FreeCopies = {title_id: [] for title_id in wanted}
     if wanted:
-        for item_id, title_id, branch_id, barcode in Item.objects.filter(
-                title_id__in=wanted, status=ItemStatus.AVAILABLE,
-        ).values_list("id", "title_id", "branch_id", "barcode"):
-            free[title_id].append((item_id, branch_id, barcode))
+        for copy in _FREE_COPIES.rows(title_ids=wanted):
+            free[copy["title_id"]].append((copy["id"], copy["branch_id"], copy["barcode"]))
     return free
+
+
+# Read at every order taken: its SQL built once per connection for each number of titles up
+# to prepared.MAX_LIST (core.prepared); more titles: the queryset as such.
+_FREE_COPIES = PreparedRead(
+    lambda title_ids: Item.objects.filter(title_id__in=title_ids, status=ItemStatus.AVAILABLE)
+    .values("id", "title_id", "branch_id", "barcode"), "title_ids", lists=("title_ids",))
 
 
 def _reserve_any_copy(line: OrderLine, branch, free: FreeCopies | None = None) -> bool:
@@ -236,11 +255,11 @@ def order_create(
         raise ApplicationError("order.date_in_past", _("The preferred date has passed."),
                                fields={"preferred_date": [_("Choose today or later.")]})
     dates.require(dates.PLAN_DAY, preferred_date, field="preferred_date")
-    pending, held = _pending_and_held(reader)
-    circulation_services.check_loan_limits(reader=reader, adding=len(lines), pending=pending,
-                                           held=held)
     family = reader.family_card \
         if reader.family_card and reader.family_card.status == FamilyStatus.OPEN else None
+    pending, held, household = _loan_counts(reader, family)
+    circulation_services.check_loan_limits(reader=reader, adding=len(lines), pending=pending,
+                                           held=held, household=household)
     order = Order.objects.create(
         reader=reader, family_card=family, branch=reader.branch, channel=channel,
         preferred_date=preferred_date, window_start=window_start, window_end=window_end,

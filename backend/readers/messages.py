@@ -9,9 +9,11 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from backend.core.prepared import PreparedRead
 from backend.notifications.models import Channel, Message
 from backend.notifications.services import message_enqueue
 from backend.notifications.texts import VOICE_LANGUAGES, TemplateMissing, render, say_date
+from backend.readers.models import ReaderPhone
 
 logger = logging.getLogger("kniga03.messages")
 
@@ -26,12 +28,24 @@ class Recipient:
     via_caregiver: bool = False
 
 
+# Read at every message to a reader (an order taken tells them): the card's phones as
+# `reader.phones.all()` reads them, its SQL built once per connection (core.prepared).
+_PHONES = PreparedRead(lambda reader_id: ReaderPhone.objects.filter(reader_id=reader_id),
+                       "reader_id")
+
+
+def _phones_of(reader) -> list:
+    if reader.pk is None or "phones" in getattr(reader, "_prefetched_objects_cache", {}):
+        return list(reader.phones.all())  # read with the card already, or no card yet
+    return _PHONES.rows(reader_id=reader.pk)
+
+
 def reader_recipient(reader) -> Recipient | None:
     """Where the reader's messages go, or None (refused messages, no phone)."""
     if reader is None or reader.messages_opt_out_at:
         return None
     language = reader.language if reader.language in ("ru", "kk") else "ru"
-    phones = sorted(reader.phones.all(), key=lambda p: (p.position, p.id))
+    phones = sorted(_phones_of(reader), key=lambda p: (p.position, p.id))
     choice = reader.contact_channel
     if choice == "caregiver":
         number = reader.caregiver_phone or next(

@@ -319,3 +319,25 @@ def test_pending_and_held_counts_each_reader_its_own(api, branch):
     assert response.status_code == 201
     assert _pending_and_held(second) == (3, 2)
     assert _pending_and_held(first) == (0, 0)
+
+
+def test_the_household_counted_with_the_order_is_each_family_its_own(branch):
+    """The family card's loans read with the order's counts (SQL kept from the first family)
+    are what the family limit counts on its own: the card's loans and its members'."""
+    from backend.circulation.selectors import active_loans
+    from backend.orders.services import _loan_counts
+    from tests.factories import FamilyCardFactory, LoanFactory
+
+    first, second = FamilyCardFactory(branch=branch), FamilyCardFactory(branch=branch)
+    caller = ReaderFactory(branch=branch, family_card=first)
+    sister = ReaderFactory(branch=branch, family_card=first)
+    neighbour = ReaderFactory(branch=branch, family_card=second)
+    LoanFactory(reader=caller)
+    LoanFactory(reader=sister)
+    LoanFactory(reader=ReaderFactory(branch=branch), family_card=first)  # on the card
+    LoanFactory(reader=neighbour)
+    LoanFactory(reader=sister, status="returned")
+    assert _loan_counts(caller, first) == (0, 1, 3)
+    assert _loan_counts(neighbour, second) == (0, 1, 1)
+    assert _loan_counts(sister, first)[2] == active_loans(family=first).count() == 3
+    assert _loan_counts(caller, None) == (0, 1, None)
