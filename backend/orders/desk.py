@@ -2,7 +2,7 @@
 
 The number of queries does not grow with the reader's loans or visits.
 """
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
 from backend.circulation.models import Loan, LoanStatus
 from backend.circulation.selectors import (
@@ -17,7 +17,7 @@ from backend.core.recurrence_text import rrule_describe
 from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
 from backend.readers.card_text import availability_text, preferences_lines
 from backend.readers.models import Reader
-from backend.readers.selectors import next_visit_dates, readers_by_phone
+from backend.readers.selectors import next_visit_dates, readers_by_phone_read
 
 # What the card shows of a loan, an order and its lines (and what picks what is due back):
 # the rows read with these columns only, not every column of the loan, copy, title, reader
@@ -208,7 +208,8 @@ def desk_card(reader: Reader, *, recent_visits: int = RECENT_VISITS) -> dict:
 def desk_lookup(phone: str, *, recent_visits: int = RECENT_VISITS) -> dict:
     """The reader(s) and family card behind a number said in any form."""
     number = to_e164(phone)
-    readers = list(readers_by_phone(phone).prefetch_related("family_card__members"))
+    readers = readers_by_phone_read(phone)
+    prefetch_related_objects(readers, "family_card__members")
     families = {r.family_card_id: r.family_card for r in readers if r.family_card_id}
     return {
         "phone": number or phone,
