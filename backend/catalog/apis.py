@@ -25,7 +25,6 @@ from backend.catalog.models import (
     Title,
     TitleLanguage,
 )
-from backend.core.pagination import counted_with_rows
 from backend.core.permissions import roles_allowed
 from backend.core.roles import STAFF_ROLES, Role
 from backend.core.schema import errors
@@ -234,9 +233,9 @@ class TitleListApi(GenericAPIView):
     def get(self, request):
         filters = TitleFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        titles = selectors.title_list(filters=filters.validated_data)  # best matches first
-        # One row a title (grouped by it, for its copies): the page counts them itself.
-        page = self.paginate_queryset(counted_with_rows(titles))
+        # Best matches first, one row a title (its copies counted by subqueries): the page
+        # counts them itself (counted_with_rows).
+        page = self.paginate_queryset(selectors.title_list_pages(filters=filters.validated_data))
         return self.get_paginated_response(TitleOutputSerializer(page, many=True).data)
 
     @extend_schema(

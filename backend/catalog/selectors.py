@@ -4,10 +4,11 @@ from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subqu
 
 from backend.catalog.isbn import normalize_isbn
 from backend.catalog.models import Item, ItemStatus, Title
+from backend.core.pagination import counted_with_rows
 from backend.core.phones import digits_of
-from backend.core.prepared import PreparedRead
-from backend.core.search import ranked_search
-from backend.core.text import fold, search_key, search_key_tokens
+from backend.core.prepared import PreparedPages, PreparedRead
+from backend.core.search import ranked_search, ranked_words
+from backend.core.text import fold, search_key, search_key_tokens, search_tokens
 
 
 def title_search_text(title: Title) -> str:
@@ -52,7 +53,10 @@ _BARCODE_KNOWN = PreparedRead(lambda barcode: Item.objects.filter(barcode=barcod
                               .values("pk")[:1], "barcode", texts=("barcode",))
 
 
-def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
+def title_list(*, filters: dict | None = None,
+               barcode_known: bool | None = None) -> QuerySet[Title]:
+    """The titles `filters` ask for; `barcode_known`: whether the words are a copy's barcode,
+    when the caller has read it already (None: read here)."""
     filters = filters or {}
     qs = title_queryset()
     query = (filters.get("q") or "").strip()
@@ -63,12 +67,17 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
         # column), and the page's window count counts titles.
         if len(isbn) in (10, 13) and len(digits_of(query)) >= 9:
             qs = qs.filter(Q(isbn=isbn) | Q(pk__in=_titles_of(barcode=query.strip())))
-        elif _BARCODE_KNOWN.rows(barcode=query):
+        elif (_BARCODE_KNOWN.rows(barcode=query) if barcode_known is None
+              else barcode_known):
             qs = qs.filter(pk__in=_titles_of(barcode=query))
         else:
             # As typed first, then folded (core.search); a title is not guessed from a typo.
             qs = ranked_search(qs, query, order=TITLE_ORDER, typos=False, limit=None)
             ranked = True
+    return _title_filtered(qs, filters, ranked)
+
+
+def _title_filtered(qs: QuerySet[Title], filters: dict, ranked: bool) -> QuerySet[Title]:
     for name in ("language", "format"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
@@ -78,6 +87,54 @@ def title_list(*, filters: dict | None = None) -> QuerySet[Title]:
         qs = qs.filter(pk__in=_titles_of(branch=filters["available_at"],
                                          status=ItemStatus.AVAILABLE))
     return qs.order_by("search_rank", *TITLE_ORDER) if ranked else qs.order_by(*TITLE_ORDER)
+
+
+MAX_WORDS_PREPARED = 4  # a search of more words is built at each request
+
+
+def _ranked_titles(words: int):
+    def make(language=None, format=None, available_at=None, **said) -> QuerySet[Title]:
+        qs = ranked_words(title_queryset(), [said[f"word{i}"] for i in range(words)],
+                          [said[f"key{i}"] for i in range(words)], order=TITLE_ORDER)
+        return counted_with_rows(_title_filtered(
+            qs, {"language": language, "format": format, "available_at": available_at},
+            ranked=True))
+    return make
+
+
+# A search by words (the desk's), by the number of words and the filters given: its SQL
+# built once per connection (core.prepared), each word a text in a LIKE pattern.
+_TITLE_SEARCHES: dict[tuple[str, ...], PreparedRead] = {}
+
+
+def title_list_pages(*, filters: dict | None = None):
+    """`counted_with_rows(title_list(filters))` for a paginator: a search by words with
+    no subject read by SQL built once per connection, the same titles; the rest the
+    queryset itself."""
+    filters = filters or {}
+    query = (filters.get("q") or "").strip()
+    tokens = search_tokens(query) if query else []
+    keys = [key for key in (search_key(token) for token in tokens) if key]
+    if (not tokens or len(keys) < len(tokens) or len(tokens) > MAX_WORDS_PREPARED
+            or filters.get("subject")
+            or any(filters.get(name) for name in filters
+                   if name not in ("q", "language", "format", "available_at"))
+            or len(normalize_isbn(query)) in (10, 13) and len(digits_of(query)) >= 9):
+        return counted_with_rows(title_list(filters=filters))
+    if _BARCODE_KNOWN.rows(barcode=query):
+        return counted_with_rows(title_list(filters=filters, barcode_known=True))
+    ids = {name: filters[name] for name in ("language", "format", "available_at")
+           if filters.get(name)}
+    ids.update({f"word{i}": token for i, token in enumerate(tokens)})
+    ids.update({f"key{i}": key for i, key in enumerate(keys)})
+    names = tuple(ids)
+    read = _TITLE_SEARCHES.get(names)
+    if read is None:
+        read = _TITLE_SEARCHES[names] = PreparedRead(
+            _ranked_titles(len(tokens)), *names,
+            texts=tuple(name for name in ("language", "format") if name in ids),
+            likes=tuple(name for name in names if name.startswith(("word", "key"))))
+    return PreparedPages(read, **ids)
 
 
 def item_queryset() -> QuerySet[Item]:

@@ -39,6 +39,8 @@ _TEXT_PLACEHOLDER = "\uffffprepared %d\uffff"  # nor does any text look so (U+FF
 _FIRST_DAY = datetime.date(1, 1, 1)  # nor is any day of the service so long ago
 _TEXT = "\x1fprepared text {}\x1f"  # nor does any text said hold the unit separator
 MAX_LIST = 8  # the longest list of ids read prepared: each length is a query of its own
+MAX_CUTS = 16  # the most cuts (LIMIT and OFFSET) a read keeps on a connection
+MAX_CUT = 1000  # nor are rows further than this read prepared
 
 
 class _Built:
@@ -52,20 +54,30 @@ class PreparedRead:
 
     def __init__(self, make: Callable[..., QuerySet], *names: str,
                  dates: tuple[str, ...] = (), lists: tuple[str, ...] = (),
-                 texts: tuple[str, ...] = (), text_lists: tuple[str, ...] = ()) -> None:
+                 texts: tuple[str, ...] = (), text_lists: tuple[str, ...] = (),
+                 likes: tuple[str, ...] = ()) -> None:
         """`names`: the ids the read takes (whole numbers, none negative); `dates`: those of
         them that are days (`datetime.date`), compared with a date column; `lists`: those
         that are lists of ids (for `__in`), of at most MAX_LIST ids: the SQL is built for
         each length met (an empty list `__in` refuses is read by the queryset); `texts`:
         those that are text compared whole (`=`, not `LIKE`: a text the query changes,
         such as a `__startswith`, is refused when the SQL is built); `text_lists`: lists as
-        `lists` are, of texts (for `__in` on a text column, as it is)."""
+        `lists` are, of texts (for `__in` on a text column, as it is); `likes`: texts put in
+        a LIKE pattern (`__startswith`, `__contains`, `__endswith`), escaped at each run as
+        the ORM escapes them (`\\`, `%` and `_` taken as themselves): a text compared whole,
+        or cased (`__istartswith` on SQLite is a LIKE of the text as it is), is refused when
+        the SQL is built.
+
+        `rows(cut=(start, stop), ...)` reads `make(...)[start:stop]`: its SQL (LIMIT and
+        OFFSET are written in it) kept for each cut met, at most MAX_CUTS cuts, up to
+        MAX_CUT rows; other cuts are read by the queryset."""
         self.make = make
         self.names = names
         self.dates = frozenset(dates)
         self.text_lists = frozenset(text_lists)
         self.lists = frozenset(lists) | self.text_lists
         self.texts = frozenset(texts)
+        self.likes = frozenset(likes)
         self.local = threading.local()
 
     def _placeholders(self, shape: tuple[int, ...]) -> dict[str, Any]:
@@ -76,14 +88,15 @@ class PreparedRead:
                 [_PLACEHOLDER - next(numbers) for _ in range(lengths[name])]
                 if name in self.lists else _FIRST_DAY + datetime.timedelta(days=next(numbers))
                 if name in self.dates else _TEXT.format(next(numbers))
-                if name in self.texts else _PLACEHOLDER - next(numbers) for name in self.names}
+                if name in self.texts or name in self.likes else _PLACEHOLDER - next(numbers)
+                for name in self.names}
 
     def _takes(self, ids: dict[str, Any]) -> bool:
         for name, value in ids.items():
             if name in self.dates:
                 if type(value) is not datetime.date:
                     return False
-            elif name in self.texts:
+            elif name in self.texts or name in self.likes:
                 if type(value) is not str or "\x1f" in value:
                     return False
             elif name in self.text_lists:
@@ -97,13 +110,14 @@ class PreparedRead:
                 return False
         return True
 
-    def _queryset(self, **ids) -> QuerySet:
-        return self.make(**ids)
+    def _queryset(self, cut: tuple[int, int] | None = None, **ids) -> QuerySet:
+        queryset = self.make(**ids)
+        return queryset if cut is None else queryset[cut[0]:cut[1]]
 
-    def _build(self, alias: str, shape: tuple[int, ...]) -> _Built:
+    def _build(self, alias: str, shape: tuple[int, ...], cut: tuple[int, int] | None) -> _Built:
         connection = connections[alias]
         placeholders = self._placeholders(shape)
-        queryset = self._queryset(**placeholders)
+        queryset = self._queryset(cut, **placeholders)
         if queryset._iterable_class not in (ModelIterable, ValuesIterable):
             raise ValueError("only objects or .values() dicts are read prepared")
         compiler = queryset.query.get_compiler(connection=connection)
@@ -116,6 +130,15 @@ class PreparedRead:
                 placeholder = connection.ops.adapt_datefield_value(placeholder)
             for part, one in (enumerate(placeholder) if name in self.lists
                               else [(None, placeholder)]):
+                if name in self.likes:  # a pattern holding it: "%" + text + "%" and the like
+                    where = [i for i, value in enumerate(params)
+                             if isinstance(value, str) and one in value]
+                    if any(params[i] == one for i in where):
+                        raise ValueError(f"{name} is compared whole or cased, not in a pattern")
+                    built.slots.extend((name, (params[slot], one), slot) for slot in where)
+                    if not where:
+                        raise ValueError(f"{name} is not a parameter of the query")
+                    continue
                 where = [i for i, value in enumerate(params) if value == one]
                 if not where:
                     raise ValueError(f"{name} is not a parameter of the query")
@@ -142,33 +165,44 @@ class PreparedRead:
         built.annotations = list(compiler.annotation_col_map.items())
         return built
 
-    def rows(self, **ids: Any) -> list:
-        """The objects of the read, as `list(make(**ids))` would give them."""
+    def rows(self, cut: tuple[int, int] | None = None, **ids: Any) -> list:
+        """The objects of the read, as `list(make(**ids))` would give them (with `cut`,
+        `list(make(**ids)[start:stop])`)."""
         if self.lists:  # as `__in` takes them: each id once
             ids = {name: list(dict.fromkeys(value)) if name in self.lists else value
                    for name, value in ids.items()}
-        if not self._takes(ids):
-            return list(self._queryset(**ids))  # not an id: the queryset says what it makes
+        if not self._takes(ids) or cut is not None and not (
+                type(cut[0]) is int and type(cut[1]) is int
+                and 0 <= cut[0] <= cut[1] <= MAX_CUT):
+            return list(self._queryset(cut, **ids))  # the queryset says what it makes
         shape = tuple(len(ids[name]) for name in sorted(self.lists))
+        key = shape if cut is None else (shape, cut)
         alias = getattr(self.local, "alias", None)
         if alias is None:
             alias = self.local.alias = self._queryset(**self._placeholders(shape)).db
         kept = getattr(self.local, "built", None)
         if kept is None or kept[0] is not connections[alias]:
             kept = self.local.built = (connections[alias], {})
-        built = kept[1].get(shape)
+        built = kept[1].get(key)
         if built is None:
+            if cut is not None and sum(bool(one) and type(one[-1]) is tuple
+                                       for one in kept[1]) >= MAX_CUTS:
+                return list(self._queryset(cut, **ids))
             try:
-                built = kept[1][shape] = self._build(alias, shape)
+                built = kept[1][key] = self._build(alias, shape, cut)
             except EmptyResultSet:  # an empty list the query cannot take: no SQL to keep
-                built = kept[1][shape] = False
+                built = kept[1][key] = False
         if built is False:
-            return list(self._queryset(**ids))
+            return list(self._queryset(cut, **ids))
         params = list(built.params)
+        ops = built.connection.ops
         for name, part, slot in built.slots:
+            if name in self.likes:  # part: the pattern and the placeholder in it
+                pattern, placeholder = part
+                params[slot] = pattern.replace(placeholder, ops.prep_for_like_query(ids[name]))
+                continue
             value = ids[name] if part is None else ids[name][part]
-            params[slot] = (built.connection.ops.adapt_datefield_value(value)
-                            if name in self.dates else value)
+            params[slot] = ops.adapt_datefield_value(value) if name in self.dates else value
         with built.connection.cursor() as cursor:
             cursor.execute(built.sql, params)
             rows = cursor.fetchall()
@@ -478,3 +512,27 @@ class PreparedInsert:
             obj._state.adding = False
             obj._state.db = using
         return objs
+
+
+class PreparedPages:
+    """A prepared read's rows as a paginator takes them (core.pagination): a page (a slice)
+    is read prepared, `rows(cut=...)`, and given to `then` to complete what the queryset
+    would have prefetched; the count, and any other slice, is the queryset's own."""
+
+    ordered = True  # as the queryset is: the paginator need not warn
+
+    def __init__(self, read: PreparedRead, then: Callable[[list], list] = list,
+                 **ids: Any) -> None:
+        self.read, self.then, self.ids = read, then, ids
+
+    def __getitem__(self, key):
+        if isinstance(key, slice) and key.step is None and key.stop is not None:
+            start = key.start or 0
+            return self.then(self.read.rows(cut=(start, max(start, key.stop)), **self.ids))
+        return self.then(list(self.read.make(**self.ids)[key]))
+
+    def count(self) -> int:
+        return self.read.make(**self.ids).count()
+
+    def __len__(self) -> int:
+        return self.count()

@@ -167,6 +167,9 @@ def ranked_search(queryset: QuerySet, query: str, *, order: tuple[str, ...],
     if len(keys) < len(tokens):  # a word with no letter of its own, such as "ь"
         return (queryset.filter(as_typed).annotate(search_rank=Value(0))
                 .order_by("search_rank", *order))
+    if limit is None and not typos:
+        return ranked_words(queryset, tokens, keys, order=order, text_field=text_field,
+                            key_field=key_field)
     folded = _all_of(key_field, keys)
     text_starts = Q(**{f"{text_field}__startswith": tokens[0]})
     key_starts = Q(**{f"{key_field}__startswith": keys[0]})
@@ -194,6 +197,14 @@ def ranked_search(queryset: QuerySet, query: str, *, order: tuple[str, ...],
         typo_ids = typo_ids[:max(0, limit - len(ids))]
     if typo_ids:
         where |= Q(pk__in=typo_ids)
+    return _ranked(queryset, where, tokens, keys, order, text_field, key_field)
+
+
+def _ranked(queryset: QuerySet, where: Q, tokens: list[str], keys: list[str],
+            order: tuple[str, ...], text_field: str, key_field: str) -> QuerySet:
+    as_typed, folded = _all_of(text_field, tokens), _all_of(key_field, keys)
+    text_starts = Q(**{f"{text_field}__startswith": tokens[0]})
+    key_starts = Q(**{f"{key_field}__startswith": keys[0]})
     rank = Case(When(as_typed, then=Value(0)), When(folded, then=Value(1)), default=Value(2),
                 output_field=IntegerField())
     start = Case(When(as_typed & text_starts, then=Value(0)),
@@ -201,3 +212,13 @@ def ranked_search(queryset: QuerySet, query: str, *, order: tuple[str, ...],
                  output_field=IntegerField())
     return (queryset.filter(where).annotate(search_rank=rank, search_start=start)
             .order_by("search_rank", "search_start", *order))
+
+
+def ranked_words(queryset: QuerySet, tokens: list[str], keys: list[str], *,
+                 order: tuple[str, ...], text_field: str = "search_text",
+                 key_field: str = "search_key") -> QuerySet:
+    """ranked_search with every match and no typo (`limit=None, typos=False`) of the words
+    `tokens` (search_tokens) and their keys (search_key, one a word): the query as words,
+    so that it can be read prepared (core.prepared: each word a text in a pattern)."""
+    found = _all_of(text_field, tokens) | _all_of(key_field, keys)
+    return _ranked(queryset, found, tokens, keys, order, text_field, key_field)

@@ -2,7 +2,7 @@
 
 The number of queries does not grow with the reader's loans or visits.
 """
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
 from backend.circulation.models import Loan, LoanStatus
 from backend.circulation.selectors import (
@@ -17,7 +17,7 @@ from backend.core.recurrence_text import rrule_describe
 from backend.orders.models import OPEN_STATUSES, Order, OrderLine, OrderStatus
 from backend.readers.card_text import availability_text, preferences_lines
 from backend.readers.models import Reader
-from backend.readers.selectors import next_visit_dates, readers_by_phone
+from backend.readers.selectors import next_visit_dates, readers_by_phone_read
 
 # What the card shows of a loan, an order and its lines (and what picks what is due back):
 # the rows read with these columns only, not every column of the loan, copy, title, reader
@@ -58,6 +58,14 @@ def _lines(order_ids: list[int]):
             .only(*LINE_COLUMNS).order_by("position", "id"))
 
 
+def _standing_plans(reader_ids: list[int], family_ids: list[int]):
+    # Standing plans sit a layer above orders: reached through the orders' own link to them.
+    # One read of both kinds (a plan is a reader's or a family card's).
+    plans_model = Order._meta.get_field("standing_plan").related_model
+    return plans_model.objects.filter(Q(reader_id__in=reader_ids)
+                                      | Q(family_card_id__in=family_ids))
+
+
 # The card's reads, their SQL built once for each number of ids up to prepared.MAX_LIST
 # (backend.core.prepared); more ids: the querysets as such.
 _HOUSEHOLD_LOANS = PreparedRead(_household_loans, "reader_ids", "family_ids",
@@ -65,6 +73,8 @@ _HOUSEHOLD_LOANS = PreparedRead(_household_loans, "reader_ids", "family_ids",
 _CURRENT_ORDERS = PreparedRead(_current_orders, "reader_ids", lists=("reader_ids",))
 _VISITS = PreparedRead(_visits, "reader_ids", lists=("reader_ids",))
 _LINES = PreparedRead(_lines, "order_ids", lists=("order_ids",))
+_STANDING_PLANS = PreparedRead(_standing_plans, "reader_ids", "family_ids",
+                               lists=("reader_ids", "family_ids"))
 
 
 def _loan_dict(loan: Loan, today) -> dict:
@@ -159,13 +169,11 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = RECENT_VISITS) -> 
         lines_of.setdefault(line.order_id, []).append(line)
     for order in orders:
         prefetched_set(order, "lines", lines_of.get(order.id, []))
-    # Standing plans sit a layer above orders: reached through the orders' own link to them.
-    plans_model = Order._meta.get_field("standing_plan").related_model
-    # One read of both kinds (a plan is a reader's or a family card's): the readers' first.
-    plans = sorted(
-        plans_model.objects.filter(Q(reader_id__in=reader_ids) | Q(family_card_id__in=family_ids))
-        .prefetch_related("pauses"), key=lambda p: (p.reader_id is None, p.id)
-    ) if reader_ids else []
+    # The standing plans of both kinds, the readers' first, with their pauses.
+    plans = _STANDING_PLANS.rows(reader_ids=reader_ids,
+                                 family_ids=sorted(family_ids)) if reader_ids else []
+    prefetch_related_objects(plans, "pauses")
+    plans.sort(key=lambda p: (p.reader_id is None, p.id))
     upcoming = {reader.id: next_visit_dates(reader) for reader in readers}
     due = due_back_by_reader(readers, loans=household_loans, on_date={
         reader.id: due_back_day(reader, upcoming=upcoming[reader.id]) for reader in readers})
@@ -208,7 +216,8 @@ def desk_card(reader: Reader, *, recent_visits: int = RECENT_VISITS) -> dict:
 def desk_lookup(phone: str, *, recent_visits: int = RECENT_VISITS) -> dict:
     """The reader(s) and family card behind a number said in any form."""
     number = to_e164(phone)
-    readers = list(readers_by_phone(phone).prefetch_related("family_card__members"))
+    readers = readers_by_phone_read(phone)
+    prefetch_related_objects(readers, "family_card__members")
     families = {r.family_card_id: r.family_card for r in readers if r.family_card_id}
     return {
         "phone": number or phone,

@@ -106,8 +106,7 @@ class ReaderListApi(GenericAPIView):
             # The filter would tell who is in a disability group as well as the card does.
             raise exceptions.PermissionDenied(
                 _("Your role does not see the readers' category, so it cannot filter by it."))
-        qs = selectors.reader_list(filters=filters.validated_data)
-        page = self.paginate_queryset(qs)
+        page = self.paginate_queryset(selectors.reader_list_pages(filters=filters.validated_data))
         services.card_access_record(request=request, readers=page,
                                     action=_list_action(filters.validated_data),
                                     channel=CardAccess.Channel.API)

@@ -10,7 +10,9 @@ from django.db.models.functions import Reverse
 from django.utils import timezone
 
 from backend.core.calendar import working_days
+from backend.core.models import prefetched_set
 from backend.core.phones import digits_of, to_e164
+from backend.core.prepared import PreparedPages, PreparedRead
 from backend.core.search import SEARCH_MATCHES_MAX, ranked_search
 from backend.core.text import fold
 from backend.readers.models import (
@@ -35,12 +37,69 @@ def reader_queryset() -> QuerySet[Reader]:
                        Prefetch("category_rows", queryset=ReaderCategory.objects.order_by()))
 
 
+def _card_phones(reader_ids: list[int]) -> QuerySet[ReaderPhone]:
+    return ReaderPhone.objects.filter(reader_id__in=reader_ids).order_by("position", "id")
+
+
+def _card_categories(reader_ids: list[int]) -> QuerySet[ReaderCategory]:
+    return ReaderCategory.objects.filter(reader_id__in=reader_ids).order_by()
+
+
+# What reader_queryset prefetches, read by SQL built once per connection (core.prepared).
+_CARD_PHONES = PreparedRead(_card_phones, "reader_ids", lists=("reader_ids",))
+_CARD_CATEGORIES = PreparedRead(_card_categories, "reader_ids", lists=("reader_ids",))
+
+
+def _rows_of(rows, readers: list[Reader], name: str) -> None:
+    """Give each reader its `rows` as `reader.<name>.all()`, each row its reader, as
+    `prefetch_related` does."""
+    by_reader: dict[int, list] = {reader.pk: [] for reader in readers}
+    for row in rows:
+        by_reader[row.reader_id].append(row)
+    for reader in readers:
+        mine = by_reader[reader.pk]
+        for row in mine:
+            row._state.fields_cache["reader"] = reader
+        prefetched_set(reader, name, mine)
+
+
+def reader_cards_completed(readers: list[Reader]) -> list[Reader]:
+    """Readers read with reader_queryset's related objects (not its prefetches) given its
+    prefetched phones and categories, as it gives them, read prepared."""
+    ids = list(dict.fromkeys(reader.pk for reader in readers))
+    if ids:
+        _rows_of(_CARD_PHONES.rows(reader_ids=ids), readers, "phones")
+        _rows_of(_CARD_CATEGORIES.rows(reader_ids=ids), readers, "category_rows")
+    return readers
+
+
 def category_q(category: str) -> Q:
     """Readers in `category`, whether it is their main one or one of the others. A subquery,
     not a join: a reader is one row however many categories match (and a card written
     before categories had rows is still found by its main one)."""
     return Q(category=category) | Q(
         pk__in=ReaderCategory.objects.filter(category=category).values("reader_id"))
+
+
+def _phone_form(text: str) -> tuple | None:
+    """What a phone said as `text` is looked up by (phone_query), as values: the reversed
+    last 7 digits (a short number), the number (E.164), the reversed last 10 digits (a long
+    number that is not one), each None when not; or None when it has too few digits."""
+    digits = digits_of(text)
+    if len(digits) < 7:
+        return None
+    e164 = to_e164(text)
+    return (digits[-7:][::-1] if len(digits) < 10 else None, e164,
+            digits[-10:][::-1] if not e164 and len(digits) >= 10 else None)
+
+
+def _phone_condition(short: str | None, number: str | None, long: str | None) -> Q:
+    condition = Q(number_reversed__startswith=short) if short is not None else Q()
+    if number is not None:
+        condition |= Q(number=number)
+    elif long is not None:
+        condition |= Q(number_reversed__startswith=long)
+    return condition
 
 
 def phone_query(text: str) -> Q | None:
@@ -59,17 +118,13 @@ def phone_query(text: str) -> Q | None:
 def _phone_readers(text: str) -> QuerySet | None:
     """The ids of the readers with a phone `text` may be (phone_query), or None when it has
     too few digits to be one."""
-    digits = digits_of(text)
-    if len(digits) < 7:
-        return None
-    e164 = to_e164(text)
-    condition = Q(number_reversed__startswith=digits[-7:][::-1]) if len(digits) < 10 else Q()
-    if e164:
-        condition |= Q(number=e164)
-    elif len(digits) >= 10:
-        condition |= Q(number_reversed__startswith=digits[-10:][::-1])
+    form = _phone_form(text)
+    return None if form is None else _phone_readers_of(*form)
+
+
+def _phone_readers_of(short: str | None, number: str | None, long: str | None) -> QuerySet:
     return (ReaderPhone.objects.alias(number_reversed=Reverse("number"))
-            .filter(condition).order_by().values("reader_id"))
+            .filter(_phone_condition(short, number, long)).order_by().values("reader_id"))
 
 
 def phone_or_card_ending_query(text: str) -> Q | None:
@@ -77,12 +132,15 @@ def phone_or_card_ending_query(text: str) -> Q | None:
     card number. One subquery of both (a UNION), so that each side is an index lookup;
     "this phone OR that card" as two conditions would read every card. A card number's
     ending is a prefix of the reversed number, as a phone's is."""
-    phones = _phone_readers(text)
-    if phones is None:
-        return None
+    form = _phone_form(text)
+    return None if form is None else _phone_or_card_q(*form, card=text[::-1])
+
+
+def _phone_or_card_q(short: str | None, number: str | None, long: str | None, *,
+                     card: str) -> Q:
     cards = (Reader.objects.alias(card_reversed=Reverse("card_number"))
-             .filter(card_reversed__startswith=text[::-1]).order_by().values("pk"))
-    return Q(pk__in=phones.union(cards))
+             .filter(card_reversed__startswith=card).order_by().values("pk"))
+    return Q(pk__in=_phone_readers_of(short, number, long).union(cards))
 
 
 def _phone_search_q(query: str) -> Q | None:
@@ -121,6 +179,66 @@ def reader_search(queryset: QuerySet[Reader], query: str, *,
         return (queryset.filter(by_phone).annotate(search_rank=Value(0))
                 .order_by(*READER_NAME_ORDER))
     return ranked_search(queryset, query, order=READER_NAME_ORDER, limit=limit)
+
+
+def _phone_search(short: str | None = None, number: str | None = None,
+                  long: str | None = None, card: str | None = None) -> QuerySet[Reader]:
+    """reader_list's phone search (reader_search), its cards' related objects selected,
+    not prefetched (reader_cards_completed)."""
+    condition = (_phone_or_card_q(short, number, long, card=card) if card is not None
+                 else Q(pk__in=_phone_readers_of(short, number, long)))
+    return (reader_queryset().prefetch_related(None).filter(condition)
+            .annotate(search_rank=Value(0)).order_by(*READER_NAME_ORDER))
+
+
+def _readers_by_phone(short: str | None = None, number: str | None = None,
+                      long: str | None = None) -> QuerySet[Reader]:
+    """readers_by_phone, its cards' related objects selected, not prefetched."""
+    return (reader_queryset().prefetch_related(None)
+            .filter(Q(pk__in=_phone_readers_of(short, number, long))))
+
+
+# A phone search by each form a phone is looked up by (short, number, long, card ending),
+# its SQL built once per connection (core.prepared).
+_PHONE_SEARCHES: dict[tuple[str, ...], PreparedRead] = {}
+_BY_PHONE: dict[tuple[str, ...], PreparedRead] = {}
+
+
+def _prepared(kept: dict, make, values: dict) -> tuple[PreparedRead, dict]:
+    ids = {name: value for name, value in values.items() if value is not None}
+    names = tuple(ids)
+    read = kept.get(names)
+    if read is None:
+        read = kept[names] = PreparedRead(
+            make, *names, texts=tuple(name for name in names if name == "number"),
+            likes=tuple(name for name in names if name != "number"))
+    return read, ids
+
+
+def _phone_search_form(query: str) -> dict | None:
+    """The values reader_search's phone search (_phone_search_q) looks `query` up by, or
+    None when it is not one."""
+    query = (query or "").strip()
+    form = _phone_form(query)
+    if form is None or any(ch.isalpha() for ch in query):
+        return None
+    short, number, long = form
+    # Digits (and dashes) may also be the end of a card number.
+    card = query[::-1] if query.replace("-", "").isdigit() else None
+    return {"short": short, "number": number, "long": long, "card": card}
+
+
+def reader_list_pages(*, filters: dict | None = None):
+    """reader_list for a paginator: a search by phone alone (the phone desk's) read by SQL
+    built once per connection, pages of the same cards with the same prefetches; the
+    rest the queryset itself."""
+    filters = filters or {}
+    form = _phone_search_form(filters.get("q") or "")
+    if form is None or any(filters.get(name) is not None for name in filters
+                           if name != "q"):
+        return reader_list(filters=filters)
+    read, ids = _prepared(_PHONE_SEARCHES, _phone_search, form)
+    return PreparedPages(read, reader_cards_completed, **ids)
 
 
 def reader_list(*, filters: dict | None = None,
@@ -181,6 +299,16 @@ def readers_by_phone(phone: str) -> QuerySet[Reader]:
     if condition is None:
         return reader_queryset().none()
     return reader_queryset().filter(condition)
+
+
+def readers_by_phone_read(phone: str) -> list[Reader]:
+    """`list(readers_by_phone(phone))`, read by SQL built once per connection."""
+    form = _phone_form(phone)
+    if form is None:
+        return []
+    read, ids = _prepared(_BY_PHONE, _readers_by_phone,
+                          dict(zip(("short", "number", "long"), form)))
+    return reader_cards_completed(read.rows(**ids))
 
 
 def delivery_address(reader: Reader) -> dict:

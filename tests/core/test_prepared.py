@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from backend.core.prepared import PreparedRead
+from backend.core.prepared import MAX_CUTS, PreparedRead
 from backend.volunteers.models import Absence
 from tests.volunteers.factories import VolunteerFactory
 
@@ -167,3 +167,60 @@ def test_lists_of_texts_read_as_the_queryset_reads_them():
     assert read.rows(usernames=[1]) == []
     assert [row.pk for row in read.rows(usernames=names * 3)] == [row.pk for row in
                                                                    by_names(names)]
+
+
+def test_a_text_in_a_pattern_is_escaped_as_the_orm_escapes_it():
+    def by_start(start, part):
+        return (get_user_model().objects.filter(username__startswith=start,
+                                                last_name__contains=part)
+                .order_by("username").values("username"))
+
+    read = PreparedRead(by_start, "start", "part", likes=("start", "part"))
+    names = ["50%_off", "50%-off", "50x_off", "50%\\off", "a\\b_c", "a\\bxc", "abc"]
+    for name in names:
+        VolunteerFactory(user__username=name, user__last_name=f"x{name}y")
+    asked = [("50%", "%"), ("50%_", "_"), ("50", "%_"), ("50%\\", "\\"), ("a\\b", "\\b_"),
+             ("a\\b", "b"), ("", ""), ("5", "0x"), ("a", "b%"), ("50%", "x50%")]
+    for start, part in asked * 2:  # built at the first run, reused after
+        with CaptureQueriesContext(connection) as queries:
+            rows = read.rows(start=start, part=part)
+        with CaptureQueriesContext(connection) as its_own:
+            expected = list(by_start(start, part))
+        assert rows == expected, (start, part)
+        assert queries[0]["sql"] == its_own[0]["sql"]
+    assert [row["username"] for row in read.rows(start="50%", part="")] == [
+        "50%-off", "50%\\off", "50%_off"]
+    assert read.rows(start="50x", part="\x1f") == list(by_start("50x", "\x1f"))  # as such
+
+
+def test_a_text_compared_whole_is_not_a_pattern():
+    read = PreparedRead(lambda name: get_user_model().objects.filter(username=name),
+                        "name", likes=("name",))
+    with pytest.raises(ValueError, match="name"):
+        read.rows(name="a")
+
+
+def test_cuts_read_the_querysets_rows_from_to():
+    def users_from(branch_id):
+        return (get_user_model().objects.filter(volunteer__branch_id=branch_id)
+                .order_by("username").values("id"))
+
+    read = PreparedRead(users_from, "branch_id")
+    first = VolunteerFactory()
+    for _ in range(5):
+        VolunteerFactory(branch=first.branch)
+    everyone = list(users_from(first.branch_id))
+    for start, stop in ((0, 2), (2, 4), (0, 2), (4, 10), (3, 3), (0, 6)):
+        with CaptureQueriesContext(connection) as queries:
+            rows = read.rows(cut=(start, stop), branch_id=first.branch_id)
+        assert rows == everyone[start:stop]
+        assert len(queries) == (0 if start == stop else 1)
+        with CaptureQueriesContext(connection) as its_own:
+            list(users_from(first.branch_id)[start:stop])
+        assert [q["sql"] for q in queries] == [q["sql"] for q in its_own]
+    assert read.rows(branch_id=first.branch_id) == everyone  # no cut: every row
+    # Further than MAX_CUT, or more cuts than MAX_CUTS: the queryset's own, the same rows.
+    assert read.rows(cut=(2, 5000), branch_id=first.branch_id) == everyone[2:]
+    for stop in range(1, 30):
+        assert read.rows(cut=(0, stop), branch_id=first.branch_id) == everyone[:stop]
+    assert sum(type(key[-1]) is tuple for key in read.local.built[1] if key) == MAX_CUTS
