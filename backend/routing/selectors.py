@@ -57,7 +57,7 @@ STOP_COLUMNS = ("id", "plan_id", "route_id", "sequence", "kind", "status", "hous
 
 
 def plan_read(plan_ids: list[int]) -> PlanRead:
-    """The columns the plan answer needs of these plans (routing.apis.plan_answers), in
+    """The columns the plan answer needs of these plans (routing.plan_answers), in
     four queries however many stops: the plans, their routes with their volunteers' names,
     their stops with their cards' names and addresses, the stops' order ids. Plans not found
     are not in it (and then no other query is made)."""

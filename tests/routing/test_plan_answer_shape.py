@@ -1,4 +1,4 @@
-"""The day plan answered as plain dicts (routing.apis.plan_answer / plan_answers, read by
+"""The day plan answered as plain dicts (routing.plan_answers.plan_answer / plan_answers, read by
 selectors.plan_read) is what DRF writes field by field with PlanOutputSerializer and its
 routes' and stops' serializers over selectors.plan_queryset(): every kind and status of
 stop, unserved stops with each reason, family cards, stops with and without coordinates
@@ -18,12 +18,11 @@ from backend.routing.apis import (
     PlanOutputSerializer,
     RouteOutputSerializer,
     StopOutputSerializer,
-    plan_answer,
-    plan_answers,
     plan_body,
     stops_shown,
 )
 from backend.routing.models import DayPlan, Route, Stop, UnservedReason
+from backend.routing.plan_answers import plan_answer, plan_answers
 from tests.answer_shape import as_json, assert_same_answer, field_by_field
 from tests.factories import BranchFactory, FamilyCardFactory, ReaderFactory, UserFactory
 from tests.reports.factories import VolunteerFactory
