@@ -4,13 +4,23 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from backend.orders.models import OPEN_STATUSES, LineStatus, Order, OrderLine, OrderStatus
+from backend.core.prepared import PreparedRead
+from backend.orders.models import (
+    LIVE_LINE_STATUSES,
+    OPEN_STATUSES,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from backend.readers.models import Reader
 
 if TYPE_CHECKING:
     from backend.branches.models import Branch
-    from backend.readers.models import FamilyCard, Reader
+    from backend.readers.models import FamilyCard
 
 
 def order_queryset() -> QuerySet[Order]:
@@ -95,3 +105,51 @@ def picking_orders(*, branch: Branch, date: datetime.date) -> QuerySet[Order]:
             .order_by("position", "id")))
         .order_by("preferred_date", "id")
     )
+
+
+# Taking an order: what the reader has promised and on loan ------------------------------
+
+
+def _count(queryset) -> Coalesce:
+    """The number of rows of `queryset`, as a subquery (0 when none)."""
+    return Coalesce(Subquery(queryset.order_by().annotate(one=Value(1)).values("one")
+                             .annotate(n=Count("pk")).values("n")), 0)
+
+
+def _pending_and_held_read(reader_id: int, family_id: int | None = None):
+    from backend.circulation.selectors import active_loans
+
+    pending = OrderLine.objects.filter(
+        reader_id=reader_id, status__in=LIVE_LINE_STATUSES,
+        order__status__in=[OrderStatus.NEW, OrderStatus.PICKING, OrderStatus.READY,
+                           OrderStatus.SCHEDULED, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.FAILED],
+    )
+    counts = {"pending": _count(pending), "held": _count(active_loans(reader=reader_id))}
+    if family_id is not None:  # the household's loans, for the family card's limit
+        counts["household"] = _count(active_loans(family=family_id))
+    return Reader.objects.filter(pk=reader_id).order_by().annotate(**counts).values(*counts)
+
+
+# Read at every order taken: its SQL (two counting subqueries, three on an open family card)
+# built once (core.prepared).
+_PENDING_AND_HELD = PreparedRead(_pending_and_held_read, "reader_id")
+_PENDING_HELD_AND_HOUSEHOLD = PreparedRead(_pending_and_held_read, "reader_id", "family_id")
+
+
+def pending_and_held(reader: Reader) -> tuple[int, int]:
+    """Items already promised to the reader in open orders but not yet lent, and the items
+    they have on loan: both in one query."""
+    pending, held, _household = loan_counts(reader, None)
+    return pending, held
+
+
+def loan_counts(reader: Reader, family: FamilyCard | None) -> tuple[int, int, int | None]:
+    """`pending_and_held`, and with an open family card the household's items on loan (as
+    `check_loan_limits` counts them), in the same query."""
+    if family is None:
+        rows = _PENDING_AND_HELD.rows(reader_id=reader.pk)
+    else:
+        rows = _PENDING_HELD_AND_HOUSEHOLD.rows(reader_id=reader.pk, family_id=family.pk)
+    if not rows:
+        raise Reader.DoesNotExist("Reader matching query does not exist.")
+    return rows[0]["pending"], rows[0]["held"], rows[0].get("household")

@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Case, Count, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Q, Value, When
 from django.db.models.signals import post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,7 +36,8 @@ from backend.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from backend.readers.models import FamilyCard, FamilyStatus, Reader, ReaderStatus
+from backend.orders.selectors import loan_counts
+from backend.readers.models import FamilyStatus, Reader, ReaderStatus
 
 if TYPE_CHECKING:
     from backend.accounts.models import User
@@ -85,51 +85,6 @@ def _move(order: Order, to: str, *, by=None, note: str = "",
 
 
 # Taking an order --------------------------------------------------------------------------
-
-
-def _count(queryset) -> Coalesce:
-    """The number of rows of `queryset`, as a subquery (0 when none)."""
-    return Coalesce(Subquery(queryset.order_by().annotate(one=Value(1)).values("one")
-                             .annotate(n=Count("pk")).values("n")), 0)
-
-
-def _pending_and_held_read(reader_id: int, family_id: int | None = None):
-    from backend.circulation.selectors import active_loans
-
-    pending = OrderLine.objects.filter(
-        reader_id=reader_id, status__in=LIVE_LINE_STATUSES,
-        order__status__in=[S.NEW, S.PICKING, S.READY, S.SCHEDULED, S.OUT_FOR_DELIVERY,
-                           S.FAILED],
-    )
-    counts = {"pending": _count(pending), "held": _count(active_loans(reader=reader_id))}
-    if family_id is not None:  # the household's loans, for the family card's limit
-        counts["household"] = _count(active_loans(family=family_id))
-    return Reader.objects.filter(pk=reader_id).order_by().annotate(**counts).values(*counts)
-
-
-# Read at every order taken: its SQL (two counting subqueries, three on an open family card)
-# built once (core.prepared).
-_PENDING_AND_HELD = PreparedRead(_pending_and_held_read, "reader_id")
-_PENDING_HELD_AND_HOUSEHOLD = PreparedRead(_pending_and_held_read, "reader_id", "family_id")
-
-
-def _pending_and_held(reader: Reader) -> tuple[int, int]:
-    """Items already promised to the reader in open orders but not yet lent, and the items
-    they have on loan: both in one query."""
-    pending, held, _household = _loan_counts(reader, None)
-    return pending, held
-
-
-def _loan_counts(reader: Reader, family: FamilyCard | None) -> tuple[int, int, int | None]:
-    """`_pending_and_held`, and with an open family card the household's items on loan (as
-    `check_loan_limits` counts them), in the same query."""
-    if family is None:
-        rows = _PENDING_AND_HELD.rows(reader_id=reader.pk)
-    else:
-        rows = _PENDING_HELD_AND_HOUSEHOLD.rows(reader_id=reader.pk, family_id=family.pk)
-    if not rows:
-        raise Reader.DoesNotExist("Reader matching query does not exist.")
-    return rows[0]["pending"], rows[0]["held"], rows[0].get("household")
 
 
 FreeCopies = dict[Any, list[tuple[int, int, str]]]
@@ -257,7 +212,7 @@ def order_create(
     dates.require(dates.PLAN_DAY, preferred_date, field="preferred_date")
     family = reader.family_card \
         if reader.family_card and reader.family_card.status == FamilyStatus.OPEN else None
-    pending, held, household = _loan_counts(reader, family)
+    pending, held, household = loan_counts(reader, family)
     circulation_services.check_loan_limits(reader=reader, adding=len(lines), pending=pending,
                                            held=held, household=household)
     order = Order.objects.create(

@@ -305,27 +305,27 @@ def test_an_id_no_database_can_hold_is_a_bad_parameter_not_a_500(api, url, name)
 
 def test_pending_and_held_counts_each_reader_its_own(api, branch):
     """The counts read with the SQL kept from the first reader are the next reader's own."""
-    from backend.orders.services import _pending_and_held
+    from backend.orders.selectors import pending_and_held
     from tests.factories import LoanFactory
 
     first, second = ReaderFactory(branch=branch), ReaderFactory(branch=branch)
     LoanFactory(reader=second)
     LoanFactory(reader=second)
-    assert _pending_and_held(first) == (0, 0)
+    assert pending_and_held(first) == (0, 0)
     items = [ItemFactory(branch=branch) for _ in range(3)]
     response = api.as_role("operator").post(
         "/api/v1/orders/", {"reader": second.id,
                             "lines": [{"barcode": i.barcode} for i in items]}, format="json")
     assert response.status_code == 201
-    assert _pending_and_held(second) == (3, 2)
-    assert _pending_and_held(first) == (0, 0)
+    assert pending_and_held(second) == (3, 2)
+    assert pending_and_held(first) == (0, 0)
 
 
 def test_the_household_counted_with_the_order_is_each_family_its_own(branch):
     """The family card's loans read with the order's counts (SQL kept from the first family)
     are what the family limit counts on its own: the card's loans and its members'."""
     from backend.circulation.selectors import active_loans
-    from backend.orders.services import _loan_counts
+    from backend.orders.selectors import loan_counts
     from tests.factories import FamilyCardFactory, LoanFactory
 
     first, second = FamilyCardFactory(branch=branch), FamilyCardFactory(branch=branch)
@@ -337,7 +337,7 @@ def test_the_household_counted_with_the_order_is_each_family_its_own(branch):
     LoanFactory(reader=ReaderFactory(branch=branch), family_card=first)  # on the card
     LoanFactory(reader=neighbour)
     LoanFactory(reader=sister, status="returned")
-    assert _loan_counts(caller, first) == (0, 1, 3)
-    assert _loan_counts(neighbour, second) == (0, 1, 1)
-    assert _loan_counts(sister, first)[2] == active_loans(family=first).count() == 3
-    assert _loan_counts(caller, None) == (0, 1, None)
+    assert loan_counts(caller, first) == (0, 1, 3)
+    assert loan_counts(neighbour, second) == (0, 1, 1)
+    assert loan_counts(sister, first)[2] == active_loans(family=first).count() == 3
+    assert loan_counts(caller, None) == (0, 1, None)
