@@ -107,7 +107,7 @@ def _ranked_titles(words: int):
 _TITLE_SEARCHES: dict[tuple[str, ...], PreparedRead] = {}
 
 
-def title_list_pages(*, filters: dict | None = None):
+def title_list_pages(*, filters: dict | None = None) -> QuerySet[Title] | PreparedPages:
     """`counted_with_rows(title_list(filters))` for a paginator: a search by words with
     no subject read by SQL built once per connection, the same titles; the rest the
     queryset itself."""

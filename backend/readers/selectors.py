@@ -228,7 +228,7 @@ def _phone_search_form(query: str) -> dict | None:
     return {"short": short, "number": number, "long": long, "card": card}
 
 
-def reader_list_pages(*, filters: dict | None = None):
+def reader_list_pages(*, filters: dict | None = None) -> QuerySet[Reader] | PreparedPages:
     """reader_list for a paginator: a search by phone alone (the phone desk's) read by SQL
     built once per connection, pages of the same cards with the same prefetches; the
     rest the queryset itself."""
