@@ -63,7 +63,10 @@ def sign_in(page, username: str, password: str = "correct-horse-battery") -> Non
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(password)
-    page.keyboard.press("Enter")
+    # The form's answer is a navigation, signed in or not: wait for it, or the next goto may
+    # run before the session cookie is set and land on the sign-in page.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
 
 
