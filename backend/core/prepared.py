@@ -114,6 +114,51 @@ class PreparedRead:
         queryset = self.make(**ids)
         return queryset if cut is None else queryset[cut[0]:cut[1]]
 
+    def _slots(self, connection, placeholders: dict[str, Any], params: list) -> list:
+        """Where each placeholder sits in the built SQL's parameters: (name, part, index)
+        for every place it is, `part` its index in a list, or for a LIKE pattern the
+        pattern and the placeholder in it. Refuses a name the query does not compare as
+        it was declared (whole, in a pattern) or does not take at all."""
+        slots = []
+        for name, placeholder in placeholders.items():
+            if name in self.dates:  # as the date column takes it (text on SQLite)
+                placeholder = connection.ops.adapt_datefield_value(placeholder)
+            for part, one in (enumerate(placeholder) if name in self.lists
+                              else [(None, placeholder)]):
+                if name in self.likes:  # a pattern holding it: "%" + text + "%" and the like
+                    where = [i for i, value in enumerate(params)
+                             if isinstance(value, str) and one in value]
+                    if not where:
+                        raise ValueError(f"{name} is not a parameter of the query")
+                    if any(params[i] == one for i in where):
+                        raise ValueError(f"{name} is compared whole or cased, not in a pattern")
+                    slots.extend((name, (params[slot], one), slot) for slot in where)
+                    continue
+                # A write's own values are markers, never equal to an id.
+                where = [i for i, value in enumerate(params)
+                         if type(value) is not object and value == one]
+                if not where:
+                    raise ValueError(f"{name} is not a parameter of the query")
+                if name in self.texts and any(
+                        isinstance(value, str) and one in value and value != one
+                        for value in params):
+                    raise ValueError(f"{name} is changed by the query, not compared whole")
+                slots.extend((name, part, slot) for slot in where)  # each place it is
+        return slots
+
+    def _params(self, built, ids: dict[str, Any]) -> list:
+        """The built SQL's parameters with these ids put in their slots."""
+        params = list(built.params)
+        ops = built.connection.ops
+        for name, part, slot in built.slots:
+            if name in self.likes:  # part: the pattern and the placeholder in it
+                pattern, placeholder = part
+                params[slot] = pattern.replace(placeholder, ops.prep_for_like_query(ids[name]))
+                continue
+            value = ids[name] if part is None else ids[name][part]
+            params[slot] = ops.adapt_datefield_value(value) if name in self.dates else value
+        return params
+
     def _build(self, alias: str, shape: tuple[int, ...], cut: tuple[int, int] | None) -> _Built:
         connection = connections[alias]
         placeholders = self._placeholders(shape)
@@ -124,29 +169,7 @@ class PreparedRead:
         sql, params = compiler.as_sql()
         params = list(params)
         built = _Built()
-        built.slots = []
-        for name, placeholder in placeholders.items():
-            if name in self.dates:  # as the date column takes it (text on SQLite)
-                placeholder = connection.ops.adapt_datefield_value(placeholder)
-            for part, one in (enumerate(placeholder) if name in self.lists
-                              else [(None, placeholder)]):
-                if name in self.likes:  # a pattern holding it: "%" + text + "%" and the like
-                    where = [i for i, value in enumerate(params)
-                             if isinstance(value, str) and one in value]
-                    if any(params[i] == one for i in where):
-                        raise ValueError(f"{name} is compared whole or cased, not in a pattern")
-                    built.slots.extend((name, (params[slot], one), slot) for slot in where)
-                    if not where:
-                        raise ValueError(f"{name} is not a parameter of the query")
-                    continue
-                where = [i for i, value in enumerate(params) if value == one]
-                if not where:
-                    raise ValueError(f"{name} is not a parameter of the query")
-                if name in self.texts and any(
-                        isinstance(value, str) and one in value and value != one
-                        for value in params):
-                    raise ValueError(f"{name} is changed by the query, not compared whole")
-                built.slots.extend((name, part, slot) for slot in where)  # each place it is
+        built.slots = self._slots(connection, placeholders, params)
         built.connection, built.sql, built.params = connection, sql, params
         built.compiler = compiler
         select, klass_info = compiler.select, compiler.klass_info
@@ -194,15 +217,7 @@ class PreparedRead:
                 built = kept[1][key] = False
         if built is False:
             return list(self._queryset(cut, **ids))
-        params = list(built.params)
-        ops = built.connection.ops
-        for name, part, slot in built.slots:
-            if name in self.likes:  # part: the pattern and the placeholder in it
-                pattern, placeholder = part
-                params[slot] = pattern.replace(placeholder, ops.prep_for_like_query(ids[name]))
-                continue
-            value = ids[name] if part is None else ids[name][part]
-            params[slot] = ops.adapt_datefield_value(value) if name in self.dates else value
+        params = self._params(built, ids)
         with built.connection.cursor() as cursor:
             cursor.execute(built.sql, params)
             rows = cursor.fetchall()
@@ -299,21 +314,7 @@ class PreparedWrite(PreparedRead):
             if len(where) != 1:
                 raise ValueError(f"{name} is not set once by the write")
             built.values.append((name, slot.output_field, where[0]))
-        built.slots = []
-        for name, placeholder in placeholders.items():
-            if name in self.dates:  # as the date column takes it (text on SQLite)
-                placeholder = connection.ops.adapt_datefield_value(placeholder)
-            for part, one in (enumerate(placeholder) if name in self.lists
-                              else [(None, placeholder)]):
-                where = [i for i, value in enumerate(params)
-                         if type(value) is not object and value == one]
-                if not where:
-                    raise ValueError(f"{name} is not a parameter of the query")
-                if name in self.texts and any(
-                        isinstance(value, str) and one in value and value != one
-                        for value in params):
-                    raise ValueError(f"{name} is changed by the query, not compared whole")
-                built.slots.extend((name, part, slot) for slot in where)
+        built.slots = self._slots(connection, placeholders, params)
         built.converters = None
         if self.returning:
             if not connection.features.can_return_columns_from_insert:
@@ -356,11 +357,7 @@ class PreparedWrite(PreparedRead):
         if built is False:
             return self._orm(values, ids)
         connection = built.connection
-        params = list(built.params)
-        for name, part, slot in built.slots:
-            value = ids[name] if part is None else ids[name][part]
-            params[slot] = (connection.ops.adapt_datefield_value(value)
-                            if name in self.dates else value)
+        params = self._params(built, ids)
         for name, field, slot in built.values:  # as SQLUpdateCompiler puts a value in
             value = values[name]
             if hasattr(value, "prepare_database_save"):

@@ -110,6 +110,25 @@ def test_a_compare_and_set_counts_only_the_rows_that_moved():
         == {"on_loan"}
 
 
+def test_rows_picked_by_a_pattern_are_the_rows_the_orm_picks():
+    """A text put in a LIKE pattern (`likes=`) is escaped at each run as the ORM escapes
+    it: `%`, `_` and a backslash match themselves, in the write as in the read."""
+    write = PreparedWrite(
+        lambda start: (Message.objects.filter(to__startswith=start), {}), "start",
+        likes=("start",), values=("status",))
+    numbers = ["+7701%5", "+7701_5", "+77015\\", "+7701999", "+7702000"]
+    rows = {number: message() for number in numbers}
+    for number, row in rows.items():
+        Message.objects.filter(pk=row.pk).update(to=number)
+    for start, status in (("+7701%", "a"), ("+7701_", "b"), ("+77015\\", "c"),
+                          ("+7701", "d"), ("+770", "e"), ("+7709", "f")):
+        picked = set(Message.objects.filter(to__startswith=start).values_list("pk", flat=True))
+        assert write.update({"status": status}, start=start) == len(picked)
+        assert set(Message.objects.filter(pk__in=[row.pk for row in rows.values()],
+                                          status=status).values_list("pk", flat=True)) == picked
+    assert len(write.local.built[1]) == 1
+
+
 def test_the_statement_is_built_once_and_is_the_orms():
     write = PreparedWrite(to_message, "message_id", values=("status", "sent_at"))
     first, second = message(), message()
