@@ -9,6 +9,16 @@ the first answered, so the action never runs twice.
 Business refusals (ApplicationError: 409 stop.already_completed, ...) are answers too: they
 are recorded, with nothing of the action kept. Bad input (400 validation_error) and unknown
 ids (404) are not recorded: nothing was decided, and the client may send it again fixed.
+
+How a refusal keeps nothing of the action depends on whose transaction it is:
+* Ours (the request's, the usual case): the action runs in it with no savepoint, its services
+  joined (backend.core.atomic.one_unit). A refusal rolls the whole transaction back, the
+  key's claim included, and a new one writes the record with the refusal as its answer; if
+  another request claimed the key in between, the answer is the one a repeat gets. The
+  action that succeeds, the usual case, costs no SAVEPOINT and RELEASE.
+* A caller's (inside an atomic block: a test's transaction, a caller that groups writes):
+  that transaction is not ours to roll back, so the action runs in a savepoint of its own; a
+  refusal rolls back to it and the claimed record, still there, takes the refusal.
 """
 from __future__ import annotations
 
@@ -121,24 +131,70 @@ def run_once(*, user, key: str, method: str, path: str, body: Any,
     any other exception (404, validation) rolls everything back, the key included.
     """
     digest = body_hash({"method": method, "path": path, "body": body})
+
+    def new_record(**answer: Any) -> IdempotencyRecord:
+        return IdempotencyRecord(user=user, key=key, method=method, path=path[:200],
+                                 body_hash=digest, **answer)
+
+    if transaction.get_connection().in_atomic_block:
+        return _run_in_savepoint(new_record(), digest, action)
+    return _run_outermost(new_record, digest, action)
+
+
+def _replay(record: IdempotencyRecord, digest: str) -> Answer:
+    """The answer for a key someone already claimed: the insert of `record` found it and
+    waited for its transaction to end. Its answer, if that request committed and sent the
+    same body."""
+    first = IdempotencyRecord.objects.filter(user=record.user_id, key=record.key).first()
+    if first is None:  # the other request rolled back after all: nothing to replay
+        raise ApplicationError(
+            "idempotency.in_progress",
+            _("The same request is being handled right now; try again."),
+            status_code=409)
+    if first.body_hash != digest:
+        raise key_reused()
+    return Answer(first.status, first.response, replayed=True)
+
+
+def _run_outermost(new_record: Callable[..., IdempotencyRecord], digest: str,
+                   action: Callable[[], tuple[int, Any]]) -> Answer:
+    """The transaction is ours: the action runs in it without a savepoint. A refusal rolls
+    all of it back, the claim included, and the refusal is recorded in a new transaction."""
+    refusal: ApplicationError | None = None
     with transaction.atomic():
-        record = IdempotencyRecord(user=user, key=key, method=method, path=path[:200],
-                                   body_hash=digest)
+        record = new_record()
         if not _write_first(record):
-            # Already answered, or being answered right now by a concurrent request: the
-            # insert above waited for it to commit. Answer what it answered.
-            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-            if record is None:  # the other request rolled back after all: nothing to replay
-                raise ApplicationError(
-                    "idempotency.in_progress",
-                    _("The same request is being handled right now; try again."),
-                    status_code=409)
-            if record.body_hash != digest:
-                raise key_reused()
-            return Answer(record.status, record.response, replayed=True)
+            return _replay(record, digest)
         try:
-            # A refusal rolls back all the action did and keeps the record: the action's
-            # savepoint, shared by the services it calls (backend.core.atomic).
+            with atomic.one_unit(savepoint=False):
+                status, response = action()
+        except ApplicationError as exc:
+            # Nothing to roll back to but the transaction's start: it is marked for rollback
+            # (one_unit without a savepoint) and rolls back as the block ends.
+            transaction.set_rollback(True)
+            refusal = exc
+        else:
+            _ANSWERED.update({"status": status, "response": response}, record_id=record.pk)
+    if refusal is None:
+        return Answer(status, response)
+    status, response = refusal.status_code, error_body(refusal)
+    with transaction.atomic():
+        record = new_record(status=status, response=response)
+        if not _write_first(record):
+            # Another request with this key claimed it while ours rolled back.
+            return _replay(record, digest)
+    return Answer(status, response)
+
+
+def _run_in_savepoint(record: IdempotencyRecord, digest: str,
+                      action: Callable[[], tuple[int, Any]]) -> Answer:
+    """Inside a caller's transaction: a refusal rolls back only the action's savepoint and
+    the claimed record takes the refusal as its answer."""
+    with transaction.atomic():
+        if not _write_first(record):
+            return _replay(record, digest)
+        try:
+            # The action's savepoint, shared by the services it calls (backend.core.atomic).
             with atomic.one_unit():
                 status, response = action()
         except ApplicationError as exc:

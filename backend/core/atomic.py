@@ -1,14 +1,17 @@
-"""Atomic services, and the one caller that lets them share its savepoint.
+"""Atomic services, and the one caller that lets them share its transaction.
 
 Each service is atomic on its own (`service`): inside a caller's transaction it runs in a
 savepoint, so a caller that catches its refusal (an admin action going on to the next row, a
 test) finds the transaction as it was before the call.
 
 A caller that rolls its whole block back on any error (a volunteer's action:
-mobile_api.idempotency) runs it in `one_unit()`: one savepoint for the block, and the services
-inside join it instead of each opening their own (a SAVEPOINT and a RELEASE a service, on
-every call). Anything inside that catches an error and goes on must then have a savepoint of
-its own, as `notifications.services.message_hook` has.
+mobile_api.idempotency) runs it in `one_unit()`, and the services inside join it instead of
+each opening their own savepoint (a SAVEPOINT and a RELEASE a service, on every call). The
+block itself is one savepoint, or, with `one_unit(savepoint=False)`, none: then an error
+inside marks the caller's whole transaction for rollback, which only the caller that opened
+that transaction (the outermost one) may allow; it rolls it all back and goes on in a new
+one. Anything inside that catches an error and goes on must have a savepoint of its own, as
+`notifications.services.message_hook` has.
 """
 from __future__ import annotations
 
@@ -37,11 +40,13 @@ def service(function: Callable[..., T]) -> Callable[..., T]:
 
 
 @contextmanager
-def one_unit() -> Iterator[None]:
-    """One savepoint for the block; any error rolls back all of it, services included."""
+def one_unit(*, savepoint: bool = True) -> Iterator[None]:
+    """The block and the services it calls as one: any error rolls back all of it. With
+    `savepoint=False` no savepoint is opened: an error leaves the enclosing transaction marked
+    for rollback (for a caller that owns the outermost transaction and rolls it all back)."""
     token = _joined.set(True)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             yield
     finally:
         _joined.reset(token)

@@ -113,3 +113,30 @@ def test_an_actions_stop_is_read_once_under_its_lock(app, route):
             == reads[1][0].rsplit('"routing_stop"."id" = ', 1)[0])
     assert ("FOR UPDATE" in reads[1][0]) is connection.features.has_select_for_update
     assert "messaging" in reads[1][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_action_in_its_own_transaction_opens_no_savepoint(app, route):
+    """Outside any atomic block, as a request is when no test transaction is around it, the
+    action runs in the key's transaction itself (mobile_api.idempotency): no SAVEPOINT, no
+    RELEASE. Counted: the token's user, BEGIN, the key's claim, the action, the answer,
+    COMMIT, and what runs on commit (after a complete: the routes of its reader touched)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second, _third = stops_of(route)
+    assert post(app, f"{API}routes/{route.pk}/start/").status_code == 200
+    counts = {}
+    for kind, url, body in [
+        ("arrive", f"{API}stops/{first.pk}/arrive/", {}),
+        ("complete", f"{API}stops/{first.pk}/complete/",
+         {"delivered": to_hand_over(first), "collected": due_back(first), "note": ""}),
+        ("fail", f"{API}stops/{second.pk}/fail/", {"reason": "not_home"}),
+        ("finish", f"{API}routes/{route.pk}/finish/", {}),
+    ]:
+        with CaptureQueriesContext(connection) as captured:
+            assert post(app, url, body).status_code == 200
+        statements = [q["sql"] for q in captured.captured_queries]
+        assert not [sql for sql in statements if "SAVEPOINT" in sql], kind
+        counts[kind] = len(statements)
+    assert counts == {"arrive": 8, "complete": 20, "fail": 11, "finish": 13}

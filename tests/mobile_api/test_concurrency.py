@@ -98,3 +98,24 @@ def test_one_refresh_token_sent_twice_at_once_is_honoured_once():
     assert sorted(r.status_code for r in responses) == [200, 401]
     assert next(r for r in responses if r.status_code == 401).json()["code"] == \
         "auth.token_invalid"
+
+
+def test_the_same_key_twice_at_once_on_a_refusal_records_it_once():
+    """A refusal rolls its transaction back, the key's claim included, and is then recorded in
+    a new one: the twin may claim the key in between and be refused too, but both answer the
+    same refusal, one record holds it and nothing of the action is kept."""
+    volunteer = make_volunteer()
+    stop = stops_of(published_route(volunteer, stops=1))[0]
+    body = {"delivered": to_hand_over(stop), "collected": ["NOT-ON-LOAN-1"]}
+    phones = [app_for(volunteer), app_for(volunteer)]
+    url = f"/api/mobile/v1/stops/{stop.pk}/complete/"
+    responses = run_together(*(lambda c=c: post(c, url, body, key="twin-refused")
+                               for c in phones))
+    assert [r.status_code for r in responses] == [409, 409]
+    assert responses[0].json() == responses[1].json()
+    assert responses[0].json()["code"] == "loan.not_on_loan"
+    record = IdempotencyRecord.objects.get(key="twin-refused")
+    assert (record.status, record.response) == (409, responses[0].json())
+    assert not Loan.objects.filter(order_line__order__stops=stop).exists()
+    stop.refresh_from_db()
+    assert stop.status == "planned"

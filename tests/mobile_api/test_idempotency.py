@@ -152,3 +152,62 @@ def test_the_first_answer_is_kept_whether_or_not_an_insert_can_return_rows(
     assert other.status_code == 422
     record = IdempotencyRecord.objects.get(key="k-both")
     assert (record.status, record.response) == (200, first.json())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("returning", [True, False], ids=["insert-returning", "insert-savepoint"])
+def test_a_refusal_in_the_requests_own_transaction_keeps_nothing_and_is_recorded(
+        app, route, monkeypatch, returning):
+    """With no transaction around the request, a refusal rolls back the whole transaction
+    (the key's claim too) and a new one records the refusal: the same as in a savepoint,
+    nothing of the action kept, the same key answering the same refusal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backend.orders.models import Order, OrderEvent
+    from mobile_api import idempotency
+
+    monkeypatch.setattr(idempotency, "insert_returns_rows", lambda connection: returning)
+    stop = stops_of(route)[0]
+    order = stop.orders.get()
+    version = route.version
+    body = {"delivered": to_hand_over(stop), "collected": ["NOT-ON-LOAN-1"]}
+    with CaptureQueriesContext(connection) as captured:
+        refused = post(app, f"{API}stops/{stop.pk}/complete/", body, key="own-refusal")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "loan.not_on_loan"
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert "ROLLBACK" in statements  # the transaction's, not a savepoint's
+    assert not [sql for sql in statements if sql.startswith("ROLLBACK TO SAVEPOINT")]
+    stop.refresh_from_db()
+    route.refresh_from_db()
+    assert (stop.status, route.status, route.version) == ("planned", "published", version)
+    assert Order.objects.get(pk=order.pk).status == "scheduled"
+    assert not OrderEvent.objects.filter(order=order).exists()
+    assert not Loan.objects.filter(order_line__order=order).exists()
+    assert set(order.lines.values_list("status", flat=True)) == {"reserved"}
+    record = IdempotencyRecord.objects.get(key="own-refusal")
+    assert (record.status, record.response) == (409, refused.json())
+    again = post(app, f"{API}stops/{stop.pk}/complete/", body, key="own-refusal")
+    assert again.status_code == 409 and again.json() == refused.json()
+    assert again["Idempotent-Replayed"] == "true"
+    other = post(app, f"{API}stops/{stop.pk}/complete/", {**body, "note": "x"},
+                 key="own-refusal")
+    assert other.status_code == 422 and other.json()["code"] == "idempotency.key_reused"
+    assert IdempotencyRecord.objects.filter(key="own-refusal").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bad_input_and_unknown_ids_in_the_requests_own_transaction_are_not_recorded(app, route):
+    """Outside any transaction too, a 400 or a 404 keeps neither the key nor any write."""
+    stop = stops_of(route)[0]
+    bad = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "bored"}, key="fix-me-own")
+    assert bad.status_code == 400
+    missing = post(app, f"{API}stops/{stop.pk + 1000}/fail/", {"reason": "refused"},
+                   key="fix-me-own")
+    assert missing.status_code == 404
+    assert not IdempotencyRecord.objects.filter(key="fix-me-own").exists()
+    good = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "refused"}, key="fix-me-own")
+    assert good.status_code == 200
+    stop.refresh_from_db()
+    assert (stop.status, stop.fail_reason) == ("failed", "refused")
