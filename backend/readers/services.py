@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -502,7 +502,6 @@ def _card_ids(cards: Iterable) -> list[int]:
     return list(dict.fromkeys(int(pk) for pk in ids if pk is not None))
 
 
-@transaction.atomic
 def card_access_record(
     *,
     request: HttpRequest,
@@ -513,27 +512,66 @@ def card_access_record(
     count: int | None = None,
 ) -> CardAccess | None:
     """Write down that `request.user` was shown these reader and family cards (objects or
-    ids): ONE row for the request naming them all, so a page of 200 cards is one INSERT and
-    one bulk INSERT of links. `count` is the number of cards shown (an export's total);
-    by default, the cards named. Nothing is written when no card was shown."""
+    ids): ONE row for the request naming them all. On PostgreSQL the row and its links are
+    one statement (`_access_written_at_once`); elsewhere one INSERT and one bulk INSERT of
+    links a kind of card, in a transaction. `count` is the number of cards shown (an
+    export's total); by default, the cards named. Nothing is written when no card was
+    shown."""
     reader_ids, family_ids = _card_ids(readers), _card_ids(family_cards)
     if not reader_ids and not family_ids and not count:
         return None
     user = getattr(request, "user", None)
     user = user if user is not None and user.is_authenticated else None
-    access = CardAccess.objects.create(
+    access = CardAccess(
         user=user, action=action, channel=channel, ip=client_address(request) or None,
         path=(getattr(request, "path", "") or "")[:200],
         count=count if count is not None else len(reader_ids) + len(family_ids))
-    if reader_ids:
-        through = CardAccess.readers.through
-        through.objects.bulk_create([through(cardaccess_id=access.pk, reader_id=pk)
-                                     for pk in reader_ids], batch_size=1000)
-    if family_ids:
-        through = CardAccess.family_cards.through
-        through.objects.bulk_create([through(cardaccess_id=access.pk, familycard_id=pk)
-                                     for pk in family_ids], batch_size=1000)
+    connection = connections[router.db_for_write(CardAccess)]
+    if connection.vendor == "postgresql":
+        _access_written_at_once(connection, access, reader_ids, family_ids)
+        return access
+    with transaction.atomic(using=connection.alias):
+        access.save(using=connection.alias)
+        if reader_ids:
+            through = CardAccess.readers.through
+            through.objects.using(connection.alias).bulk_create(
+                [through(cardaccess_id=access.pk, reader_id=pk) for pk in reader_ids],
+                batch_size=1000)
+        if family_ids:
+            through = CardAccess.family_cards.through
+            through.objects.using(connection.alias).bulk_create(
+                [through(cardaccess_id=access.pk, familycard_id=pk) for pk in family_ids],
+                batch_size=1000)
     return access
+
+
+def _access_written_at_once(connection, access: CardAccess, reader_ids: list[int],
+                            family_ids: list[int]) -> None:
+    """The access row and its links in one statement (a data-modifying WITH: atomic on its
+    own, no transaction of its own needed), the values as `save()` and `bulk_create()`
+    put them in; `access` then is as `save()` leaves it."""
+    qn = connection.ops.quote_name
+    meta = CardAccess._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    params: list[Any] = [field.get_db_prep_save(field.pre_save(access, True), connection)
+                         for field in fields]
+    pk = qn(meta.pk.column)
+    parts = [f"access AS (INSERT INTO {qn(meta.db_table)} "
+             f"({', '.join(qn(field.column) for field in fields)}) "
+             f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {pk})"]
+    for name, ids in (("readers", reader_ids), ("family_cards", family_ids)):
+        if ids:
+            m2m = meta.get_field(name)
+            parts.append(
+                f"{name} AS (INSERT INTO {qn(m2m.remote_field.through._meta.db_table)} "
+                f"({qn(m2m.m2m_column_name())}, {qn(m2m.m2m_reverse_name())}) "
+                f"SELECT access.{pk}, card FROM access, unnest(%s::bigint[]) AS card)")
+            params.append(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {pk} FROM access", params)
+        access.pk = cursor.fetchone()[0]
+    access._state.adding = False
+    access._state.db = connection.alias
 
 
 # A number said STOP or START (the outbox's listeners, registered in ReadersConfig.ready()).
