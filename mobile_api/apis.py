@@ -24,6 +24,8 @@ from backend.core import dates
 from backend.core.exceptions import ApplicationError, error_body, validation_payload
 from backend.core.schema import ErrorSerializer, errors
 from backend.core.serializers import BoundedDateField
+from backend.readers.models import CardAccess
+from backend.readers.services import card_access_record
 from backend.volunteers import services as volunteer_services
 from backend.volunteers.selectors import volunteer_calendar, volunteer_queryset
 from mobile_api import actions, auth, route_cache, selectors
@@ -346,12 +348,17 @@ class RouteDetailApi(MobileApi):
         now = timezone.now()
         visible = selectors.details_visible(route, now)
 
-        content, etag = route_cache.cached_answer(
+        content, etag, (readers, families) = route_cache.cached_answer(
             route, visible=visible,
-            build=lambda: route_cache.build_answer(route, visible=visible, now=now))
+            build=lambda: route_cache.answer_and_cards(route, visible=visible, now=now))
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if _matches(request.headers.get("If-None-Match"), etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        # The readers' names, addresses and phones are sent: the card access log names them
+        # (nothing is sent again with a 304, nor while the details are hidden).
+        card_access_record(request=request, action=CardAccess.Action.ROUTE,
+                           channel=CardAccess.Channel.API, readers=readers,
+                           family_cards=families)
         return RenderedJsonResponse(content, headers=headers)
 
 

@@ -70,7 +70,7 @@ def _context(route: Route, *, visible: bool) -> tuple:
 def cache_key(route: Route, *, visible: bool) -> str:
     parts = (route.pk, route.version, route.updated_at.isoformat(), _context(route,
                                                                             visible=visible))
-    return f"mobile:route:{route.pk}:{_digest(parts)}"
+    return f"mobile:route:v2:{route.pk}:{_digest(parts)}"  # v2: the cards shown kept too
 
 
 # A stop's own columns the app shows as they are: read at every build and put over its kept
@@ -119,7 +119,28 @@ def build_answer(route: Route, *, visible: bool, now: datetime.datetime) -> dict
     """The body of the route, the same as `RouteSerializer(route_body(route))` gives:
     the route's own part and each stop's own columns read now, the rest of each door kept or,
     for the doors whose token or columns changed, read by `route_doors` (those stops only)."""
+    return _built(route, live_stop_rows(route), visible=visible, now=now)
+
+
+def answer_and_cards(route: Route, *, visible: bool,
+                     now: datetime.datetime) -> tuple[dict, tuple[tuple[int, ...], ...]]:
+    """`build_answer`'s body, and the cards whose details it shows: (reader ids, family
+    card ids) of its stops while `visible`, none otherwise (for the card access log)."""
     rows = live_stop_rows(route)
+    return _built(route, rows, visible=visible, now=now), cards_shown(rows, visible=visible)
+
+
+def cards_shown(rows: list[dict], *, visible: bool) -> tuple[tuple[int, ...], ...]:
+    """(reader ids, family card ids) of these stops' rows, each once in order; none unless
+    their details are shown."""
+    if not visible:
+        return (), ()
+    return (tuple(dict.fromkeys(row["reader_id"] for row in rows if row["reader_id"])),
+            tuple(dict.fromkeys(row["family_card_id"] for row in rows
+                                if row["family_card_id"])))
+
+
+def _built(route: Route, rows: list[dict], *, visible: bool, now: datetime.datetime) -> dict:
     stamps = door_stamps(row["id"] for row in rows)  # before the doors are read: see there
     context = _context(route, visible=visible)
     keys = [door_key(route, row, stamps[row["id"]], visible=visible, context=context)
@@ -157,17 +178,20 @@ def rendered(body) -> bytes:
     return JSONRenderer().render(body)
 
 
-def cached_answer(route: Route, *, visible: bool, build) -> tuple[bytes, str]:
-    """(JSON, etag) of the route: from the cache, or its body built by `build()`, written
-    and kept.
+def cached_answer(route: Route, *, visible: bool,
+                  build) -> tuple[bytes, str, tuple[tuple[int, ...], ...]]:
+    """(JSON, etag, cards) of the route: from the cache, or built by `build()` (the body and
+    the cards it shows, as `answer_and_cards` gives them), written and kept.
 
     Kept as the bytes the renderer writes, not as the body: a kept answer is then neither
-    unpickled into dicts nor encoded again (both cost more than the rest of the read)."""
+    unpickled into dicts nor encoded again (both cost more than the rest of the read). The
+    cards shown are kept with it, so a kept answer is logged without reading its stops."""
     key = cache_key(route, visible=visible)
     found = cache.get(key)
     if found is not None:
         return found
-    content = rendered(build())
-    answer = (content, _etag(content))
+    body, cards = build()
+    content = rendered(body)
+    answer = (content, _etag(content), cards)
     cache.set(key, answer, TIMEOUT)
     return answer

@@ -67,6 +67,21 @@ def post(client, url, body=None, key=None, **extra):
                        **extra)
 
 
+def route_reads(captured) -> list[str]:
+    """The statements of a route read but those writing the card access log (its row and
+    links, one statement on PostgreSQL; two INSERTs a kind and, inside a test's transaction,
+    their SAVEPOINT and RELEASE elsewhere): what the answer cost to read."""
+    sql = [q["sql"] for q in captured]
+    log = [i for i, one in enumerate(sql) if "readers_cardaccess" in one]
+    assert log, "the route sent was not written in the card access log"
+    first, last = log[0], log[-1]
+    if first > 0 and sql[first - 1].startswith("SAVEPOINT"):
+        first -= 1
+    if last + 1 < len(sql) and sql[last + 1].startswith("RELEASE SAVEPOINT"):
+        last += 1
+    return sql[:first] + sql[last + 1:]
+
+
 def branch_today(branch) -> datetime.date:
     from mobile_api.selectors import branch_today as today
 
