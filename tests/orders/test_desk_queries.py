@@ -154,10 +154,19 @@ def test_an_order_taken_on_its_own_opens_only_the_message_hooks_savepoint(operat
     """A request with no test transaction around it: BEGIN, the order's statements, COMMIT,
     and one SAVEPOINT and its RELEASE, the message hook's (a message that cannot be written
     never undoes the order). The outbox writes its row with no savepoint of its own."""
+    import importlib
+
+    from django.apps import apps
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from backend.notifications.models import Message
+    from backend.notifications.models import Message, MessageTemplate
+
+    # The default message texts come from a data migration that a flushed database lacks
+    # (a test with transaction=True before this one empties every table).
+    if not MessageTemplate.objects.filter(code="order_confirmed").exists():
+        importlib.import_module("backend.notifications.migrations.0003_default_templates"
+                                ).add_defaults(apps, None)
 
     title = TitleFactory(title="Көшпенділер")
     ItemFactory(branch=household.branch, title=title)
