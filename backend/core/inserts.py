@@ -175,8 +175,8 @@ def _save_unless_taken(instance: Model, names: tuple[str, ...], using: str,
     except IntegrityError:
         _restore(instance, before)
         taken = {field.attname: getattr(instance, field.attname) for field in target}
-        if any(value is None for value in taken.values()) or \
-                not model._base_manager.using(using).filter(**taken).exists():
+        if (any(value is None for value in taken.values())
+                or not model._base_manager.using(using).filter(**taken).exists()):
             raise
         return False
     return True
