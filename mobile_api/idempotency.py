@@ -29,11 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from backend.core import atomic
 from backend.core.exceptions import ApplicationError, error_body
+from backend.core.inserts import insert_unless_taken
 from backend.core.prepared import PreparedWrite
 from mobile_api.models import IdempotencyRecord
 
@@ -79,41 +80,11 @@ def key_reused() -> ApplicationError:
     )
 
 
-def insert_returns_rows(connection) -> bool:
-    """Whether an INSERT can return its row: PostgreSQL, and SQLite from 3.35."""
-    return connection.features.can_return_columns_from_insert
-
-
 def _write_first(record: IdempotencyRecord) -> bool:
-    """Insert `record` unless (user, key) has one already (then False). One statement where
-    an INSERT can return its row (PostgreSQL, SQLite from 3.35): INSERT ... ON CONFLICT DO
-    NOTHING RETURNING, which waits as the plain INSERT does for a concurrent one to commit.
-    Elsewhere the INSERT in a savepoint of its own, its IntegrityError caught."""
-    connection = connections[router.db_for_write(IdempotencyRecord)]
-    if not insert_returns_rows(connection):
-        try:
-            with transaction.atomic(using=connection.alias):
-                record.save(using=connection.alias)
-        except IntegrityError:
-            return False
-        return True
-    qn = connection.ops.quote_name
-    fields = [f for f in IdempotencyRecord._meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(IdempotencyRecord._meta.db_table)} "
-            f"({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT DO NOTHING RETURNING {qn(IdempotencyRecord._meta.pk.column)}",
-            values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    record.pk = row[0]
-    record._state.adding = False
-    record._state.db = connection.alias
-    return True
+    """Insert `record` unless (user, key) has one already (then False): one INSERT ... ON
+    CONFLICT (user, key) DO NOTHING RETURNING where the database can, which waits as the
+    plain INSERT does for a concurrent one to commit (backend.core.inserts)."""
+    return insert_unless_taken(record, conflict_fields=("user", "key"))
 
 
 # The answer written to the record at the end of every action, its SQL built once per

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Model
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
+from backend.core.inserts import insert_unless_taken
 from backend.notifications import registry
 from backend.notifications.models import (
     Channel,
@@ -104,17 +105,17 @@ def message_enqueue(*, event_key: str, template: str, to: str, text: str,
         status, code, reason = MessageStatus.CANCELLED, OPTED_OUT, "The number refused messages."
     elif expires_at is not None and when > expires_at:
         status, code, reason = MessageStatus.CANCELLED, EXPIRED, "Could not go out in time."
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                event_key=event_key[:200], template=template, to=to, text=text,
-                language=language, channel=channel, reader=reader, user=user,
-                not_before=when, order=order, branch=branch, context=context or {},
-                via_caregiver=via_caregiver, expires_at=expires_at, status=status,
-                error_code=code, error_message=reason, say_text=say_text,
-            )
-    except IntegrityError:
-        return Message.objects.filter(event_key=event_key[:200]).first()
+    message = Message(
+        event_key=event_key[:200], template=template, to=to, text=text,
+        language=language, channel=channel, reader=reader, user=user,
+        not_before=when, order=order, branch=branch, context=context or {},
+        via_caregiver=via_caregiver, expires_at=expires_at, status=status,
+        error_code=code, error_message=reason, say_text=say_text,
+    )
+    # One statement where the database can (no savepoint around it): the event's message
+    # written, or the one an earlier call wrote for it answered.
+    if not insert_unless_taken(message, conflict_fields=("event_key",)):
+        return Message.objects.filter(event_key=message.event_key).first()
     if status == MessageStatus.QUEUED and when <= now:
         transaction.on_commit(lambda: send_message_task_enqueue(message.pk))
     return message

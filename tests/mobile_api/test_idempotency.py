@@ -139,9 +139,9 @@ def test_the_first_answer_is_kept_whether_or_not_an_insert_can_return_rows(
     """The key's record is written by INSERT ... ON CONFLICT DO NOTHING RETURNING where the
     database can (PostgreSQL, SQLite from 3.35), else by a plain INSERT in a savepoint: the
     same answers both ways."""
-    from mobile_api import idempotency
+    from backend.core import inserts
 
-    monkeypatch.setattr(idempotency, "insert_returns_rows", lambda connection: returning)
+    monkeypatch.setattr(inserts, "insert_returns_rows", lambda connection: returning)
     stop = stops_of(route)[0]
     first = post(app, f"{API}stops/{stop.pk}/fail/", {"reason": "not_home"}, key="k-both")
     assert first.status_code == 200
@@ -164,10 +164,10 @@ def test_a_refusal_in_the_requests_own_transaction_keeps_nothing_and_is_recorded
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from backend.core import inserts
     from backend.orders.models import Order, OrderEvent
-    from mobile_api import idempotency
 
-    monkeypatch.setattr(idempotency, "insert_returns_rows", lambda connection: returning)
+    monkeypatch.setattr(inserts, "insert_returns_rows", lambda connection: returning)
     stop = stops_of(route)[0]
     order = stop.orders.get()
     version = route.version
