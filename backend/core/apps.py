@@ -19,9 +19,11 @@ class CoreConfig(AppConfig):
 
         from django.db.backends.signals import connection_created
 
+        from backend.core.pg_dates import fast_dates_set
         from backend.core.search import trigram_threshold_set
 
         connection_created.connect(trigram_threshold_set, dispatch_uid="kniga-trigram-threshold")
+        connection_created.connect(fast_dates_set, dispatch_uid="kniga-fast-dates")
 
 
 class KnigaAdminConfig(admin_apps.AdminConfig):
