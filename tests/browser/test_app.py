@@ -6,6 +6,7 @@ every request fails unless the service worker answers it.
 """
 import datetime
 import re
+import time
 from importlib import import_module
 
 import pytest
@@ -46,11 +47,25 @@ def open_app(page, hash_=""):
     page.wait_for_function("() => document.body.dataset.ready === 'true'")
 
 
+def code_sent_to(phone_number: str, seconds: float = 10) -> str:
+    """The text of the sign-in code's SMS. Without a worker the code is sent once the answer
+    is out (mobile_api/auth.py), so the page can show the code's field a moment before the
+    message is written: wait for it, a while at most."""
+    deadline = time.monotonic() + seconds
+    while True:
+        message = (Message.objects.filter(template="sign_in_code", to=phone_number)
+                   .order_by("-pk").first())
+        if message is not None:
+            return message.text
+        assert time.monotonic() < deadline, f"no sign-in code was sent to {phone_number}"
+        time.sleep(0.05)
+
+
 def sign_in_by_code(page, phone_number: str) -> None:
     page.fill("#signin-code-phone", phone_number)
     page.get_by_role("button", name="Прислать код").click()
     page.wait_for_selector("#signin-code", state="visible")
-    text = Message.objects.filter(template="sign_in_code", to=phone_number).latest("pk").text
+    text = code_sent_to(phone_number)
     page.fill("#signin-code", re.search(r"\b(\d{6})\b", text).group(1))
     page.get_by_role("button", name="Войти по коду").click()
 
