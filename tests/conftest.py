@@ -66,3 +66,18 @@ def api(db):
     client.as_role = as_role
     client.as_user = as_user
     return client
+
+
+@pytest.fixture(params=["insert-returning", "insert-savepoint"])
+def way(request, monkeypatch) -> str:
+    """A row written unless taken (backend.core.inserts), each test both ways: the one
+    statement where the database has it, and the savepoint (as SQLite before 3.35 would)
+    everywhere."""
+    from backend.core import inserts
+
+    if request.param == "insert-returning":
+        if not inserts.insert_returns_rows(connection):
+            pytest.skip("this database has no INSERT ... ON CONFLICT ... RETURNING")
+    else:
+        monkeypatch.setattr(inserts, "insert_returns_rows", lambda connection: False)
+    return request.param

@@ -11,7 +11,6 @@ from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backend.core import inserts
 from backend.core.inserts import insert_unless_taken
 from backend.notifications.models import Message
 from mobile_api.models import IdempotencyRecord
@@ -21,18 +20,6 @@ pytestmark = pytest.mark.django_db
 
 ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
 STAMPED = ("created_at", "updated_at")  # auto_now(_add): the moment of each write
-
-
-@pytest.fixture(params=["insert-returning", "insert-savepoint"])
-def way(request, monkeypatch) -> str:
-    """Each test both ways: the one statement where the database has it, and the savepoint
-    (as SQLite before 3.35 would) everywhere."""
-    if request.param == "insert-returning":
-        if not inserts.insert_returns_rows(connection):
-            pytest.skip("this database has no INSERT ... ON CONFLICT ... RETURNING")
-    else:
-        monkeypatch.setattr(inserts, "insert_returns_rows", lambda connection: False)
-    return request.param
 
 
 def columns(**more) -> dict:

@@ -8,6 +8,20 @@ from tests.mobile_api.conftest import due_back, post, stops_of, to_hand_over
 API = "/api/mobile/v1/"
 
 
+def nothing_of_the_complete_kept(stop, route, order, version: int) -> None:
+    """The refused complete left the stop, the route, its order, events, loans and lines as
+    they were."""
+    from backend.orders.models import Order, OrderEvent
+
+    stop.refresh_from_db()
+    route.refresh_from_db()
+    assert (stop.status, route.status, route.version) == ("planned", "published", version)
+    assert Order.objects.get(pk=order.pk).status == "scheduled"
+    assert not OrderEvent.objects.filter(order=order).exists()
+    assert not Loan.objects.filter(order_line__order=order).exists()
+    assert set(order.lines.values_list("status", flat=True)) == {"reserved"}
+
+
 def test_same_key_same_body_answers_the_first_answer_and_changes_nothing(app, route):
     stop = stops_of(route)[0]
     body = {"delivered": to_hand_over(stop), "collected": due_back(stop), "note": "ok"}
@@ -112,7 +126,6 @@ def test_a_refusal_after_writes_keeps_none_of_them_and_is_recorded(app, route):
     """The services inside an action share its savepoint (backend.core.atomic): a copy
     collected that is not on loan is refused after the route started, the order went out and
     two loans began, and all of that is undone; the refusal itself is kept for the key."""
-    from backend.orders.models import Order, OrderEvent
 
     stop = stops_of(route)[0]
     order = stop.orders.get()
@@ -121,13 +134,7 @@ def test_a_refusal_after_writes_keeps_none_of_them_and_is_recorded(app, route):
     refused = post(app, f"{API}stops/{stop.pk}/complete/", body, key="late-refusal")
     assert refused.status_code == 409
     assert refused.json()["code"] == "loan.not_on_loan"
-    stop.refresh_from_db()
-    route.refresh_from_db()
-    assert (stop.status, route.status, route.version) == ("planned", "published", version)
-    assert Order.objects.get(pk=order.pk).status == "scheduled"
-    assert not OrderEvent.objects.filter(order=order).exists()
-    assert not Loan.objects.filter(order_line__order=order).exists()
-    assert set(order.lines.values_list("status", flat=True)) == {"reserved"}
+    nothing_of_the_complete_kept(stop, route, order, version)
     again = post(app, f"{API}stops/{stop.pk}/complete/", body, key="late-refusal")
     assert again.status_code == 409 and again.json() == refused.json()
     assert again["Idempotent-Replayed"] == "true"
@@ -165,7 +172,6 @@ def test_a_refusal_in_the_requests_own_transaction_keeps_nothing_and_is_recorded
     from django.test.utils import CaptureQueriesContext
 
     from backend.core import inserts
-    from backend.orders.models import Order, OrderEvent
 
     monkeypatch.setattr(inserts, "insert_returns_rows", lambda connection: returning)
     stop = stops_of(route)[0]
@@ -179,13 +185,7 @@ def test_a_refusal_in_the_requests_own_transaction_keeps_nothing_and_is_recorded
     statements = [q["sql"] for q in captured.captured_queries]
     assert "ROLLBACK" in statements  # the transaction's, not a savepoint's
     assert not [sql for sql in statements if sql.startswith("ROLLBACK TO SAVEPOINT")]
-    stop.refresh_from_db()
-    route.refresh_from_db()
-    assert (stop.status, route.status, route.version) == ("planned", "published", version)
-    assert Order.objects.get(pk=order.pk).status == "scheduled"
-    assert not OrderEvent.objects.filter(order=order).exists()
-    assert not Loan.objects.filter(order_line__order=order).exists()
-    assert set(order.lines.values_list("status", flat=True)) == {"reserved"}
+    nothing_of_the_complete_kept(stop, route, order, version)
     record = IdempotencyRecord.objects.get(key="own-refusal")
     assert (record.status, record.response) == (409, refused.json())
     again = post(app, f"{API}stops/{stop.pk}/complete/", body, key="own-refusal")

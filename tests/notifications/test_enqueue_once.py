@@ -2,22 +2,10 @@
 the second call answers the first message and hands nothing more to the worker, whether the
 outbox's row is written by one INSERT ... ON CONFLICT DO NOTHING or in a savepoint."""
 import pytest
-from django.db import connection
 
-from backend.core import inserts
 from backend.notifications.models import Message
 from backend.notifications.services import message_enqueue
 from tests.notifications.conftest import reader_with_phone
-
-
-@pytest.fixture(params=["insert-returning", "insert-savepoint"])
-def way(request, monkeypatch) -> str:
-    if request.param == "insert-returning":
-        if not inserts.insert_returns_rows(connection):
-            pytest.skip("this database has no INSERT ... ON CONFLICT ... RETURNING")
-    else:
-        monkeypatch.setattr(inserts, "insert_returns_rows", lambda connection: False)
-    return request.param
 
 
 @pytest.mark.parametrize("event_key", ["order:41:confirmed", "order:42:" + "x" * 250],

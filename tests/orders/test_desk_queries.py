@@ -68,6 +68,16 @@ def household(branch):
     return caller
 
 
+def order_with_the_call(household) -> dict:
+    """An order of one title with a copy on the shelf, taken with the call logged."""
+    title = TitleFactory(title="Көшпенділер")
+    ItemFactory(branch=household.branch, title=title)
+    return {"reader": household.id, "lines": [{"title": title.id}],
+            "preferred_date": (datetime.date.today() + datetime.timedelta(days=3)).isoformat(),
+            "window_start": "10:00", "window_end": "13:00",
+            "call": {"phone": "+77011234567", "duration_seconds": 120}}
+
+
 @pytest.fixture
 def operator(api):
     return api.as_role("operator")
@@ -130,12 +140,7 @@ def test_searching_the_catalog_runs_few_queries(operator, household, branch,
 
 def test_taking_an_order_with_the_call_runs_few_queries(operator, household,
                                                          django_assert_max_num_queries):
-    title = TitleFactory(title="Көшпенділер")
-    ItemFactory(branch=household.branch, title=title)
-    body = {"reader": household.id, "lines": [{"title": title.id}],
-            "preferred_date": (datetime.date.today() + datetime.timedelta(days=3)).isoformat(),
-            "window_start": "10:00", "window_end": "13:00",
-            "call": {"phone": "+77011234567", "duration_seconds": 120}}
+    body = order_with_the_call(household)
     # Roles; the card (with its branch and family card) and the title; the items promised,
     # on loan and the household's loans (one query); the order, the copy reserved, the line,
     # the event, the call; the message (the household's home hours, the phones, the
@@ -168,12 +173,7 @@ def test_an_order_taken_on_its_own_opens_only_the_message_hooks_savepoint(operat
         importlib.import_module("backend.notifications.migrations.0003_default_templates"
                                 ).add_defaults(apps, None)
 
-    title = TitleFactory(title="Көшпенділер")
-    ItemFactory(branch=household.branch, title=title)
-    body = {"reader": household.id, "lines": [{"title": title.id}],
-            "preferred_date": (datetime.date.today() + datetime.timedelta(days=3)).isoformat(),
-            "window_start": "10:00", "window_end": "13:00",
-            "call": {"phone": "+77011234567", "duration_seconds": 120}}
+    body = order_with_the_call(household)
     with CaptureQueriesContext(connection) as captured:
         response = operator.post("/api/v1/orders/", body, format="json")
     assert response.status_code == 201, response.json()
