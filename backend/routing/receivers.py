@@ -1,5 +1,5 @@
 """Routing's answers to what the apps below it announce (connected in RoutingConfig.ready)."""
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -45,7 +45,8 @@ _pending_by_connection: dict[int, _Pending] = {}
 def routes_touch(*, readers=(), families=(), orders=(), titles=()) -> None:
     """The shown routes with a stop of these readers' households (their own or their family
     card's), of these family cards, for these orders, or that hands over or collects a copy of
-    these titles, and those stops' doors: one read of the stops, one UPDATE of the routes."""
+    these titles, and those stops' doors: one read of the stops, one UPDATE of the routes (on
+    PostgreSQL both in one statement)."""
     where = Q()
     if titles:
         from backend.circulation.models import Loan, LoanStatus
@@ -65,14 +66,38 @@ def routes_touch(*, readers=(), families=(), orders=(), titles=()) -> None:
         where |= Q(orders__in=orders)
     if not where:
         return
-    found = list(Stop.objects.filter(where, route__status__in=SHOWN_ROUTE_STATUSES)
-                 .values_list("pk", "route_id").distinct())
-    if not found:
-        return
-    Route.objects.filter(pk__in={route_id for _stop, route_id in found}).update(
-        updated_at=timezone.now())
-    # The app keeps each door of a route by its token (routing.door_stamps, route_cache).
-    doors_changed(stop_id for stop_id, _route in found)
+    stops = (Stop.objects.filter(where, route__status__in=SHOWN_ROUTE_STATUSES)
+             .values_list("pk", "route_id").distinct().order_by())
+    connection = connections[router.db_for_write(Route)]
+    if connection.vendor == "postgresql":
+        stop_ids = _touched_at_once(connection, stops, timezone.now())
+    else:
+        found = list(stops)
+        if found:
+            Route.objects.filter(pk__in={route_id for _stop, route_id in found}).update(
+                updated_at=timezone.now())
+        stop_ids = [stop_id for stop_id, _route in found]
+    if stop_ids:
+        # The app keeps each door of a route by its token (routing.door_stamps, route_cache).
+        doors_changed(stop_ids)
+
+
+def _touched_at_once(connection, stops, now) -> list[int]:
+    """The stops `stops` finds (their pk and route), their routes' `updated_at` set to `now`
+    in the same statement (a data-modifying WITH: atomic on its own, one round trip instead
+    of a read and an UPDATE); the stops' ids."""
+    sql, params = stops.query.get_compiler(connection=connection).as_sql()
+    qn = connection.ops.quote_name
+    meta = Route._meta
+    updated = meta.get_field("updated_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH found (stop_id, route_id) AS ({sql}), "
+            f"touched AS (UPDATE {qn(meta.db_table)} SET {qn(updated.column)} = %s "
+            f"WHERE {qn(meta.pk.column)} IN (SELECT route_id FROM found)) "
+            f"SELECT stop_id FROM found",
+            (*params, updated.get_db_prep_save(now, connection)))
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _orders_linked(sender, instance, action, pk_set=None, **kwargs) -> None:

@@ -139,4 +139,7 @@ def test_an_action_in_its_own_transaction_opens_no_savepoint(app, route):
         statements = [q["sql"] for q in captured.captured_queries]
         assert not [sql for sql in statements if "SAVEPOINT" in sql], kind
         counts[kind] = len(statements)
-    assert counts == {"arrive": 8, "complete": 20, "fail": 11, "finish": 13}
+    # After a complete, the routes of its reader are touched: on PostgreSQL the stops read and
+    # the routes updated in one statement (routing.receivers), elsewhere two.
+    touched = 1 if connection.vendor == "postgresql" else 2
+    assert counts == {"arrive": 8, "complete": 18 + touched, "fail": 11, "finish": 13}
