@@ -258,9 +258,9 @@ class Coordinator(_ApiUser):
 
     @task
     def replan(self) -> None:
-        """Plan the day again and watch the plan until the planner is done, as the day-plan
-        page does. With a Celery worker the answer is 202 at once; the whole wait is
-        recorded as "plan solved (queued to done)"."""
+        """Plan the day again, watch the planner's state until it is done and read the plan
+        once, as the day-plan page does. With a Celery worker the answer is 202 at once; the
+        wait is recorded as "plan solved (queued to done)"."""
         if self.plan_id is None:
             return
         started = time.monotonic()
@@ -275,11 +275,14 @@ class Coordinator(_ApiUser):
         deadline = started + 10 * self.solve_seconds + 60
         while state in ("queued", "running") and time.monotonic() < deadline:
             gevent.sleep(1)
-            body, _ = self.get_json(f"{STAFF}/plans/{self.plan_id}/", f"{STAFF}/plans/{{id}}/")
+            body, _ = self.get_json(f"{STAFF}/plans/{self.plan_id}/progress/",
+                                    f"{STAFF}/plans/{{id}}/progress/")
             if body is None:
                 return
             state = body["solve_status"]
         elapsed = (time.monotonic() - started) * 1000
+        if state == "done":  # the page then reads the plan once, to draw it
+            self.get_json(f"{STAFF}/plans/{self.plan_id}/", f"{STAFF}/plans/{{id}}/")
         self.environment.events.request.fire(
             request_type="PLAN", name="plan solved (queued to done)", response_time=elapsed,
             response_length=0, response=None, context={},

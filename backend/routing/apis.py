@@ -197,6 +197,31 @@ class PlanDetailApi(GenericAPIView):
         return Response(plan_answers(read)[pk])
 
 
+class PlanProgressOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    solve_status = serializers.CharField()
+    progress = serializers.DictField()
+    solved_at = serializers.DateTimeField(allow_null=True)
+
+
+class PlanProgressApi(GenericAPIView):
+    """The planner's state and progress alone, for a page waiting on the planner: no route,
+    stop or reader is read, so it costs one statement and writes nothing in the access log."""
+
+    permission_classes = [Planning]
+    queryset = DayPlan.objects.none()
+    serializer_class = PlanProgressOutputSerializer
+
+    @extend_schema(operation_id="plans_progress",
+                   responses={200: PlanProgressOutputSerializer, **errors(401, 403, 404)})
+    def get(self, request, pk: int):
+        row = selectors.plan_progress(pk)
+        if row is None:
+            raise Http404
+        return Response(PlanProgressOutputSerializer(row).data)
+
+
 class SolveInputSerializer(serializers.Serializer):
     time_limit = serializers.FloatField(
         min_value=1, max_value=600, required=False,

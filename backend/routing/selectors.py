@@ -56,6 +56,15 @@ STOP_COLUMNS = ("id", "plan_id", "route_id", "sequence", "kind", "status", "hous
                 "family_card__street", "family_card__house", "family_card__apartment")
 
 
+PROGRESS_COLUMNS = ("id", "status", "solve_status", "progress", "solved_at")
+
+
+def plan_progress(plan_id: int) -> dict | None:
+    """The planner's state of one plan (None when there is no such plan): one statement,
+    nothing of its routes or stops."""
+    return DayPlan.objects.filter(pk=plan_id).values(*PROGRESS_COLUMNS).first()
+
+
 def plan_read(plan_ids: list[int]) -> PlanRead:
     """The columns the plan answer needs of these plans (routing.plan_answers), in
     four queries however many stops: the plans, their routes with their volunteers' names,

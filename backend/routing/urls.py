@@ -5,6 +5,7 @@ from backend.routing import apis
 urlpatterns = [
     path("plans/", apis.PlanListApi.as_view(), name="plans"),
     path("plans/<int:pk>/", apis.PlanDetailApi.as_view(), name="plan-detail"),
+    path("plans/<int:pk>/progress/", apis.PlanProgressApi.as_view(), name="plan-progress"),
     path("plans/<int:pk>/solve/", apis.PlanSolveApi.as_view(), name="plan-solve"),
     path("plans/<int:pk>/publish/", apis.PlanPublishApi.as_view(), name="plan-publish"),
     path("plans/<int:pk>/revision/", apis.PlanRevisionApi.as_view(), name="plan-revision"),

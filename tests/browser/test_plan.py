@@ -92,6 +92,45 @@ def test_coordinator_plans_and_publishes_a_day(page):
     assert Order.objects.get(pk=lost.pk).status == "ready"
 
 
+def test_while_the_planner_runs_the_page_asks_for_its_state_alone(page):
+    """A page left open on a planner that runs (in a worker) shows its progress, asking for
+    the planner's state each second, and reads the whole plan once, when it is done."""
+    from urllib.parse import urlparse
+
+    from backend.readers.models import CardAccess
+
+    branch, day, _orders, _lost = small_day()
+    UserFactory(username="coord", role="coordinator", branch=branch)
+    plan = services.plan_get_or_create(branch=branch, date=day)
+    DayPlan.objects.filter(pk=plan.pk).update(
+        solve_status="running", progress={"elapsed": 2.5, "served": 3, "volunteers": 2})
+    sign_in(page, "coord")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(urlparse(request.url).path))
+    page.goto(f"{page.base_url}/plan/?branch={branch.pk}&date={day.isoformat()}")
+    box = page.locator("#plan-progress")
+    box.wait_for()
+    assert "3 остановки обслужены" in box.inner_text(), box.inner_text()
+    assert "2 волонтёра" in box.inner_text(), box.inner_text()
+    assert page.locator("#plan-solve").get_attribute("aria-busy") == "true"
+
+    state, whole = f"/api/v1/plans/{plan.pk}/progress/", f"/api/v1/plans/{plan.pk}/"
+    logged = CardAccess.objects.count()
+    DayPlan.objects.filter(pk=plan.pk).update(
+        progress={"elapsed": 3.5, "served": 5, "volunteers": 2})
+    page.wait_for_function(
+        "() => document.getElementById('plan-progress').textContent.includes('5 остановок')")
+    assert asked.count(state) >= 1, asked
+    assert whole not in asked, asked  # no route, stop or reader read while it runs
+    assert CardAccess.objects.count() == logged
+
+    services.plan_solve(plan=plan, time_limit=1)
+    page.wait_for_function("() => document.querySelectorAll('#plan-routes .route').length === 2")
+    assert box.is_hidden()
+    assert asked.count(whole) == 1, asked
+    assert page.locator("#plan-solve").get_attribute("aria-busy") == "false"
+
+
 def test_moving_a_stop_says_what_it_breaks(page):
     branch = BranchFactory(code="MOV", name="Явленская библиотека", lat=54.0, lon=69.0)
     day = next_weekday()

@@ -275,6 +275,9 @@ MATRIX: dict[str, dict[str, dict[str, int | str]]] = {
     "/api/v1/plans/<int:pk>/": {
         "get":    row(  401,   200,   200,   200,   403),
     },
+    "/api/v1/plans/<int:pk>/progress/": {
+        "get":    row(  401,   200,   200,   200,   403),
+    },
     "/api/v1/plans/<int:pk>/publish/": {
         "post":   row(  401,   403,   403,   200,   403),
     },
@@ -700,6 +703,7 @@ PATHS: dict[str, Kwargs] = {
     "/api/v1/orders/<int:pk>/requeue/": lambda w: {"pk": w.scheduled.pk},
     "/api/v1/orders/<int:pk>/start-picking/": lambda w: {"pk": w.new_order.pk},
     "/api/v1/plans/<int:pk>/": lambda w: {"pk": w.plan.pk},
+    "/api/v1/plans/<int:pk>/progress/": lambda w: {"pk": w.plan.pk},
     "/api/v1/plans/<int:pk>/publish/": lambda w: {"pk": w.plan.pk},
     "/api/v1/plans/<int:pk>/revision/": lambda w: {"pk": w.plan.pk},
     "/api/v1/plans/<int:pk>/revision/publish/": lambda w: {"pk": w.plan.pk},

@@ -130,3 +130,45 @@ def test_a_day_without_volunteers_and_a_replan_without_the_last_one(api, depot, 
     assert dropped.status_code == 200, dropped.json()
     assert dropped.json()["figures"]["served"] == 0
     assert dropped.json()["routes"] == []
+
+
+def test_the_planners_progress_alone_reads_one_row_and_logs_no_card(api, depot, day):
+    """A page waiting on the planner asks for its state each second: the answer is the state
+    and progress of the plan alone, read in one statement, naming no reader."""
+    from django.db import connection
+
+    from backend.readers.models import CardAccess
+
+    volunteer(depot)
+    ready_order(reader_at(depot, 69.01), day)
+    client = api.as_role("coordinator")
+    plan_id = client.post("/api/v1/plans/", {"branch": depot.pk, "date": day.isoformat()},
+                          format="json").json()["id"]
+    assert client.post(f"/api/v1/plans/{plan_id}/solve/", {"time_limit": 1},
+                       format="json").status_code == 200
+    progress = {"elapsed": 4.5, "served": 3, "unserved": 1, "volunteers": 2}
+    DayPlan.objects.filter(pk=plan_id).update(solve_status="running", progress=progress)
+    logged = CardAccess.objects.count()
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):  # a request resets connection.queries
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(f"/api/v1/plans/{plan_id}/progress/")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"id", "status", "solve_status", "progress", "solved_at"}
+    assert (body["id"], body["status"], body["solve_status"], body["progress"]) == (
+        plan_id, "draft", "running", progress)
+    assert body["solved_at"] == client.get(f"/api/v1/plans/{plan_id}/").json()["solved_at"]
+    read = [sql for sql in statements if "routing_" in sql]
+    assert len(read) == 1 and "routing_dayplan" in read[0], read
+    assert not any("routing_stop" in sql or "readers_" in sql for sql in statements), statements
+    assert CardAccess.objects.count() == logged + 1  # the full plan's read above, not this one
+
+    assert api.as_role("volunteer").get(f"/api/v1/plans/{plan_id}/progress/").status_code == 403
+    assert api.as_role("operator").get(f"/api/v1/plans/{plan_id}/progress/").status_code == 200
+    missing = client.get("/api/v1/plans/999999/progress/")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")

@@ -319,17 +319,26 @@
     box.textContent = parts.join(" · ");
   }
   function running(p) { return p && (p.solve_status === "queued" || p.solve_status === "running"); }
+  // While the planner runs, the page asks for its state alone; the whole plan (routes, stops,
+  // readers) is read once, when the planner is done.
   function poll() {
     if (polling) return;
+    function stop(err) { clearInterval(polling); polling = null; showProgress(null); fail(err); }
     polling = setInterval(function () {
-      api("GET", "/api/v1/plans/" + plan.id + "/").then(function (fresh) {
-        if (running(fresh)) { plan = fresh; showProgress(plan.progress || {}); return; }
+      api("GET", "/api/v1/plans/" + plan.id + "/progress/").then(function (state) {
+        if (!polling) return;  // an answer that came after the wait ended
+        if (running(state)) {
+          plan.solve_status = state.solve_status; plan.progress = state.progress;
+          showProgress(state.progress || {}); return;
+        }
         if (solvePending) return;  // the request itself will answer with the plan
-        plan = fresh;
         clearInterval(polling); polling = null;
-        showProgress(null); setBusy(false); render();
-        if (plan.solve_status === "failed") say(T.solve_status.failed, "error");
-      }, function (err) { clearInterval(polling); polling = null; showProgress(null); fail(err); });
+        api("GET", "/api/v1/plans/" + plan.id + "/").then(function (fresh) {
+          plan = fresh;
+          showProgress(null); setBusy(false); render();
+          if (plan.solve_status === "failed") say(T.solve_status.failed, "error");
+        }, stop);
+      }, stop);
     }, 1000);
   }
   function ensurePlan() {
