@@ -18,7 +18,8 @@ def test_the_bench_times_the_plan_read_and_rolls_back():
                  "--unserved", "5", "--cancelled", "2", "--list", stdout=out)
     head, *lines = out.getvalue().splitlines()
     assert "3 routes and 17 stops shown" in head
-    assert [line.split()[1] for line in lines] == ["plans/{id}/", "plans/?date="]
+    assert [line.split()[1] for line in lines] == ["plans/{id}/", "plans/{id}/progress/",
+                                                     "plans/?date="]
     for line in lines:
         queries = int(re.search(r"(\d+) queries", line).group(1))
         assert 0 < queries < 20

@@ -1,6 +1,7 @@
 """`manage.py bench_plan`: time the coordinator's plan read, GET /api/v1/plans/{id}/, on a
 city-sized day (by default 30 routes of 10 stops, 40 stops left unserved with their
-reasons, a few cancelled), as the plan page polls it every second while the planner runs.
+reasons, a few cancelled), and the planner's state, GET .../progress/, which the plan page
+asks for every second while the planner runs.
 
 Everything it makes is rolled back at the end. The requests go through Django's test client
 with a real coordinator's JWT, so authentication, permissions, the queries, the card access
@@ -133,8 +134,8 @@ def build_city_plan(*, routes: int, stops_per_route: int, unserved: int, cancell
 
 
 class Command(BaseCommand):
-    help = ("Time GET /api/v1/plans/{id}/ on a city-sized day plan (rolled back afterwards): "
-            "queries, bytes and CPU a request.")
+    help = ("Time GET /api/v1/plans/{id}/ and .../progress/ on a city-sized day plan (rolled "
+            "back afterwards): queries, bytes and CPU a request.")
 
     def add_arguments(self, parser):
         parser.add_argument("-n", "--requests", type=int, default=50)
@@ -159,7 +160,9 @@ class Command(BaseCommand):
                 token = tokens_issue(user=user, token_class=StaffRefreshToken)["access"]
                 client = Client(HTTP_AUTHORIZATION=f"Bearer {token}",
                                 HTTP_ACCEPT_LANGUAGE=options["language"])
-                urls = {"plans/{id}/": f"/api/v1/plans/{plan.pk}/"}
+                # The whole plan, and the planner's state a page asks for while it runs.
+                urls = {"plans/{id}/": f"/api/v1/plans/{plan.pk}/",
+                        "plans/{id}/progress/": f"/api/v1/plans/{plan.pk}/progress/"}
                 if options["list"]:
                     urls["plans/?date="] = f"/api/v1/plans/?date={plan.date.isoformat()}"
                 figures = {}
@@ -195,7 +198,7 @@ class Command(BaseCommand):
                           f"{count} requests each ({connection.vendor}; CPU: this process's "
                           f"thread):")
         for name, (queries, savepoints, size, cpu) in figures.items():
-            self.stdout.write(f"  GET {name:14} {queries} queries + {savepoints} savepoint "
+            self.stdout.write(f"  GET {name:20} {queries} queries + {savepoints} savepoint "
                               f"statements, {size / 1024:.0f} KB, CPU mean "
                               f"{statistics.fmean(cpu):6.1f} ms, median "
                               f"{statistics.median(cpu):6.1f} ms")
