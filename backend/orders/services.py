@@ -9,8 +9,8 @@ import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import Case, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Q, Subquery, Value, When
 from django.db.models.signals import post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -112,9 +112,42 @@ _FREE_COPIES = PreparedRead(
     .values("id", "title_id", "branch_id", "barcode"), "title_ids", lists=("title_ids",))
 
 
+def update_returns_rows() -> bool:
+    """Whether an UPDATE can return the rows it wrote: PostgreSQL, and SQLite from 3.35."""
+    return connection.features.can_return_columns_from_insert
+
+
+def _first_free_copy(title_id: int, branch_id: int):
+    """The title's first free copy, the branch's own first, then the oldest: to reserve. The
+    copy is locked as it is chosen (on PostgreSQL): one another order is reserving a moment
+    before is waited for, and passed over once reserved, for the next free one."""
+    first = (Item.objects.filter(title_id=title_id, status=ItemStatus.AVAILABLE)
+             .order_by(Case(When(branch_id=branch_id, then=Value(0)), default=Value(1)), "pk")
+             .select_for_update().values("pk")[:1])
+    return Item.objects.filter(pk=Subquery(first), status=ItemStatus.AVAILABLE), {}
+
+
+# A line's copy chosen and reserved in one statement where an UPDATE returns rows, its SQL
+# built once per connection (core.prepared).
+_RESERVE_FIRST_FREE = PreparedWrite(_first_free_copy, "title_id", "branch_id",
+                                    values=("status",), returning=("id", "barcode"))
+
+
 def _reserve_any_copy(line: OrderLine, branch, free: FreeCopies | None = None) -> bool:
     """Reserve a free copy of the line's title, the order's own branch first (of `free`,
-    when the order's free copies are read already)."""
+    when the order's free copies are read already). Where an UPDATE returns rows, the copy is
+    chosen and reserved by one statement (none reserved: no copy is free); elsewhere the
+    free copies are tried one by one, the next when another order has just taken one."""
+    if free is None and update_returns_rows():
+        taken = _RESERVE_FIRST_FREE.update({"status": ItemStatus.RESERVED},
+                                           title_id=line.title_id, branch_id=branch.id)
+        if not taken:
+            return False
+        ((item_id, barcode),) = taken
+        # Its barcode is what the order's answer shows of it.
+        line.item = Item(pk=item_id, barcode=barcode, status=ItemStatus.RESERVED)
+        line.status = LineStatus.RESERVED
+        return True
     candidates = free.get(line.title_id) if free is not None else None
     if candidates is None:
         candidates = list(Item.objects.filter(
@@ -169,6 +202,12 @@ def _line_from_input(order: Order, data: dict[str, Any], position: int,
     return line
 
 
+# The rows of an order taken, their INSERTs built once per connection (core.prepared); no
+# receiver listens for these models' saves.
+_ORDERS = PreparedInsert(Order)
+_LINES = PreparedInsert(OrderLine)
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -212,15 +251,21 @@ def order_create(
     dates.require(dates.PLAN_DAY, preferred_date, field="preferred_date")
     family = reader.family_card \
         if reader.family_card and reader.family_card.status == FamilyStatus.OPEN else None
-    pending, held, household = loan_counts(reader, family)
+    if hasattr(reader, "order_pending"):  # counted with the card (selectors.ordering_reader)
+        pending, held = reader.order_pending, reader.order_held
+        household = reader.order_household if family is not None else None
+    else:
+        pending, held, household = loan_counts(reader, family)
     circulation_services.check_loan_limits(reader=reader, adding=len(lines), pending=pending,
                                            held=held, household=household)
-    order = Order.objects.create(
+    (order,) = _ORDERS.create([Order(
         reader=reader, family_card=family, branch=reader.branch, channel=channel,
         preferred_date=preferred_date, window_start=window_start, window_end=window_end,
         note=note, created_by=by, standing_plan=standing_plan,
-    )
-    free = _free_copies(lines)
+    )])
+    # The free copies read once for the order where a line's copy cannot be chosen and
+    # reserved by one statement (_reserve_any_copy).
+    free = None if update_returns_rows() else _free_copies(lines)
     built = [_line_from_input(order, data, position, free)
              for position, data in enumerate(lines)]
     for line in built:
@@ -232,11 +277,11 @@ def order_create(
                 fields={"lines": [_("Reader %(id)s is not in this household.")
                                   % {"id": line.reader_id}]},
             )
-    OrderLine.objects.bulk_create(built)
+    _LINES.create(built)
     # The lines as saved, for what reads them next (the message, the answer): not read back.
     prefetched_set(order, "lines", built)
-    OrderEvent.objects.create(order=order, by=by, from_status="", to_status=order.status,
-                              note=Channel(channel).label)
+    _EVENTS.create([OrderEvent(order=order, by=by, from_status="", to_status=order.status,
+                               note=Channel(channel).label)])
     if call:
         call_log(**call, reader=reader, order=order, operator=by)
     order_messages.on_order_confirmed(order)
