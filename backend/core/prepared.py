@@ -533,3 +533,67 @@ class PreparedPages:
 
     def __len__(self) -> int:
         return self.count()
+
+
+def _together_sql(connection, writes: list[tuple[PreparedInsert, int]]) -> str:
+    qn = connection.ops.quote_name
+    parts, picks = [], []
+    for number, (write, count) in enumerate(writes):
+        meta = write.model._meta
+        row = f"({', '.join(['%s'] * len(write.fields))})"
+        parts.append(f"w{number} AS (INSERT INTO {qn(meta.db_table)} "
+                     f"({', '.join(qn(field.column) for field in write.fields)}) "
+                     f"VALUES {', '.join([row] * count)} RETURNING {qn(meta.pk.column)})")
+        picks.append(f"SELECT {number}, {qn(meta.pk.column)} FROM w{number}")
+    return f"WITH {', '.join(parts)} {' UNION ALL '.join(picks)}"
+
+
+_together = threading.local()
+
+
+def inserts_together(*writes: tuple[PreparedInsert, list[Model]]) -> None:
+    """`write.create(objs)` of each (write, objs), in one statement where the database takes
+    INSERTs in a WITH (PostgreSQL): `WITH w0 AS (INSERT ... RETURNING id), w1 AS (...)
+    SELECT 0, id FROM w0 UNION ALL SELECT 1, id FROM w1`, each INSERT's rows returned in the
+    order written (as bulk_create takes them), each object stamped, adapted and given its id
+    as `create` does. Elsewhere, or for rows one statement does not take (see `create`, a
+    model whose INSERT returns more than its id, a column written with a placeholder of its
+    own), each `create` on its own."""
+    writes = tuple((write, objs) for write, objs in writes if objs)
+    using = {router.db_for_write(write.model) for write, _objs in writes}
+    connection = connections[using.pop()] if len(using) == 1 else None
+    if connection is None or connection.vendor != "postgresql" or len(writes) < 2 or not all(
+            write._takes(objs, connection)
+            and list(write.model._meta.db_returning_fields) == [write.model._meta.pk]
+            and not any(hasattr(field, "get_placeholder") for field in write.fields)
+            for write, objs in writes):
+        for write, objs in writes:
+            write.create(objs)
+        return
+    key = tuple((write, len(objs)) for write, objs in writes)
+    kept = getattr(_together, "built", None)
+    if kept is None or kept[0] is not connection:
+        kept = _together.built = (connection, {})
+    sql = kept[1].get(key)
+    if sql is None:
+        sql = kept[1][key] = _together_sql(connection, list(key))
+    params = []
+    for write, objs in writes:
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        params += [field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+                   for obj in objs for field in write.fields]
+    with (transaction.atomic(using=connection.alias, savepoint=False),
+          connection.cursor() as cursor):
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    ids: list[list] = [[] for _ in writes]
+    for number, pk in returned:
+        ids[number].append(pk)
+    for (write, objs), got in zip(writes, ids, strict=True):
+        if len(got) != len(objs):
+            raise DatabaseError("the INSERT did not return a row for each object")
+        for obj, pk in zip(objs, got, strict=True):
+            setattr(obj, write.model._meta.pk.attname, pk)
+            obj._state.adding = False
+            obj._state.db = connection.alias

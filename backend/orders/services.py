@@ -23,9 +23,15 @@ from backend.circulation.models import ReturnChannel
 from backend.core import atomic, dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.models import prefetched_set
-from backend.core.prepared import PreparedInsert, PreparedRead, PreparedSave, PreparedWrite
+from backend.core.prepared import (
+    PreparedInsert,
+    PreparedRead,
+    PreparedSave,
+    PreparedWrite,
+    inserts_together,
+)
 from backend.orders import messages as order_messages
-from backend.orders.calls import call_log
+from backend.orders.calls import CALLS, call_log_checked
 from backend.orders.models import (
     LIVE_LINE_STATUSES,
     Channel,
@@ -277,13 +283,13 @@ def order_create(
                 fields={"lines": [_("Reader %(id)s is not in this household.")
                                   % {"id": line.reader_id}]},
             )
-    _LINES.create(built)
+    event = OrderEvent(order=order, by=by, from_status="", to_status=order.status,
+                       note=Channel(channel).label)
+    logged = call_log_checked(**call, reader=reader, order=order, operator=by) if call else None
+    # The lines, the event and the call in one statement where the database can.
+    inserts_together((_LINES, built), (_EVENTS, [event]), (CALLS, [logged] if call else []))
     # The lines as saved, for what reads them next (the message, the answer): not read back.
     prefetched_set(order, "lines", built)
-    _EVENTS.create([OrderEvent(order=order, by=by, from_status="", to_status=order.status,
-                               note=Channel(channel).label)])
-    if call:
-        call_log(**call, reader=reader, order=order, operator=by)
     order_messages.on_order_confirmed(order)
     return order
 
