@@ -28,7 +28,7 @@ from backend.core.prepared import (
     PreparedRead,
     PreparedSave,
     PreparedWrite,
-    inserts_together,
+    inserts_under,
 )
 from backend.orders import messages as order_messages
 from backend.orders.calls import CALLS, call_log_checked
@@ -264,11 +264,12 @@ def order_create(
         pending, held, household = loan_counts(reader, family)
     circulation_services.check_loan_limits(reader=reader, adding=len(lines), pending=pending,
                                            held=held, household=household)
-    (order,) = _ORDERS.create([Order(
+    # Written with its lines, event and call once their copies are reserved (below).
+    order = Order(
         reader=reader, family_card=family, branch=reader.branch, channel=channel,
         preferred_date=preferred_date, window_start=window_start, window_end=window_end,
         note=note, created_by=by, standing_plan=standing_plan,
-    )])
+    )
     # The free copies read once for the order where a line's copy cannot be chosen and
     # reserved by one statement (_reserve_any_copy).
     free = None if update_returns_rows() else _free_copies(lines)
@@ -286,8 +287,9 @@ def order_create(
     event = OrderEvent(order=order, by=by, from_status="", to_status=order.status,
                        note=Channel(channel).label)
     logged = call_log_checked(**call, reader=reader, order=order, operator=by) if call else None
-    # The lines, the event and the call in one statement where the database can.
-    inserts_together((_LINES, built), (_EVENTS, [event]), (CALLS, [logged] if call else []))
+    # The order, its lines, event and call in one statement where the database can.
+    inserts_under(_ORDERS, order, (_LINES, built), (_EVENTS, [event]),
+                  (CALLS, [logged] if call else []), link="order")
     # The lines as saved, for what reads them next (the message, the answer): not read back.
     prefetched_set(order, "lines", built)
     order_messages.on_order_confirmed(order)

@@ -344,3 +344,27 @@ def test_inserts_together_write_the_rows_each_insert_writes(count):
     assert [OrderEvent.objects.get(pk=event.pk).note for event in events] == ["note 0",
                                                                                "note 1"]
     assert all(event.at is not None and not event._state.adding for event in events)
+
+
+@pytest.mark.skipif("not connection.features.can_return_rows_from_bulk_insert")
+def test_a_row_and_the_rows_under_it_are_written_together():
+    """An order and its events in one statement on PostgreSQL (one INSERT each elsewhere):
+    the events name the order's new id, each object gets its own row's id."""
+    from backend.core.prepared import inserts_under
+
+    user = UserFactory()
+    loan = LoanFactory()
+    order = Order(reader=loan.reader, branch=loan.branch, note="домофон", created_by=user)
+    events = [OrderEvent(order=order, to_status="new", note=f"note {n}") for n in range(3)]
+    with statements() as queries:
+        inserts_under(PreparedInsert(Order), order, (PreparedInsert(OrderEvent), events),
+                      link="order")
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert order.pk is not None and order._state.adding is False
+    twin = Order.objects.create(reader=loan.reader, branch=loan.branch, note="домофон",
+                                created_by=user)
+    leave_out = ("id", "created_at", "updated_at")
+    assert stored(Order, order.pk, leave_out) == stored(Order, twin.pk, leave_out)
+    assert list(OrderEvent.objects.filter(order=order).order_by("id")
+                .values_list("id", "note")) == [(event.pk, event.note) for event in events]
+    assert all(event.order_id == order.pk and not event._state.adding for event in events)
