@@ -6,11 +6,11 @@ import pytest
 def reserving(request, monkeypatch) -> str:
     """A line's copy chosen and reserved by one UPDATE where it can return rows, and tried
     copy by copy (as on a database whose UPDATE cannot) everywhere."""
-    from backend.orders import services
+    from backend.orders import reserving
 
     if request.param == "update-returning":
-        if not services.update_returns_rows():
+        if not reserving.update_returns_rows():
             pytest.skip("this database's UPDATE returns no rows")
     else:
-        monkeypatch.setattr(services, "update_returns_rows", lambda: False)
+        monkeypatch.setattr(reserving, "update_returns_rows", lambda: False)
     return request.param
