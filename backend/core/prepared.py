@@ -533,3 +533,152 @@ class PreparedPages:
 
     def __len__(self) -> int:
         return self.count()
+
+
+def _together_sql(connection, writes: list[tuple[PreparedInsert, int]]) -> str:
+    qn = connection.ops.quote_name
+    parts, picks = [], []
+    for number, (write, count) in enumerate(writes):
+        meta = write.model._meta
+        row = f"({', '.join(['%s'] * len(write.fields))})"
+        parts.append(f"w{number} AS (INSERT INTO {qn(meta.db_table)} "
+                     f"({', '.join(qn(field.column) for field in write.fields)}) "
+                     f"VALUES {', '.join([row] * count)} RETURNING {qn(meta.pk.column)})")
+        picks.append(f"SELECT {number}, {qn(meta.pk.column)} FROM w{number}")
+    return f"WITH {', '.join(parts)} {' UNION ALL '.join(picks)}"
+
+
+_together = threading.local()
+
+
+def inserts_together(*writes: tuple[PreparedInsert, list[Model]]) -> None:
+    """`write.create(objs)` of each (write, objs), in one statement where the database takes
+    INSERTs in a WITH (PostgreSQL): `WITH w0 AS (INSERT ... RETURNING id), w1 AS (...)
+    SELECT 0, id FROM w0 UNION ALL SELECT 1, id FROM w1`, each INSERT's rows returned in the
+    order written (as bulk_create takes them), each object stamped, adapted and given its id
+    as `create` does. Elsewhere, or for rows one statement does not take (see `create`, a
+    model whose INSERT returns more than its id, a column written with a placeholder of its
+    own), each `create` on its own."""
+    writes = tuple((write, objs) for write, objs in writes if objs)
+    using = {router.db_for_write(write.model) for write, _objs in writes}
+    connection = connections[using.pop()] if len(using) == 1 else None
+    if connection is None or connection.vendor != "postgresql" or len(writes) < 2 or not all(
+            write._takes(objs, connection)
+            and list(write.model._meta.db_returning_fields) == [write.model._meta.pk]
+            and not any(hasattr(field, "get_placeholder") for field in write.fields)
+            for write, objs in writes):
+        for write, objs in writes:
+            write.create(objs)
+        return
+    key = tuple((write, len(objs)) for write, objs in writes)
+    kept = getattr(_together, "built", None)
+    if kept is None or kept[0] is not connection:
+        kept = _together.built = (connection, {})
+    sql = kept[1].get(key)
+    if sql is None:
+        sql = kept[1][key] = _together_sql(connection, list(key))
+    params = []
+    for write, objs in writes:
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        params += [field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+                   for obj in objs for field in write.fields]
+    with (transaction.atomic(using=connection.alias, savepoint=False),
+          connection.cursor() as cursor):
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    ids: list[list] = [[] for _ in writes]
+    for number, pk in returned:
+        ids[number].append(pk)
+    for (write, objs), got in zip(writes, ids, strict=True):
+        if len(got) != len(objs):
+            raise DatabaseError("the INSERT did not return a row for each object")
+        for obj, pk in zip(objs, got, strict=True):
+            setattr(obj, write.model._meta.pk.attname, pk)
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+
+def _under_sql(connection, parent: PreparedInsert, children: list[tuple[PreparedInsert, int]],
+               link: str) -> str:
+    qn = connection.ops.quote_name
+    meta = parent.model._meta
+    pk = qn(meta.pk.column)
+    parts = [f"p AS (INSERT INTO {qn(meta.db_table)} "
+             f"({', '.join(qn(field.column) for field in parent.fields)}) "
+             f"VALUES ({', '.join(['%s'] * len(parent.fields))}) RETURNING {pk})"]
+    picks = [f"SELECT 0, {pk} FROM p"]
+    number = 0
+    for write, count in children:
+        child = write.model._meta
+        values = ", ".join(f"p.{pk}" if field.name == link else "%s" for field in write.fields)
+        for _one in range(count):
+            number += 1
+            parts.append(f"c{number} AS (INSERT INTO {qn(child.db_table)} "
+                         f"({', '.join(qn(field.column) for field in write.fields)}) "
+                         f"SELECT {values} FROM p RETURNING {qn(child.pk.column)})")
+            picks.append(f"SELECT {number}, {qn(child.pk.column)} FROM c{number}")
+    return f"WITH {', '.join(parts)} {' UNION ALL '.join(picks)}"
+
+
+def _one_statement(connection, write: PreparedInsert, objs: list[Model]) -> bool:
+    meta = write.model._meta
+    return (write._takes(objs, connection) and list(meta.db_returning_fields) == [meta.pk]
+            and not any(hasattr(field, "get_placeholder") for field in write.fields))
+
+
+def inserts_under(parent_write: PreparedInsert, parent: Model,
+                  *children: tuple[PreparedInsert, list[Model]], link: str) -> None:
+    """`parent_write.create([parent])`, then `inserts_together(*children)`, the children's
+    `link` (a foreign key to the parent's model, set to `parent` unsaved) written as the
+    parent's new id: in one statement where the database takes INSERTs in a WITH
+    (PostgreSQL), `WITH p AS (INSERT ... RETURNING id), c1 AS (INSERT ... SELECT p.id, ...
+    FROM p RETURNING id), ... SELECT 0, id FROM p UNION ALL SELECT 1, id FROM c1 ...`, each
+    object stamped, adapted and given its id as `create` does. Elsewhere, or for rows one
+    statement does not take (as `inserts_together`), one after the other."""
+    children = tuple((write, objs) for write, objs in children if objs)
+    models = {parent_write.model} | {write.model for write, _objs in children}
+    using = {router.db_for_write(model) for model in models}
+    connection = connections[using.pop()] if len(using) == 1 else None
+    if connection is None or connection.vendor != "postgresql" or not children or not all(
+            _one_statement(connection, write, objs)
+            for write, objs in ((parent_write, [parent]), *children)) or not all(
+            write.model._meta.get_field(link).related_model is parent_write.model
+            and all(getattr(obj, link) is parent for obj in objs)
+            for write, objs in children):
+        parent_write.create([parent])
+        inserts_together(*children)
+        return
+    key = (parent_write, link) + tuple((write, len(objs)) for write, objs in children)
+    kept = getattr(_together, "under", None)
+    if kept is None or kept[0] is not connection:
+        kept = _together.under = (connection, {})
+    sql = kept[1].get(key)
+    if sql is None:
+        sql = kept[1][key] = _under_sql(connection, parent_write,
+                                        [(write, len(objs)) for write, objs in children], link)
+    parent._prepare_related_fields_for_save(operation_name="save")
+    params = [field.get_db_prep_save(field.pre_save(parent, True), connection=connection)
+              for field in parent_write.fields]
+    for write, objs in children:
+        others = [field for field in write.model._meta.concrete_fields if field.name != link]
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name="bulk_create", fields=others)
+            params += [field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+                       for field in write.fields if field.name != link]
+    with (transaction.atomic(using=connection.alias, savepoint=False),
+          connection.cursor() as cursor):
+        cursor.execute(sql, params)
+        returned = dict(cursor.fetchall())
+    count = sum(len(objs) for _write, objs in children)
+    if sorted(returned) != list(range(count + 1)):
+        raise DatabaseError("the INSERT did not return a row for each object")
+    written = [(parent_write, parent)] + [(write, obj) for write, objs in children
+                                          for obj in objs]
+    for number, (write, obj) in enumerate(written):
+        setattr(obj, write.model._meta.pk.attname, returned[number])
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    for _write, objs in children:
+        for obj in objs:  # the parent's id, as save() would take it from the parent
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")

@@ -70,11 +70,17 @@ def message_hook(function: Callable[..., T]) -> Callable[..., T | None]:
 # Writing ----------------------------------------------------------------------------------------
 
 
-def message_refused(*, to: str, reader: Model | None = None) -> bool:
+def message_refused(*, to: str, reader: Model | None = None,
+                    number_refused: bool | None = None) -> bool:
     """Whether a message to `to` (for `reader`) would be written as cancelled: the number
     said STOP, or the reader refused messages. The one rule for the outbox and for anyone
-    who tells a reader in advance how they will hear from us (the desk's read-back)."""
-    return number_opted_out(normal_number(to)) or bool(
+    who tells a reader in advance how they will hear from us (the desk's read-back).
+    `number_refused`: whether `to`, as it is, said STOP, when the caller has read it (not
+    read again)."""
+    number = normal_number(to)
+    if number_refused is None or number != to:
+        number_refused = number_opted_out(number)
+    return number_refused or bool(
         reader is not None and getattr(reader, "messages_opt_out_at", None))
 
 
@@ -86,7 +92,8 @@ def message_enqueue(*, event_key: str, template: str, to: str, text: str,
                     context: dict | None = None, via_caregiver: bool = False,
                     expires_at: datetime.datetime | None = None, quiet_hours: bool = True,
                     say_text: str = "",
-                    now: datetime.datetime | None = None) -> Message | None:
+                    now: datetime.datetime | None = None,
+                    number_refused: bool | None = None) -> Message | None:
     """Write the message in the caller's transaction; it is sent after commit. The same
     event twice makes one message (the second call answers the first).
 
@@ -94,14 +101,17 @@ def message_enqueue(*, event_key: str, template: str, to: str, text: str,
     a number that said STOP is written as cancelled, so the outbox shows why nothing went.
     A call in a language Twilio's voices do not speak carries `say_text`, its Russian text,
     said when no audio in that language can be played (backend/notifications/voice.py).
+    `number_refused`: whether the number `to` said STOP, when the caller has read it.
     """
     now = now or timezone.now()
-    to = normal_number(to)
+    number = normal_number(to)
+    if number != to:  # what the caller read was of the number as written
+        to, number_refused = number, None
     when = not_before or now
     if quiet_hours:
         when = next_allowed_time(when, branch)
     status, code, reason = MessageStatus.QUEUED, "", ""
-    if message_refused(to=to, reader=reader):
+    if message_refused(to=to, reader=reader, number_refused=number_refused):
         status, code, reason = MessageStatus.CANCELLED, OPTED_OUT, "The number refused messages."
     elif expires_at is not None and when > expires_at:
         status, code, reason = MessageStatus.CANCELLED, EXPIRED, "Could not go out in time."

@@ -59,7 +59,7 @@ def render(code: str, *, channel: str, language: str, context: dict) -> tuple[st
     """
     if channel == Channel.VOICE and language not in VOICE_LANGUAGES | AUDIO_LANGUAGES:
         language = "ru"
-    texts = {(t["channel"], t["language"]): t["text"] for t in _TEMPLATES.rows(code=code)}
+    texts = {(t["channel"], t["language"]): t["text"] for t in _TEMPLATES.rows(code=str(code))}
     for key in ((channel, language), (Channel.SMS, language), (channel, "ru"),
                 (Channel.SMS, "ru")):
         if key in texts:

@@ -8,6 +8,7 @@ from backend.core.prepared import PreparedRead
 from backend.core.recurrence_text import RRULE_TEXT_HELP
 from backend.core.serializers import BoundedDateField, FieldsCopiedLean
 from backend.orders.models import CallLog, CallOutcome, Channel, FailReason
+from backend.orders.selectors import ordering_reader
 from backend.readers.models import Reader
 
 
@@ -32,14 +33,10 @@ def _given_pk(value) -> int | None:
     return None
 
 
-# Read at every order taken: their SQL built once per connection (core.prepared). The titles
-# of the lines as `in_bulk` reads them (more than prepared.MAX_LIST: the queryset as such),
-# the ordering reader with what order_create reads of the card.
+# Read at every order taken: its SQL built once per connection (core.prepared). The titles
+# of the lines as `in_bulk` reads them (more than prepared.MAX_LIST: the queryset as such).
 _TITLES = PreparedRead(lambda title_ids: Title.objects.filter(pk__in=title_ids).order_by(),
                        "title_ids", lists=("title_ids",))
-_ORDERING_READER = PreparedRead(
-    lambda reader_id: Reader.objects.select_related("branch", "family_card")
-    .filter(pk=reader_id).order_by(), "reader_id")
 
 
 class OrderLineListSerializer(serializers.ListSerializer):
@@ -70,18 +67,18 @@ class LineTitleField(serializers.PrimaryKeyRelatedField):
 
 
 class OrderReaderField(serializers.PrimaryKeyRelatedField):
-    """The ordering reader, with their branch and family card: read by SQL built once (an
-    id the body gives otherwise, e.g. a negative one, is looked up as the queryset does, with
-    the same refusals)."""
+    """The ordering reader, with their branch, family card and what they have on loan and
+    promised (selectors.ordering_reader): one query (an id the body gives otherwise, e.g. a
+    negative one, is looked up as the queryset does, with the same refusals)."""
 
     def to_internal_value(self, data):
         pk = _given_pk(data)
         if pk is None:
             return super().to_internal_value(data)
-        found = _ORDERING_READER.rows(reader_id=pk)
-        if not found:
+        found = ordering_reader(pk)
+        if found is None:
             self.fail("does_not_exist", pk_value=data)
-        return found[0]
+        return found
 
 
 class OrderLineInputSerializer(FieldsCopiedLean, serializers.Serializer):

@@ -23,9 +23,15 @@ from backend.circulation.models import ReturnChannel
 from backend.core import atomic, dates
 from backend.core.exceptions import ApplicationError, ConflictError
 from backend.core.models import prefetched_set
-from backend.core.prepared import PreparedInsert, PreparedRead, PreparedSave, PreparedWrite
+from backend.core.prepared import (
+    PreparedInsert,
+    PreparedSave,
+    PreparedWrite,
+    inserts_under,
+)
 from backend.orders import messages as order_messages
-from backend.orders.calls import call_log
+from backend.orders import reserving
+from backend.orders.calls import CALLS, call_log_checked
 from backend.orders.models import (
     LIVE_LINE_STATUSES,
     Channel,
@@ -87,56 +93,8 @@ def _move(order: Order, to: str, *, by=None, note: str = "",
 # Taking an order --------------------------------------------------------------------------
 
 
-FreeCopies = dict[Any, list[tuple[int, int, str]]]
-
-
-def _free_copies(lines: list[dict[str, Any]]) -> FreeCopies:
-    """The free copies of every title the lines ask for (by title, not by barcode), read
-    once for the order: {title id: [(id, branch id, barcode)]}. A copy this order reserves
-    is taken out, as a read after it would not find it free."""
-    wanted = list(dict.fromkeys(
-        data["title"].pk if isinstance(data["title"], Title) else data["title"]
-        for data in lines
-        if data.get("title") is not None and not (data.get("barcode") or "").strip()))
-    free: FreeCopies = {title_id: [] for title_id in wanted}
-    if wanted:
-        for copy in _FREE_COPIES.rows(title_ids=wanted):
-            free[copy["title_id"]].append((copy["id"], copy["branch_id"], copy["barcode"]))
-    return free
-
-
-# Read at every order taken: its SQL built once per connection for each number of titles up
-# to prepared.MAX_LIST (core.prepared); more titles: the queryset as such.
-_FREE_COPIES = PreparedRead(
-    lambda title_ids: Item.objects.filter(title_id__in=title_ids, status=ItemStatus.AVAILABLE)
-    .values("id", "title_id", "branch_id", "barcode"), "title_ids", lists=("title_ids",))
-
-
-def _reserve_any_copy(line: OrderLine, branch, free: FreeCopies | None = None) -> bool:
-    """Reserve a free copy of the line's title, the order's own branch first (of `free`,
-    when the order's free copies are read already)."""
-    candidates = free.get(line.title_id) if free is not None else None
-    if candidates is None:
-        candidates = list(Item.objects.filter(
-            title_id=line.title_id, status=ItemStatus.AVAILABLE
-        ).values_list("id", "branch_id", "barcode"))
-    ordered = sorted(candidates, key=lambda c: (c[1] != branch.id, c[0]))
-    for candidate in ordered:
-        candidates.remove(candidate)  # tried once: this order's now, or someone else's
-        item_id, _branch_id, barcode = candidate
-        item = Item(pk=item_id, barcode=barcode)
-        try:
-            catalog_services.item_reserve(item=item)
-        except ConflictError:
-            continue  # taken by someone else a moment ago; try the next copy
-        line.item = item  # its barcode is what the order's answer shows of it
-        line.status = LineStatus.RESERVED
-        return True
-    return False
-
-
 def _line_from_input(order: Order, data: dict[str, Any], position: int,
-                     free: FreeCopies | None = None) -> OrderLine:
+                     free: reserving.FreeCopies | None = None) -> OrderLine:
     reader = data.get("reader") or order.reader
     line = OrderLine(order=order, reader=reader, position=position)
     barcode = (data.get("barcode") or "").strip()
@@ -159,7 +117,7 @@ def _line_from_input(order: Order, data: dict[str, Any], position: int,
     if title is not None:
         line.kind = LineKind.TITLE
         line.title = title if isinstance(title, Title) else Title.objects.get(pk=title)
-        _reserve_any_copy(line, order.branch, free)
+        reserving.reserve_any_copy(line, order.branch, free)
         return line
     line.kind = LineKind.WISH
     line.wish_text = data.get("wish_text", "") or ""
@@ -167,6 +125,12 @@ def _line_from_input(order: Order, data: dict[str, Any], position: int,
     line.wish_language = data.get("wish_language", "") or ""
     line.wish_subject = data.get("wish_subject", "") or ""
     return line
+
+
+# The rows of an order taken, their INSERTs built once per connection (core.prepared); no
+# receiver listens for these models' saves.
+_ORDERS = PreparedInsert(Order)
+_LINES = PreparedInsert(OrderLine)
 
 
 @transaction.atomic
@@ -212,15 +176,22 @@ def order_create(
     dates.require(dates.PLAN_DAY, preferred_date, field="preferred_date")
     family = reader.family_card \
         if reader.family_card and reader.family_card.status == FamilyStatus.OPEN else None
-    pending, held, household = loan_counts(reader, family)
+    if hasattr(reader, "order_pending"):  # counted with the card (selectors.ordering_reader)
+        pending, held = reader.order_pending, reader.order_held
+        household = reader.order_household if family is not None else None
+    else:
+        pending, held, household = loan_counts(reader, family)
     circulation_services.check_loan_limits(reader=reader, adding=len(lines), pending=pending,
                                            held=held, household=household)
-    order = Order.objects.create(
+    # Written with its lines, event and call once their copies are reserved (below).
+    order = Order(
         reader=reader, family_card=family, branch=reader.branch, channel=channel,
         preferred_date=preferred_date, window_start=window_start, window_end=window_end,
         note=note, created_by=by, standing_plan=standing_plan,
     )
-    free = _free_copies(lines)
+    # The free copies read once for the order where a line's copy cannot be chosen and
+    # reserved by one statement (reserving.reserve_any_copy).
+    free = None if reserving.update_returns_rows() else reserving.free_copies(lines)
     built = [_line_from_input(order, data, position, free)
              for position, data in enumerate(lines)]
     for line in built:
@@ -232,13 +203,14 @@ def order_create(
                 fields={"lines": [_("Reader %(id)s is not in this household.")
                                   % {"id": line.reader_id}]},
             )
-    OrderLine.objects.bulk_create(built)
+    event = OrderEvent(order=order, by=by, from_status="", to_status=order.status,
+                       note=Channel(channel).label)
+    logged = call_log_checked(**call, reader=reader, order=order, operator=by) if call else None
+    # The order, its lines, event and call in one statement where the database can.
+    inserts_under(_ORDERS, order, (_LINES, built), (_EVENTS, [event]),
+                  (CALLS, [logged] if call else []), link="order")
     # The lines as saved, for what reads them next (the message, the answer): not read back.
     prefetched_set(order, "lines", built)
-    OrderEvent.objects.create(order=order, by=by, from_status="", to_status=order.status,
-                              note=Channel(channel).label)
-    if call:
-        call_log(**call, reader=reader, order=order, operator=by)
     order_messages.on_order_confirmed(order)
     return order
 

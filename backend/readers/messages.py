@@ -9,8 +9,10 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from backend.core.prepared import PreparedRead
-from backend.notifications.models import Channel, Message
+from backend.notifications.models import Channel, Message, PhoneOptOut
 from backend.notifications.services import message_enqueue
 from backend.notifications.texts import VOICE_LANGUAGES, TemplateMissing, render, say_date
 from backend.readers.models import ReaderPhone
@@ -26,12 +28,17 @@ class Recipient:
     channel: str
     language: str
     via_caregiver: bool = False
+    # Whether the number said STOP, when it was read with the card's phones (None: not read).
+    refused: bool | None = None
 
 
 # Read at every message to a reader (an order taken tells them): the card's phones as
-# `reader.phones.all()` reads them, its SQL built once per connection (core.prepared).
-_PHONES = PreparedRead(lambda reader_id: ReaderPhone.objects.filter(reader_id=reader_id),
-                       "reader_id")
+# `reader.phones.all()` reads them, each with whether its number said STOP (what the outbox
+# would read next), its SQL built once per connection (core.prepared).
+_PHONES = PreparedRead(
+    lambda reader_id: ReaderPhone.objects.filter(reader_id=reader_id).annotate(
+        number_refused=Exists(PhoneOptOut.objects.filter(number=OuterRef("number")))),
+    "reader_id")
 
 
 def _phones_of(reader) -> list:
@@ -58,9 +65,11 @@ def reader_recipient(reader) -> Recipient | None:
     if not wants_voice:
         mobile = next((p for p in own if p.kind == "mobile" and p.sms_ok), None)
         if mobile is not None:
-            return Recipient(str(mobile.number), Channel.SMS, language)
+            return Recipient(str(mobile.number), Channel.SMS, language,
+                             refused=getattr(mobile, "number_refused", None))
     if own:  # a call: the reader asked for it, cannot read, or has no phone for SMS
-        return Recipient(str(own[0].number), Channel.VOICE, language)
+        return Recipient(str(own[0].number), Channel.VOICE, language,
+                         refused=getattr(own[0], "number_refused", None))
     return None
 
 
@@ -100,4 +109,5 @@ def reader_message_send(*, reader, code: str, event_key: str, context: dict, ord
         channel=recipient.channel, reader=reader, order=order,
         branch=branch or reader.branch, context=stored, via_caregiver=recipient.via_caregiver,
         not_before=not_before, expires_at=expires_at, say_text=say_text, now=now,
+        number_refused=recipient.refused,
     )

@@ -315,3 +315,56 @@ def test_an_insert_stamps_each_row_and_leaves_the_rest_to_bulk_create():
     insert.create([given])  # an id given: bulk_create's
     assert OrderEvent.objects.filter(pk=given.pk).exists()
     assert insert.create([]) == []
+
+
+@pytest.mark.skipif("not connection.features.can_return_rows_from_bulk_insert")
+@pytest.mark.parametrize("count", [1, 3])
+def test_inserts_together_write_the_rows_each_insert_writes(count):
+    """Rows of two models in one statement on PostgreSQL (one INSERT each elsewhere): each
+    object gets the id of its own row, the rows as bulk_create writes them."""
+    from backend.core.prepared import inserts_together
+
+    user = UserFactory()
+    mine = loans_for([ItemFactory() for _ in range(count)], user)
+    twins = loans_for([ItemFactory() for _ in range(count)], user)
+    for loan, twin in zip(twins, mine):
+        loan.reader, loan.branch = twin.reader, twin.branch
+    order = Order.objects.create(reader=mine[0].reader, branch=mine[0].branch)
+    events = [OrderEvent(order=order, to_status="new", note=f"note {n}") for n in range(2)]
+    with statements() as queries:
+        inserts_together((PreparedInsert(Loan), mine), (PreparedInsert(OrderEvent), events),
+                         (PreparedInsert(Order), []))
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    Loan.objects.bulk_create(twins)
+    for loan, twin in zip(mine, twins):
+        assert loan._state.adding is False and loan._state.db == "default"
+        leave_out = ("id", "item_id", "title_id")
+        assert stored(Loan, loan.pk, leave_out) == stored(Loan, twin.pk, leave_out)
+        assert stored(Loan, loan.pk)["item_id"] == loan.item_id
+    assert [OrderEvent.objects.get(pk=event.pk).note for event in events] == ["note 0",
+                                                                               "note 1"]
+    assert all(event.at is not None and not event._state.adding for event in events)
+
+
+@pytest.mark.skipif("not connection.features.can_return_rows_from_bulk_insert")
+def test_a_row_and_the_rows_under_it_are_written_together():
+    """An order and its events in one statement on PostgreSQL (one INSERT each elsewhere):
+    the events name the order's new id, each object gets its own row's id."""
+    from backend.core.prepared import inserts_under
+
+    user = UserFactory()
+    loan = LoanFactory()
+    order = Order(reader=loan.reader, branch=loan.branch, note="домофон", created_by=user)
+    events = [OrderEvent(order=order, to_status="new", note=f"note {n}") for n in range(3)]
+    with statements() as queries:
+        inserts_under(PreparedInsert(Order), order, (PreparedInsert(OrderEvent), events),
+                      link="order")
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert order.pk is not None and order._state.adding is False
+    twin = Order.objects.create(reader=loan.reader, branch=loan.branch, note="домофон",
+                                created_by=user)
+    leave_out = ("id", "created_at", "updated_at")
+    assert stored(Order, order.pk, leave_out) == stored(Order, twin.pk, leave_out)
+    assert list(OrderEvent.objects.filter(order=order).order_by("id")
+                .values_list("id", "note")) == [(event.pk, event.note) for event in events]
+    assert all(event.order_id == order.pk and not event._state.adding for event in events)

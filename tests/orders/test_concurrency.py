@@ -76,6 +76,28 @@ def test_two_orders_for_a_title_with_one_copy_reserve_it_once():
     assert OrderLine.objects.filter(item=item).count() == 1
 
 
+def test_two_orders_for_a_title_with_two_copies_reserve_one_each():
+    """Both orders choose the same first copy; the second waits for the first's and takes
+    the next one free."""
+    first = ItemFactory()
+    second = ItemFactory(title=first.title, branch=first.branch)
+    readers = [ReaderFactory(branch=first.branch) for _ in range(2)]
+    clients = [client_for("operator") for _ in range(2)]
+
+    def order(i):
+        return lambda: clients[i].post(
+            "/api/v1/orders/", {"reader": readers[i].id, "lines": [{"title": first.title_id}]},
+            format="json",
+        )
+
+    responses = run_together(order(0), order(1))
+    assert [r.status_code for r in responses] == [201, 201]
+    assert sorted(r.json()["lines"][0]["barcode"] for r in responses) == sorted(
+        [first.barcode, second.barcode])
+    assert sorted(OrderLine.objects.filter(status="reserved").values_list("item", flat=True)) \
+        == sorted([first.pk, second.pk])
+
+
 def test_two_librarians_assigning_one_copy_to_two_lines():
     item = ItemFactory()
     operator = client_for("operator")

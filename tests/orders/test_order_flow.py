@@ -341,3 +341,59 @@ def test_the_household_counted_with_the_order_is_each_family_its_own(branch):
     assert loan_counts(neighbour, second) == (0, 1, 1)
     assert loan_counts(sister, first)[2] == active_loans(family=first).count() == 3
     assert loan_counts(caller, None) == (0, 1, None)
+
+
+def test_the_ordering_reader_is_read_with_what_loan_counts_counts(branch):
+    """The staff API reads the ordering card with its counts (selectors.ordering_reader, its
+    SQL kept from the first reader): each reader's own, as loan_counts counts them; a card
+    on no family card has no household loans."""
+    from backend.orders.selectors import loan_counts, ordering_reader
+    from backend.orders.services import order_create
+    from tests.factories import FamilyCardFactory, LoanFactory
+
+    family = FamilyCardFactory(branch=branch)
+    caller = ReaderFactory(branch=branch, family_card=family)
+    sister = ReaderFactory(branch=branch, family_card=family)
+    alone = ReaderFactory(branch=branch)
+    LoanFactory(reader=caller)
+    LoanFactory(reader=sister)
+    LoanFactory(reader=ReaderFactory(branch=branch), family_card=family)
+    LoanFactory(reader=alone)
+    LoanFactory(reader=alone, status="returned")
+    order_create(reader=sister, lines=[{"title": ItemFactory(branch=branch).title}])
+    for reader, family_card in ((caller, family), (sister, family), (alone, None)):
+        read = ordering_reader(reader.pk)
+        assert read == reader and read.branch == branch and read.family_card == family_card
+        pending, held, household = loan_counts(reader, family_card)
+        assert (read.order_pending, read.order_held) == (pending, held)
+        assert read.order_household == (household or 0)
+    assert (ordering_reader(sister.pk).order_pending, ordering_reader(caller.pk).order_pending,
+            ordering_reader(caller.pk).order_household) == (1, 0, 3)
+    assert ordering_reader(alone.pk + 1000) is None
+
+
+def test_a_line_takes_the_branchs_own_copy_first_then_the_oldest(api, branch, reader,
+                                                                 reserving):
+    from backend.branches.models import Branch
+
+    other = Branch.objects.create(code="OTH", name="Other", settlement="Бишкуль",
+                                  lat=54.0, lon=69.0)
+    title = TitleFactory(title="Қан мен тер")
+    elsewhere = ItemFactory(branch=other, title=title)
+    ItemFactory(branch=branch, title=title, status="on_loan")
+    own = [ItemFactory(branch=branch, title=title) for _ in range(3)]
+    taken = ItemFactory(branch=branch, title=TitleFactory(title="Ұлпан"))
+    answer = api.as_role("operator").post("/api/v1/orders/", {
+        "reader": reader.id,
+        "lines": [{"barcode": own[1].barcode}, {"title": title.id}, {"title": title.id},
+                  {"title": title.id}, {"title": title.id}, {"title": taken.title_id}],
+    }, format="json")
+    assert answer.status_code == 201, answer.json()
+    lines = answer.json()["lines"]
+    assert [line["barcode"] for line in lines] == [
+        own[1].barcode, own[0].barcode, own[2].barcode, elsewhere.barcode, None, taken.barcode]
+    assert [line["status"] for line in lines] == ["reserved"] * 4 + ["waiting", "reserved"]
+    assert answer.json() == api.as_role("operator").get(
+        f"/api/v1/orders/{answer.json()['id']}/").json()
+    assert set(Item.objects.filter(title=title, branch__in=[branch, other])
+               .values_list("status", flat=True)) == {"reserved", "on_loan"}
