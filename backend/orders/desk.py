@@ -5,7 +5,7 @@ The number of queries does not grow with the reader's loans or visits.
 import datetime
 
 from django.db import connections, router
-from django.db.models import OuterRef, Q, Value, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, Value, prefetch_related_objects
 from django.db.models.functions import JSONArray
 
 from backend.circulation.models import Loan, LoanStatus
@@ -62,12 +62,26 @@ def _lines(order_ids: list[int]):
             .only(*LINE_COLUMNS).order_by("position", "id"))
 
 
-def _standing_plans(reader_ids: list[int], family_ids: list[int]):
+def _plans_model():
     # Standing plans sit a layer above orders: reached through the orders' own link to them.
+    return Order._meta.get_field("standing_plan").related_model
+
+
+def _standing_plans(reader_ids: list[int], family_ids: list[int]):
     # One read of both kinds (a plan is a reader's or a family card's).
-    plans_model = Order._meta.get_field("standing_plan").related_model
-    return plans_model.objects.filter(Q(reader_id__in=reader_ids)
-                                      | Q(family_card_id__in=family_ids))
+    return _plans_model().objects.filter(Q(reader_id__in=reader_ids)
+                                         | Q(family_card_id__in=family_ids))
+
+
+def _with_plans_said(readers):
+    """PostgreSQL: the cards found by phone say whether they or their family card have a
+    standing plan (`desk_has_plans`), so that a household with none (most callers) is not
+    read for plans."""
+    if connections[readers.db].vendor != "postgresql":
+        return readers
+    plans = _plans_model().objects.filter(Q(reader_id=OuterRef("pk"))
+                                          | Q(family_card_id=OuterRef("family_card_id")))
+    return readers.annotate(desk_has_plans=Exists(plans))
 
 
 # What the card shows of a line, as the lines are read with their orders (_orders_with_lines)
@@ -215,9 +229,10 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = RECENT_VISITS) -> 
         for line in _LINES.rows(order_ids=[o.id for o in orders]) if orders else ():
             by_order.setdefault(line.order_id, []).append(_line_row(line))
         lines_of = {id(o): by_order.get(o.id, []) for o in orders}
-    # The standing plans of both kinds, the readers' first, with their pauses.
-    plans = _STANDING_PLANS.rows(reader_ids=reader_ids,
-                                 family_ids=sorted(family_ids)) if reader_ids else []
+    # The standing plans of both kinds, the readers' first, with their pauses (none to read
+    # when the cards said they have none, _with_plans_said).
+    plans = _STANDING_PLANS.rows(reader_ids=reader_ids, family_ids=sorted(family_ids)) if any(
+        getattr(reader, "desk_has_plans", True) for reader in readers) else []
     prefetch_related_objects(plans, "pauses")
     plans.sort(key=lambda p: (p.reader_id is None, p.id))
     upcoming = {reader.id: next_visit_dates(reader) for reader in readers}
@@ -262,7 +277,7 @@ def desk_card(reader: Reader, *, recent_visits: int = RECENT_VISITS) -> dict:
 def desk_lookup(phone: str, *, recent_visits: int = RECENT_VISITS) -> dict:
     """The reader(s) and family card behind a number said in any form."""
     number = to_e164(phone)
-    readers = readers_by_phone_read(phone)
+    readers = readers_by_phone_read(phone, more=_with_plans_said)
     prefetch_related_objects(readers, "family_card__members")
     families = {r.family_card_id: r.family_card for r in readers if r.family_card_id}
     return {

@@ -251,15 +251,24 @@ _PHONE_SEARCHES: dict[tuple[str, ...], PreparedRead] = {}
 _BY_PHONE: dict[tuple[str, ...], PreparedRead] = {}
 
 
-def _prepared(kept: dict, make, values: dict) -> tuple[PreparedRead, dict]:
+def _prepared(kept: dict, make, values: dict, more=None) -> tuple[PreparedRead, dict]:
     ids = {name: value for name, value in values.items() if value is not None}
     names = tuple(ids)
-    read = kept.get(names)
+    read = kept.get((names, more) if more is not None else names)
     if read is None:
-        read = kept[names] = PreparedRead(
+        if more is not None:
+            make = _made_more(make, more)
+        read = kept[(names, more) if more is not None else names] = PreparedRead(
             make, *names, texts=tuple(name for name in names if name == "number"),
             likes=tuple(name for name in names if name != "number"))
     return read, ids
+
+
+def _made_more(make, more):
+    def made(**ids) -> QuerySet:
+        return more(make(**ids))
+
+    return made
 
 
 def _phone_search_form(query: str) -> dict | None:
@@ -348,13 +357,15 @@ def readers_by_phone(phone: str) -> QuerySet[Reader]:
     return reader_queryset().filter(condition)
 
 
-def readers_by_phone_read(phone: str) -> list[Reader]:
-    """`list(readers_by_phone(phone))`, read by SQL built once per connection."""
+def readers_by_phone_read(phone: str, *, more=None) -> list[Reader]:
+    """`list(readers_by_phone(phone))`, read by SQL built once per connection. `more`: what
+    the caller reads with the cards, a function of their queryset (annotations), the same
+    function at each call (the SQL is kept for it)."""
     form = _phone_form(phone)
     if form is None:
         return []
     read, ids = _prepared(_BY_PHONE, _readers_by_phone,
-                          dict(zip(("short", "number", "long"), form)))
+                          dict(zip(("short", "number", "long"), form)), more)
     return reader_cards_completed(read.rows(**ids))
 
 
