@@ -273,10 +273,10 @@ def test_the_limit_counts_the_loans_and_the_items_promised(operator, branch):
     assert taken.status_code == 201, taken.json()
 
 
-def _lone_caller(branch):
+def _lone_caller(branch, **fields):
     """A caller on no family card and no standing plan (the load test's callers): two loans,
     visits made, an order open."""
-    caller = ReaderFactory(branch=branch, last_name="Сейтова")
+    caller = ReaderFactory(branch=branch, last_name="Сейтова", **fields)
     ReaderPhoneFactory(reader=caller, number="+77011234567")
     LoanFactory(reader=caller)
     LoanFactory(reader=caller, due_date=datetime.date.today() - datetime.timedelta(days=3))
@@ -311,12 +311,13 @@ def test_a_lone_callers_card_statements_are_counted_exactly(operator, branch, is
     PostgreSQL no plans either (the card says it has none). Roles; the card (with its phones
     and categories); the loans; the orders, visits and lines; elsewhere the plans; the access
     log (elsewhere a savepoint, the row, its link to the card, the release)."""
-    caller = _lone_caller(branch)
+    caller = _lone_caller(branch, consent_recorded_by=operator.user)
     with django_assert_num_queries(5 if is_postgres else 13):
         response = operator.get("/api/v1/desk/lookup/", {"phone": PHONE})
     assert response.status_code == 200
     match = response.json()["matches"][0]
     assert match["reader"]["id"] == caller.id
+    assert match["reader"]["consent"]["recorded_by"] == str(operator.user)
     assert len(match["loans"]) == 2
     assert len(match["last_visits"]) == 3
     assert [len(order["lines"]) for order in match["open_orders"]] == [1]
