@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import JSONField, Subquery
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +21,15 @@ def prefetched_set(instance: models.Model, name: str, rows: list) -> None:
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[name] = queryset
+
+
+class RowsJSON(Subquery):
+    """A subquery's rows, of one column each, as one JSON array in the subquery's order
+    (PostgreSQL only): the rows of a related table read in their owner's own statement,
+    where a prefetch is a statement of its own. Each row is typically a `JSONArray` of
+    its columns; an owner with no rows gets `[]`."""
+
+    template = "TO_JSONB(ARRAY(%(subquery)s))"
+
+    def __init__(self, queryset, **extra) -> None:
+        super().__init__(queryset, output_field=JSONField(), **extra)

@@ -2,7 +2,11 @@
 
 The number of queries does not grow with the reader's loans or visits.
 """
-from django.db.models import Q, prefetch_related_objects
+import datetime
+
+from django.db import connections, router
+from django.db.models import Exists, OuterRef, Q, Value, prefetch_related_objects
+from django.db.models.functions import JSONArray
 
 from backend.circulation.models import Loan, LoanStatus
 from backend.circulation.selectors import (
@@ -10,7 +14,7 @@ from backend.circulation.selectors import (
     due_back_day,
     households_active_loans,
 )
-from backend.core.models import prefetched_set
+from backend.core.models import RowsJSON
 from backend.core.phones import to_e164
 from backend.core.prepared import PreparedRead
 from backend.core.recurrence_text import rrule_describe
@@ -58,12 +62,58 @@ def _lines(order_ids: list[int]):
             .only(*LINE_COLUMNS).order_by("position", "id"))
 
 
-def _standing_plans(reader_ids: list[int], family_ids: list[int]):
+def _plans_model():
     # Standing plans sit a layer above orders: reached through the orders' own link to them.
+    return Order._meta.get_field("standing_plan").related_model
+
+
+def _standing_plans(reader_ids: list[int], family_ids: list[int]):
     # One read of both kinds (a plan is a reader's or a family card's).
-    plans_model = Order._meta.get_field("standing_plan").related_model
-    return plans_model.objects.filter(Q(reader_id__in=reader_ids)
-                                      | Q(family_card_id__in=family_ids))
+    return _plans_model().objects.filter(Q(reader_id__in=reader_ids)
+                                         | Q(family_card_id__in=family_ids))
+
+
+def _with_plans_said(readers):
+    """PostgreSQL: the cards found by phone say whether they or their family card have a
+    standing plan (`desk_has_plans`), so that a household with none (most callers) is not
+    read for plans."""
+    if connections[readers.db].vendor != "postgresql":
+        return readers
+    plans = _plans_model().objects.filter(Q(reader_id=OuterRef("pk"))
+                                          | Q(family_card_id=OuterRef("family_card_id")))
+    return readers.annotate(desk_has_plans=Exists(plans))
+
+
+# What the card shows of a line, as the lines are read with their orders (_orders_with_lines)
+# and as _order_dict takes them.
+LINE_JSON = ("id", "status", "title__title", "wish_text")
+
+
+def _orders_with_lines(reader_ids: list[int]):
+    # PostgreSQL: the current orders and the last visits in one read (UNION ALL, each
+    # row saying which it is, `desk_visit`), each with its lines as JSON (LINE_JSON).
+    lines = RowsJSON(OrderLine.objects.filter(order_id=OuterRef("pk")).order_by("position", "id")
+                     .values_list(JSONArray(*LINE_JSON)))
+    current = (_current_orders(reader_ids).order_by()
+               .annotate(desk_visit=Value(False), desk_lines=lines))
+    visits = (Order.objects.filter(reader_id__in=reader_ids, status__in=_VISITED)
+              .only(*ORDER_COLUMNS).annotate(desk_visit=Value(True), desk_lines=lines)
+              .order_by("-updated_at", "-id")[: RECENT_VISITS * max(1, len(reader_ids))])
+    return current.union(visits, all=True)
+
+
+def _line_row(line: OrderLine) -> list:
+    return [line.id, line.status, line.title.title if line.title_id else None, line.wish_text]
+
+
+def _orders_folded() -> bool:
+    """Whether the orders are read with their visits and lines (_orders_with_lines)."""
+    return connections[router.db_for_read(Order)].vendor == "postgresql"
+
+
+def _current_key(order: Order) -> tuple:
+    # _current_orders' own order: preferred date (none last, as PostgreSQL sorts), id.
+    return (order.preferred_date is None, order.preferred_date or datetime.date.min, order.id)
 
 
 # The card's reads, their SQL built once for each number of ids up to prepared.MAX_LIST
@@ -73,6 +123,7 @@ _HOUSEHOLD_LOANS = PreparedRead(_household_loans, "reader_ids", "family_ids",
 _CURRENT_ORDERS = PreparedRead(_current_orders, "reader_ids", lists=("reader_ids",))
 _VISITS = PreparedRead(_visits, "reader_ids", lists=("reader_ids",))
 _LINES = PreparedRead(_lines, "order_ids", lists=("order_ids",))
+_ORDERS_WITH_LINES = PreparedRead(_orders_with_lines, "reader_ids", lists=("reader_ids",))
 _STANDING_PLANS = PreparedRead(_standing_plans, "reader_ids", "family_ids",
                                lists=("reader_ids", "family_ids"))
 
@@ -91,7 +142,8 @@ def _loan_dict(loan: Loan, today) -> dict:
     }
 
 
-def _order_dict(order: Order) -> dict:
+def _order_dict(order: Order, lines: list) -> dict:
+    """The order as the card shows it; `lines`: its lines as LINE_JSON's columns."""
     return {
         "id": order.id,
         "status": order.status,
@@ -100,12 +152,8 @@ def _order_dict(order: Order) -> dict:
         "window_start": order.window_start,
         "window_end": order.window_end,
         "fail_reason": order.fail_reason,
-        "lines": [
-            {"id": line.id, "status": line.status,
-             "title": line.title.title if line.title_id else None,
-             "wish": line.wish_text or None}
-            for line in order.lines.all()
-        ],
+        "lines": [{"id": line_id, "status": status, "title": title, "wish": wish or None}
+                  for line_id, status, title, wish in lines],
         "updated_at": order.updated_at,
     }
 
@@ -146,6 +194,8 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = RECENT_VISITS) -> 
     household's, `circulation.selectors.due_back`), open orders, last visits, standing plans
     (theirs and their family card's), preferences and the next visit dates. The number of
     queries does not grow with the readers, loans or visits."""
+    if not readers:
+        return []
     reader_ids = [r.id for r in readers]
     family_ids = {r.family_card_id for r in readers if r.family_card_id}
     # The households' active loans once: the readers' own are shown, and what is due back is
@@ -155,23 +205,34 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = RECENT_VISITS) -> 
     loans = [loan for loan in household_loans if loan.reader_id in shown]
     visited = _VISITED
     # Open orders and those that failed a visit without being visited since, in one read
-    # (the second are open or cancelled ones); their lines are read once for all the orders.
-    current = _CURRENT_ORDERS.rows(reader_ids=reader_ids)
+    # (the second are open or cancelled ones), and the last visits; on PostgreSQL the two
+    # and their lines are one read, elsewhere the lines are read once for all the orders.
+    # Lines by the order object (id()): a failed order is both open and a visit, read twice.
+    lines_of: dict[int, list] | None = None
+    if recent_visits == RECENT_VISITS and _orders_folded():
+        read = _ORDERS_WITH_LINES.rows(reader_ids=reader_ids)
+        current = sorted((o for o in read if not o.desk_visit), key=_current_key)
+        read_visits = sorted((o for o in read if o.desk_visit),
+                             key=lambda o: (o.updated_at, o.id), reverse=True)
+        lines_of = {id(o): o.desk_lines for o in read}
+    else:
+        current = _CURRENT_ORDERS.rows(reader_ids=reader_ids)
+        read_visits = (_VISITS.rows(reader_ids=reader_ids) if recent_visits == RECENT_VISITS
+                       else list(_visits(reader_ids, recent_visits)))
     open_orders = [o for o in current if o.status in OPEN_STATUSES]
-    visits = (_VISITS.rows(reader_ids=reader_ids) if recent_visits == RECENT_VISITS
-              else list(_visits(reader_ids, recent_visits))) + sorted(
+    visits = read_visits + sorted(
         (o for o in current if o.failed_attempts > 0 and o.status not in visited),
         key=lambda o: (o.updated_at, o.id), reverse=True)[:recent_visits]
-    # By identity: a failed order is both open and a visit, read twice.
-    orders = list({id(o): o for o in current + visits}.values())
-    lines_of: dict[int, list] = {}
-    for line in _LINES.rows(order_ids=[o.id for o in orders]) if orders else ():
-        lines_of.setdefault(line.order_id, []).append(line)
-    for order in orders:
-        prefetched_set(order, "lines", lines_of.get(order.id, []))
-    # The standing plans of both kinds, the readers' first, with their pauses.
-    plans = _STANDING_PLANS.rows(reader_ids=reader_ids,
-                                 family_ids=sorted(family_ids)) if reader_ids else []
+    if lines_of is None:
+        orders = list({id(o): o for o in current + visits}.values())
+        by_order: dict[int, list] = {}
+        for line in _LINES.rows(order_ids=[o.id for o in orders]) if orders else ():
+            by_order.setdefault(line.order_id, []).append(_line_row(line))
+        lines_of = {id(o): by_order.get(o.id, []) for o in orders}
+    # The standing plans of both kinds, the readers' first, with their pauses (none to read
+    # when the cards said they have none, _with_plans_said).
+    plans = _STANDING_PLANS.rows(reader_ids=reader_ids, family_ids=sorted(family_ids)) if any(
+        getattr(reader, "desk_has_plans", True) for reader in readers) else []
     prefetch_related_objects(plans, "pauses")
     plans.sort(key=lambda p: (p.reader_id is None, p.id))
     upcoming = {reader.id: next_visit_dates(reader) for reader in readers}
@@ -192,10 +253,10 @@ def desk_cards(readers: list[Reader], *, recent_visits: int = RECENT_VISITS) -> 
             "loans": [_loan_dict(loan, today) for loan in mine],
             "due_back": [_loan_dict(loan, today) for loan in due[reader.id]],
             "open_orders": [
-                {**_order_dict(o), "moved_note": moved.get((o.standing_plan_id, o.preferred_date),
-                                                           "")}
+                {**_order_dict(o, lines_of[id(o)]),
+                 "moved_note": moved.get((o.standing_plan_id, o.preferred_date), "")}
                 for o in open_orders if o.reader_id == reader.id],
-            "last_visits": [_order_dict(o) for o in sorted(
+            "last_visits": [_order_dict(o, lines_of[id(o)]) for o in sorted(
                 (v for v in visits if v.reader_id == reader.id),
                 key=lambda o: o.updated_at, reverse=True)[:recent_visits]],
             "standing_plans": mine_plans,
@@ -216,7 +277,7 @@ def desk_card(reader: Reader, *, recent_visits: int = RECENT_VISITS) -> dict:
 def desk_lookup(phone: str, *, recent_visits: int = RECENT_VISITS) -> dict:
     """The reader(s) and family card behind a number said in any form."""
     number = to_e164(phone)
-    readers = readers_by_phone_read(phone)
+    readers = readers_by_phone_read(phone, more=_with_plans_said)
     prefetch_related_objects(readers, "family_card__members")
     families = {r.family_card_id: r.family_card for r in readers if r.family_card_id}
     return {

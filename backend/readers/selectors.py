@@ -5,12 +5,13 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Reverse
+from django.db import connections
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import JSONArray, Reverse
 from django.utils import timezone
 
 from backend.core.calendar import working_days
-from backend.core.models import prefetched_set
+from backend.core.models import RowsJSON, prefetched_set
 from backend.core.phones import digits_of, to_e164
 from backend.core.prepared import PreparedPages, PreparedRead
 from backend.core.search import SEARCH_MATCHES_MAX, ranked_search
@@ -63,9 +64,74 @@ def _rows_of(rows, readers: list[Reader], name: str) -> None:
         prefetched_set(reader, name, mine)
 
 
+def _columns(model) -> list[str]:
+    """Every column of `model`, in the order its objects are made from (Model.from_db)."""
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+# Who recorded a card's consent, as the card shows them (str(user): their names).
+_CONSENT_BY = Reader._meta.get_field("consent_recorded_by").related_model
+_CONSENT_BY_COLUMNS = [field.attname for field in _CONSENT_BY._meta.concrete_fields
+                       if field.attname in ("id", "username", "first_name", "last_name")]
+
+
+def with_card_rows(readers: QuerySet[Reader]) -> QuerySet[Reader]:
+    """`readers` with their phones and categories (what reader_queryset prefetches) read in
+    their own statement, as JSON, on PostgreSQL, and who recorded the consent as the columns
+    of their name rather than a join (the join costs the database more to plan than the card
+    to read); elsewhere as they are (the rows are then two reads of their own).
+    reader_cards_completed makes them the prefetched rows and the related user."""
+    if connections[readers.db].vendor != "postgresql":
+        return readers
+    phones = (ReaderPhone.objects.filter(reader_id=OuterRef("pk")).order_by("position", "id")
+              .values_list(JSONArray(*_columns(ReaderPhone))))
+    categories = (ReaderCategory.objects.filter(reader_id=OuterRef("pk")).order_by()
+                  .values_list(JSONArray(*_columns(ReaderCategory))))
+    related = readers.query.select_related
+    if isinstance(related, dict) and "consent_recorded_by" in related:
+        readers = readers.select_related(None).select_related(
+            *(name for name in related if name != "consent_recorded_by"))
+        consent_by = (_CONSENT_BY._base_manager.filter(pk=OuterRef("consent_recorded_by_id"))
+                      .values_list(JSONArray(*_CONSENT_BY_COLUMNS)))
+        readers = readers.annotate(card_consent_by=Subquery(consent_by))
+    return readers.annotate(card_phones_rows=RowsJSON(phones),
+                            card_category_rows=RowsJSON(categories))
+
+
+def _rows_read_with(reader: Reader, name: str, model, rows: list) -> None:
+    """The rows read with the card (with_card_rows) as `reader.<name>.all()`, model objects
+    each with its reader, as `prefetch_related` gives them: each value as its field reads
+    it from the database (a phone number's `from_db_value`). Their columns are numbers, text
+    and booleans, which JSON holds as they are."""
+    alias = reader._state.db
+    connection = connections[alias]
+    converted = [(index, field) for index, field in enumerate(model._meta.concrete_fields)
+                 if hasattr(field, "from_db_value")]
+    objects = []
+    for row in rows:
+        for index, field in converted:
+            row[index] = field.from_db_value(row[index], None, connection)
+        obj = model.from_db(alias, None, row)
+        obj._state.fields_cache["reader"] = reader
+        objects.append(obj)
+    prefetched_set(reader, name, objects)
+
+
 def reader_cards_completed(readers: list[Reader]) -> list[Reader]:
     """Readers read with reader_queryset's related objects (not its prefetches) given its
-    prefetched phones and categories, as it gives them, read prepared."""
+    prefetched phones and categories, as it gives them: those read with the cards
+    (with_card_rows), else read prepared."""
+    if readers and all(hasattr(reader, "card_phones_rows") for reader in readers):
+        for reader in readers:
+            _rows_read_with(reader, "phones", ReaderPhone, reader.__dict__.pop("card_phones_rows"))
+            _rows_read_with(reader, "category_rows", ReaderCategory,
+                            reader.__dict__.pop("card_category_rows"))
+            if "card_consent_by" in reader.__dict__:
+                # The user's name columns only, the rest deferred: what the card shows.
+                row = reader.__dict__.pop("card_consent_by")
+                reader._state.fields_cache["consent_recorded_by"] = None if row is None else (
+                    _CONSENT_BY.from_db(reader._state.db, _CONSENT_BY_COLUMNS, row))
+        return readers
     ids = list(dict.fromkeys(reader.pk for reader in readers))
     if ids:
         _rows_of(_CARD_PHONES.rows(reader_ids=ids), readers, "phones")
@@ -193,9 +259,10 @@ def _phone_search(short: str | None = None, number: str | None = None,
 
 def _readers_by_phone(short: str | None = None, number: str | None = None,
                       long: str | None = None) -> QuerySet[Reader]:
-    """readers_by_phone, its cards' related objects selected, not prefetched."""
-    return (reader_queryset().prefetch_related(None)
-            .filter(Q(pk__in=_phone_readers_of(short, number, long))))
+    """readers_by_phone, its cards' related objects selected, not prefetched (their phones
+    and categories read with them where the database can, with_card_rows)."""
+    return with_card_rows(reader_queryset().prefetch_related(None)
+                          .filter(Q(pk__in=_phone_readers_of(short, number, long))))
 
 
 # A phone search by each form a phone is looked up by (short, number, long, card ending),
@@ -204,15 +271,24 @@ _PHONE_SEARCHES: dict[tuple[str, ...], PreparedRead] = {}
 _BY_PHONE: dict[tuple[str, ...], PreparedRead] = {}
 
 
-def _prepared(kept: dict, make, values: dict) -> tuple[PreparedRead, dict]:
+def _prepared(kept: dict, make, values: dict, more=None) -> tuple[PreparedRead, dict]:
     ids = {name: value for name, value in values.items() if value is not None}
     names = tuple(ids)
-    read = kept.get(names)
+    read = kept.get((names, more) if more is not None else names)
     if read is None:
-        read = kept[names] = PreparedRead(
+        if more is not None:
+            make = _made_more(make, more)
+        read = kept[(names, more) if more is not None else names] = PreparedRead(
             make, *names, texts=tuple(name for name in names if name == "number"),
             likes=tuple(name for name in names if name != "number"))
     return read, ids
+
+
+def _made_more(make, more):
+    def made(**ids) -> QuerySet:
+        return more(make(**ids))
+
+    return made
 
 
 def _phone_search_form(query: str) -> dict | None:
@@ -301,13 +377,15 @@ def readers_by_phone(phone: str) -> QuerySet[Reader]:
     return reader_queryset().filter(condition)
 
 
-def readers_by_phone_read(phone: str) -> list[Reader]:
-    """`list(readers_by_phone(phone))`, read by SQL built once per connection."""
+def readers_by_phone_read(phone: str, *, more=None) -> list[Reader]:
+    """`list(readers_by_phone(phone))`, read by SQL built once per connection. `more`: what
+    the caller reads with the cards, a function of their queryset (annotations), the same
+    function at each call (the SQL is kept for it)."""
     form = _phone_form(phone)
     if form is None:
         return []
     read, ids = _prepared(_BY_PHONE, _readers_by_phone,
-                          dict(zip(("short", "number", "long"), form)))
+                          dict(zip(("short", "number", "long"), form)), more)
     return reader_cards_completed(read.rows(**ids))
 
 

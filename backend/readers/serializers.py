@@ -1,4 +1,5 @@
 """Reader and family card shapes for the staff API, import and export."""
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -395,6 +396,18 @@ def _date(value, field=_DATE) -> str | None:
     return None if value is None else field.to_representation(value)
 
 
+# The labels of the card's choice fields, as get_<field>_display() reads them (its dict of
+# the field's choices, made once here rather than at each call; the labels are translated
+# when shown).
+_CHOICE_LABELS = {name: dict(Reader._meta.get_field(name).flatchoices)
+                  for name in ("category", "geocode_status")}
+
+
+def _display(name: str, value) -> str | None:
+    """`reader.get_<name>_display()` of a card whose `name` is `value`."""
+    return force_str(_CHOICE_LABELS[name].get(value, value), strings_only=True)
+
+
 def _reader_card(serializer: ReaderOutputSerializer, reader) -> dict:
     """What ReaderOutputSerializer's fields give for `reader`, every field."""
     return {
@@ -406,7 +419,7 @@ def _reader_card(serializer: ReaderOutputSerializer, reader) -> dict:
         "full_name": _text(reader.full_name),
         "birth_date": _date(reader.birth_date),
         "category": _text(reader.category),
-        "category_display": _text(reader.get_category_display()),
+        "category_display": _text(_display("category", reader.category)),
         "categories": [_text(code) for code in reader.category_codes],
         "categories_display": [_text(label) for label in reader.category_labels],
         "status": _text(reader.status),
@@ -417,7 +430,7 @@ def _reader_card(serializer: ReaderOutputSerializer, reader) -> dict:
         "address": serializer.get_address(reader),
         "delivery_address": serializer.get_delivery_address(reader),
         "geocode_status": _text(reader.geocode_status),
-        "geocode_status_display": _text(reader.get_geocode_status_display()),
+        "geocode_status_display": _text(_display("geocode_status", reader.geocode_status)),
         "geocode_candidates": reader.geocode_candidates,
         "access_notes": _text(reader.access_notes),
         "preferences": reader.preferences,

@@ -97,3 +97,42 @@ def test_lookups_one_after_another_show_each_caller_their_own(api, branch):
             == [title]
         assert {visit["id"] for visit in match["last_visits"]} == set(
             Order.objects.filter(reader=reader, status="delivered").values_list("id", flat=True))
+
+
+def test_the_cards_orders_come_in_their_order_with_their_lines(api, branch, is_postgres):
+    """Open orders by preferred date (one with none: where the database sorts it, last on
+    PostgreSQL, first on SQLite), each with its lines in their order (titles and wishes);
+    the last ten visits, newest first, a failed one among them."""
+    from backend.orders.models import OrderLine
+
+    reader = ReaderFactory(branch=branch)
+    ReaderPhoneFactory(reader=reader, number="+77011234567")
+    today = datetime.date.today()
+    first, second = TitleFactory(title="Абай жолы"), TitleFactory(title="Көшпенділер")
+
+    def order(days: int | None, **fields) -> Order:
+        return Order.objects.create(reader=reader, branch=branch, preferred_date=None
+                                    if days is None else today + datetime.timedelta(days=days),
+                                    **{"status": "new", **fields})
+
+    undated, later, sooner = order(None), order(5), order(2)
+    failed = order(3, status="failed", failed_attempts=1)
+    for position, title, wish in ((2, first, ""), (1, None, "стихи"), (0, second, "")):
+        OrderLine.objects.create(order=sooner, reader=reader, kind="wish" if wish else "title",
+                                 title=title, wish_text=wish, position=position)
+    make_visits(reader, 12)
+    Order.objects.filter(pk=failed.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=4, hours=1))
+    visits = list(Order.objects.filter(reader=reader, status__in=["delivered", "failed"])
+                  .order_by("-updated_at", "-id").values_list("id", flat=True)[:10])
+    client = api.as_role("operator")
+    for _ in range(2):  # the first call and a later one (the SQL kept)
+        match = client.get("/api/v1/desk/lookup/", {"phone": "87011234567"}).json()["matches"][0]
+        dated = [sooner.id, failed.id, later.id]
+        assert [o["id"] for o in match["open_orders"]] == (
+            dated + [undated.id] if is_postgres else [undated.id] + dated)
+        lines = next(o["lines"] for o in match["open_orders"] if o["id"] == sooner.id)
+        assert [(line["title"], line["wish"]) for line in lines] == [
+            ("Көшпенділер", None), (None, "стихи"), ("Абай жолы", None)]
+        assert [o["id"] for o in match["last_visits"]] == visits
+        assert failed.id in visits

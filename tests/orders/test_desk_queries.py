@@ -277,3 +277,53 @@ def test_the_limit_counts_the_loans_and_the_items_promised(operator, branch):
     taken = operator.post("/api/v1/orders/", {
         "reader": reader.id, "lines": [{"barcode": code} for code in copies[:2]]}, format="json")
     assert taken.status_code == 201, taken.json()
+
+
+def _lone_caller(branch, **fields):
+    """A caller on no family card and no standing plan (the load test's callers): two loans,
+    visits made, an order open."""
+    caller = ReaderFactory(branch=branch, last_name="Сейтова", **fields)
+    ReaderPhoneFactory(reader=caller, number="+77011234567")
+    LoanFactory(reader=caller)
+    LoanFactory(reader=caller, due_date=datetime.date.today() - datetime.timedelta(days=3))
+    title = TitleFactory(title="Абай жолы")
+    for days in range(3):
+        _visited(caller, title, days)
+    order_create(reader=caller, lines=[{"title": title}])
+    return caller
+
+
+def test_the_desk_card_statements_are_counted_exactly(operator, household, is_postgres,
+                                                      django_assert_num_queries):
+    """Each statement of a lookup, so that one more is seen. Roles; the cards, with their
+    phones and categories (on PostgreSQL in the cards' own statement, elsewhere two of
+    their own); the family's members; the households' loans; the open and failed orders,
+    the last visits and the lines of all of them (on PostgreSQL one statement, elsewhere
+    three); the plans and their pauses; the access log (on PostgreSQL one statement,
+    elsewhere a row and its links to the cards and to the family card in a transaction:
+    here a savepoint and its release)."""
+    with django_assert_num_queries(8 if is_postgres else 16):
+        response = operator.get("/api/v1/desk/lookup/", {"phone": PHONE})
+    assert response.status_code == 200
+    match = response.json()["matches"][0]
+    assert match["reader"]["id"] == household.id
+    assert len(match["last_visits"]) == 5
+    assert len(match["standing_plans"]) == 2
+
+
+def test_a_lone_callers_card_statements_are_counted_exactly(operator, branch, is_postgres,
+                                                            django_assert_num_queries):
+    """A caller with no family card nor plan: no members nor pauses to read, and on
+    PostgreSQL no plans either (the card says it has none). Roles; the card (with its phones
+    and categories); the loans; the orders, visits and lines; elsewhere the plans; the access
+    log (elsewhere a savepoint, the row, its link to the card, the release)."""
+    caller = _lone_caller(branch, consent_recorded_by=operator.user)
+    with django_assert_num_queries(5 if is_postgres else 13):
+        response = operator.get("/api/v1/desk/lookup/", {"phone": PHONE})
+    assert response.status_code == 200
+    match = response.json()["matches"][0]
+    assert match["reader"]["id"] == caller.id
+    assert match["reader"]["consent"]["recorded_by"] == str(operator.user)
+    assert len(match["loans"]) == 2
+    assert len(match["last_visits"]) == 3
+    assert [len(order["lines"]) for order in match["open_orders"]] == [1]

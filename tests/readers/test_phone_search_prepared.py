@@ -13,7 +13,7 @@ from backend.readers.selectors import (
     readers_by_phone,
     readers_by_phone_read,
 )
-from tests.factories import ReaderFactory, ReaderPhoneFactory
+from tests.factories import ReaderFactory, ReaderPhoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,8 @@ SAID = ["8 701 123 45 67", "+7 (701) 123-45-67", "+77011234567", "87011234567", 
 @pytest.fixture
 def callers():
     aliya = ReaderFactory(last_name="Жұмабаева", first_name="Әлия", card_number="AST01-04417",
-                          category="elderly")
+                          category="elderly",
+                          consent_recorded_by=UserFactory(first_name="Гүлмира", last_name="Сейт"))
     ReaderPhoneFactory(reader=aliya, number="+77011234567")
     ReaderPhoneFactory(reader=aliya, number="+77172254455", kind="home", position=1)
     ReaderCategory.objects.create(reader=aliya, category="disability_2")
@@ -42,7 +43,8 @@ def card(reader):
             [vars(phone) | {"_state": None} for phone in reader.phones.all()],
             [phone.reader is reader for phone in reader.phones.all()],
             sorted(row.category for row in reader.category_rows.all()),
-            reader.branch.pk, reader.family_card_id)
+            reader.branch.pk, reader.family_card_id,
+            None if reader.consent_recorded_by is None else str(reader.consent_recorded_by))
 
 
 @pytest.mark.parametrize("said", SAID)
