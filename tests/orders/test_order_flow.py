@@ -340,6 +340,9 @@ def test_the_household_counted_with_the_order_is_each_family_its_own(branch):
     assert loan_counts(caller, first) == (0, 1, 3)
     assert loan_counts(neighbour, second) == (0, 1, 1)
     assert loan_counts(sister, first)[2] == active_loans(family=first).count() == 3
+    LoanFactory(reader=sister, family_card=first)  # a member's loan on the card: once
+    assert loan_counts(caller, first) == (0, 1, 4)
+    assert loan_counts(sister, first)[2] == active_loans(family=first).count() == 4
     assert loan_counts(caller, None) == (0, 1, None)
 
 
