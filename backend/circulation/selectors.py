@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from backend.branches.models import branch_today
 from backend.circulation.models import Loan, LoanStatus
+from backend.core.models import InRows
 from backend.readers.models import FamilyCard, Reader, ReaderStatus
 from backend.readers.selectors import next_visit_dates
 
@@ -73,7 +74,10 @@ def households_active_loans(households: Iterable[Household]) -> QuerySet[Loan]:
     family_ids = {family_id for _reader_id, family_id in households if family_id}
     condition = Q(reader_id__in=reader_ids)
     if family_ids:
-        condition |= Q(family_card_id__in=family_ids) | Q(reader__family_card_id__in=family_ids)
+        # The cards' members by their ids (InRows), not through the loan's reader: an OR
+        # across the join would read every active loan.
+        members = Reader.objects.filter(family_card_id__in=family_ids).order_by().values("pk")
+        condition |= Q(family_card_id__in=family_ids) | Q(InRows("reader_id", members))
     return (Loan.objects.filter(condition, status=LoanStatus.ACTIVE)
             .select_related("item", "title", "reader").order_by("due_date", "id"))
 

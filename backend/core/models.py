@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import JSONField, Subquery
+from django.db.models import BooleanField, Expression, F, JSONField, Subquery
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,3 +33,30 @@ class RowsJSON(Subquery):
 
     def __init__(self, queryset, **extra) -> None:
         super().__init__(queryset, output_field=JSONField(), **extra)
+
+
+class InRows(Expression):
+    """`column IN (subquery)`, a condition for `filter()` or `Q()`. On PostgreSQL it is
+    `column = ANY(ARRAY(subquery))`: the subquery is read first and the column matched
+    through its index, also as one branch of an OR, where `IN (subquery)` makes the
+    database test every row of the table against the subquery's rows."""
+
+    conditional = True
+
+    def __init__(self, column: str, queryset) -> None:
+        super().__init__(output_field=BooleanField())
+        self.column, self.rows = F(column), Subquery(queryset)
+
+    def get_source_expressions(self) -> list:
+        return [self.column, self.rows]
+
+    def set_source_expressions(self, expressions) -> None:
+        self.column, self.rows = expressions
+
+    def as_sql(self, compiler, connection, template: str = "%s IN %s"):
+        column, column_params = compiler.compile(self.column)
+        rows, rows_params = compiler.compile(self.rows)  # "(SELECT ...)"
+        return template % (column, rows), (*column_params, *rows_params)
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection, template="%s = ANY(ARRAY%s)")
