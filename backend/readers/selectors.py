@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connections
@@ -377,7 +377,9 @@ def readers_by_phone(phone: str) -> QuerySet[Reader]:
     return reader_queryset().filter(condition)
 
 
-def readers_by_phone_read(phone: str, *, more=None) -> list[Reader]:
+def readers_by_phone_read(phone: str, *,
+                          more: Callable[[QuerySet[Reader]], QuerySet[Reader]] | None = None
+                          ) -> list[Reader]:
     """`list(readers_by_phone(phone))`, read by SQL built once per connection. `more`: what
     the caller reads with the cards, a function of their queryset (annotations), the same
     function at each call (the SQL is kept for it)."""
