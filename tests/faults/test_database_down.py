@@ -71,9 +71,13 @@ def assert_nothing_written(item) -> None:
 
 
 def writes_to(sql: str, table: str) -> bool:
-    head = sql.lstrip()[:80].upper()
-    return (head.startswith(("INSERT", "UPDATE", "DELETE"))
-            and f'"{table.upper()}"' in sql[:200].upper())
+    """Whether `sql` writes to `table`: an INSERT, UPDATE or DELETE of it, or a WITH one of
+    whose parts does (on PostgreSQL an order's rows are written in one such statement)."""
+    text, name = sql.lstrip().upper(), f'"{table.upper()}"'
+    if text.startswith(("INSERT", "UPDATE", "DELETE")):
+        return name in text[:200]
+    return text.startswith("WITH") and any(
+        f"{verb} {name}" in text for verb in ("INSERT INTO", "UPDATE", "DELETE FROM"))
 
 
 @contextlib.contextmanager
