@@ -52,7 +52,9 @@ def trigram_threshold_set(sender, connection, **kwargs) -> None:
     """A new PostgreSQL connection takes words this alike (pg_trgm) as typo candidates."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET pg_trgm.word_similarity_threshold = %s", [TRIGRAM_THRESHOLD])
+            # set_config, not SET: a SET takes no bound parameter on a server-side binding.
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+                           [str(TRIGRAM_THRESHOLD)])
 
 
 def _all_of(field: str, words: list[str]) -> Q:
