@@ -48,23 +48,69 @@ def routes_touch(*, readers=(), families=(), orders=(), titles=()) -> None:
     card's), of these family cards, for these orders, or that hands over or collects a copy of
     these titles, and those stops' doors: one read of the stops, one UPDATE of the routes (on
     PostgreSQL both in one statement)."""
-    where = _stops_showing(readers=readers, families=families, orders=orders, titles=titles)
-    if where is None:
-        return
-    stops = (Stop.objects.filter(where, route__status__in=SHOWN_ROUTE_STATUSES)
-             .values_list("pk", "route_id").order_by())
     connection = connections[router.db_for_write(Route)]
-    if connection.vendor == "postgresql":
-        stop_ids = _touched_at_once(connection, stops, timezone.now())
+    if connection.vendor == "postgresql" and not titles:
+        # A volunteer's every complete and fail comes here: the read's SQL is the same
+        # whatever the ids (arrays), so it is not built again, and the server keeps it prepared.
+        if not (readers or families or orders):
+            return
+        stop_ids = _touched_at_once(connection, _found_by_ids_sql(connection), [
+            [*SHOWN_ROUTE_STATUSES], [*readers], [*readers], [*families], [*orders]],
+            timezone.now())
     else:
-        found = list(stops)
-        if found:
-            Route.objects.filter(pk__in={route_id for _stop, route_id in found}).update(
-                updated_at=timezone.now())
-        stop_ids = [stop_id for stop_id, _route in found]
+        where = _stops_showing(readers=readers, families=families, orders=orders,
+                               titles=titles)
+        if where is None:
+            return
+        stops = (Stop.objects.filter(where, route__status__in=SHOWN_ROUTE_STATUSES)
+                 .values_list("pk", "route_id").order_by())
+        if connection.vendor == "postgresql":
+            sql, params = stops.query.get_compiler(connection=connection).as_sql()
+            stop_ids = _touched_at_once(connection, sql, list(params), timezone.now())
+        else:
+            found = list(stops)
+            if found:
+                Route.objects.filter(pk__in={route_id for _stop, route_id in found}).update(
+                    updated_at=timezone.now())
+            stop_ids = [stop_id for stop_id, _route in found]
     if stop_ids:
         # The app keeps each door of a route by its token (routing.door_stamps, route_cache).
         doors_changed(stop_ids)
+
+
+_FOUND_BY_IDS: dict[str, str] = {}
+
+
+def _found_by_ids_sql(connection) -> str:
+    """On PostgreSQL, `_stops_showing(readers=, families=, orders=)` written once with an array
+    for each (an empty one matches nothing): (stop id, route id) of the shown routes' stops.
+    Parameters: the shown statuses, the readers twice, the family cards, the orders."""
+    sql = _FOUND_BY_IDS.get(connection.alias)
+    if sql is None:
+        from backend.readers.models import Reader
+
+        qn = connection.ops.quote_name
+
+        def column(model, name: str) -> str:
+            return qn(model._meta.get_field(name).column)
+
+        linked = Stop.orders.through._meta
+        sql = (
+            f"SELECT s.{column(Stop, 'id')}, s.{column(Stop, 'route')} "
+            f"FROM {qn(Stop._meta.db_table)} s INNER JOIN {qn(Route._meta.db_table)} r "
+            f"ON r.{column(Route, 'id')} = s.{column(Stop, 'route')} "
+            f"WHERE r.{column(Route, 'status')} = ANY(%s::varchar[]) AND ("
+            f"s.{column(Stop, 'reader')} = ANY(%s::bigint[]) "
+            f"OR s.{column(Stop, 'family_card')} = ANY(ARRAY("
+            f"SELECT m.{column(Reader, 'family_card')} FROM {qn(Reader._meta.db_table)} m "
+            f"WHERE m.{column(Reader, 'id')} = ANY(%s::bigint[]) "
+            f"AND m.{column(Reader, 'family_card')} IS NOT NULL)) "
+            f"OR s.{column(Stop, 'family_card')} = ANY(%s::bigint[]) "
+            f"OR s.{column(Stop, 'id')} = ANY(ARRAY("
+            f"SELECT o.{qn(linked.get_field('stop').column)} FROM {qn(linked.db_table)} o "
+            f"WHERE o.{qn(linked.get_field('order').column)} = ANY(%s::bigint[]))))")
+        _FOUND_BY_IDS[connection.alias] = sql
+    return sql
 
 
 def _stops_showing(*, readers=(), families=(), orders=(), titles=()) -> Q | None:
@@ -99,11 +145,10 @@ def _stops_showing(*, readers=(), families=(), orders=(), titles=()) -> Q | None
     return where or None
 
 
-def _touched_at_once(connection, stops, now) -> list[int]:
-    """The stops `stops` finds (their pk and route), their routes' `updated_at` set to `now`
-    in the same statement (a data-modifying WITH: atomic on its own, one round trip instead
-    of a read and an UPDATE); the stops' ids."""
-    sql, params = stops.query.get_compiler(connection=connection).as_sql()
+def _touched_at_once(connection, sql: str, params: list, now) -> list[int]:
+    """The stops the read `sql` finds (their pk and route), their routes' `updated_at` set to
+    `now` in the same statement (a data-modifying WITH: atomic on its own, one round trip
+    instead of a read and an UPDATE); the stops' ids."""
     qn = connection.ops.quote_name
     meta = Route._meta
     updated = meta.get_field("updated_at")
