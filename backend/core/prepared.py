@@ -551,6 +551,14 @@ def _together_sql(connection, writes: list[tuple[PreparedInsert, int]]) -> str:
 _together = threading.local()
 
 
+def _one_statement(connection, write: PreparedInsert, objs: list[Model]) -> bool:
+    """Whether `write.create(objs)` can be one INSERT of a WITH: rows `create` writes at once,
+    a model whose INSERT returns its id alone, and no column with a placeholder of its own."""
+    meta = write.model._meta
+    return (write._takes(objs, connection) and list(meta.db_returning_fields) == [meta.pk]
+            and not any(hasattr(field, "get_placeholder") for field in write.fields))
+
+
 def inserts_together(*writes: tuple[PreparedInsert, list[Model]]) -> None:
     """`write.create(objs)` of each (write, objs), in one statement where the database takes
     INSERTs in a WITH (PostgreSQL): `WITH w0 AS (INSERT ... RETURNING id), w1 AS (...)
@@ -563,10 +571,7 @@ def inserts_together(*writes: tuple[PreparedInsert, list[Model]]) -> None:
     using = {router.db_for_write(write.model) for write, _objs in writes}
     connection = connections[using.pop()] if len(using) == 1 else None
     if connection is None or connection.vendor != "postgresql" or len(writes) < 2 or not all(
-            write._takes(objs, connection)
-            and list(write.model._meta.db_returning_fields) == [write.model._meta.pk]
-            and not any(hasattr(field, "get_placeholder") for field in write.fields)
-            for write, objs in writes):
+            _one_statement(connection, write, objs) for write, objs in writes):
         for write, objs in writes:
             write.create(objs)
         return
@@ -619,12 +624,6 @@ def _under_sql(connection, parent: PreparedInsert, children: list[tuple[Prepared
                          f"SELECT {values} FROM p RETURNING {qn(child.pk.column)})")
             picks.append(f"SELECT {number}, {qn(child.pk.column)} FROM c{number}")
     return f"WITH {', '.join(parts)} {' UNION ALL '.join(picks)}"
-
-
-def _one_statement(connection, write: PreparedInsert, objs: list[Model]) -> bool:
-    meta = write.model._meta
-    return (write._takes(objs, connection) and list(meta.db_returning_fields) == [meta.pk]
-            and not any(hasattr(field, "get_placeholder") for field in write.fields))
 
 
 def inserts_under(parent_write: PreparedInsert, parent: Model,
