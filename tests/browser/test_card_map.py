@@ -121,3 +121,31 @@ def test_librarian_chooses_one_of_the_places_the_geocoder_found(page, settings, 
     reader = Reader.objects.get(pk=reader.pk)
     assert (reader.lat, reader.lon, reader.geocode_status) == (54.9, 69.3, "found")
     assert page.evaluate("window.__violations") == []
+
+
+def test_a_place_the_geocoder_named_like_html_is_shown_as_text(page, settings, tiles):
+    """The geocoder is a service outside the library: a place's name is shown as text in the
+    list and in the map's tooltip (a node with the text, never an HTML string), and nothing in
+    it runs."""
+    settings.GEOCODER_URL = ""
+    sync_role_groups()
+    hostile = 'Ленина 1 <img src=x onerror="window.__ran = true">'
+    branch = BranchFactory(code="BSH", name="Бишкульская библиотека", lat=54.779, lon=69.101)
+    reader = ReaderFactory(
+        branch=branch, lat=None, lon=None, geocode_status=GeocodeStatus.AMBIGUOUS,
+        geocode_candidates=[{"lat": 54.781, "lon": 69.104, "label": hostile},
+                            {"lat": 54.9, "lon": 69.3, "label": "Ленина 1, Соколовка"}])
+    UserFactory(username="lib", role="librarian", is_staff=True)
+    page.context.add_init_script(WATCH)
+    sign_in(page, "lib")
+    page.goto(f"{page.base_url}/admin/readers/reader/{reader.pk}/change/")
+    page.wait_for_function("() => document.querySelectorAll('.card-map-candidate').length === 2")
+    page.get_by_role("application", name="Карта: куда приходит волонтёр") \
+        .scroll_into_view_if_needed()
+    page.locator(".card-map-candidate").first.dispatch_event("mouseover")
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert hostile in tooltip.inner_text()
+    assert tooltip.locator("img").count() == 0
+    assert page.locator(".card-map img[src=x], form img[src=x]").count() == 0
+    assert page.evaluate("window.__ran === undefined")
